@@ -1,0 +1,119 @@
+package shard
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// File names of the four standard files, without the .gz suffix.
+const (
+	TrainImagesFile = "train-images-idx3-ubyte"
+	TrainLabelsFile = "train-labels-idx1-ubyte"
+	TestImagesFile  = "t10k-images-idx3-ubyte"
+	TestLabelsFile  = "t10k-labels-idx1-ubyte"
+)
+
+// files lists the four standard file names (without .gz) in a fixed order:
+// train images, train labels, test images, test labels.
+var files = [4]string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
+
+// numClasses is the number of label values of MNIST and Fashion-MNIST; the
+// trainer's output layer has one unit per class, so a larger label would
+// index out of range there.
+const numClasses = 10
+
+// Set is a set of images with one label per image.
+type Set struct {
+	Images *Images
+	Labels []uint8 // len(Labels) == Images.Count
+}
+
+// Len returns the number of samples in the set.
+func (s *Set) Len() int { return len(s.Labels) }
+
+// Dataset is a training set and a test set with images of equal dimensions.
+type Dataset struct {
+	Train, Test *Set
+}
+
+func baseName(path string) string { return filepath.Base(path) }
+
+// FindFile returns dir/base.gz if it is a regular file, else dir/base if it
+// is, else an error naming both.
+func FindFile(dir, base string) (string, error) {
+	gz := filepath.Join(dir, base+".gz")
+	raw := filepath.Join(dir, base)
+	for _, p := range []string{gz, raw} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("shard: %s: expected %s or %s, found neither", base, gz, raw)
+}
+
+// HasDataset reports whether dir holds all four standard files, each gzipped
+// or raw. It does not validate their contents.
+func HasDataset(dir string) bool {
+	for _, f := range files {
+		if _, err := FindFile(dir, f); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Load reads the four standard files from dir and checks that each set has
+// one label per image, that every label is a class index below 10, and that
+// train and test images have the same dimensions.
+func Load(dir string) (*Dataset, error) {
+	var paths [4]string
+	for i, f := range files {
+		p, err := FindFile(dir, f)
+		if err != nil {
+			return nil, err
+		}
+		paths[i] = p
+	}
+	// Decompressing is CPU-bound, so the files are read concurrently; the
+	// errors are kept per file so that the one reported does not depend on
+	// scheduling.
+	var (
+		images [2]*Images
+		labels [2][]uint8
+		errs   [4]error
+		wg     sync.WaitGroup
+	)
+	for s := range 2 {
+		wg.Go(func() { images[s], errs[2*s] = OpenImages(paths[2*s]) })
+		wg.Go(func() { labels[s], errs[2*s+1] = OpenLabels(paths[2*s+1]) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var sets [2]*Set
+	for s := range 2 {
+		im, lb := images[s], labels[s]
+		if im.Count != len(lb) {
+			return nil, fmt.Errorf("shard: %s: expected %d labels, one per image of %s, found %d",
+				baseName(paths[2*s+1]), im.Count, baseName(paths[2*s]), len(lb))
+		}
+		for i, l := range lb {
+			if l >= numClasses {
+				return nil, fmt.Errorf("shard: %s: expected labels 0..%d, found %d at index %d",
+					baseName(paths[2*s+1]), numClasses-1, l, i)
+			}
+		}
+		sets[s] = &Set{Images: im, Labels: lb}
+	}
+	tr, te := images[0], images[1]
+	if tr.Rows != te.Rows || tr.Cols != te.Cols {
+		return nil, fmt.Errorf("shard: %s: expected %dx%d images like %s, found %dx%d",
+			baseName(paths[2]), tr.Rows, tr.Cols, baseName(paths[0]), te.Rows, te.Cols)
+	}
+	return &Dataset{Train: sets[0], Test: sets[1]}, nil
+}
