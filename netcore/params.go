@@ -95,3 +95,28 @@ func (p *Params) Zero() { clear(p.Data) }
 
 // ErrShape is returned when two networks or tensors do not have matching shapes.
 var ErrShape = errors.New("shape mismatch")
+
+// ParamsOver lays parameters of shape s over data without copying it, so
+// that a caller-owned buffer (a flat reduction buffer, say) can be read
+// through the W1, B1, W2 and B2 views. data must have exactly s.Len() elements.
+func ParamsOver(s Shape, data []float64) (*Params, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if len(data) != s.Len() {
+		return nil, fmt.Errorf("netcore: %v parameters need %d values, found %d: %w", s, s.Len(), len(data), ErrShape)
+	}
+	return paramsOver(s, data), nil
+}
+
+// AddScaled adds alpha·g to p, element by element; with alpha = -lr it is the
+// post's gradient-descent update. g must have p's shape.
+func (p *Params) AddScaled(alpha float64, g *Params) error {
+	if p.Shape != g.Shape {
+		return fmt.Errorf("netcore: add %v parameters to %v: %w", g.Shape, p.Shape, ErrShape)
+	}
+	for i, v := range g.Data {
+		p.Data[i] += alpha * v
+	}
+	return nil
+}
