@@ -203,7 +203,7 @@ func readBody(in input, name, what string, hdrLen int, declared int64) ([]byte, 
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("shard: %s: reading %s: %w", name, what, err)
+			return nil, fmt.Errorf("shard: %s: expected %d %s, found an error after %d: %w", name, declared, what, len(buf), err)
 		}
 	}
 	if int64(len(buf)) < declared {
@@ -217,7 +217,7 @@ func readBody(in input, name, what string, hdrLen int, declared int64) ([]byte, 
 		return nil, fmt.Errorf("shard: %s: expected %d %s after the header, found more (trailing data)", name, declared, what)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("shard: %s: reading %s: %w", name, what, err)
+		return nil, fmt.Errorf("shard: %s: expected the data to end cleanly after %d %s, found: %w", name, declared, what, err)
 	}
 	return buf, nil
 }
