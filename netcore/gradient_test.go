@@ -85,31 +85,19 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 				t.Fatalf("Gradient returned cost %v, Cost(Forward) gives %v", cost, got)
 			}
 			numeric := fd.Gradient(nil, f, p.Data, &fd.Settings{Formula: fd.Central})
-			names := []struct {
-				name string
-				a, n []float64
-			}{}
 			gn, _ := netcore.ParamsOver(s, numeric)
-			names = append(names,
-				struct {
-					name string
-					a, n []float64
-				}{"W1", grad.W1, gn.W1},
-				struct {
-					name string
-					a, n []float64
-				}{"b1", grad.B1, gn.B1},
-				struct {
-					name string
-					a, n []float64
-				}{"W2", grad.W2, gn.W2},
-				struct {
-					name string
-					a, n []float64
-				}{"b2", grad.B2, gn.B2})
-			for _, tensor := range names {
-				for i := range tensor.a {
-					a, n := tensor.a[i], tensor.n[i]
+			tensors := []struct {
+				name              string
+				analytic, numeric []float64
+			}{
+				{"W1", grad.W1, gn.W1},
+				{"b1", grad.B1, gn.B1},
+				{"W2", grad.W2, gn.W2},
+				{"b2", grad.B2, gn.B2},
+			}
+			for _, tensor := range tensors {
+				for i := range tensor.analytic {
+					a, n := tensor.analytic[i], tensor.numeric[i]
 					rel := math.Abs(a-n) / max(math.Abs(a), math.Abs(n), 1e-8)
 					if rel > 1e-6 {
 						t.Errorf("d cost/d %s[%d]: analytic %.12g, central difference %.12g, relative error %.2g", tensor.name, i, a, n, rel)
