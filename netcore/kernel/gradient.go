@@ -1,0 +1,149 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+)
+
+// Gradient adds to g the gradient sums and cost of the samples s[idx[k]],
+// taken in the order of idx. It does not allocate and does not start
+// goroutines; for the same inputs it produces bitwise the same g.
+//
+// s must satisfy Check for m (NewSamples output with matching Dim and labels
+// below Outputs); g and ws must come from NewGrad and NewScratch for a model
+// of m's shape. A sample index outside s, or a label out of range, panics.
+func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
+	m.mustMatch("Gradient", s, ws)
+	if len(g.flat) != m.FlatLen() {
+		panic(fmt.Sprintf("kernel: Gradient: gradient of length %d, want %d", len(g.flat), m.FlatLen()))
+	}
+	cost := 0.0
+	h, d, dz1, z2 := ws.h, ws.d, ws.dz1, ws.z2[:m.outputs]
+	for _, i := range idx {
+		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		pix, val := s.Index[lo:hi], s.Value[lo:hi]
+		label := int(s.Labels[i])
+		if label >= m.outputs {
+			panic(fmt.Sprintf("kernel: Gradient: sample %d has label %d, want below %d", i, label, m.outputs))
+		}
+		m.forward(h, d, z2, pix, val)
+		cost += softmaxCost(z2, label) // z2 now holds dz2 = p - onehot
+		for o, v := range z2 {
+			g.b2[o] += v
+		}
+		if m.fast {
+			backAsm(dz1, g.b1, g.w2, m.w2, z2, h, d, m.hp)
+			scatterAsm(g.w1t, m.hp, dz1, pix, val, &m.table)
+		} else {
+			backGo(dz1[:m.hidden], g.b1, g.w2, m.w2, z2, h, d, m.hp)
+			scatterGo(g.w1t, m.hp, dz1[:m.hidden], pix, val, &m.table)
+		}
+	}
+	g.Cost += cost
+}
+
+// forward computes the hidden activations h, their derivatives d and the
+// output logits z2 (length Outputs) of one sparse image.
+func (m *Model) forward(h, d, z2 []float32, pix []uint16, val []uint8) {
+	copy(h, m.b1)
+	copy(z2, m.b2)
+	if m.fast {
+		gatherAsm(h, m.w1t, m.hp, pix, val, &m.table)
+		activateAsm(m.act, h, d)
+		// Sigmoid maps the zero padding to 0.5; W2's zero padding already
+		// cancels it in z2, but dW2 would pick it up.
+		clear(h[m.hidden:])
+		gemvAsm(z2, m.w2, h, m.hp)
+		return
+	}
+	hh := h[:m.hidden]
+	gatherGo(hh, m.w1t, m.hp, pix, val, &m.table)
+	activateGo(m.act, hh, d[:m.hidden])
+	gemvGo(z2, m.w2, hh, m.hp)
+}
+
+func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {
+	if s != nil && s.Dim != m.inputs {
+		panic(fmt.Sprintf("kernel: %s: images of %d pixels, model wants %d", op, s.Dim, m.inputs))
+	}
+	if ws.hp != m.hp || ws.op != m.op {
+		panic(fmt.Sprintf("kernel: %s: scratch for hidden %d/outputs %d, model has %d/%d", op, ws.hp, ws.op, m.hp, m.op))
+	}
+}
+
+// softmaxCost replaces the logits z by p - onehot(label), where p is the
+// softmax of z, and returns the cost logsumexp(z) - z[label].
+func softmaxCost(z []float32, label int) float64 {
+	zmax := z[0]
+	for _, v := range z[1:] {
+		zmax = max(zmax, v)
+	}
+	zl := z[label] - zmax
+	var sum float32
+	for i, v := range z {
+		e := expf(v - zmax)
+		z[i] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range z {
+		z[i] *= inv
+	}
+	z[label] -= 1
+	return math.Log(float64(sum)) - float64(zl)
+}
+
+// Predict writes the most likely class of each sample s[idx[k]] to dst[k].
+// Ties go to the lower class. It does not allocate.
+func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
+	m.mustMatch("Predict", s, ws)
+	if len(dst) != len(idx) {
+		panic(fmt.Sprintf("kernel: Predict: %d destinations for %d samples", len(dst), len(idx)))
+	}
+	h, d, z2 := ws.h, ws.d, ws.z2[:m.outputs]
+	for k, i := range idx {
+		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		m.forward(h, d, z2, s.Index[lo:hi], s.Value[lo:hi])
+		best := 0
+		for o, v := range z2 {
+			if v > z2[best] {
+				best = o
+			}
+		}
+		dst[k] = uint8(best)
+	}
+}
+
+// Probabilities writes to dst (length Outputs) the softmax output for one
+// dense image whose pixels are already scaled (length Inputs). It does not
+// allocate. It uses the portable path: one image does not need the assembly.
+func (m *Model) Probabilities(dst []float64, pixels []float32, ws *Scratch) {
+	m.mustMatch("Probabilities", nil, ws)
+	if len(dst) != m.outputs || len(pixels) != m.inputs {
+		panic(fmt.Sprintf("kernel: Probabilities: %d outputs and %d pixels, want %d and %d",
+			len(dst), len(pixels), m.outputs, m.inputs))
+	}
+	h := ws.dense[:m.hidden]
+	copy(h, m.b1)
+	for i, v := range pixels {
+		if v != 0 {
+			axpy(h, v, m.w1t[i*m.hp:i*m.hp+m.hidden])
+		}
+	}
+	activateGo(m.act, h, ws.d[:m.hidden])
+	z2 := ws.z2[:m.outputs]
+	copy(z2, m.b2)
+	gemvGo(z2, m.w2, h, m.hp)
+	zmax := float64(z2[0])
+	for _, v := range z2 {
+		zmax = max(zmax, float64(v))
+	}
+	sum := 0.0
+	for o, v := range z2 {
+		dst[o] = math.Exp(float64(v) - zmax)
+		sum += dst[o]
+	}
+	for o := range dst {
+		dst[o] /= sum
+	}
+}

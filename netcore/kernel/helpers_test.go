@@ -1,0 +1,287 @@
+package kernel_test
+
+import (
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/shardnet/shardnet/netcore/kernel"
+)
+
+// dataset is a set of dense images with labels, the input of both the
+// oracle and NewSamples.
+type dataset struct {
+	pixels []uint8
+	labels []uint8
+	n, dim int
+}
+
+// syntheticData returns n MNIST-like images: about 80% zero pixels, the rest
+// uniform in 1..255, labels uniform below classes.
+func syntheticData(seed uint64, n, dim, classes int) dataset {
+	r := rand.New(rand.NewPCG(seed, 1))
+	d := dataset{pixels: make([]uint8, n*dim), labels: make([]uint8, n), n: n, dim: dim}
+	for i := range d.pixels {
+		if r.IntN(5) == 0 {
+			d.pixels[i] = uint8(1 + r.IntN(255))
+		}
+	}
+	for i := range d.labels {
+		d.labels[i] = uint8(r.IntN(classes))
+	}
+	return d
+}
+
+// params are float64 parameters in netcore's row-major layout.
+type params struct {
+	in, hid, out   int
+	w1, b1, w2, b2 []float64
+}
+
+func randomParams(seed uint64, in, hid, out int, std float64) params {
+	r := rand.New(rand.NewPCG(seed, 2))
+	p := params{in: in, hid: hid, out: out,
+		w1: make([]float64, hid*in), b1: make([]float64, hid),
+		w2: make([]float64, out*hid), b2: make([]float64, out)}
+	for _, t := range [][]float64{p.w1, p.b1, p.w2, p.b2} {
+		for i := range t {
+			t[i] = r.NormFloat64() * std
+		}
+	}
+	return p
+}
+
+func zeroParams(in, hid, out int) params { return randomParams(0, in, hid, out, 0) }
+
+func actF64(act kernel.Activation, z float64) (h, d float64) {
+	switch act {
+	case kernel.Sigmoid:
+		h = 1 / (1 + math.Exp(-z))
+		return h, h * (1 - h)
+	case kernel.Tanh:
+		h = math.Tanh(z)
+		return h, 1 - h*h
+	default:
+		if z > 0 {
+			return z, 1
+		}
+		return 0, 0
+	}
+}
+
+// oracleForward returns the float64 hidden activations, derivatives and
+// logits of image i.
+func oracleForward(p params, act kernel.Activation, scale float64, d dataset, i int) (h, dh, z2 []float64) {
+	x := d.pixels[i*d.dim : (i+1)*d.dim]
+	h, dh, z2 = make([]float64, p.hid), make([]float64, p.hid), make([]float64, p.out)
+	for j := range p.hid {
+		z := p.b1[j]
+		for k, v := range x {
+			z += p.w1[j*p.in+k] * float64(v) * scale
+		}
+		h[j], dh[j] = actF64(act, z)
+	}
+	for o := range p.out {
+		z := p.b2[o]
+		for j := range p.hid {
+			z += p.w2[o*p.hid+j] * h[j]
+		}
+		z2[o] = z
+	}
+	return h, dh, z2
+}
+
+// oracleGradient is the float64 reference: gradient sums and summed cost
+// over the samples idx, written straight from the formulas.
+func oracleGradient(p params, act kernel.Activation, scale float64, d dataset, idx []int32) (g params, cost float64) {
+	g = zeroParams(p.in, p.hid, p.out)
+	for _, i := range idx {
+		h, dh, z2 := oracleForward(p, act, scale, d, int(i))
+		zmax := z2[0]
+		for _, v := range z2 {
+			zmax = math.Max(zmax, v)
+		}
+		sum := 0.0
+		for _, v := range z2 {
+			sum += math.Exp(v - zmax)
+		}
+		label := int(d.labels[i])
+		cost += math.Log(sum) + zmax - z2[label]
+		dz2 := make([]float64, p.out)
+		for o, v := range z2 {
+			dz2[o] = math.Exp(v-zmax) / sum
+		}
+		dz2[label]--
+		dz1 := make([]float64, p.hid)
+		for o, gv := range dz2 {
+			g.b2[o] += gv
+			for j := range p.hid {
+				g.w2[o*p.hid+j] += gv * h[j]
+				dz1[j] += gv * p.w2[o*p.hid+j]
+			}
+		}
+		x := d.pixels[int(i)*d.dim : (int(i)+1)*d.dim]
+		for j := range p.hid {
+			dz1[j] *= dh[j]
+			g.b1[j] += dz1[j]
+			for k, v := range x {
+				g.w1[j*p.in+k] += dz1[j] * float64(v) * scale
+			}
+		}
+	}
+	return g, cost
+}
+
+// relErr is ‖a-b‖/‖b‖, or ‖a-b‖ where b is zero.
+func relErr(a, b []float64) float64 {
+	var num, den float64
+	for i := range a {
+		num += (a[i] - b[i]) * (a[i] - b[i])
+		den += b[i] * b[i]
+	}
+	if den == 0 {
+		return math.Sqrt(num)
+	}
+	return math.Sqrt(num / den)
+}
+
+// setup builds a model of p's shape on the chosen path, loads p and returns
+// it with samples of d.
+func setup(t testing.TB, asm bool, p params, act kernel.Activation, scale float32, d dataset) (*kernel.Model, *kernel.Samples) {
+	t.Helper()
+	restore, ok := kernel.SetAsmForTest(asm)
+	if !ok {
+		t.Skip("no assembly path on this machine")
+	}
+	defer restore()
+	m, err := kernel.NewModel(p.in, p.hid, p.out, act, scale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Fast() != asm {
+		t.Fatalf("model Fast() = %v, want %v", m.Fast(), asm)
+	}
+	m.Load(p.w1, p.b1, p.w2, p.b2)
+	s, err := kernel.NewSamples(d.pixels, d.labels, d.n, d.dim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Check(s); err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+// unpacked runs Gradient over idx and returns the result in netcore's layout.
+func unpacked(m *kernel.Model, s *kernel.Samples, idx []int32) (params, float64, *kernel.Grad) {
+	g := kernel.NewGrad(m)
+	m.Gradient(g, s, idx, kernel.NewScratch(m))
+	return unpack(m, g), g.Cost, g
+}
+
+func unpack(m *kernel.Model, g *kernel.Grad) params {
+	flat := make([]float64, m.FlatLen())
+	for i, v := range g.Flat() {
+		flat[i] = float64(v)
+	}
+	out := zeroParams(m.Inputs(), m.Hidden(), m.Outputs())
+	m.Unpack(flat, out.w1, out.b1, out.w2, out.b2)
+	return out
+}
+
+func allIdx(n int) []int32 {
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	return idx
+}
+
+// paths lists the kernel paths this machine can run.
+func paths() []bool {
+	if kernel.HaveAsm {
+		return []bool{false, true}
+	}
+	return []bool{false}
+}
+
+func pathName(asm bool) string {
+	if asm {
+		return "asm"
+	}
+	return "generic"
+}
+
+var (
+	mnistOnce sync.Once
+	mnistSet  dataset
+	mnistErr  error
+)
+
+// mnistTrain returns the MNIST training set from $SHARDNET_DATA or
+// /work/shared/data/mnist, or skips the test where it is absent.
+func mnistTrain(t testing.TB) dataset {
+	t.Helper()
+	d, err := loadMNIST()
+	if err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	return d
+}
+
+// loadMNIST reads the MNIST training set once.
+func loadMNIST() (dataset, error) {
+	mnistOnce.Do(func() {
+		dir := os.Getenv("SHARDNET_DATA")
+		if dir == "" {
+			dir = "/work/shared/data/mnist"
+		}
+		var img, lab []byte
+		img, mnistErr = readGz(filepath.Join(dir, "train-images-idx3-ubyte.gz"))
+		if mnistErr != nil {
+			return
+		}
+		lab, mnistErr = readGz(filepath.Join(dir, "train-labels-idx1-ubyte.gz"))
+		if mnistErr != nil {
+			return
+		}
+		if len(img) < 16 || len(lab) < 8 || binary.BigEndian.Uint32(img) != 0x803 || binary.BigEndian.Uint32(lab) != 0x801 {
+			mnistErr = fmt.Errorf("bad IDX headers")
+			return
+		}
+		n := int(binary.BigEndian.Uint32(img[4:]))
+		dim := int(binary.BigEndian.Uint32(img[8:]) * binary.BigEndian.Uint32(img[12:]))
+		if len(img) != 16+n*dim || len(lab) != 8+n {
+			mnistErr = fmt.Errorf("IDX sizes do not match headers")
+			return
+		}
+		mnistSet = dataset{pixels: img[16:], labels: lab[8:], n: n, dim: dim}
+	})
+	return mnistSet, mnistErr
+}
+
+func readGz(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(z)
+}
+
+// head returns the first n images of d.
+func (d dataset) head(n int) dataset {
+	n = min(n, d.n)
+	return dataset{pixels: d.pixels[:n*d.dim], labels: d.labels[:n], n: n, dim: d.dim}
+}

@@ -1,0 +1,468 @@
+package kernel_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/shardnet/shardnet/netcore/kernel"
+)
+
+var activations = []kernel.Activation{kernel.Sigmoid, kernel.Tanh, kernel.ReLU}
+
+// gradCase is one network and data set the kernels are checked on.
+type gradCase struct {
+	name   string
+	hidden int
+	scale  float32
+	std    float64 // weight standard deviation
+	data   func(testing.TB) dataset
+}
+
+func syntheticCase(seed uint64, n, dim int) func(testing.TB) dataset {
+	return func(testing.TB) dataset { return syntheticData(seed, n, dim, 10) }
+}
+
+// edgeData holds an all-zero image, an all-255 image and a few ordinary ones.
+func edgeData(testing.TB) dataset {
+	d := syntheticData(7, 6, 50, 10)
+	clear(d.pixels[:50])
+	for i := range 50 {
+		d.pixels[50+i] = 255
+	}
+	return d
+}
+
+var gradCases = []gradCase{
+	{"H=1", 1, 1.0 / 255, 0.1, syntheticCase(1, 40, 30)},
+	{"H=7", 7, 1.0 / 255, 0.3, syntheticCase(2, 40, 64)},
+	{"H=10/raw", 10, 1, 0.01, syntheticCase(3, 60, 784)},
+	{"H=13", 13, 1.0 / 255, 0.2, syntheticCase(4, 50, 100)},
+	{"H=40", 40, 1.0 / 255, 0.1, syntheticCase(5, 30, 200)},
+	{"H=300", 300, 1.0 / 255, 0.05, syntheticCase(6, 20, 784)},
+	{"edge-images", 9, 1.0 / 255, 0.1, edgeData},
+	{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(300) }},
+	{"mnist/H=10/scaled", 10, 1.0 / 255, 0.1, func(t testing.TB) dataset { return mnistTrain(t).head(300) }},
+	{"mnist/H=300/scaled", 300, 1.0 / 255, 0.05, func(t testing.TB) dataset { return mnistTrain(t).head(60) }},
+}
+
+func TestGradientMatchesOracle(t *testing.T) {
+	for _, c := range gradCases {
+		for _, act := range activations {
+			for _, asm := range paths() {
+				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, pathName(asm)), func(t *testing.T) {
+					d := c.data(t)
+					p := randomParams(uint64(c.hidden), d.dim, c.hidden, 10, c.std)
+					m, s := setup(t, asm, p, act, c.scale, d)
+					// Reverse order, with a repeat, to exercise idx.
+					idx := allIdx(d.n)
+					slices.Reverse(idx)
+					idx = append(idx, 0)
+					got, cost, _ := unpacked(m, s, idx)
+					want, wantCost := oracleGradient(p, act, float64(c.scale), d, idx)
+					for _, tc := range []struct {
+						name      string
+						got, want []float64
+					}{{"dW1", got.w1, want.w1}, {"db1", got.b1, want.b1}, {"dW2", got.w2, want.w2}, {"db2", got.b2, want.b2}} {
+						if e := relErr(tc.got, tc.want); e > 1e-4 {
+							t.Errorf("%s relative error %.3g, want < 1e-4", tc.name, e)
+						}
+					}
+					if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-5 {
+						t.Errorf("cost %v, oracle %v: relative error %.3g, want < 1e-5", cost, wantCost, e)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestPathsAgree(t *testing.T) {
+	if !kernel.HaveAsm {
+		t.Skip("no assembly path on this machine")
+	}
+	for _, c := range gradCases {
+		for _, act := range activations {
+			t.Run(fmt.Sprintf("%s/%v", c.name, act), func(t *testing.T) {
+				d := c.data(t)
+				p := randomParams(uint64(c.hidden)+100, d.dim, c.hidden, 10, c.std)
+				mg, s := setup(t, false, p, act, c.scale, d)
+				ma, _ := setup(t, true, p, act, c.scale, d)
+				gg, cg, _ := unpacked(mg, s, allIdx(d.n))
+				ga, ca, _ := unpacked(ma, s, allIdx(d.n))
+				for _, tc := range []struct {
+					name      string
+					got, want []float64
+				}{{"dW1", ga.w1, gg.w1}, {"db1", ga.b1, gg.b1}, {"dW2", ga.w2, gg.w2}, {"db2", ga.b2, gg.b2}} {
+					if e := relErr(tc.got, tc.want); e > 1e-5 {
+						t.Errorf("%s: asm and generic differ by %.3g relative, want < 1e-5", tc.name, e)
+					}
+				}
+				if e := math.Abs(ca-cg) / math.Abs(cg); e > 1e-6 {
+					t.Errorf("cost: asm %v, generic %v: relative difference %.3g, want < 1e-6", ca, cg, e)
+				}
+			})
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	d := syntheticData(11, 200, 784, 10)
+	for _, hidden := range []int{10, 300} {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+				p := randomParams(12, d.dim, hidden, 10, 0.01)
+				m, s := setup(t, asm, p, kernel.Sigmoid, 1.0/255, d)
+				idx := allIdx(d.n)
+				g1 := kernel.NewGrad(m)
+				ws := kernel.NewScratch(m)
+				m.Gradient(g1, s, idx, ws)
+				// A second run with fresh state, and a third reusing the
+				// first run's scratch after a reset, must both be identical.
+				g2 := kernel.NewGrad(m)
+				m.Gradient(g2, s, idx, kernel.NewScratch(m))
+				if !slices.Equal(g1.Flat(), g2.Flat()) || g1.Cost != g2.Cost {
+					t.Fatal("two runs over the same inputs differ")
+				}
+				g2.Reset()
+				m.Gradient(g2, s, idx, ws)
+				if !slices.Equal(g1.Flat(), g2.Flat()) || g1.Cost != g2.Cost {
+					t.Fatal("a run after Reset with reused scratch differs")
+				}
+			})
+		}
+	}
+}
+
+// TestIdxOrder checks that Gradient visits exactly the samples idx names, in
+// that order: one call over idx equals sample-by-sample calls bitwise.
+func TestIdxOrder(t *testing.T) {
+	d := syntheticData(13, 50, 784, 10)
+	idx := []int32{7, 3, 3, 49, 0, 21}
+	for _, asm := range paths() {
+		t.Run(pathName(asm), func(t *testing.T) {
+			p := randomParams(14, d.dim, 10, 10, 0.01)
+			m, s := setup(t, asm, p, kernel.Sigmoid, 1, d)
+			ws := kernel.NewScratch(m)
+			whole := kernel.NewGrad(m)
+			m.Gradient(whole, s, idx, ws)
+			steps := kernel.NewGrad(m)
+			for k := range idx {
+				m.Gradient(steps, s, idx[k:k+1], ws)
+			}
+			if !slices.Equal(whole.Flat(), steps.Flat()) {
+				t.Error("one call over idx differs from one call per sample")
+			}
+			if math.Abs(whole.Cost-steps.Cost) > 1e-12*math.Abs(whole.Cost) {
+				t.Errorf("cost %v vs %v", whole.Cost, steps.Cost)
+			}
+			other := kernel.NewGrad(m)
+			m.Gradient(other, s, []int32{7, 3, 49, 0, 21}, ws)
+			if slices.Equal(whole.Flat(), other.Flat()) {
+				t.Error("dropping a repeated sample did not change the sums")
+			}
+			empty := kernel.NewGrad(m)
+			m.Gradient(empty, s, nil, ws)
+			if slices.ContainsFunc(empty.Flat(), func(v float32) bool { return v != 0 }) || empty.Cost != 0 {
+				t.Error("no samples gave a non-zero gradient")
+			}
+		})
+	}
+}
+
+// TestPaddingStaysZero checks that the padded entries of Flat are zero, so
+// that reductions over Flat never mix garbage into real entries.
+func TestPaddingStaysZero(t *testing.T) {
+	d := syntheticData(15, 30, 784, 10)
+	for _, act := range activations {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("%v/%s", act, pathName(asm)), func(t *testing.T) {
+				p := randomParams(16, d.dim, 13, 10, 0.05)
+				m, s := setup(t, asm, p, act, 1.0/255, d)
+				g := kernel.NewGrad(m)
+				m.Gradient(g, s, allIdx(d.n), kernel.NewScratch(m))
+				flat, in, hp := g.Flat(), m.Inputs(), m.HiddenPad()
+				for row := range in + 1 + m.Outputs() {
+					for j := m.Hidden(); j < hp; j++ {
+						if v := flat[row*hp+j]; v != 0 {
+							t.Fatalf("padding entry %d of row %d is %v", j, row, v)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestUnpackRoundTrip(t *testing.T) {
+	for _, hidden := range []int{1, 8, 10, 300} {
+		t.Run(fmt.Sprintf("H=%d", hidden), func(t *testing.T) {
+			m, err := kernel.NewModel(20, hidden, 3, kernel.Sigmoid, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, hp, out := m.Inputs(), m.HiddenPad(), m.Outputs()
+			if hp%8 != 0 || hp < hidden || hp >= hidden+8 {
+				t.Fatalf("HiddenPad %d for hidden %d", hp, hidden)
+			}
+			if want := in*hp + hp + out*hp + out; m.FlatLen() != want {
+				t.Fatalf("FlatLen %d, want %d", m.FlatLen(), want)
+			}
+			// Give every flat entry a distinct code, and padding a poison
+			// value Unpack must drop.
+			flat := make([]float64, m.FlatLen())
+			code := func(tensor, row, col int) float64 { return float64(tensor*1e6 + row*1e3 + col) }
+			for i := range flat {
+				flat[i] = math.NaN()
+			}
+			for i := range in {
+				for h := range hidden {
+					flat[i*hp+h] = code(1, h, i)
+				}
+			}
+			for h := range hidden {
+				flat[in*hp+h] = code(2, 0, h)
+			}
+			for o := range out {
+				for h := range hidden {
+					flat[in*hp+hp+o*hp+h] = code(3, o, h)
+				}
+				flat[in*hp+hp+out*hp+o] = code(4, 0, o)
+			}
+			p := zeroParams(in, hidden, out)
+			m.Unpack(flat, p.w1, p.b1, p.w2, p.b2)
+			for h := range hidden {
+				for i := range in {
+					if p.w1[h*in+i] != code(1, h, i) {
+						t.Fatalf("w1[%d,%d] = %v", h, i, p.w1[h*in+i])
+					}
+				}
+				if p.b1[h] != code(2, 0, h) {
+					t.Fatalf("b1[%d] = %v", h, p.b1[h])
+				}
+			}
+			for o := range out {
+				for h := range hidden {
+					if p.w2[o*hidden+h] != code(3, o, h) {
+						t.Fatalf("w2[%d,%d] = %v", o, h, p.w2[o*hidden+h])
+					}
+				}
+				if p.b2[o] != code(4, 0, o) {
+					t.Fatalf("b2[%d] = %v", o, p.b2[o])
+				}
+			}
+		})
+	}
+}
+
+func TestPredict(t *testing.T) {
+	d := syntheticData(17, 200, 784, 10)
+	for _, act := range activations {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("%v/%s", act, pathName(asm)), func(t *testing.T) {
+				p := randomParams(18, d.dim, 30, 10, 0.1)
+				m, s := setup(t, asm, p, act, 1.0/255, d)
+				got := make([]uint8, d.n)
+				m.Predict(got, s, allIdx(d.n), kernel.NewScratch(m))
+				for i := range d.n {
+					_, _, z2 := oracleForward(p, act, 1.0/255, d, i)
+					best := 0
+					for o, v := range z2 {
+						if v > z2[best] {
+							best = o
+						}
+					}
+					if int(got[i]) != best && z2[best]-z2[got[i]] > 1e-4 {
+						t.Errorf("sample %d: predicted %d, oracle %d (logits %v)", i, got[i], best, z2)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestProbabilities(t *testing.T) {
+	d := syntheticData(19, 20, 784, 10)
+	for _, act := range activations {
+		t.Run(act.String(), func(t *testing.T) {
+			p := randomParams(20, d.dim, 25, 10, 0.1)
+			m, _ := setup(t, kernel.HaveAsm, p, act, 1.0/255, d)
+			ws := kernel.NewScratch(m)
+			dst := make([]float64, 10)
+			x := make([]float32, d.dim)
+			for i := range d.n {
+				for k, v := range d.pixels[i*d.dim : (i+1)*d.dim] {
+					x[k] = float32(v) / 255
+				}
+				m.Probabilities(dst, x, ws)
+				_, _, z2 := oracleForward(p, act, 1.0/255, d, i)
+				zmax, sum, total := slices.Max(z2), 0.0, 0.0
+				for _, v := range z2 {
+					sum += math.Exp(v - zmax)
+				}
+				for o, v := range dst {
+					total += v
+					if want := math.Exp(z2[o]-zmax) / sum; math.Abs(v-want) > 1e-5 {
+						t.Errorf("sample %d class %d: probability %v, oracle %v", i, o, v, want)
+					}
+				}
+				if math.Abs(total-1) > 1e-12 {
+					t.Errorf("sample %d: probabilities sum to %v", i, total)
+				}
+			}
+		})
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	d := syntheticData(21, 20, 784, 10)
+	for _, asm := range paths() {
+		t.Run(pathName(asm), func(t *testing.T) {
+			p := randomParams(22, d.dim, 300, 10, 0.01)
+			m, s := setup(t, asm, p, kernel.Tanh, 1, d)
+			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
+			flat := make([]float64, m.FlatLen())
+			pred, prob, x := make([]uint8, d.n), make([]float64, 10), make([]float32, d.dim)
+			for name, f := range map[string]func(){
+				"Gradient":      func() { m.Gradient(g, s, idx, ws) },
+				"Predict":       func() { m.Predict(pred, s, idx, ws) },
+				"Probabilities": func() { m.Probabilities(prob, x, ws) },
+				"Load":          func() { m.Load(p.w1, p.b1, p.w2, p.b2) },
+				"Unpack":        func() { m.Unpack(flat, p.w1, p.b1, p.w2, p.b2) },
+				"Reset":         func() { g.Reset() },
+			} {
+				if n := testing.AllocsPerRun(5, f); n != 0 {
+					t.Errorf("%s: %v allocations per call, want 0", name, n)
+				}
+			}
+		})
+	}
+}
+
+// TestConcurrentReaders runs Gradient over disjoint halves from two
+// goroutines sharing one Model and Samples (run with -race), and checks the
+// halves add up to the whole.
+func TestConcurrentReaders(t *testing.T) {
+	d := syntheticData(23, 100, 784, 10)
+	p := randomParams(24, d.dim, 20, 10, 0.01)
+	m, s := setup(t, kernel.HaveAsm, p, kernel.Sigmoid, 1, d)
+	idx := allIdx(d.n)
+	whole, _, _ := unpacked(m, s, idx)
+	var halves [2]*kernel.Grad
+	var wg sync.WaitGroup
+	for k := range halves {
+		halves[k] = kernel.NewGrad(m)
+		wg.Go(func() {
+			m.Gradient(halves[k], s, idx[k*50:(k+1)*50], kernel.NewScratch(m))
+		})
+	}
+	wg.Wait()
+	sum := kernel.NewGrad(m)
+	for i := range sum.Flat() {
+		sum.Flat()[i] = halves[0].Flat()[i] + halves[1].Flat()[i]
+	}
+	got := unpack(m, sum)
+	if e := relErr(got.w1, whole.w1); e > 1e-5 {
+		t.Errorf("halves summed differ from the whole by %.3g", e)
+	}
+}
+
+func TestNewSamples(t *testing.T) {
+	pixels := []uint8{0, 3, 0, 0, 255, 0, 0, 0, 0, 9, 0, 1}
+	s, err := kernel.NewSamples(pixels, []uint8{1, 2, 0}, 3, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Offsets, []int32{0, 1, 2, 4}) ||
+		!slices.Equal(s.Index, []uint16{1, 0, 1, 3}) ||
+		!slices.Equal(s.Value, []uint8{3, 255, 9, 1}) || s.NonZero() != 4 {
+		t.Errorf("got offsets %v index %v value %v", s.Offsets, s.Index, s.Value)
+	}
+	for _, c := range []struct {
+		name           string
+		pixels, labels int
+		n, dim         int
+	}{
+		{"short pixels", 11, 3, 3, 4},
+		{"long pixels", 13, 3, 3, 4},
+		{"labels", 12, 2, 3, 4},
+		{"negative n", 0, 0, -1, 4},
+		{"zero dim", 0, 3, 3, 0},
+		{"huge dim", 70000, 1, 1, 70000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := kernel.NewSamples(make([]uint8, c.pixels), make([]uint8, c.labels), c.n, c.dim); err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+}
+
+func TestNewModelErrors(t *testing.T) {
+	for _, c := range []struct {
+		in, hid, out int
+		act          kernel.Activation
+		scale        float32
+	}{
+		{0, 10, 10, kernel.Sigmoid, 1},
+		{784, 0, 10, kernel.Sigmoid, 1},
+		{784, 10, 0, kernel.Sigmoid, 1},
+		{784, 10, 300, kernel.Sigmoid, 1},
+		{784, 10, 10, 3, 1},
+		{784, 10, 10, kernel.Sigmoid, 0},
+		{784, 10, 10, kernel.Sigmoid, float32(math.NaN())},
+		{784, 10, 10, kernel.Sigmoid, float32(math.Inf(1))},
+	} {
+		if _, err := kernel.NewModel(c.in, c.hid, c.out, c.act, c.scale); err == nil {
+			t.Errorf("NewModel(%d, %d, %d, %d, %v): no error", c.in, c.hid, c.out, c.act, c.scale)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	m, err := kernel.NewModel(4, 2, 3, kernel.Sigmoid, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := func() *kernel.Samples {
+		s, err := kernel.NewSamples([]uint8{0, 3, 0, 0, 255, 0, 0, 7}, []uint8{1, 2}, 2, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if err := m.Check(good()); err != nil {
+		t.Fatalf("valid samples: %v", err)
+	}
+	for name, spoil := range map[string]func(*kernel.Samples){
+		"dim":        func(s *kernel.Samples) { s.Dim = 5 },
+		"label":      func(s *kernel.Samples) { s.Labels[1] = 3 },
+		"index":      func(s *kernel.Samples) { s.Index[2] = 4 },
+		"order":      func(s *kernel.Samples) { s.Index[2] = 0 },
+		"offsets":    func(s *kernel.Samples) { s.Offsets[1] = 4 },
+		"last":       func(s *kernel.Samples) { s.Offsets[2] = 2 },
+		"values":     func(s *kernel.Samples) { s.Value = s.Value[:2] },
+		"sample cnt": func(s *kernel.Samples) { s.N = 3 },
+	} {
+		s := good()
+		spoil(s)
+		if err := m.Check(s); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestPath(t *testing.T) {
+	want := kernel.PathGeneric
+	if kernel.HaveAsm {
+		want = kernel.PathAVX2FMA
+	}
+	if got := kernel.Path(); got != want && got != kernel.PathGeneric {
+		t.Errorf("Path() = %q, want %q", got, want)
+	}
+	if kernel.Tanh.String() != "tanh" || kernel.Activation(9).String() != "Activation(9)" {
+		t.Errorf("activation names %q %q", kernel.Tanh, kernel.Activation(9))
+	}
+}

@@ -1,0 +1,266 @@
+package kernel
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// lanes is the number of float32 values in one AVX2 register; HiddenPad is a
+// multiple of it so that every row of the transposed first layer is a whole
+// number of registers.
+const lanes = 8
+
+// Model is a float32 copy of the network's parameters in the kernel's
+// layout, refreshed from netcore's float64 parameters with Load:
+//
+//   - W1 transposed to Inputs×HiddenPad, so a pixel's weights are contiguous;
+//   - b1 padded to HiddenPad;
+//   - W2 as Outputs×HiddenPad, row-major;
+//   - b2 of length Outputs.
+//
+// Padding entries are zero and stay zero. A Model is safe for concurrent
+// reads (Gradient, Predict, Probabilities) but Load must not run at the same
+// time as them.
+type Model struct {
+	inputs, hidden, outputs int
+	hp                      int // hidden padded to a multiple of lanes
+	op                      int // outputs padded to a multiple of lanes
+	act                     Activation
+	scale                   float32
+	fast                    bool // assembly path
+
+	// table maps a raw pixel byte to its scaled float32 value, so that the
+	// kernels read one byte per non-zero pixel and never multiply by the scale.
+	table [256]float32
+
+	w1t, b1, w2, b2 []float32
+}
+
+// NewModel returns a zeroed model of the given shape. pixelScale multiplies
+// every raw pixel byte (1 for the post's raw 0..255 inputs, 1/255 to
+// normalise). The kernel path (see Path) is fixed when the model is made.
+func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (*Model, error) {
+	switch {
+	case inputs < 1 || inputs > 1<<16:
+		return nil, fmt.Errorf("kernel: %d inputs, want 1 to %d", inputs, 1<<16)
+	case hidden < 1 || hidden > 1<<16:
+		return nil, fmt.Errorf("kernel: %d hidden units, want 1 to %d", hidden, 1<<16)
+	case outputs < 1 || outputs > 256:
+		return nil, fmt.Errorf("kernel: %d outputs, want 1 to 256 (labels are bytes)", outputs)
+	case act > ReLU:
+		return nil, fmt.Errorf("kernel: unknown activation %d, want sigmoid (0), tanh (1) or relu (2)", act)
+	case !(pixelScale > 0) || pixelScale > 1e30:
+		return nil, fmt.Errorf("kernel: pixel scale %g, want a positive finite number", pixelScale)
+	}
+	m := &Model{
+		inputs:  inputs,
+		hidden:  hidden,
+		outputs: outputs,
+		hp:      roundUp(hidden),
+		op:      roundUp(outputs),
+		act:     act,
+		scale:   pixelScale,
+		fast:    useAsm,
+	}
+	for v := range m.table {
+		m.table[v] = float32(v) * pixelScale
+	}
+	m.w1t = alignedFloat32(inputs * m.hp)
+	m.b1 = alignedFloat32(m.hp)
+	m.w2 = alignedFloat32(outputs * m.hp)
+	m.b2 = alignedFloat32(outputs)
+	return m, nil
+}
+
+func roundUp(n int) int { return (n + lanes - 1) / lanes * lanes }
+
+// alignedFloat32 returns n zeroed float32 values starting on a 32-byte
+// boundary, so that no AVX2 load or store splits a cache line. Go's heap does
+// not move objects, so the alignment lasts.
+func alignedFloat32(n int) []float32 {
+	buf := make([]float32, n+lanes)
+	off := 0
+	if r := int(uintptr(unsafe.Pointer(&buf[0])) & 31); r != 0 {
+		off = (32 - r) / 4
+	}
+	return buf[off : off+n : off+n]
+}
+
+// Inputs returns the number of pixels per image.
+func (m *Model) Inputs() int { return m.inputs }
+
+// Hidden returns the number of hidden units.
+func (m *Model) Hidden() int { return m.hidden }
+
+// Outputs returns the number of classes.
+func (m *Model) Outputs() int { return m.outputs }
+
+// HiddenPad returns the hidden size rounded up to the register width; it is
+// the row length of the transposed first layer in Flat.
+func (m *Model) HiddenPad() int { return m.hp }
+
+// Activation returns the hidden-layer activation.
+func (m *Model) Activation() Activation { return m.act }
+
+// Fast reports whether the model runs the assembly path.
+func (m *Model) Fast() bool { return m.fast }
+
+// Load copies netcore's float64 parameters (W1 Hidden×Inputs and W2
+// Outputs×Hidden, both row-major) into the model, converting to float32. It
+// does not allocate. It panics if a slice has the wrong length, which is a
+// programming error rather than bad data.
+func (m *Model) Load(w1, b1, w2, b2 []float64) {
+	m.checkLens("Load", len(w1), len(b1), len(w2), len(b2))
+	in, hp := m.inputs, m.hp
+	// Walk the destination in order: its rows are contiguous, and the
+	// strided reads from w1 stay within a few cache lines per row.
+	for i := range in {
+		dst := m.w1t[i*hp : i*hp+m.hidden]
+		for h := range dst {
+			dst[h] = float32(w1[h*in+i])
+		}
+	}
+	for h, v := range b1 {
+		m.b1[h] = float32(v)
+	}
+	for o := range m.outputs {
+		dst := m.w2[o*hp : o*hp+m.hidden]
+		for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
+			dst[h] = float32(v)
+		}
+	}
+	for o, v := range b2 {
+		m.b2[o] = float32(v)
+	}
+}
+
+func (m *Model) checkLens(op string, w1, b1, w2, b2 int) {
+	if w1 != m.hidden*m.inputs || b1 != m.hidden || w2 != m.outputs*m.hidden || b2 != m.outputs {
+		panic(fmt.Sprintf("kernel: %s: tensor lengths %d, %d, %d, %d, want %d, %d, %d, %d for shape %d-%d-%d",
+			op, w1, b1, w2, b2, m.hidden*m.inputs, m.hidden, m.outputs*m.hidden, m.outputs,
+			m.inputs, m.hidden, m.outputs))
+	}
+}
+
+// FlatLen returns the length of Grad.Flat: Inputs×HiddenPad (dW1
+// transposed), HiddenPad (db1), Outputs×HiddenPad (dW2), Outputs (db2).
+func (m *Model) FlatLen() int {
+	return m.inputs*m.hp + m.hp + m.outputs*m.hp + m.outputs
+}
+
+// Unpack turns a flat gradient in Flat's layout (typically reduced in
+// float64 across shards) into netcore's row-major layout, dropping the
+// padding. It does not allocate. It panics on wrong lengths.
+func (m *Model) Unpack(flat []float64, w1, b1, w2, b2 []float64) {
+	if len(flat) != m.FlatLen() {
+		panic(fmt.Sprintf("kernel: Unpack: flat vector of length %d, want %d", len(flat), m.FlatLen()))
+	}
+	m.checkLens("Unpack", len(w1), len(b1), len(w2), len(b2))
+	in, hp := m.inputs, m.hp
+	fw1 := flat[:in*hp]
+	fb1 := flat[in*hp : in*hp+hp]
+	fw2 := flat[in*hp+hp : in*hp+hp+m.outputs*hp]
+	fb2 := flat[in*hp+hp+m.outputs*hp:]
+	for h := range m.hidden {
+		dst := w1[h*in : (h+1)*in]
+		for i := range dst {
+			dst[i] = fw1[i*hp+h]
+		}
+	}
+	copy(b1, fb1[:m.hidden])
+	for o := range m.outputs {
+		copy(w2[o*m.hidden:(o+1)*m.hidden], fw2[o*hp:o*hp+m.hidden])
+	}
+	copy(b2, fb2)
+}
+
+// Check reports whether s can be fed to this model: matching image size,
+// consistent offsets, every pixel index below Inputs and every label below
+// Outputs. Samples from NewSamples only need the size and label checks, but
+// Check verifies everything because the assembly trusts it.
+func (m *Model) Check(s *Samples) error {
+	if s.Dim != m.inputs {
+		return fmt.Errorf("kernel: images of %d pixels, model wants %d", s.Dim, m.inputs)
+	}
+	if len(s.Offsets) != s.N+1 || len(s.Labels) != s.N || s.N < 0 {
+		return fmt.Errorf("kernel: %d samples with %d offsets and %d labels, want %d and %d",
+			s.N, len(s.Offsets), len(s.Labels), s.N+1, s.N)
+	}
+	if len(s.Index) != len(s.Value) {
+		return fmt.Errorf("kernel: %d pixel indices but %d values", len(s.Index), len(s.Value))
+	}
+	if s.Offsets[0] != 0 || int(s.Offsets[s.N]) != len(s.Index) {
+		return fmt.Errorf("kernel: offsets span %d..%d, want 0..%d", s.Offsets[0], s.Offsets[s.N], len(s.Index))
+	}
+	for i := range s.N {
+		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		if hi < lo || int(hi) > len(s.Index) {
+			return fmt.Errorf("kernel: sample %d: offsets %d..%d, want ascending within 0..%d", i, lo, hi, len(s.Index))
+		}
+		for k, p := range s.Index[lo:hi] {
+			if int(p) >= m.inputs {
+				return fmt.Errorf("kernel: sample %d: pixel index %d, want below %d", i, p, m.inputs)
+			}
+			if k > 0 && p <= s.Index[int(lo)+k-1] {
+				return fmt.Errorf("kernel: sample %d: pixel indices not strictly ascending at %d", i, p)
+			}
+		}
+		if int(s.Labels[i]) >= m.outputs {
+			return fmt.Errorf("kernel: sample %d: label %d, want below %d", i, s.Labels[i], m.outputs)
+		}
+	}
+	return nil
+}
+
+// Grad holds partial gradient sums (not means) over some samples, in
+// float32 and the kernel's layout, plus the summed cost.
+type Grad struct {
+	// Cost is the sum over the samples of logsumexp(z2) - z2[label].
+	Cost float64
+
+	flat            []float32
+	w1t, b1, w2, b2 []float32 // views into flat
+}
+
+// NewGrad returns a zeroed gradient for m.
+func NewGrad(m *Model) *Grad {
+	g := &Grad{flat: alignedFloat32(m.FlatLen())}
+	in, hp := m.inputs, m.hp
+	g.w1t = g.flat[: in*hp : in*hp]
+	g.b1 = g.flat[in*hp : in*hp+hp : in*hp+hp]
+	g.w2 = g.flat[in*hp+hp : in*hp+hp+m.outputs*hp : in*hp+hp+m.outputs*hp]
+	g.b2 = g.flat[in*hp+hp+m.outputs*hp:]
+	return g
+}
+
+// Reset zeroes the sums and the cost.
+func (g *Grad) Reset() {
+	clear(g.flat)
+	g.Cost = 0
+}
+
+// Flat returns every gradient sum in one slice of length Model.FlatLen, in
+// the layout Unpack reads. The slice aliases g.
+func (g *Grad) Flat() []float32 { return g.flat }
+
+// Scratch is the per-goroutine workspace of Gradient, Predict and
+// Probabilities.
+type Scratch struct {
+	h, d, dz1 []float32 // HiddenPad: hidden activations, act'(z1), dz1
+	z2        []float32 // outputs padded
+	dense     []float32 // HiddenPad, for Probabilities
+	hp, op    int
+}
+
+// NewScratch returns a workspace sized for m (or any model of the same shape).
+func NewScratch(m *Model) *Scratch {
+	return &Scratch{
+		h:     alignedFloat32(m.hp),
+		d:     alignedFloat32(m.hp),
+		dz1:   alignedFloat32(m.hp),
+		z2:    alignedFloat32(m.op),
+		dense: alignedFloat32(m.hp),
+		hp:    m.hp,
+		op:    m.op,
+	}
+}
