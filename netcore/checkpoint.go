@@ -184,7 +184,9 @@ func ReadCheckpoint(r io.Reader, limit int64) (*Checkpoint, error) {
 	if limit <= 0 {
 		limit = DefaultCheckpointLimit
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	// One byte past the limit tells an input of exactly limit bytes from a
+	// longer one.
+	b, err := io.ReadAll(io.LimitReader(r, min(limit, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, &checkpointError{msg: "read", cause: err}
 	}

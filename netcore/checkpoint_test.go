@@ -242,6 +242,9 @@ func TestCheckpointLimit(t *testing.T) {
 	if _, err := netcore.ReadCheckpoint(bytes.NewReader(b), int64(len(b))); err != nil {
 		t.Fatalf("limit equal to the size: %v", err)
 	}
+	if _, err := netcore.ReadCheckpoint(bytes.NewReader(b), math.MaxInt64); err != nil {
+		t.Fatalf("largest limit: %v", err)
+	}
 	_, err := netcore.ReadCheckpoint(bytes.NewReader(b), int64(len(b)-1))
 	if !errors.Is(err, netcore.ErrCheckpoint) || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("limit one byte short: err = %v, want a limit error wrapping ErrCheckpoint", err)
