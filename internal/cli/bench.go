@@ -1,0 +1,283 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"go.uber.org/zap"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/shardnet/shardnet/internal/config"
+	"github.com/shardnet/shardnet/netcore/kernel"
+	"github.com/shardnet/shardnet/trainer"
+)
+
+// Machine describes where a benchmark ran.
+type Machine struct {
+	CPU        string `json:"cpu"`
+	Cores      int    `json:"cores"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Kernel     string `json:"kernel_path"`
+	GoVersion  string `json:"go_version"`
+	OS         string `json:"os"`
+}
+
+// BenchRow is one cell of the sweep. Its JSON keys are a contract.
+type BenchRow struct {
+	Hidden        int     `json:"hidden"`
+	Workers       int     `json:"workers"`
+	MedianMs      float64 `json:"median_ms"`
+	MinMs         float64 `json:"min_ms"`
+	MaxMs         float64 `json:"max_ms"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
+	GFLOPS        float64 `json:"gflops"`
+	Speedup       float64 `json:"speedup"`
+	Efficiency    float64 `json:"efficiency"`
+	TimedIters    int     `json:"timed_iterations"`
+}
+
+// BenchReport is the content of bench.json.
+type BenchReport struct {
+	Machine    Machine      `json:"machine"`
+	Config     config.Bench `json:"config"`
+	Samples    int          `json:"samples"`
+	Rows       []BenchRow   `json:"rows"`
+	FLOPsNote  string       `json:"flops_note"`
+	StartedAt  string       `json:"started_at"`
+	SecondsAll float64      `json:"seconds_total"`
+}
+
+const flopsNote = "GFLOP/s counts the dense-equivalent work of one full-batch iteration, 2·m·(2·784·H + 3·10·H) floating-point operations (forward, dW1, dW2, dH), divided by the median time; the kernels skip zero pixels, so they execute fewer"
+
+// runBench implements 'shardnet bench'.
+func runBench(ctx context.Context, args []string, env Env) error {
+	began := time.Now()
+	fs := newFlagSet("bench", "[--config FILE] [--workers 1,2,4] [--hidden 10,300] [flags]", env)
+	configPath := fs.String("config", "", "bench configuration `file` (see configs/bench.yaml)")
+	outDir := fs.String("out", "", "output `directory` for bench.json, bench.csv and speedup.png (default runs/bench-<timestamp>)")
+	noFetch := fs.Bool("no-fetch", false, "never download data")
+	dataDir := fs.String("data-dir", "", "data `directory`")
+	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	var workers, hidden config.IntList
+	fs.Var(&workers, "workers", "worker counts to sweep, e.g. 1,2,4")
+	fs.Var(&hidden, "hidden", "hidden sizes to sweep, e.g. 10,300")
+	iterations := fs.Int("iterations", 0, "timed iterations per cell (default from the config)")
+	warmup := fs.Int("warmup", -1, "untimed iterations per cell (default from the config)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("bench: unexpected argument %q", fs.Arg(0))
+	}
+	b := config.DefaultBench()
+	if *configPath != "" {
+		var err error
+		if b, err = config.LoadBench(*configPath); err != nil {
+			return usage(err)
+		}
+	}
+	if workers != nil {
+		b.Workers = workers
+	}
+	if hidden != nil {
+		b.Hidden = hidden
+	}
+	if *iterations > 0 {
+		b.Iterations = *iterations
+	}
+	if *warmup >= 0 {
+		b.Warmup = *warmup
+	}
+	if *dataDir != "" {
+		b.DataDir = *dataDir
+	}
+	if err := b.Validate(); err != nil {
+		return usage(err)
+	}
+	log, err := newLogger(*logFormat, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	ds, _, err := loadDataset(ctx, b.Dataset, b.DataDir, *noFetch, log, env)
+	if err != nil {
+		return err
+	}
+	data, err := trainer.NewData(ds.Train, 0)
+	if err != nil {
+		return usage(err)
+	}
+	if *outDir == "" {
+		*outDir = filepath.Join("runs", "bench-"+time.Now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+
+	sweep := slices.Clone(b.Workers)
+	if !slices.Contains(sweep, 1) {
+		sweep = append(sweep, 1) // the baseline of speedup and efficiency
+	}
+	slices.Sort(sweep)
+	sweep = slices.Compact(sweep)
+	report := BenchReport{Machine: machine(), Config: b, Samples: data.Train.N, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
+	for _, h := range b.Hidden {
+		var base float64
+		for _, w := range sweep {
+			if w > data.Train.N {
+				return usagef("bench: workers: %d exceeds the %d training images", w, data.Train.N)
+			}
+			tr, err := trainer.New(b.Train(w, h), data, trainer.Options{})
+			if err != nil {
+				return usage(err)
+			}
+			res, err := tr.Run(ctx)
+			if err != nil {
+				return err
+			}
+			times := res.IterationTimes[b.Warmup:]
+			row := benchRow(h, w, data.Train.N, data.Train.Dim, times)
+			if w == 1 {
+				base = row.MedianMs
+			}
+			row.Speedup = base / row.MedianMs
+			row.Efficiency = row.Speedup / float64(w)
+			report.Rows = append(report.Rows, row)
+			log.Info("measured", fieldsOf(row)...)
+		}
+	}
+	report.SecondsAll = time.Since(began).Seconds()
+
+	printBenchTable(env.Stdout, &report)
+	if err := trainer.WriteFileAtomic(filepath.Join(*outDir, "bench.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(&report)
+	}); err != nil {
+		return err
+	}
+	if err := trainer.WriteFileAtomic(filepath.Join(*outDir, "bench.csv"), func(w io.Writer) error {
+		return writeBenchCSV(w, report.Rows)
+	}); err != nil {
+		return err
+	}
+	if err := plotSpeedup(filepath.Join(*outDir, "speedup.png"), &report); err != nil {
+		return fmt.Errorf("plot speedup: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s\n", filepath.Join(*outDir, "bench.json"))
+	return nil
+}
+
+// benchRow summarises the timed iterations of one cell.
+func benchRow(hidden, workers, samples, inputs int, times []time.Duration) BenchRow {
+	ms := make([]float64, len(times))
+	for i, t := range times {
+		ms[i] = float64(t) / 1e6
+	}
+	slices.Sort(ms)
+	median := ms[len(ms)/2]
+	if len(ms)%2 == 0 {
+		median = (ms[len(ms)/2-1] + ms[len(ms)/2]) / 2
+	}
+	flops := 2 * float64(samples) * float64(2*inputs*hidden+3*trainer.Classes*hidden)
+	return BenchRow{
+		Hidden: hidden, Workers: workers, TimedIters: len(ms),
+		MedianMs: median, MinMs: ms[0], MaxMs: ms[len(ms)-1],
+		SamplesPerSec: float64(samples) / (median / 1e3),
+		GFLOPS:        flops / (median / 1e3) / 1e9,
+	}
+}
+
+func fieldsOf(r BenchRow) []zap.Field {
+	return []zap.Field{zap.Int("hidden", r.Hidden), zap.Int("workers", r.Workers), zap.Float64("median_ms", r.MedianMs), zap.Float64("samples_per_sec", r.SamplesPerSec)}
+}
+
+func printBenchTable(w io.Writer, r *BenchReport) {
+	m := r.Machine
+	fmt.Fprintf(w, "machine: %s, %d cores, GOMAXPROCS %d, kernel %s, %s, %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.OS)
+	fmt.Fprintf(w, "%d samples per iteration, %d warm-up + %d timed iterations per cell\n", r.Samples, r.Config.Warmup, r.Config.Iterations)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tGFLOP/s\tspeedup\tefficiency\t")
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.2f\t%.0f%%\t\n",
+			row.Hidden, row.Workers, row.MedianMs, row.MinMs, row.MaxMs, row.SamplesPerSec, row.GFLOPS, row.Speedup, 100*row.Efficiency)
+	}
+	tw.Flush()
+}
+
+func writeBenchCSV(w io.Writer, rows []BenchRow) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
+	for _, r := range rows {
+		_ = cw.Write([]string{strconv.Itoa(r.Hidden), strconv.Itoa(r.Workers), f(r.MedianMs), f(r.MinMs), f(r.MaxMs), f(r.SamplesPerSec), f(r.GFLOPS), f(r.Speedup), f(r.Efficiency), strconv.Itoa(r.TimedIters)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// plotSpeedup draws speedup against workers, one line per hidden size, with
+// the ideal linear speedup for reference.
+func plotSpeedup(path string, r *BenchReport) error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("shardnet speedup over 1 worker (%s)", r.Machine.CPU)
+	p.X.Label.Text = "workers"
+	p.Y.Label.Text = "speedup"
+	p.Add(plotter.NewGrid())
+	maxW := 1
+	var lines []any
+	for _, h := range r.Config.Hidden {
+		var xy plotter.XYs
+		for _, row := range r.Rows {
+			if row.Hidden == h {
+				xy = append(xy, plotter.XY{X: float64(row.Workers), Y: row.Speedup})
+				maxW = max(maxW, row.Workers)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("hidden %d", h), xy)
+	}
+	lines = append(lines, "ideal", plotter.XYs{{X: 1, Y: 1}, {X: float64(maxW), Y: float64(maxW)}})
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		return err
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return trainer.SavePNG(path, p, 6*vg.Inch, 4*vg.Inch)
+}
+
+// machine describes this computer for the report.
+func machine() Machine {
+	return Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernel: kernel.Path(),
+		GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+}
+
+// cpuModel reads the processor's name from /proc/cpuinfo where there is one.
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}

@@ -1,0 +1,194 @@
+// Package cli implements the shardnet command line: the train, eval, fetch,
+// inspect, bench and predict subcommands, their flags, logging, data
+// location and exit codes. cmd/shardnet is a thin main around Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
+
+	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/trainer"
+)
+
+// Exit codes. Scripts depend on them.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1   // anything not listed below
+	ExitUsage    = 2   // bad flag, config, data file or checkpoint
+	ExitDiverged = 3   // non-finite cost or gradient
+	ExitSIGINT   = 130 // interrupted by SIGINT, after a checkpoint
+	ExitSIGTERM  = 143 // interrupted by SIGTERM, after a checkpoint
+)
+
+// Env is the outside world of one invocation, so tests can run the CLI in
+// process.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Terminal reports whether Stderr is a terminal (progress line on).
+	Terminal bool
+}
+
+// DefaultEnv is the process's own environment.
+func DefaultEnv() Env {
+	return Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
+}
+
+// exitError carries the exit code an error maps to.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usage marks err as a usage, configuration or input-data error (exit 2).
+func usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: ExitUsage, err: err}
+}
+
+func usagef(format string, args ...any) error { return usage(fmt.Errorf(format, args...)) }
+
+// errHelp is returned after help was printed on request.
+var errHelp = errors.New("help requested")
+
+const mainUsage = `shardnet trains the MNIST network of the NumPy blog post with data-parallel workers.
+
+Usage:
+  shardnet train   [--config FILE] [flags]    train and report the test accuracy
+  shardnet eval    --model FILE [flags]       evaluate a checkpoint on the test set
+  shardnet predict --model FILE IMAGE...      classify your own digit images (PNG, JPEG)
+  shardnet fetch   [--dataset NAME] [--dir DIR]  download and verify a data set
+  shardnet inspect --model FILE               print a checkpoint's metadata and digest
+  shardnet bench   [--config FILE] [flags]    time iterations across worker counts
+  shardnet version
+
+Run 'shardnet COMMAND -h' for a command's flags.
+`
+
+// Main runs the command line args (without the program name) and returns the
+// process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	err := run(ctx, args, env)
+	if err == nil || errors.Is(err, errHelp) {
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "shardnet: %s\n", oneLine(err))
+	return exitCode(err)
+}
+
+func run(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, mainUsage)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "train":
+		return runTrain(ctx, rest, env)
+	case "eval":
+		return runEval(ctx, rest, env)
+	case "predict":
+		return runPredict(ctx, rest, env)
+	case "fetch":
+		return runFetch(ctx, rest, env)
+	case "inspect":
+		return runInspect(rest, env)
+	case "bench":
+		return runBench(ctx, rest, env)
+	case "version":
+		fmt.Fprintln(env.Stdout, versionLine())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, mainUsage)
+		return nil
+	}
+	return usagef("unknown command %q (want train, eval, predict, fetch, inspect, bench or version)", cmd)
+}
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var interrupted *trainer.InterruptedError
+	var diverged *trainer.DivergedError
+	var coded *exitError
+	switch {
+	case errors.As(err, &interrupted):
+		var sig signalError
+		if errors.As(interrupted.Cause, &sig) {
+			return sig.exitCode()
+		}
+		return ExitSIGINT
+	case errors.As(err, &diverged):
+		return ExitDiverged
+	case errors.As(err, &coded):
+		return coded.code
+	case errors.Is(err, netcore.ErrCheckpoint):
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+// oneLine keeps an error message on one line, as the error contract wants.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}
+
+// newFlagSet returns a flag set whose errors are returned, not printed
+// twice or turned into os.Exit.
+func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fs.SetOutput(env.Stderr)
+		fmt.Fprintf(env.Stderr, "Usage: shardnet %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args, turning -h into errHelp after printing usage and
+// any other problem into a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return errHelp
+	}
+	if err != nil {
+		return usagef("%s: %v (see 'shardnet %s -h')", fs.Name(), err, fs.Name())
+	}
+	return nil
+}
+
+// newLogger builds the zap logger the flags ask for, writing to w.
+func newLogger(format string, w io.Writer) (*zap.Logger, error) {
+	cfg := zap.NewProductionEncoderConfig()
+	cfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	cfg.EncodeDuration = zapcore.StringDurationEncoder
+	var enc zapcore.Encoder
+	switch format {
+	case "console":
+		cfg.EncodeLevel = zapcore.CapitalLevelEncoder
+		enc = zapcore.NewConsoleEncoder(cfg)
+	case "json":
+		enc = zapcore.NewJSONEncoder(cfg)
+	default:
+		return nil, usagef("--log-format: want console or json, found %q", format)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), zapcore.InfoLevel)), nil
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sort"
+
+	"github.com/shardnet/shardnet/internal/config"
+	"github.com/shardnet/shardnet/internal/fetch"
+	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/trainer"
+)
+
+// loadModel reads a checkpoint and the configuration embedded in it.
+func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
+	ck, err := trainer.ReadCheckpoint(path)
+	if err != nil {
+		return nil, config.Config{}, usage(err)
+	}
+	cfg := config.Default()
+	if err := cfg.Decode(bytes.NewReader(ck.Config), path+" (embedded config)"); err != nil {
+		return nil, cfg, usage(err)
+	}
+	return ck, cfg, nil
+}
+
+// runEval implements 'shardnet eval'.
+func runEval(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("eval", "--model FILE [--data-dir DIR]", env)
+	modelPath := fs.String("model", "", "checkpoint `file` to evaluate (required)")
+	dataDir := fs.String("data-dir", "", "`directory` holding the test files (default: located as train does)")
+	noFetch := fs.Bool("no-fetch", false, "never download data")
+	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *modelPath == "" {
+		return usagef("eval: --model FILE is required")
+	}
+	if fs.NArg() > 0 {
+		return usagef("eval: unexpected argument %q", fs.Arg(0))
+	}
+	ck, cfg, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(*logFormat, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	dir := cfg.DataDir
+	if *dataDir != "" {
+		dir = *dataDir
+	}
+	ds, _, err := loadDataset(ctx, cfg.Dataset, dir, *noFetch, log, env)
+	if err != nil {
+		return err
+	}
+	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
+	if err != nil {
+		return usage(err)
+	}
+	ev, err := trainer.Evaluate(ck.Params, ck.Activation, float64(cfg.PixelScale), test)
+	if err != nil {
+		return usage(err)
+	}
+	precision, recall := ev.PrecisionRecall()
+	fmt.Fprint(env.Stdout, ev.ConfusionText())
+	fmt.Fprintln(env.Stdout, "class  precision  recall")
+	for c := range trainer.Classes {
+		fmt.Fprintf(env.Stdout, "%5d  %9.4f  %6.4f\n", c, precision[c], recall[c])
+	}
+	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
+	return nil
+}
+
+// runInspect implements 'shardnet inspect'.
+func runInspect(args []string, env Env) error {
+	fs := newFlagSet("inspect", "--model FILE", env)
+	modelPath := fs.String("model", "", "checkpoint `file` (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *modelPath == "" {
+		return usagef("inspect: --model FILE is required")
+	}
+	ck, cfg, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	w := env.Stdout
+	fmt.Fprintf(w, "file: %s\n", *modelPath)
+	fmt.Fprintf(w, "network: %v (%d parameters)\n", ck.Params.Shape, ck.Params.Shape.Len())
+	fmt.Fprintf(w, "activation: %v\n", ck.Activation)
+	fmt.Fprintf(w, "iteration: %d of %d\n", ck.Iteration, cfg.Iterations)
+	names := make([]string, 0, len(ck.State))
+	for name := range ck.State {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "optimizer: %s %v\n", cfg.Optimizer, names)
+	fmt.Fprintf(w, "config:\n")
+	for _, line := range bytes.Split(bytes.TrimSpace(ck.Config), []byte("\n")) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	fmt.Fprintf(w, "params sha256: %s\n", ck.Params.Digest())
+	return nil
+}
+
+// runFetch implements 'shardnet fetch'.
+func runFetch(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("fetch", "[--dataset mnist|fashion-mnist] [--dir DIR]", env)
+	dataset := fs.String("dataset", "mnist", "data set: mnist or fashion-mnist")
+	dir := fs.String("dir", "", "destination `directory` (default: the user cache directory, shardnet/<dataset>)")
+	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("fetch: unexpected argument %q", fs.Arg(0))
+	}
+	if *dataset != "mnist" && *dataset != "fashion-mnist" {
+		return usagef("fetch: --dataset: want mnist or fashion-mnist, found %q", *dataset)
+	}
+	log, err := newLogger(*logFormat, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	if *dir == "" {
+		if *dir, err = fetch.CacheDir(*dataset); err != nil {
+			return err
+		}
+	}
+	if err := fetch.Fetch(ctx, *dataset, *dir, log); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s: %s\n", *dataset, *dir)
+	return nil
+}
+
+// versionLine names the build: module version, Go version and platform.
+func versionLine() string {
+	version := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	return fmt.Sprintf("shardnet %s %s %s/%s", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

@@ -1,0 +1,216 @@
+// Package config defines shardnet's training configuration: its keys and
+// defaults, strict decoding from flat YAML, command-line flags of the same
+// names, and validation with messages that name the offending key.
+//
+// Every key is also a flag: the YAML key learning_rate is the flag
+// --learning-rate. Values are applied in this order, later ones winning:
+// built-in defaults (the seed preset), the YAML file, the flags that were
+// set on the command line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole training configuration. The yaml tag of each field is
+// its key; the usage tag is the help text of its flag.
+type Config struct {
+	Dataset    string `yaml:"dataset" usage:"dataset to train on: mnist or fashion-mnist"`
+	DataDir    string `yaml:"data_dir" usage:"directory holding the four IDX files (.gz or raw)"`
+	PixelScale Scale  `yaml:"pixel_scale" usage:"factor applied to the 0..255 pixels: 1 keeps them raw as in the post, 1/255 normalises"`
+
+	Hidden     int     `yaml:"hidden" usage:"hidden units"`
+	Activation string  `yaml:"activation" usage:"hidden activation: sigmoid, tanh or relu"`
+	Init       string  `yaml:"init" usage:"weight initialisation: normal (N(0,1)*init_scale, as in the post), xavier or he"`
+	InitScale  float64 `yaml:"init_scale" usage:"scale of the normal initialisation"`
+
+	LearningRate float64 `yaml:"learning_rate" usage:"learning rate"`
+	Iterations   int     `yaml:"iterations" usage:"full-batch iterations (gradient steps) in total"`
+	Optimizer    string  `yaml:"optimizer" usage:"update rule: gd (as in the post), momentum, nesterov or adam"`
+	Momentum     float64 `yaml:"momentum" usage:"momentum coefficient for momentum and nesterov"`
+	Beta1        float64 `yaml:"beta1" usage:"Adam's first-moment decay"`
+	Beta2        float64 `yaml:"beta2" usage:"Adam's second-moment decay"`
+	Epsilon      float64 `yaml:"epsilon" usage:"Adam's denominator term"`
+	WeightDecay  float64 `yaml:"weight_decay" usage:"L2 penalty coefficient added to the gradient"`
+	Schedule     string  `yaml:"schedule" usage:"learning-rate schedule: constant, step or cosine"`
+	StepEvery    int     `yaml:"step_every" usage:"step schedule: iterations between decays"`
+	StepGamma    float64 `yaml:"step_gamma" usage:"step schedule: factor applied at each decay"`
+
+	BatchSize     int `yaml:"batch_size" usage:"0 for full batch (the post); a positive value for data-parallel mini-batch SGD, counting iterations as mini-batch steps"`
+	Validation    int `yaml:"validation" usage:"hold out the last N training images and report accuracy on them"`
+	EarlyStopping int `yaml:"early_stopping" usage:"stop after this many evaluations without a better validation accuracy (0: never)"`
+	EvalEvery     int `yaml:"eval_every" usage:"iterations between validation evaluations (0: every log_every)"`
+
+	Workers       int    `yaml:"workers" usage:"worker goroutines (default: one per CPU)"`
+	MicroShards   int    `yaml:"micro_shards" usage:"fixed number of micro-shards the batch is cut into; results do not depend on workers"`
+	Deterministic bool   `yaml:"deterministic" usage:"reduce partial gradients in a fixed order so every worker count gives bitwise the same model"`
+	LogEvery      int    `yaml:"log_every" usage:"iterations between cost log lines"`
+	Seed          uint64 `yaml:"seed" usage:"random seed for initialisation and shuffling"`
+
+	CheckpointEvery int `yaml:"checkpoint_every" usage:"iterations between checkpoints written into the output directory (0: only at the end)"`
+}
+
+// Default returns the built-in defaults: the seed preset, the blog post's own
+// code (784-10-10, raw pixels, learning rate 0.04, 2400 iterations).
+func Default() Config {
+	return Config{
+		Dataset:       "mnist",
+		PixelScale:    1,
+		Hidden:        10,
+		Activation:    "sigmoid",
+		Init:          "normal",
+		InitScale:     0.01,
+		LearningRate:  0.04,
+		Iterations:    2400,
+		Optimizer:     "gd",
+		Momentum:      0.9,
+		Beta1:         0.9,
+		Beta2:         0.999,
+		Epsilon:       1e-8,
+		Schedule:      "constant",
+		StepGamma:     0.1,
+		Workers:       runtime.GOMAXPROCS(0),
+		MicroShards:   64,
+		Deterministic: true,
+		LogEvery:      200,
+		Seed:          1,
+	}
+}
+
+// Load returns the defaults overlaid with the YAML file at path.
+func Load(path string) (Config, error) {
+	c := Default()
+	f, err := os.Open(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	if err := c.Decode(f, path); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Decode overlays the flat YAML document read from r onto c. Unknown keys,
+// values of the wrong type and more than one document are errors that name
+// the file (name) and the key.
+func (c *Config) Decode(r io.Reader, name string) error {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", name, err)
+	}
+	return decodeStrict(data, name, c)
+}
+
+// decodeStrict decodes one flat YAML mapping into v, rejecting unknown keys.
+func decodeStrict(data []byte, name string, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file keeps the defaults
+		}
+		return fmt.Errorf("config: %s: %s", name, yamlMessage(err))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config: %s: want a single YAML document", name)
+	}
+	return nil
+}
+
+// yamlMessage rewrites yaml.v3's messages into one line that names the key:
+// "line 3: field learnig_rate not found in type config.Config" becomes
+// "line 3: unknown key \"learnig_rate\"".
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs := make([]string, len(te.Errors))
+		for i, m := range te.Errors {
+			msgs[i] = rewriteYAMLError(m)
+		}
+		return strings.Join(msgs, "; ")
+	}
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+func rewriteYAMLError(m string) string {
+	if before, after, ok := strings.Cut(m, ": field "); ok {
+		key, _, _ := strings.Cut(after, " not found")
+		return fmt.Sprintf("%s: unknown key %q", before, key)
+	}
+	return m
+}
+
+// Scale is a pixel scale factor. In YAML and on the command line it may be
+// written as a number or as a fraction such as 1/255.
+type Scale float64
+
+// UnmarshalYAML accepts a number or a fraction "a/b".
+func (s *Scale) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: pixel_scale: want a number or a fraction such as 1/255", n.Line)
+	}
+	v, err := ParseScale(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: pixel_scale: %w", n.Line, err)
+	}
+	*s = Scale(v)
+	return nil
+}
+
+// ParseScale parses a number or a fraction "a/b".
+func ParseScale(text string) (float64, error) {
+	num, den, isFraction := strings.Cut(strings.TrimSpace(text), "/")
+	a, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a number or a fraction such as 1/255, found %q", text)
+	}
+	if !isFraction {
+		return a, nil
+	}
+	b, err := strconv.ParseFloat(strings.TrimSpace(den), 64)
+	if err != nil || b == 0 {
+		return 0, fmt.Errorf("want a number or a fraction such as 1/255, found %q", text)
+	}
+	return a / b, nil
+}
+
+// String formats the scale so that ParseScale reads it back exactly.
+func (s Scale) String() string {
+	if s != 0 && math.Abs(1/float64(s)-math.Round(1/float64(s))) < 1e-9 && s < 1 {
+		return "1/" + strconv.FormatFloat(math.Round(1/float64(s)), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(float64(s), 'g', -1, 64)
+}
+
+// Set implements flag.Value.
+func (s *Scale) Set(text string) error {
+	v, err := ParseScale(text)
+	if err != nil {
+		return err
+	}
+	*s = Scale(v)
+	return nil
+}
+
+// Keys lists every configuration key in declaration order.
+func Keys() []string {
+	t := reflect.TypeFor[Config]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("yaml")
+	}
+	return keys
+}
