@@ -353,3 +353,21 @@ func TestOpenMissingFile(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// benchmarkReadImages decodes 1000 generated 28x28 images, gzipped or raw.
+func benchmarkReadImages(b *testing.B, compress bool) {
+	data := imagesBytes(b, genImages(9, 1000, 28, 28))
+	if compress {
+		data = gz(b, data)
+	}
+	b.SetBytes(1000 * 784)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := shard.ReadImages(bytes.NewReader(data), "bench", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadImagesRaw(b *testing.B)  { benchmarkReadImages(b, false) }
+func BenchmarkReadImagesGzip(b *testing.B) { benchmarkReadImages(b, true) }

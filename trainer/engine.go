@@ -37,7 +37,7 @@ type Engine struct {
 	workers int
 	micro   int // configured micro-shard count
 
-	partials []*kernel.Grad   // one per micro-shard
+	partials []*kernel.Grad    // one per micro-shard
 	scratch  []*kernel.Scratch // one per worker
 	sum      []float64         // reduced flat gradient, kernel layout
 	reduceAt []shard.Range     // each worker's slice of sum

@@ -371,7 +371,7 @@ func (f *fetcher) file(ctx context.Context, base string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("fetch: %s from %s: %w", base, src, ctx.Err())
 		}
-		f.log.Warn("source failed", zap.String("source", src.String()), zap.String("file", base), zap.Error(err))
+		f.log.Warn("source failed", zap.String("source", src.String()), zap.String("file", base+".gz"), zap.Error(err))
 		f.failed[i] = err
 		errs = append(errs, err)
 	}
@@ -544,7 +544,7 @@ func (f *fetcher) module(ctx context.Context, i int, src Source, log *zap.Logger
 		f.moduleDir = map[int]string{}
 	}
 	f.moduleDir[i] = info.Dir
-	log.Info("module available", zap.String("module", src.Module), zap.String("dir", info.Dir))
+	log.Info("module available", zap.String("module", src.Module), zap.String("module_dir", info.Dir))
 	return info.Dir, nil
 }
 

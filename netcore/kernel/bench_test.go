@@ -2,6 +2,7 @@ package kernel_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/shardnet/shardnet/netcore/kernel"
@@ -23,6 +24,9 @@ func benchGradient(b *testing.B, hidden int, asm bool) {
 	p := randomParams(1, d.dim, hidden, 10, 0.01)
 	m, s := setup(b, asm, p, kernel.Sigmoid, 1, d)
 	g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0, cpuOK := threadCPU()
 	b.ResetTimer()
 	for b.Loop() {
 		g.Reset()
@@ -30,6 +34,9 @@ func benchGradient(b *testing.B, hidden int, asm bool) {
 	}
 	b.ReportMetric(float64(b.N)*float64(d.n)/b.Elapsed().Seconds(), "samples/s")
 	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/iter")
+	if cpu1, ok := threadCPU(); ok && cpuOK {
+		b.ReportMetric((cpu1-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/iter")
+	}
 }
 
 func BenchmarkGradient(b *testing.B) {

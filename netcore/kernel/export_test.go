@@ -13,4 +13,4 @@ func SetAsmForTest(on bool) (restore func(), ok bool) {
 }
 
 // HaveAsm reports whether this machine can run the assembly path.
-const HaveAsm = haveAsm
+var HaveAsm = haveAsm
