@@ -118,6 +118,9 @@ func dataDir(t testing.TB) string {
 	if d == "" {
 		t.Skip("SHARDNET_DATA not set")
 	}
+	if raceEnabled {
+		t.Skip("real data set skipped under the race detector")
+	}
 	if filepath.IsAbs(d) || shard.HasDataset(d) {
 		return d
 	}

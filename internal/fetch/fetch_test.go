@@ -445,6 +445,9 @@ func TestVerifyRealData(t *testing.T) {
 	if dir == "" {
 		t.Skip("SHARDNET_DATA not set")
 	}
+	if raceEnabled {
+		t.Skip("real data set skipped under the race detector")
+	}
 	dir = resolveData(t, dir)
 	if !shard.HasDataset(dir) {
 		t.Fatalf("SHARDNET_DATA=%s does not hold the data set", dir)
