@@ -136,6 +136,8 @@ type Trainer struct {
 	permEpoch int
 	shuffler  *rand.PCG
 	rng       *rand.Rand
+
+	faults func(microShard int) // test hook handed to the engine
 }
 
 // New prepares a run: parameters initialised from cfg.Seed (or restored from
@@ -296,6 +298,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	engine.faults = t.faults
 	engine.Start(ctx)
 	defer engine.Close()
 

@@ -1,0 +1,8 @@
+package trainer
+
+// SetFaultHook makes the engine of the next Run call f before each
+// micro-shard, so tests can inject a panic into a worker.
+func SetFaultHook(t *Trainer, f func(microShard int)) { t.faults = f }
+
+// SetEngineFaultHook does the same for an engine used directly.
+func SetEngineFaultHook(e *Engine, f func(microShard int)) { e.faults = f }
