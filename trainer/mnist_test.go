@@ -1,0 +1,101 @@
+package trainer_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/shardnet/shardnet/internal/config"
+	"github.com/shardnet/shardnet/shard"
+	"github.com/shardnet/shardnet/trainer"
+)
+
+// mnist loads the real data set from $SHARDNET_DATA or skips the test. A
+// relative path is taken from the module root, where .ci/run sets it.
+func mnist(t testing.TB) *shard.Dataset {
+	t.Helper()
+	dir := os.Getenv("SHARDNET_DATA")
+	if dir == "" {
+		t.Skip("SHARDNET_DATA is not set; it names a directory with the MNIST files")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", dir)
+	}
+	ds, err := shard.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// TestMNISTSeedPreset trains the seed preset on real MNIST for a few hundred
+// iterations: the cost must fall and the test accuracy be far above chance.
+func TestMNISTSeedPreset(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("long: real MNIST training")
+	}
+	ds := mnist(t)
+	cfg, err := config.Load("../configs/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Iterations = 300
+	cfg.Workers = runtime.GOMAXPROCS(0)
+	data := mustData(t, ds.Train, 0)
+	tr, err := trainer.New(cfg, data, trainer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := res.Cost[0].Cost, res.Cost[len(res.Cost)-1].Cost
+	if !(last < 0.7*first) {
+		t.Errorf("cost went from %.4f to %.4f in 300 iterations, want a clear fall", first, last)
+	}
+	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := trainer.Evaluate(res.Params, res.Activation, float64(cfg.PixelScale), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("300 iterations: cost %.4f -> %.4f, test accuracy %.4f, %.1f ms/iteration", first, last, ev.Accuracy, res.MedianIterationMillis())
+	if ev.Accuracy < 0.5 {
+		t.Errorf("test accuracy %.4f after 300 iterations, want well above chance", ev.Accuracy)
+	}
+}
+
+// TestMNISTDeterministic: on real MNIST a few iterations give bitwise the
+// same parameters for 1, 2, 3, 7 and 16 workers.
+func TestMNISTDeterministic(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("long: real MNIST training")
+	}
+	ds := mnist(t)
+	data := mustData(t, ds.Train, 0)
+	var want string
+	for _, workers := range []int{1, 2, 3, 7, 16} {
+		cfg := config.Default()
+		cfg.Workers, cfg.Iterations = workers, 3
+		tr, err := trainer.New(cfg, data, trainer.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tr.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res.Params.Digest()
+		t.Logf("workers=%2d params sha256 %s", workers, got)
+		if want == "" {
+			want = got
+		} else if got != want {
+			t.Errorf("workers=%d: params sha256 %s, 1 worker gives %s", workers, got, want)
+		}
+	}
+}
