@@ -1,0 +1,71 @@
+package trainer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/netcore/kernel"
+	"github.com/shardnet/shardnet/shard"
+	"github.com/shardnet/shardnet/trainer"
+)
+
+// benchSet is real MNIST's training set when SHARDNET_DATA names it, else
+// synthetic data of the same size and sparsity.
+func benchSet(b *testing.B) *shard.Set {
+	if os.Getenv("SHARDNET_DATA") != "" {
+		return mnist(b).Train
+	}
+	return syntheticSet(60000, 28, 42)
+}
+
+var benchData *trainer.Data
+
+// benchmarkIteration times one full-batch training iteration as the trainer
+// runs it: refresh the float32 model, sharded gradient, deterministic
+// reduction, update.
+func benchmarkIteration(b *testing.B, hidden, workers int) {
+	if benchData == nil {
+		benchData = mustData(b, benchSet(b), 0)
+	}
+	data := benchData
+	shape := netcore.Shape{Inputs: data.Train.Dim, Hidden: hidden, Outputs: trainer.Classes}
+	p, _ := netcore.NewParams(shape)
+	p.Init(netcore.NormalInit, 0.01, newRand(1))
+	m, err := kernel.NewModel(shape.Inputs, hidden, shape.Outputs, kernel.Sigmoid, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := trainer.NewEngine(m, data.Train, workers, 64, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Start(context.Background())
+	defer e.Close()
+	opt, _ := trainer.NewOptimizer(smallConfig(workers, 1), shape.Len())
+	grad, _ := netcore.NewParams(shape)
+	batch := make([]int32, data.Train.N)
+	for i := range batch {
+		batch[i] = int32(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		m.Load(p.W1, p.B1, p.W2, p.B2)
+		if _, err := e.Gradient(batch, grad); err != nil {
+			b.Fatal(err)
+		}
+		opt.Step(p, grad, i+1, 0.04)
+	}
+	b.ReportMetric(float64(data.Train.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkIteration(b *testing.B) {
+	for _, hidden := range []int{10, 300} {
+		for _, workers := range []int{1, 2, 4} {
+			b.Run(fmt.Sprintf("hidden=%d/workers=%d", hidden, workers), func(b *testing.B) { benchmarkIteration(b, hidden, workers) })
+		}
+	}
+}
