@@ -16,6 +16,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ func decodeStrict(data []byte, name string, v any) error {
 		if errors.Is(err, io.EOF) {
 			return nil // an empty file keeps the defaults
 		}
-		return fmt.Errorf("config: %s: %s", name, yamlMessage(err))
+		return fmt.Errorf("config: %s: %s", name, yamlMessage(err, topKeys(data)))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -132,25 +133,96 @@ func decodeStrict(data []byte, name string, v any) error {
 
 // yamlMessage rewrites yaml.v3's messages into one line that names the key:
 // "line 3: field learnig_rate not found in type config.Config" becomes
-// "line 3: unknown key \"learnig_rate\"".
-func yamlMessage(err error) string {
+// "line 3: unknown key \"learnig_rate\"", and "line 2: cannot unmarshal
+// !!str `ten` into int" becomes "line 2: hidden: want an integer, found
+// \"ten\"". keys maps line numbers to the top-level key written there.
+func yamlMessage(err error, keys map[int]string) string {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		msgs := make([]string, len(te.Errors))
 		for i, m := range te.Errors {
-			msgs[i] = rewriteYAMLError(m)
+			msgs[i] = rewriteYAMLError(m, keys)
 		}
 		return strings.Join(msgs, "; ")
 	}
-	return strings.TrimPrefix(err.Error(), "yaml: ")
+	return rewriteYAMLError(strings.TrimPrefix(err.Error(), "yaml: "), keys)
 }
 
-func rewriteYAMLError(m string) string {
+// unmarshalError matches yaml.v3's type mismatch message.
+var unmarshalError = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+
+func rewriteYAMLError(m string, keys map[int]string) string {
 	if before, after, ok := strings.Cut(m, ": field "); ok {
 		key, _, _ := strings.Cut(after, " not found")
 		return fmt.Sprintf("%s: unknown key %q", before, key)
 	}
-	return m
+	lineText, rest, ok := strings.Cut(m, ": ")
+	line, err := strconv.Atoi(strings.TrimPrefix(lineText, "line "))
+	if !ok || err != nil || !strings.HasPrefix(lineText, "line ") {
+		return m
+	}
+	if sub := unmarshalError.FindStringSubmatch(rest); sub != nil {
+		found := map[string]string{"seq": "a list", "map": "a mapping"}[sub[1]]
+		if found == "" {
+			found = strconv.Quote(sub[2])
+		}
+		rest = fmt.Sprintf("want %s, found %s", describeType(sub[3]), found)
+	}
+	if key, ok := keys[line]; ok && strings.HasPrefix(rest, "want ") {
+		rest = key + ": " + rest
+	}
+	return lineText + ": " + rest
+}
+
+// describeType names a Go type of a configuration field in words.
+func describeType(t string) string {
+	switch t {
+	case "int":
+		return "an integer"
+	case "uint64":
+		return "a non-negative integer"
+	case "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "config.Config", "config.Bench":
+		return "a mapping of keys to values"
+	}
+	return t
+}
+
+// topKeys maps each line of a flat YAML mapping to the key whose entry
+// spans it, so that messages about a line can name the key.
+func topKeys(data []byte) map[int]string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	m := doc.Content[0].Content
+	keys := map[int]string{}
+	for i := 0; i+1 < len(m); i += 2 {
+		end := m[i].Line + 1
+		if i+2 < len(m) {
+			end = max(end, m[i+2].Line)
+		} else {
+			end = max(end, lastLine(m[i+1])+1)
+		}
+		for l := m[i].Line; l < end; l++ {
+			keys[l] = m[i].Value
+		}
+	}
+	return keys
+}
+
+// lastLine is the last line any part of n is on.
+func lastLine(n *yaml.Node) int {
+	last := n.Line
+	for _, c := range n.Content {
+		last = max(last, lastLine(c))
+	}
+	return last
 }
 
 // Scale is a pixel scale factor. In YAML and on the command line it may be
