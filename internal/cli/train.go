@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"go.uber.org/zap"
@@ -144,6 +145,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		StoppedEarly:    res.StoppedEarly,
 		ParamsSHA256:    res.Params.Digest(),
 		KernelPath:      kernel.Path(),
+		GOMAXPROCS:      runtime.GOMAXPROCS(0),
 		PeakRSSMB:       peakRSSMB(),
 	}
 	if opts.Resume != nil {
