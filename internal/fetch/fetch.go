@@ -24,7 +24,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -126,7 +125,7 @@ type Options struct {
 	// connect and header timeouts of NewClient.
 	Client *http.Client
 	// GoCommand is the go binary for module sources; "" means the one on
-	// PATH, else the one in runtime.GOROOT()/bin.
+	// PATH.
 	GoCommand string
 	// Hint is added to the error when no source could provide a file.
 	Hint string
@@ -506,7 +505,7 @@ func (f *fetcher) module(ctx context.Context, i int, src Source, log *zap.Logger
 	if goCmd == "" {
 		var err error
 		if goCmd, err = exec.LookPath("go"); err != nil {
-			goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+			return "", fmt.Errorf("fetch: the Go module proxy copy needs the go command on PATH: %w", err)
 		}
 	}
 	// Run outside any module so the project's go.mod is neither consulted
