@@ -17,57 +17,50 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	if len(g.flat) != m.FlatLen() {
 		panic(fmt.Sprintf("kernel: Gradient: gradient of length %d, want %d", len(g.flat), m.FlatLen()))
 	}
+	if m.fast {
+		g.Cost += m.gradientAsm(g, s, idx, ws)
+		return
+	}
 	cost := 0.0
-	h, d, dz1, z2 := ws.h, ws.d, ws.dz1, ws.z2[:m.outputs]
+	h, d, dz1, z2 := ws.z[:m.hidden], ws.d[:m.hidden], ws.dz1[:m.hidden], ws.z2[:m.outputs]
 	for _, i := range idx {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
 		pix, val := s.Index[lo:hi], s.Value[lo:hi]
 		label := int(s.Labels[i])
 		if label >= m.outputs {
-			panic(fmt.Sprintf("kernel: Gradient: sample %d has label %d, want below %d", i, label, m.outputs))
+			panic(labelPanic(i, label, m.outputs))
 		}
-		m.forward(h, d, z2, pix, val)
+		m.forwardGo(h, d, z2, pix, val)
 		cost += softmaxCost(z2, label) // z2 now holds dz2 = p - onehot
 		for o, v := range z2 {
 			g.b2[o] += v
 		}
-		if m.fast {
-			backAsm(dz1, g.b1, g.w2, m.w2, z2, h, d, m.hp)
-			scatterAsm(g.w1t, m.hp, dz1, pix, val, &m.table)
-		} else {
-			backGo(dz1[:m.hidden], g.b1, g.w2, m.w2, z2, h, d, m.hp)
-			scatterGo(g.w1t, m.hp, dz1[:m.hidden], pix, val, &m.table)
-		}
+		backGo(dz1, g.b1, g.w2, m.w2, z2, h, d, m.hp)
+		scatterGo(g.w1t, m.hp, dz1, pix, val, &m.table)
 	}
 	g.Cost += cost
 }
 
-// forward computes the hidden activations h, their derivatives d and the
-// output logits z2 (length Outputs) of one sparse image.
-func (m *Model) forward(h, d, z2 []float32, pix []uint16, val []uint8) {
+func labelPanic(i int32, label, outputs int) string {
+	return fmt.Sprintf("kernel: sample %d has label %d, want below %d", i, label, outputs)
+}
+
+// forwardGo computes the hidden activations h, their derivatives d (both
+// length Hidden) and the output logits z2 (length Outputs) of one image.
+func (m *Model) forwardGo(h, d, z2 []float32, pix []uint16, val []uint8) {
 	copy(h, m.b1)
 	copy(z2, m.b2)
-	if m.fast {
-		gatherAsm(h, m.w1t, m.hp, pix, val, &m.table)
-		activateAsm(m.act, h, d)
-		// Sigmoid maps the zero padding to 0.5; W2's zero padding already
-		// cancels it in z2, but dW2 would pick it up.
-		clear(h[m.hidden:])
-		gemvAsm(z2, m.w2, h, m.hp)
-		return
-	}
-	hh := h[:m.hidden]
-	gatherGo(hh, m.w1t, m.hp, pix, val, &m.table)
-	activateGo(m.act, hh, d[:m.hidden])
-	gemvGo(z2, m.w2, hh, m.hp)
+	gatherGo(h, m.w1t, m.hp, pix, val, &m.table)
+	activateGo(m.act, h, d)
+	gemvGo(z2, m.w2, h, m.hp)
 }
 
 func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {
 	if s != nil && s.Dim != m.inputs {
 		panic(fmt.Sprintf("kernel: %s: images of %d pixels, model wants %d", op, s.Dim, m.inputs))
 	}
-	if ws.hp != m.hp || ws.op != m.op {
-		panic(fmt.Sprintf("kernel: %s: scratch for hidden %d/outputs %d, model has %d/%d", op, ws.hp, ws.op, m.hp, m.op))
+	if ws.hp != m.hp || ws.op != m.op || ws.inputs != m.inputs || ws.fast != m.fast {
+		panic(fmt.Sprintf("kernel: %s: scratch made for another model shape or kernel path", op))
 	}
 }
 
@@ -100,18 +93,27 @@ func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	if len(dst) != len(idx) {
 		panic(fmt.Sprintf("kernel: Predict: %d destinations for %d samples", len(dst), len(idx)))
 	}
-	h, d, z2 := ws.h, ws.d, ws.z2[:m.outputs]
+	if m.fast {
+		m.predictAsm(dst, s, idx, ws)
+		return
+	}
+	h, d, z2 := ws.z[:m.hidden], ws.d[:m.hidden], ws.z2[:m.outputs]
 	for k, i := range idx {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
-		m.forward(h, d, z2, s.Index[lo:hi], s.Value[lo:hi])
-		best := 0
-		for o, v := range z2 {
-			if v > z2[best] {
-				best = o
-			}
-		}
-		dst[k] = uint8(best)
+		m.forwardGo(h, d, z2, s.Index[lo:hi], s.Value[lo:hi])
+		dst[k] = argmax(z2)
 	}
+}
+
+// argmax returns the index of the largest value, the first on ties.
+func argmax(z []float32) uint8 {
+	best := 0
+	for o, v := range z {
+		if v > z[best] {
+			best = o
+		}
+	}
+	return uint8(best)
 }
 
 // Probabilities writes to dst (length Outputs) the softmax output for one

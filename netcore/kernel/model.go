@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 )
 
@@ -34,7 +35,17 @@ type Model struct {
 	table [256]float32
 
 	w1t, b1, w2, b2 []float32
+
+	// mask has all bits set for the real hidden units and none for the
+	// padding; the assembly ANDs the activations with it.
+	mask []float32
+	// blocks splits the hp columns into runs of 8, 4, 2 or 1 registers, the
+	// widths the assembly's sparse loops come in.
+	blocks []colBlock
 }
+
+// colBlock is a run of width registers starting at column col.
+type colBlock struct{ col, width int }
 
 // NewModel returns a zeroed model of the given shape. pixelScale multiplies
 // every raw pixel byte (1 for the post's raw 0..255 inputs, 1/255 to
@@ -69,19 +80,34 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 	m.b1 = alignedFloat32(m.hp)
 	m.w2 = alignedFloat32(outputs * m.hp)
 	m.b2 = alignedFloat32(outputs)
+	m.mask = alignedFloat32(m.hp)
+	for j := range hidden {
+		m.mask[j] = math.Float32frombits(^uint32(0))
+	}
+	for c := 0; c < m.hp; {
+		w := 8
+		for c+w*lanes > m.hp {
+			w /= 2
+		}
+		m.blocks = append(m.blocks, colBlock{c, w})
+		c += w * lanes
+	}
 	return m, nil
 }
 
 func roundUp(n int) int { return (n + lanes - 1) / lanes * lanes }
 
-// alignedFloat32 returns n zeroed float32 values starting on a 32-byte
-// boundary, so that no AVX2 load or store splits a cache line. Go's heap does
-// not move objects, so the alignment lasts.
+// alignedFloat32 returns n zeroed float32 values starting on a 64-byte
+// (cache line) boundary. Rows of the first layer are multiples of 32 bytes;
+// aligned, a 64-byte row (HiddenPad 16) is one cache line instead of two,
+// which halves the memory traffic of the sparse loops. Go's heap does not
+// move objects, so the alignment lasts.
 func alignedFloat32(n int) []float32 {
-	buf := make([]float32, n+lanes)
+	const align = 64
+	buf := make([]float32, n+align/4)
 	off := 0
-	if r := int(uintptr(unsafe.Pointer(&buf[0])) & 31); r != 0 {
-		off = (32 - r) / 4
+	if r := int(uintptr(unsafe.Pointer(&buf[0])) % align); r != 0 {
+		off = (align - r) / 4
 	}
 	return buf[off : off+n : off+n]
 }
@@ -246,21 +272,83 @@ func (g *Grad) Flat() []float32 { return g.flat }
 // Scratch is the per-goroutine workspace of Gradient, Predict and
 // Probabilities.
 type Scratch struct {
-	h, d, dz1 []float32 // HiddenPad: hidden activations, act'(z1), dz1
-	z2        []float32 // outputs padded
+	// z, d and dz1 hold batch rows of HiddenPad values: the hidden layer
+	// (pre-activation, then activation), act'(z1) and dz1.
+	z, d, dz1 []float32
+	z2        []float32 // logits then dz2, Outputs padded
 	dense     []float32 // HiddenPad, for Probabilities
 	hp, op    int
+	inputs    int
+	fast      bool
+	batch     int
+	args      denseArgs
+
+	// The batch's images decoded for the assembly, image-major (see
+	// Model.prepare) or pixel-major (see Model.buildCSC).
+	off      []uint32
+	fv       []float32
+	start    []int32
+	cnt, pos []int32
+	pix      []uint32
+	pstart   []int32
+	entK     []uint32
+	entV     []float32
 }
+
+// batchBytes bounds the size of one Scratch row buffer. The first layer's
+// column blocks are reused across a batch of this many rows, while a batch
+// row (HiddenPad floats) is touched once per block, so a modest batch
+// already takes nearly all the traffic off L3.
+const batchBytes = 64 << 10
 
 // NewScratch returns a workspace sized for m (or any model of the same shape).
 func NewScratch(m *Model) *Scratch {
-	return &Scratch{
-		h:     alignedFloat32(m.hp),
-		d:     alignedFloat32(m.hp),
-		dz1:   alignedFloat32(m.hp),
-		z2:    alignedFloat32(m.op),
-		dense: alignedFloat32(m.hp),
-		hp:    m.hp,
-		op:    m.op,
+	batch := max(1, min(64, batchBytes/(4*m.hp)))
+	ws := &Scratch{
+		z:      alignedFloat32(batch * m.hp),
+		d:      alignedFloat32(batch * m.hp),
+		dz1:    alignedFloat32(batch * m.hp),
+		z2:     alignedFloat32(m.op),
+		dense:  alignedFloat32(m.hp),
+		hp:     m.hp,
+		op:     m.op,
+		inputs: m.inputs,
+		fast:   m.fast,
+		batch:  batch,
+		start:  make([]int32, batch+1),
 	}
+	if m.fast {
+		// Room for the worst case, every pixel non-zero.
+		if len(m.blocks) < cscMinBlocks {
+			ws.off = make([]uint32, batch*m.inputs)
+			ws.fv = make([]float32, batch*m.inputs)
+		} else {
+			ws.cnt = make([]int32, m.inputs)
+			ws.pos = make([]int32, m.inputs)
+			ws.pix = make([]uint32, m.inputs)
+			ws.pstart = make([]int32, m.inputs+1)
+			ws.entK = make([]uint32, batch*m.inputs)
+			ws.entV = make([]float32, batch*m.inputs)
+		}
+	}
+	return ws
+}
+
+// denseArgs carries the many operands of the assembly's dense middle part
+// (denseAVX) in one pointer; the assembly reads the fields through the
+// offsets in go_asm.h. Pointers address the first element.
+type denseArgs struct {
+	h, d, dz1 *float32 // hidden rows: raw-pixel sums in, act(z1) out; act'(z1); dz1
+	b1        *float32
+	mask      *float32 // Model.mask
+	w2, b2    *float32
+	z2        *float32 // Outputs padded: logits, then dz2
+	db1, dw2  *float32
+	db2       *float32
+	hp, rows  int // HiddenPad, Outputs
+	op        int // Outputs padded
+	act       int
+	label     int     // < 0: forward pass only
+	scale     float32 // pixel scale, folded into the dz1 row
+	sum, zl   float32 // out: Σ exp(z2 - max), z2[label] - max
 }
