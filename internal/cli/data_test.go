@@ -1,0 +1,141 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/shardnet/shardnet/internal/cli"
+)
+
+// loadedFrom returns the directory the "data loaded" log line names.
+func loadedFrom(t *testing.T, stderr string) string {
+	t.Helper()
+	for line := range strings.SplitSeq(stderr, "\n") {
+		var entry struct{ Msg, Dir string }
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "data loaded" {
+			return entry.Dir
+		}
+	}
+	t.Fatalf("no \"data loaded\" log line:\n%s", stderr)
+	return ""
+}
+
+// TestDataLocation checks where train looks for the data and in which order:
+// --data-dir, $SHARDNET_DATA/<dataset>, $SHARDNET_DATA itself (MNIST only),
+// ./data/<dataset>, the cache directory.
+func TestDataLocation(t *testing.T) {
+	src := dataDir(t)
+	root := t.TempDir()
+	link := func(dir string) string {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(src, dir); err != nil {
+			t.Skipf("symbolic links unavailable: %v", err)
+		}
+		return dir
+	}
+	envDirect := link(filepath.Join(root, "env-direct"))
+	envParent := filepath.Join(root, "env-parent")
+	envSub := link(filepath.Join(envParent, "mnist"))
+	cwd := filepath.Join(root, "cwd")
+	local := link(filepath.Join(cwd, "data", "mnist"))
+	cache := filepath.Join(root, "cache")
+	cached := link(filepath.Join(cache, "shardnet", "mnist"))
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", filepath.Join(root, "home"))
+	t.Chdir(cwd)
+
+	for _, tc := range []struct {
+		name, flag, env, want string
+	}{
+		{"flag first", src, envDirect, src},
+		{"SHARDNET_DATA/mnist before SHARDNET_DATA", "", envParent, envSub},
+		{"SHARDNET_DATA itself", "", envDirect, envDirect},
+		{"./data/mnist", "", "", filepath.Join("data", "mnist")},
+		{"SHARDNET_DATA without data falls through", "", filepath.Join(root, "nothing"), filepath.Join("data", "mnist")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"train", "--no-fetch", "--iterations", "1", "--hidden", "4", "--workers", "1", "--out", t.TempDir(), "--log-format", "json"}
+			if tc.flag != "" {
+				args = append(args, "--data-dir", tc.flag)
+			}
+			var out, errb bytes.Buffer
+			getenv := func(k string) string {
+				if k == "SHARDNET_DATA" {
+					return tc.env
+				}
+				return ""
+			}
+			if code := cli.Main(t.Context(), args, cli.Env{Stdout: &out, Stderr: &errb, Getenv: getenv}); code != 0 {
+				t.Fatalf("exit %d:\n%s", code, errb.String())
+			}
+			if got := loadedFrom(t, errb.String()); got != tc.want {
+				t.Errorf("data loaded from %s, want %s", got, tc.want)
+			}
+		})
+	}
+
+	// With ./data/mnist gone the cache directory is the last resort.
+	if err := os.Remove(local); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, "train", "--no-fetch", "--iterations", "1", "--hidden", "4", "--workers", "1", "--out", t.TempDir(), "--log-format", "json")
+	if got := loadedFrom(t, r.stderr); got != cached {
+		t.Errorf("data loaded from %s, want the cache %s", got, cached)
+	}
+}
+
+// TestConfigFileAndFlags trains from a configuration file with one key
+// overridden on the command line.
+func TestConfigFileAndFlags(t *testing.T) {
+	data, out := dataDir(t), t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "run.yaml")
+	text := fmt.Sprintf("data_dir: %s\nhidden: 6\nlearning_rate: 3\npixel_scale: 1/255\niterations: 5\nlog_every: 2\nworkers: 1\n", data)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "train", "--config", cfg, "--hidden", "4", "--out", out, "--no-fetch")
+	m := readJSON(t, filepath.Join(out, "metrics.json"))
+	for key, want := range map[string]any{"hidden": 4.0, "learning_rate": 3.0, "iterations": 5.0, "workers": 1.0, "pixel_scale": 1.0 / 255} {
+		if m[key] != want {
+			t.Errorf("metrics.json %s = %v, want %v", key, m[key], want)
+		}
+	}
+	if got := fmt.Sprint(m["cost"]); !strings.HasPrefix(got, "[[0 ") || strings.Count(got, "[") != 4 {
+		t.Errorf("cost %s, want points at iterations 0, 2 and 4", got)
+	}
+	// The checkpoint embeds the effective configuration.
+	in := mustRun(t, "inspect", "--model", filepath.Join(out, "model.ckpt"))
+	for _, want := range []string{"hidden: 4", "learning_rate: 3", "log_every: 2"} {
+		if !strings.Contains(in.stdout, want) {
+			t.Errorf("inspect lacks %q:\n%s", want, in.stdout)
+		}
+	}
+}
+
+// TestConsoleLog checks the default, human-readable log format.
+func TestConsoleLog(t *testing.T) {
+	r := mustRun(t, "train", "--data-dir", dataDir(t), "--no-fetch", "--iterations", "2", "--hidden", "4", "--out", t.TempDir())
+	if !strings.Contains(r.stderr, "INFO\ttraining\t") || strings.HasPrefix(r.stderr, "{") {
+		t.Errorf("console log expected:\n%s", r.stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "model: ") {
+		t.Errorf("stdout %q, want the model path and the accuracy", r.stdout)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := mustRun(t, "version")
+	if !strings.HasPrefix(r.stdout, "shardnet ") || !strings.Contains(r.stdout, runtime.Version()) ||
+		!strings.Contains(r.stdout, runtime.GOOS+"/"+runtime.GOARCH) || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("version printed %q, want one line naming the Go version and platform", r.stdout)
+	}
+}
