@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -97,15 +98,18 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if hidden != nil {
 		b.Hidden = hidden
 	}
-	if *iterations > 0 {
-		b.Iterations = *iterations
-	}
-	if *warmup >= 0 {
-		b.Warmup = *warmup
-	}
-	if *dataDir != "" {
-		b.DataDir = *dataDir
-	}
+	// Flags given on the command line win, bad values included, so that
+	// Validate reports them rather than the defaults silently standing in.
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "iterations":
+			b.Iterations = *iterations
+		case "warmup":
+			b.Warmup = *warmup
+		case "data-dir":
+			b.DataDir = *dataDir
+		}
+	})
 	if err := b.Validate(); err != nil {
 		return usage(err)
 	}
@@ -135,13 +139,13 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	}
 	slices.Sort(sweep)
 	sweep = slices.Compact(sweep)
+	if most := sweep[len(sweep)-1]; most > data.Train.N {
+		return usagef("bench: workers: %d exceeds the %d training images", most, data.Train.N)
+	}
 	report := BenchReport{Machine: machine(), Config: b, Samples: data.Train.N, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
 	for _, h := range b.Hidden {
 		var base float64
 		for _, w := range sweep {
-			if w > data.Train.N {
-				return usagef("bench: workers: %d exceeds the %d training images", w, data.Train.N)
-			}
 			tr, err := trainer.New(b.Train(w, h), data, trainer.Options{})
 			if err != nil {
 				return usage(err)
