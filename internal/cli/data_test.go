@@ -139,3 +139,24 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version printed %q, want one line naming the Go version and platform", r.stdout)
 	}
 }
+
+// TestValidationAndEarlyStopping checks the validation split's entries in
+// metrics.json, and that early stopping ends a run whose accuracy cannot
+// improve: at a learning rate of 1e-9 the predictions never change, so the
+// second evaluation is no better than the first.
+func TestValidationAndEarlyStopping(t *testing.T) {
+	data := dataDir(t)
+	out := t.TempDir()
+	mustRun(t, trainArgs(data, out, "--iterations", "20", "--validation", "100", "--eval-every", "10")...)
+	m := readJSON(t, filepath.Join(out, "metrics.json"))
+	if got := fmt.Sprint(m["validation"]); !strings.HasPrefix(got, "[map[accuracy:") || !strings.Contains(got, "iteration:10]") || !strings.Contains(got, "iteration:20]") {
+		t.Errorf("metrics.json validation = %s, want accuracies at iterations 10 and 20", got)
+	}
+
+	out = t.TempDir()
+	mustRun(t, trainArgs(data, out, "--iterations", "50", "--learning-rate", "1e-9", "--validation", "100", "--eval-every", "5", "--early-stopping", "1")...)
+	m = readJSON(t, filepath.Join(out, "metrics.json"))
+	if m["stopped_early"] != true || m["iterations"] != 10.0 {
+		t.Errorf("stopped_early %v after %v iterations, want true after 10", m["stopped_early"], m["iterations"])
+	}
+}
