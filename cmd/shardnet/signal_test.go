@@ -186,7 +186,7 @@ func TestSignals(t *testing.T) {
 // absorbs it), and the run exits 130 as after one signal, its checkpoint
 // saved: that is what this machine shows. Either outcome is accepted; the
 // process must end quickly and without a panic trace.
-// TestSecondSignalKills checks the restored default handling on its own.
+// TestSecondSignalKills checks the restored default handling by itself.
 func TestSecondSIGINT(t *testing.T) {
 	needBinary(t)
 	tr := startTraining(t)
