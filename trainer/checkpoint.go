@@ -35,6 +35,10 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err := write(tmp); err != nil {
 		return fmt.Errorf("trainer: write %s: %w", path, err)
 	}
+	// CreateTemp makes the file private; outputs are ordinary files.
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("trainer: write %s: %w", path, err)
+	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("trainer: sync %s: %w", path, err)
 	}

@@ -90,7 +90,8 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		splits:  map[int][]shard.Range{},
 		done:    make(chan struct{}, workers),
 	}
-	e.partials = make([]*kernel.Grad, microShards)
+	// No batch of the run can use more micro-shards than the whole set.
+	e.partials = make([]*kernel.Grad, min(microShards, (samples.N+minMicroShard-1)/minMicroShard))
 	for i := range e.partials {
 		e.partials[i] = kernel.NewGrad(model)
 	}
