@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
+
+	"go.uber.org/zap"
 
 	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/internal/fetch"
@@ -29,9 +32,10 @@ func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
 
 // runEval implements 'shardnet eval'.
 func runEval(ctx context.Context, args []string, env Env) error {
-	fs := newFlagSet("eval", "--model FILE [--data-dir DIR]", env)
+	fs := newFlagSet("eval", "--model FILE [--data-dir DIR] [--out DIR]", env)
 	modelPath := fs.String("model", "", "checkpoint `file` to evaluate (required)")
 	dataDir := fs.String("data-dir", "", "`directory` holding the test files (default: located as train does)")
+	outDir := fs.String("out", "", "`directory` for confusion.png and misclassified.png (default: the model file's directory)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
 	logFormat := fs.String("log-format", "console", "log encoding: console or json")
 	if err := parseFlags(fs, args); err != nil {
@@ -75,6 +79,20 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "%5d  %9.4f  %6.4f\n", c, precision[c], recall[c])
 	}
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
+
+	reportDir := *outDir
+	if reportDir == "" {
+		reportDir = filepath.Dir(*modelPath)
+	}
+	if err := evalReports(reportDir, *modelPath, ck, cfg, ds.Test, ev); err != nil {
+		return err
+	}
+	if *logFormat == "json" {
+		// Keep stderr all JSON for whoever parses it.
+		log.Info("reports written", zap.String("dir", reportDir), zap.Strings("files", []string{"confusion.png", "misclassified.png"}))
+	} else {
+		fmt.Fprintf(env.Stderr, "wrote confusion.png and misclassified.png to %s\n", reportDir)
+	}
 	return nil
 }
 

@@ -150,3 +150,30 @@ func benchDecode(b *testing.B, encode func(io.Writer, image.Image) error) {
 		}
 	}
 }
+
+func TestLoadNamesThePicture(t *testing.T) {
+	var blank bytes.Buffer
+	if err := png.Encode(&blank, image.NewGray(image.Rect(0, 0, 20, 20))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := digit.Load(&blank, "blank.png")
+	if !errors.Is(err, digit.ErrBlank) || !strings.HasPrefix(err.Error(), "digit: blank.png: no ink found") {
+		t.Errorf("error %v, want one starting \"digit: blank.png: no ink found\" wrapping ErrBlank", err)
+	}
+	good := encoded(t, png.Encode)
+	got, err := digit.Load(bytes.NewReader(good), "good.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := digit.Prepare(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("Load differs from Decode followed by Prepare")
+	}
+}

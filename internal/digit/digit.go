@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"math"
 	"slices"
 )
@@ -70,6 +71,20 @@ func Prepare(img image.Image) ([]uint8, error) {
 	out, err := prepare(img)
 	if err != nil {
 		return nil, fmt.Errorf("digit: %w", err)
+	}
+	return out, nil
+}
+
+// Load decodes a PNG or JPEG picture from r, as Decode does, and prepares
+// it. name identifies the picture in every error.
+func Load(r io.Reader, name string) ([]uint8, error) {
+	img, err := Decode(r, name)
+	if err != nil {
+		return nil, err
+	}
+	out, err := prepare(img)
+	if err != nil {
+		return nil, fmt.Errorf("digit: %s: %w", name, err)
 	}
 	return out, nil
 }

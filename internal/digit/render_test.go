@@ -69,8 +69,10 @@ func segmentDistance(x, y, ax, ay, bx, by float64) float64 {
 // ink returns the scene's ink per pixel in [0, 1], without noise.
 func (s scene) ink() []float64 {
 	out := make([]float64, s.w*s.h)
-	for y := range s.h {
-		for x := range s.w {
+	// The pen never leaves the shape's square by more than its width.
+	reach := s.at.Inset(-int(s.stroke) - 2).Intersect(image.Rect(0, 0, s.w, s.h))
+	for y := reach.Min.Y; y < reach.Max.Y; y++ {
+		for x := reach.Min.X; x < reach.Max.X; x++ {
 			out[y*s.w+x] = s.coverage(x, y)
 		}
 	}

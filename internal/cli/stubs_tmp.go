@@ -1,5 +1,0 @@
-package cli
-
-import "context"
-
-func runPredict(ctx context.Context, args []string, env Env) error { return usagef("predict: todo") }
