@@ -110,8 +110,9 @@ func prepare(img image.Image) ([]uint8, error) {
 		// Thickening just to MNIST's thin end, rather than to its median,
 		// keeps strokes near the threshold from jumping in width.
 		r := int(math.Ceil((thinStroke - w) / scale / 2))
-		dilate(ink, r)
-		small, _ = fit(ink, box.Inset(-r).Intersect(image.Rect(0, 0, ink.w, ink.h)))
+		box = box.Inset(-r).Intersect(image.Rect(0, 0, ink.w, ink.h))
+		dilate(ink, r, box)
+		small, _ = fit(ink, box)
 	}
 	return center(small)
 }
@@ -296,18 +297,31 @@ func findInk(lum *plane) (*plane, error) {
 // for ink. It also returns the noise of the band around the plane as a
 // standard deviation, estimated from the 90th percentile of the absolute
 // residuals so that a few ink pixels in the band and clipped (one-sided)
-// noise do not distort it.
+// noise do not distort it. Of the four sides' estimates the smallest is
+// taken, since a tightly cropped digit may run along up to three sides.
 func background(p *plane) (level func(x, y int) float32, sigma float32) {
 	band := max(1, min(p.w, p.h)/32)
 	type sample struct {
 		x, y float64
 		v    float32
+		side int // 0 top, 1 bottom, 2 left, 3 right
 	}
 	var samples []sample
 	for y := range p.h {
 		for x := range p.w {
-			if x < band || y < band || x >= p.w-band || y >= p.h-band {
-				samples = append(samples, sample{float64(x), float64(y), p.pix[y*p.w+x]})
+			side := -1
+			switch {
+			case y < band:
+				side = 0
+			case y >= p.h-band:
+				side = 1
+			case x < band:
+				side = 2
+			case x >= p.w-band:
+				side = 3
+			}
+			if side >= 0 {
+				samples = append(samples, sample{float64(x), float64(y), p.pix[y*p.w+x], side})
 			}
 		}
 	}
@@ -348,8 +362,18 @@ func background(p *plane) (level func(x, y int) float32, sigma float32) {
 			coef = c
 		}
 	}
-	q90, _ := quantiles(residuals, 0.9, 0.9)
-	return func(x, y int) float32 { return at(float64(x), float64(y)) }, q90 / 1.645
+	var sides [4][]float32
+	for i, s := range samples {
+		sides[s.side] = append(sides[s.side], residuals[i])
+	}
+	var noise []float32
+	for _, r := range sides {
+		if len(r) > 0 { // a one-pixel-high image has no left and right sides
+			q90, _ := quantiles(r, 0.9, 0.9)
+			noise = append(noise, q90/1.645)
+		}
+	}
+	return func(x, y int) float32 { return at(float64(x), float64(y)) }, slices.Min(noise)
 }
 
 // solve3 solves the 3×3 system a·x = b by Gaussian elimination with partial
@@ -525,27 +549,25 @@ func strokeWidth(p *plane) float64 {
 	return 2 * area / float64(perimeter)
 }
 
-// dilate replaces every pixel by the maximum over the (2r+1)×(2r+1) square
-// around it, thickening strokes by 2r pixels.
-func dilate(p *plane, r int) {
+// dilate replaces every pixel of p inside area by the maximum over the
+// (2r+1)×(2r+1) square around it, thickening strokes by 2r pixels. Only area
+// is visited: the ink lies in it, and the rest of a large picture is empty.
+func dilate(p *plane, r int, area image.Rectangle) {
 	if r < 1 {
 		return
 	}
+	area = area.Intersect(image.Rect(0, 0, p.w, p.h))
 	tmp := make([]float32, len(p.pix))
-	for y := range p.h {
+	for y := area.Min.Y; y < area.Max.Y; y++ {
 		row := p.pix[y*p.w : (y+1)*p.w]
-		for x := range p.w {
-			m := float32(0)
-			for _, v := range row[max(0, x-r):min(p.w, x+r+1)] {
-				m = max(m, v)
-			}
-			tmp[y*p.w+x] = m
+		for x := area.Min.X; x < area.Max.X; x++ {
+			tmp[y*p.w+x] = slices.Max(row[max(area.Min.X, x-r):min(area.Max.X, x+r+1)])
 		}
 	}
-	for y := range p.h {
-		for x := range p.w {
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
 			m := float32(0)
-			for yy := max(0, y-r); yy < min(p.h, y+r+1); yy++ {
+			for yy := max(area.Min.Y, y-r); yy < min(area.Max.Y, y+r+1); yy++ {
 				m = max(m, tmp[yy*p.w+x])
 			}
 			p.pix[y*p.w+x] = m

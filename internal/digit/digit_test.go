@@ -23,6 +23,8 @@ var pictures = []struct {
 	{"four 640x480 noisy light on dark", scene{w: 640, h: 480, shape: shapeFour, at: image.Rect(100, 60, 300, 400), stroke: 30, noise: 0.08, seed: 2}},
 	{"seven under uneven light", scene{w: 300, h: 200, shape: shapeSeven, at: image.Rect(100, 20, 220, 180), stroke: 14, darkOnLight: true, gradient: 0.4, noise: 0.02, seed: 3}},
 	{"zero 28x28 like MNIST", scene{w: 28, h: 28, shape: shapeZero, at: image.Rect(5, 4, 21, 24), stroke: 2.5}},
+	{"zero cropped tight", scene{w: 100, h: 130, shape: shapeZero, at: image.Rect(6, 6, 94, 124), stroke: 12, darkOnLight: true, noise: 0.02, seed: 5}},
+	{"seven cropped tight on dark", scene{w: 80, h: 120, shape: shapeSeven, at: image.Rect(-3, 0, 83, 120), stroke: 10}},
 	{"four 2500x1800 photo", scene{w: 2500, h: 1800, shape: shapeFour, at: image.Rect(900, 300, 1500, 1300), stroke: 90, darkOnLight: true, noise: 0.03, seed: 4}},
 }
 
