@@ -166,8 +166,7 @@ func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
-		return errHelp
+		return errHelp // fs.Parse has printed the usage already
 	}
 	if err != nil {
 		return usagef("%s: %v (see 'shardnet %s -h')", fs.Name(), err, fs.Name())

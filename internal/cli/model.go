@@ -106,6 +106,9 @@ func runInspect(args []string, env Env) error {
 	if *modelPath == "" {
 		return usagef("inspect: --model FILE is required")
 	}
+	if fs.NArg() > 0 {
+		return usagef("inspect: unexpected argument %q", fs.Arg(0))
+	}
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
 		return err
