@@ -69,3 +69,38 @@ func BenchmarkIteration(b *testing.B) {
 		}
 	}
 }
+
+// benchmarkMiniBatch times mini-batch training steps as Run takes them
+// (model refresh, sharded gradient, reduction, Adam update), so that the
+// per-step overheads that dominate small batches show up.
+func benchmarkMiniBatch(b *testing.B, hidden, batch, workers int) {
+	if benchData == nil {
+		benchData = mustData(b, benchSet(b), 0)
+	}
+	cfg := smallConfig(workers, 1)
+	cfg.Hidden, cfg.BatchSize = hidden, batch
+	cfg.Activation, cfg.Init, cfg.Optimizer, cfg.LearningRate = "relu", "he", "adam", 1e-3
+	cfg.LogEvery = 1 << 30
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		cfg.Iterations = 200
+		tr, err := trainer.New(cfg, benchData, trainer.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := tr.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(200*b.N), "ms/step")
+}
+
+func BenchmarkMiniBatch(b *testing.B) {
+	for _, hidden := range []int{256, 512} {
+		for _, batch := range []int{128, 512} {
+			b.Run(fmt.Sprintf("hidden=%d/batch=%d/workers=2", hidden, batch), func(b *testing.B) { benchmarkMiniBatch(b, hidden, batch, 2) })
+		}
+	}
+}

@@ -3,6 +3,8 @@ package trainer
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -29,8 +31,14 @@ const minMicroShard = 64
 // is therefore bitwise the same for every worker count and every schedule.
 //
 // The workers live for the whole run rather than one errgroup per iteration,
-// so that a training step allocates nothing: each iteration is a pair of
+// so that a training step allocates nothing: each iteration is a few
 // barrier rounds over preallocated channels.
+//
+// Step also spreads the rest of an iteration over the workers: the
+// reduction with its check for non-finite values, the conversion of the sum
+// into netcore's layout, and the optimizer's update, each worker on its own
+// range of elements. Those are element-wise, so the result does not depend on
+// how the elements are divided.
 type Engine struct {
 	model   *kernel.Model
 	samples *kernel.Samples
@@ -41,6 +49,10 @@ type Engine struct {
 	scratch  []*kernel.Scratch // one per worker
 	sum      []float64         // reduced flat gradient, kernel layout
 	reduceAt []shard.Range     // each worker's slice of sum
+	updateAt []shard.Range     // each worker's rows of W1 (hidden units)
+	tailAt   int               // the worker that also updates b1, W2 and b2
+	finite   []bool            // per worker: its slice of sum is all finite
+	buf      [][]float64       // per worker: a block of the gradient in netcore's layout
 	splits   map[int][]shard.Range
 
 	// The current job, written by the coordinator before it signals the
@@ -50,6 +62,14 @@ type Engine struct {
 	ranges []shard.Range
 	active int          // partials in use this round
 	next   atomic.Int64 // next micro-shard to take
+
+	// The update job: the gradient sum·inv in netcore's layout goes to grad
+	// (Gradient) or to opt's update of params (Step).
+	grad, params *netcore.Params
+	inv          float64
+	opt          Optimizer
+	step         int
+	lr           float64
 
 	start  []chan phase
 	done   chan struct{}
@@ -65,7 +85,14 @@ type phase uint8
 const (
 	phaseGradient phase = iota + 1
 	phaseReduce
+	phaseUpdate
 )
+
+// rowBlock is how many rows of W1 the update converts and updates at a time:
+// eight float64 values of the summed gradient fill one cache line, and the
+// block's gradient (8·Inputs values) is still in cache when the optimizer
+// reads it.
+const rowBlock = 8
 
 // NewEngine prepares an engine for model over samples. Buffers are allocated
 // here, once. deterministic=false trades the fixed micro-shard count for one
@@ -87,6 +114,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		workers: workers,
 		micro:   microShards,
 		sum:     make([]float64, model.FlatLen()),
+		finite:  make([]bool, workers),
 		splits:  map[int][]shard.Range{},
 		done:    make(chan struct{}, workers),
 	}
@@ -97,15 +125,21 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	}
 	e.scratch = make([]*kernel.Scratch, workers)
 	e.start = make([]chan phase, workers)
+	e.buf = make([][]float64, workers)
 	for w := range workers {
 		e.scratch[w] = kernel.NewScratch(model)
 		e.start[w] = make(chan phase, 1)
+		e.buf[w] = make([]float64, max(rowBlock*model.Inputs(), model.Hidden(), model.Outputs()))
 	}
 	reduceWorkers := min(workers, len(e.sum))
 	var err error
 	if e.reduceAt, err = shard.Split(len(e.sum), reduceWorkers); err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
+	if e.updateAt, err = shard.Split(model.Hidden(), min(workers, model.Hidden())); err != nil {
+		return nil, fmt.Errorf("trainer: %w", err)
+	}
+	e.tailAt = len(e.updateAt) - 1
 	return e, nil
 }
 
@@ -135,27 +169,99 @@ func (e *Engine) Close() error {
 // batch, writing the gradient into grad. The model must hold the current
 // parameters. It allocates nothing once each batch length has been seen.
 func (e *Engine) Gradient(batch []int32, grad *netcore.Params) (cost float64, err error) {
+	if err := e.checkShape(grad); err != nil {
+		return 0, err
+	}
+	e.grad = grad
+	cost, _, err = e.run(batch)
+	e.grad = nil
+	return cost, err
+}
+
+// Step is one training iteration after the model was loaded with p: the
+// mean gradient and cost over batch as Gradient computes them, then, if all
+// of them are finite, opt's update of p with learning rate lr (step counts
+// updates from 1). The gradient goes from the workers' sums to the update a
+// block at a time and is not kept. If the cost or a gradient element is not
+// a finite number, p is left unchanged and nonFinite names the first such
+// tensor of "cost", "dW1", "db1", "dW2" and "db2". Step allocates nothing
+// once each batch length has been seen, and gives bitwise the same p for
+// every worker count.
+func (e *Engine) Step(batch []int32, p *netcore.Params, opt Optimizer, step int, lr float64) (cost float64, nonFinite string, err error) {
+	if opt == nil {
+		return 0, "", fmt.Errorf("trainer: Step: no optimizer")
+	}
+	if err := e.checkShape(p); err != nil {
+		return 0, "", err
+	}
+	e.params, e.opt, e.step, e.lr = p, opt, step, lr
+	cost, nonFinite, err = e.run(batch)
+	e.params, e.opt = nil, nil
+	return cost, nonFinite, err
+}
+
+func (e *Engine) checkShape(p *netcore.Params) error {
+	if p.Shape.Inputs != e.model.Inputs() || p.Shape.Hidden != e.model.Hidden() || p.Shape.Outputs != e.model.Outputs() {
+		return fmt.Errorf("trainer: parameters of shape %v, want the engine's model %d-%d-%d",
+			p.Shape, e.model.Inputs(), e.model.Hidden(), e.model.Outputs())
+	}
+	return nil
+}
+
+// run computes the gradient of batch and hands it, in netcore's layout, to
+// e.grad or, if its cost and elements are finite, to e.opt.
+func (e *Engine) run(batch []int32) (cost float64, nonFinite string, err error) {
 	ranges, err := e.split(len(batch))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	e.batch, e.ranges, e.active = batch, ranges, len(ranges)
 	e.next.Store(0)
 	if err := e.round(phaseGradient); err != nil {
-		return 0, err
-	}
-	if err := e.round(phaseReduce); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	for _, p := range e.partials[:e.active] {
 		cost += p.Cost
 	}
-	e.model.Unpack(e.sum, grad.W1, grad.B1, grad.W2, grad.B2)
-	inv := 1 / float64(len(batch))
-	for i := range grad.Data {
-		grad.Data[i] *= inv
+	if err := e.round(phaseReduce); err != nil {
+		return 0, "", err
 	}
-	return cost * inv, nil
+	e.inv = 1 / float64(len(batch))
+	cost *= e.inv
+	if e.opt != nil {
+		if nonFinite = e.nonFinite(cost); nonFinite != "" {
+			return cost, nonFinite, nil
+		}
+	}
+	return cost, "", e.round(phaseUpdate)
+}
+
+// nonFinite names the first of cost, dW1, db1, dW2 and db2 holding a NaN
+// or an infinity after a reduction, or returns "".
+func (e *Engine) nonFinite(cost float64) string {
+	if math.IsNaN(cost) || math.IsInf(cost, 0) {
+		return "cost"
+	}
+	if !slices.Contains(e.finite[:len(e.reduceAt)], false) {
+		return ""
+	}
+	// Rare: find the first bad element. The sum is in the kernel's layout,
+	// whose tensors come in the same order as the names.
+	in, hp, out := e.model.Inputs(), e.model.HiddenPad(), e.model.Outputs()
+	ends := []struct {
+		name string
+		end  int
+	}{{"dW1", in * hp}, {"db1", in*hp + hp}, {"dW2", in*hp + hp + out*hp}, {"db2", len(e.sum)}}
+	for i, v := range e.sum {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			for _, t := range ends {
+				if i < t.end {
+					return t.name
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // split returns the micro-shards of a batch of n samples: the configured
@@ -177,11 +283,21 @@ func (e *Engine) split(n int) ([]shard.Range, error) {
 	return r, nil
 }
 
-// round runs one phase on every worker and waits for all of them.
+// round runs one phase on every worker and waits for all of them. The
+// reduction and the update are short and cannot fail, and are never left
+// half done: a cancellation then waits for them, so that the parameters
+// are either those before the step or those after it, and is seen by the
+// next step.
 func (e *Engine) round(p phase) error {
 	e.phase = p
 	for _, c := range e.start {
 		c <- p
+	}
+	if p != phaseGradient {
+		for range e.workers {
+			<-e.done
+		}
+		return nil
 	}
 	for range e.workers {
 		select {
@@ -205,6 +321,8 @@ func (e *Engine) work(w int) error {
 			err = e.gradients(w)
 		case phaseReduce:
 			e.reduce(w)
+		case phaseUpdate:
+			e.update(w)
 		}
 		if err != nil {
 			return err
@@ -237,26 +355,138 @@ func (e *Engine) gradients(w int) (err error) {
 		}
 		r := e.ranges[i]
 		g := e.partials[i]
-		g.Reset()
+		// The sums are zero: NewGrad made them so, and every reduction
+		// zeroes what it read. Only the cost is left to reset.
+		g.Cost = 0
 		e.model.Gradient(g, e.samples, e.batch[r.Start:r.End], e.scratch[w])
 	}
 }
 
 // reduce sums worker w's slice of the flat gradient over the active partials
-// in micro-shard order, so every element's rounding is fixed.
+// in micro-shard order, so every element's rounding is fixed, and records
+// whether the slice is all finite. It zeroes the partials' slices as it
+// reads them, which readies them for the next batch (Reset's work) without
+// another pass over memory.
 func (e *Engine) reduce(w int) {
 	if w >= len(e.reduceAt) {
 		return
 	}
 	r := e.reduceAt[w]
 	sum := e.sum[r.Start:r.End]
-	for j, v := range e.partials[0].Flat()[r.Start:r.End] {
+	first := e.partials[0].Flat()[r.Start:r.End]
+	first = first[:len(sum)]
+	for j, v := range first {
 		sum[j] = float64(v)
+		first[j] = 0
 	}
 	for _, p := range e.partials[1:e.active] {
 		flat := p.Flat()[r.Start:r.End]
+		flat = flat[:len(sum)]
 		for j, v := range flat {
 			sum[j] += float64(v)
+			flat[j] = 0
 		}
+	}
+	// x·0 is 0 for every finite x and NaN for an infinity or a NaN; two
+	// accumulators halve the chain of dependent additions.
+	var a, b float64
+	j := 0
+	for ; j+1 < len(sum); j += 2 {
+		a += sum[j] * 0
+		b += sum[j+1] * 0
+	}
+	if j < len(sum) {
+		a += sum[j] * 0
+	}
+	e.finite[w] = a+b == 0
+}
+
+// update converts worker w's rows of the mean gradient into netcore's
+// layout, a block of rows at a time, and hands each block to the optimizer
+// while it is in cache; without an optimizer (Gradient) the blocks go to
+// grad. The worker tailAt also does b1, W2 and b2, which are small.
+func (e *Engine) update(w int) {
+	if w >= len(e.updateAt) {
+		return
+	}
+	in, hidden, hp, out := e.model.Inputs(), e.model.Hidden(), e.model.HiddenPad(), e.model.Outputs()
+	sum, inv := e.sum, e.inv
+	r := e.updateAt[w]
+	for h0 := r.Start; h0 < r.End; h0 += rowBlock {
+		h1 := min(h0+rowBlock, r.End)
+		g := e.out(w, h0*in, (h1-h0)*in)
+		// The kernel keeps W1 transposed (Inputs×HiddenPad): input i's
+		// weights of hidden units h0..h1 are adjacent in sum and go to
+		// rows h0..h1 of netcore's Hidden×Inputs W1.
+		if h1-h0 == rowBlock {
+			transpose8(g, sum[h0:], in, hp, inv)
+		} else {
+			for i := range in {
+				for k, v := range sum[i*hp+h0 : i*hp+h1] {
+					g[k*in+i] = v * inv
+				}
+			}
+		}
+		e.apply(h0*in, g)
+	}
+	if w != e.tailAt {
+		return
+	}
+	// b1, each row of W2, and b2 are contiguous in both layouts.
+	at := hidden * in
+	e.scaled(w, at, sum[in*hp:in*hp+hidden])
+	at += hidden
+	for o := range out {
+		row := in*hp + hp + o*hp
+		e.scaled(w, at, sum[row:row+hidden])
+		at += hidden
+	}
+	e.scaled(w, at, sum[in*hp+hp+out*hp:in*hp+hp+out*hp+out])
+}
+
+// scaled takes src·inv as the gradient of netcore elements from on.
+func (e *Engine) scaled(w, from int, src []float64) {
+	g := e.out(w, from, len(src))
+	for i, v := range src {
+		g[i] = v * e.inv
+	}
+	e.apply(from, g)
+}
+
+// out returns where the gradient of the n netcore elements from on is to
+// be written: worker w's buffer when an optimizer consumes it at once, so
+// that the full gradient never goes through memory, else grad itself.
+func (e *Engine) out(w, from, n int) []float64 {
+	if e.opt == nil {
+		return e.grad.Data[from : from+n]
+	}
+	return e.buf[w][:n]
+}
+
+// apply updates the parameters from on with their gradient g, if there is
+// an optimizer.
+func (e *Engine) apply(from int, g []float64) {
+	if e.opt != nil {
+		e.opt.Update(e.params.Data, g, from, e.step, e.lr)
+	}
+}
+
+// transpose8 writes dst, eight rows of n values, from the first eight
+// columns of src, n rows of stride values, times scale. Eight named rows let
+// the compiler drop the bounds checks of the inner loop, which makes it four
+// times as fast as indexing dst by row.
+func transpose8(dst, src []float64, n, stride int, scale float64) {
+	r0, r1, r2, r3 := dst[0*n:1*n], dst[1*n:2*n], dst[2*n:3*n], dst[3*n:4*n]
+	r4, r5, r6, r7 := dst[4*n:5*n], dst[5*n:6*n], dst[6*n:7*n], dst[7*n:8*n]
+	for i := range r0 {
+		s := src[i*stride : i*stride+8]
+		r0[i] = s[0] * scale
+		r1[i] = s[1] * scale
+		r2[i] = s[2] * scale
+		r3[i] = s[3] * scale
+		r4[i] = s[4] * scale
+		r5[i] = s[5] * scale
+		r6[i] = s[6] * scale
+		r7[i] = s[7] * scale
 	}
 }

@@ -169,4 +169,103 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("a training step allocates %v times, want 0", allocs)
 	}
+	allocs = testing.AllocsPerRun(20, func() {
+		m.Load(p.W1, p.B1, p.W2, p.B2)
+		step++
+		if _, bad, err := e.Step(batch[:300], p, opt, step, 0.1); err != nil || bad != "" {
+			t.Fatal(err, bad)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a fused mini-batch step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestEngineStepMatchesGradientThenUpdate: Engine.Step, which hands the
+// gradient to the optimizer a block at a time on every worker, gives bitwise
+// the parameters of Gradient followed by the optimizer's Step, for every
+// optimizer, worker count and a hidden size that is not a multiple of the
+// engine's row block.
+func TestEngineStepMatchesGradientThenUpdate(t *testing.T) {
+	data := mustData(t, syntheticSet(700, 9, 12), 0)
+	shape := netcore.Shape{Inputs: 81, Hidden: 21, Outputs: 10}
+	batch := make([]int32, 333)
+	for i := range batch {
+		batch[i] = int32((i * 7) % data.Train.N)
+	}
+	for _, name := range []string{"gd", "nesterov", "adam"} {
+		for _, workers := range []int{1, 2, 3, 5} {
+			cfg := smallConfig(workers, 1)
+			cfg.Optimizer, cfg.WeightDecay = name, 1e-3
+			m, _ := kernel.NewModel(shape.Inputs, shape.Hidden, shape.Outputs, kernel.ReLU, 1.0/255)
+			e, err := trainer.NewEngine(m, data.Train, workers, 64, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Start(context.Background())
+			want, got := randomParams(t, shape), randomParams(t, shape)
+			optWant, _ := trainer.NewOptimizer(cfg, shape.Len())
+			optGot, _ := trainer.NewOptimizer(cfg, shape.Len())
+			grad, _ := netcore.NewParams(shape)
+			for step := 1; step <= 3; step++ {
+				m.Load(want.W1, want.B1, want.W2, want.B2)
+				wantCost, err := e.Gradient(batch, grad)
+				if err != nil {
+					t.Fatal(err)
+				}
+				optWant.Step(want, grad, step, 0.01)
+				m.Load(got.W1, got.B1, got.W2, got.B2)
+				cost, bad, err := e.Step(batch, got, optGot, step, 0.01)
+				if err != nil || bad != "" {
+					t.Fatalf("Step: %v %q", err, bad)
+				}
+				if cost != wantCost {
+					t.Errorf("%s workers=%d step %d: cost %v, Gradient gives %v", name, workers, step, cost, wantCost)
+				}
+			}
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got.Digest() != want.Digest() {
+				t.Errorf("%s workers=%d: Step's parameters differ from Gradient then the optimizer's Step", name, workers)
+			}
+		}
+	}
+}
+
+// TestEngineStepNonFinite: a gradient with an infinity leaves the
+// parameters unchanged and names the tensor.
+func TestEngineStepNonFinite(t *testing.T) {
+	data := mustData(t, syntheticSet(200, 9, 13), 0)
+	shape := netcore.Shape{Inputs: 81, Hidden: 9, Outputs: 10}
+	p := randomParams(t, shape)
+	// Second-layer weights of 1e36·(o-4.5) give logits near 1e37 and a
+	// finite cost, hidden gradients near 1e36, and first-layer gradients
+	// (times raw pixels up to 255, summed over the batch) beyond float32.
+	for o := range shape.Outputs {
+		for h := range shape.Hidden {
+			p.W2[o*shape.Hidden+h] = 1e36 * (float64(o) - 4.5)
+		}
+	}
+	before := p.Digest()
+	m, _ := kernel.NewModel(shape.Inputs, shape.Hidden, shape.Outputs, kernel.Sigmoid, 1)
+	m.Load(p.W1, p.B1, p.W2, p.B2)
+	e, err := trainer.NewEngine(m, data.Train, 2, 8, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start(context.Background())
+	defer e.Close()
+	opt, _ := trainer.NewOptimizer(smallConfig(2, 1), shape.Len())
+	batch := []int32{0, 1, 2, 3, 4, 5, 6, 7}
+	_, bad, err := e.Step(batch, p, opt, 1, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != "dW1" {
+		t.Fatalf("Step reported non-finite %q, want dW1", bad)
+	}
+	if p.Digest() != before {
+		t.Error("Step changed the parameters although the gradient was not finite")
+	}
 }

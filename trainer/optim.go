@@ -13,6 +13,12 @@ type Optimizer interface {
 	// Step updates p from the gradient g. step counts updates from 1 (Adam's
 	// bias correction needs it) and lr is the scheduled learning rate.
 	Step(p, g *netcore.Params, step int, lr float64)
+	// Update does what Step does to the elements p[from:from+len(g)] of the
+	// flat parameter vector (netcore.Params.Data) only, g holding their
+	// gradient. Every element's update depends on that element alone, so
+	// updating disjoint ranges that cover the vector, concurrently and in
+	// any partition, gives bitwise the result of one Step.
+	Update(p, g []float64, from, step int, lr float64)
 	// State returns the optimizer's buffers by name, for checkpoints. The
 	// slices are the live buffers: a checkpoint restores by copying into them.
 	State() map[string][]float64
@@ -36,9 +42,16 @@ func NewOptimizer(c config.Config, n int) (Optimizer, error) {
 // gradientDescent is the post's update: p -= lr·g.
 type gradientDescent struct{ decay float64 }
 
-func (o *gradientDescent) Step(p, g *netcore.Params, _ int, lr float64) {
-	for i, gi := range g.Data {
-		p.Data[i] -= lr * (gi + o.decay*p.Data[i])
+func (o *gradientDescent) Step(p, g *netcore.Params, step int, lr float64) {
+	o.Update(p.Data, g.Data[:len(p.Data)], 0, step, lr)
+}
+
+func (o *gradientDescent) Update(p, g []float64, from, _ int, lr float64) {
+	p = p[from : from+len(g)]
+	p = p[:len(g)] // tells the compiler the lengths match
+	decay := o.decay
+	for i, gi := range g {
+		p[i] -= lr * (gi + decay*p[i])
 	}
 }
 
@@ -52,15 +65,22 @@ type momentum struct {
 	velocity  []float64
 }
 
-func (o *momentum) Step(p, g *netcore.Params, _ int, lr float64) {
-	for i, gi := range g.Data {
-		gi += o.decay * p.Data[i]
-		v := o.mu*o.velocity[i] + gi
-		o.velocity[i] = v
-		if o.nesterov {
-			v = gi + o.mu*v
+func (o *momentum) Step(p, g *netcore.Params, step int, lr float64) {
+	o.Update(p.Data, g.Data[:len(p.Data)], 0, step, lr)
+}
+
+func (o *momentum) Update(p, g []float64, from, _ int, lr float64) {
+	p, vel := p[from:from+len(g)], o.velocity[from:from+len(g)]
+	p, vel = p[:len(g)], vel[:len(g)] // tells the compiler the lengths match
+	decay, mu, nesterov := o.decay, o.mu, o.nesterov
+	for i, gi := range g {
+		gi += decay * p[i]
+		v := mu*vel[i] + gi
+		vel[i] = v
+		if nesterov {
+			v = gi + mu*v
 		}
-		p.Data[i] -= lr * v
+		p[i] -= lr * v
 	}
 }
 
@@ -68,21 +88,33 @@ func (o *momentum) State() map[string][]float64 {
 	return map[string][]float64{"velocity": o.velocity}
 }
 
-// adam is Kingma and Ba's Adam with bias-corrected moments.
+// adam is Kingma and Ba's Adam with bias-corrected moments:
+// p -= lr·m̂/(√v̂ + ε) with m̂ = m/(1-β1^t) and v̂ = v/(1-β2^t).
 type adam struct {
 	decay, beta1, beta2, eps float64
 	m, v                     []float64
 }
 
 func (o *adam) Step(p, g *netcore.Params, step int, lr float64) {
-	c1 := 1 - math.Pow(o.beta1, float64(step))
-	c2 := 1 - math.Pow(o.beta2, float64(step))
-	for i, gi := range g.Data {
-		gi += o.decay * p.Data[i]
-		m := o.beta1*o.m[i] + (1-o.beta1)*gi
-		v := o.beta2*o.v[i] + (1-o.beta2)*gi*gi
-		o.m[i], o.v[i] = m, v
-		p.Data[i] -= lr * (m / c1) / (math.Sqrt(v/c2) + o.eps)
+	o.Update(p.Data, g.Data[:len(p.Data)], 0, step, lr)
+}
+
+func (o *adam) Update(p, g []float64, from, step int, lr float64) {
+	// The bias corrections are folded into two per-step factors, which
+	// leaves one square root and one division per element: the update runs
+	// over every parameter at every mini-batch step.
+	rate := lr / (1 - math.Pow(o.beta1, float64(step)))
+	inv2 := 1 / (1 - math.Pow(o.beta2, float64(step)))
+	p, ms, vs := p[from:from+len(g)], o.m[from:from+len(g)], o.v[from:from+len(g)]
+	p, ms, vs = p[:len(g)], ms[:len(g)], vs[:len(g)] // tells the compiler the lengths match
+	decay, b1, b2, eps := o.decay, o.beta1, o.beta2, o.eps
+	c1, c2 := 1-b1, 1-b2
+	for i, gi := range g {
+		gi += decay * p[i]
+		m := b1*ms[i] + c1*gi
+		v := b2*vs[i] + c2*gi*gi
+		ms[i], vs[i] = m, v
+		p[i] -= rate * m / (math.Sqrt(v*inv2) + eps)
 	}
 }
 

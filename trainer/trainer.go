@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -332,17 +331,16 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		batch := t.batch(step, full)
 		tick := time.Now()
 		t.model.Load(t.params.W1, t.params.B1, t.params.W2, t.params.B2)
-		cost, err := engine.Gradient(batch, t.grad)
+		cost, tensor, err := engine.Step(batch, t.params, t.opt, step+1, LearningRate(cfg, step, total))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, t.interrupted(ctx, step)
 			}
 			return nil, err
 		}
-		if tensor := nonFinite(cost, t.grad); tensor != "" {
+		if tensor != "" {
 			return nil, &DivergedError{Iteration: step, Tensor: tensor}
 		}
-		t.opt.Step(t.params, t.grad, step+1, LearningRate(cfg, step, total))
 		times = append(times, time.Since(tick))
 		lastCost = cost
 
@@ -413,23 +411,4 @@ func (t *Trainer) interrupted(ctx context.Context, step int) error {
 		return errors.Join(context.Cause(ctx), err)
 	}
 	return &InterruptedError{Iteration: step, Checkpoint: path, Cause: context.Cause(ctx)}
-}
-
-// nonFinite names the first of cost, dW1, db1, dW2, db2 holding a NaN or an
-// infinity, or returns "".
-func nonFinite(cost float64, g *netcore.Params) string {
-	if math.IsNaN(cost) || math.IsInf(cost, 0) {
-		return "cost"
-	}
-	for _, tensor := range []struct {
-		name string
-		data []float64
-	}{{"dW1", g.W1}, {"db1", g.B1}, {"dW2", g.W2}, {"db2", g.B2}} {
-		for _, v := range tensor.data {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return tensor.name
-			}
-		}
-	}
-	return ""
 }
