@@ -11,79 +11,33 @@ import (
 // haveAsm says whether this machine runs the AVX2+FMA assembly.
 var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// The assembly kernels (kernel_amd64.s). Lengths count float32 elements
-// except stride, the byte length of one row of the transposed first layer.
-// They trust their Go callers below for every bound.
-
-//go:noescape
-func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, n, stride int)
-
-//go:noescape
-func gather8(z, w *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func gather4(z, w *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func gather2(z, w *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func gather1(z, w *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func scatter8(dw, dz *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func scatter4(dw, dz *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func scatter2(dw, dz *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func scatter1(dw, dz *float32, off *uint32, fv *float32, n int)
-
-//go:noescape
-func cscGather8(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscGather4(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscGather2(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscGather1(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscScatter4(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscScatter2(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func cscScatter1(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
-
-//go:noescape
-func denseAVX(a *denseArgs)
-
-// cscMinBlocks is the number of column blocks from which the first layer
-// runs pixel-major over a batch (buildCSC) rather than image by image. The
-// transposition costs about as much as one image-major pass; in exchange
-// every weight row is read, and every gradient row written, once per batch
-// rather than once per image that uses it.
-const cscMinBlocks = 2
-
-// The first layer of the assembly path works on a batch of images in one of
-// two layouts, both summing every value in the same order:
+// The assembly path handles images in batches of up to maxBatch. For each
+// batch it runs the first layer over all images, the dense middle image by
+// image (denseAVX), then the first layer's gradient. The first layer comes
+// in two layouts, chosen by the number of column blocks (runs of up to 8
+// registers of hidden units):
 //
-//   - image-major (prepare, then gatherRows/scatterRows): each image's pixels
-//     decoded to row offsets and float values, then one pass over them per
-//     column block;
-//   - pixel-major (buildCSC, then gatherCSC/scatterCSC): the batch
-//     transposed so that each distinct pixel lists the images using it.
+//   - one block (HiddenPad ≤ 64): image by image. prepare decodes each
+//     image's pixels to weight-row byte offsets and float values, gatherRows
+//     sums the weight rows into registers, scatterRows adds the gradient to
+//     the rows, a load, an FMA and a store per register.
+//   - several blocks: W1T and dW1T no longer fit the cache, so the batch
+//     goes one column block at a time. gatherTiled also goes one tile of
+//     tileRows pixels at a time, each tile's weights staying in L1 while
+//     every image of the batch visits it. scatterCSC works on the batch
+//     transposed (buildCSC), pixel by pixel: a pixel's gradient row is
+//     loaded once, takes the contributions of all the images using it in
+//     registers, and is stored once, instead of once per image.
+//
+// Every value is summed in the same order in both layouts and for any batch
+// size: for each image in pixel order, over images in sample order.
+
+// tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
+// 256-byte column block take 24 KiB of a 32 KiB L1 cache.
+const tileRows = 96
+
+// tileCountMax is the number of tile boundaries tileCount handles.
+const tileCountMax = 12
 
 // prepare decodes the batch's images into ws.off and ws.fv (see prepAVX),
 // image k at ws.start[k]:ws.start[k+1].
@@ -95,9 +49,18 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
 		n := int(hi - lo)
 		if n > 0 {
-			pix, val := s.Index[lo:hi], s.Value[lo:hi]
-			_, _ = ws.off[pos+n-1], ws.fv[pos+n-1]
-			prepAVX(&ws.off[pos], &ws.fv[pos], &pix[0], &val[0], n, stride)
+			// Decode whole groups of 8 where the arrays allow reading past
+			// the image (NewSamples pads them): the extra entries are junk
+			// that the next image overwrites or nobody reads, and the
+			// decoder needs no one-at-a-time tail.
+			pix, val := s.Index[lo:], s.Value[lo:]
+			if n8 := (n + lanes - 1) &^ (lanes - 1); n8 <= cap(pix) && n8 <= cap(val) {
+				pix, val = pix[:n8:n8], val[:n8:n8]
+			} else {
+				pix, val = pix[:n], val[:n]
+			}
+			_, _ = ws.off[pos+len(pix)-1], ws.fv[pos+len(pix)-1]
+			prepAVX(&ws.off[pos], &ws.fv[pos], &pix[0], &val[0], len(pix), stride)
 		}
 		pos += n
 		ws.start[k+1] = int32(pos)
@@ -105,123 +68,108 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 }
 
 // gatherRows sets ws.z[k] to the first layer's raw-pixel sum for image k of
-// the prepared batch, one column block at a time so that a block of W1T stays
-// in cache across the batch.
+// the prepared batch (single column block).
 func (m *Model) gatherRows(batch int, ws *Scratch) {
 	hp := m.hp
 	for _, blk := range m.blocks {
 		c := blk.col
 		for k := range batch {
 			lo, hi := ws.start[k], ws.start[k+1]
-			n := int(hi - lo)
 			off, fv := &ws.off[0], &ws.fv[0]
-			if n > 0 {
+			if hi > lo {
 				off, fv = &ws.off[lo], &ws.fv[lo]
 			}
-			z := &ws.z[k*hp+c]
-			switch blk.width {
-			case 8:
-				gather8(z, &m.w1t[c], off, fv, n)
-			case 4:
-				gather4(z, &m.w1t[c], off, fv, n)
-			case 2:
-				gather2(z, &m.w1t[c], off, fv, n)
-			default:
-				gather1(z, &m.w1t[c], off, fv, n)
-			}
+			gatherFns[blk.width](&ws.z[k*hp+c], &m.w1t[c], off, fv, int(hi-lo))
 		}
 	}
 }
 
 // scatterRows adds the first layer's gradient of every image of the
-// prepared batch to dW1T.
+// prepared batch to dW1T (single column block).
 func (m *Model) scatterRows(g *Grad, batch int, ws *Scratch) {
 	hp := m.hp
 	for _, blk := range m.blocks {
 		c := blk.col
 		for k := range batch {
 			lo, hi := ws.start[k], ws.start[k+1]
-			n := int(hi - lo)
-			if n == 0 {
-				continue
-			}
-			dz, off, fv := &ws.dz1[k*hp+c], &ws.off[lo], &ws.fv[lo]
-			switch blk.width {
-			case 8:
-				scatter8(&g.w1t[c], dz, off, fv, n)
-			case 4:
-				scatter4(&g.w1t[c], dz, off, fv, n)
-			case 2:
-				scatter2(&g.w1t[c], dz, off, fv, n)
-			default:
-				scatter1(&g.w1t[c], dz, off, fv, n)
+			if hi > lo {
+				scatterFns[blk.width](&g.w1t[c], &ws.dz1[k*hp+c], &ws.off[lo], &ws.fv[lo], int(hi-lo))
 			}
 		}
 	}
 }
 
-// buildCSC transposes the batch: the npix distinct pixels it uses, in
-// ascending order, with byte offsets ws.pix of their weight rows, and for
-// pixel j the entries ws.pstart[j]:ws.pstart[j+1] naming the images using it
-// (ws.entK, the byte offset of the image's row in ws.z and ws.dz1, in batch
-// order) and the raw pixel values (ws.entV).
-func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
-	cnt := ws.cnt[:m.inputs] // zero on entry and on return
-	for _, i := range idx {
-		for _, p := range s.Index[s.Offsets[i]:s.Offsets[i+1]] {
-			cnt[p]++
-		}
-	}
-	stride := uint32(m.hp * 4)
-	var run int32
-	for p, c := range cnt {
-		if c != 0 {
-			ws.pix[npix] = uint32(p) * stride
-			ws.pstart[npix] = run
-			ws.pos[p] = run
-			run += c
-			npix++
-			cnt[p] = 0
-		}
-	}
-	ws.pstart[npix] = run
-	pos, entK, entV := ws.pos[:m.inputs], ws.entK[:run], ws.entV[:run]
+// tileBounds sets, for every image k of the prepared batch, where its
+// decoded pixels cross tile boundaries: image k's pixels in tile t are
+// ws.off/fv[bounds[k·(T+1)+t] : bounds[k·(T+1)+t+1]], T = ws.tiles.
+func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
+	nt := ws.tiles
+	var ge [tileCountMax]int32
 	for k, i := range idx {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
-		row := uint32(k) * stride
-		val := s.Value[lo:hi]
+		n := int(hi - lo)
+		b := ws.bounds[k*(nt+1) : (k+1)*(nt+1)]
+		base := ws.start[k]
+		b[0], b[nt] = base, base+int32(n)
+		if nt == 1 || n == 0 {
+			continue
+		}
+		// tileCount reads whole groups of 16 pixel numbers.
+		if pix := s.Index[lo:]; nt-1 <= tileCountMax && cap(pix) >= (n+15)&^15 {
+			tileCount(&ge[0], &pix[0], n, &ws.lim[0])
+			for t := 1; t < nt; t++ {
+				b[t] = base + int32(n) - ge[t-1]
+			}
+			continue
+		}
+		t, next := 0, tileRows
 		for e, p := range s.Index[lo:hi] {
-			j := pos[p]
-			pos[p] = j + 1
-			entK[j] = row
-			entV[j] = float32(val[e])
+			for int(p) >= next {
+				t++
+				b[t] = base + int32(e)
+				next += tileRows
+			}
+		}
+		for t < nt-1 {
+			t++
+			b[t] = base + int32(n)
 		}
 	}
-	return npix
 }
 
-// gatherCSC is gatherRows over a transposed batch; ws.z must be zero.
-func (m *Model) gatherCSC(npix int, ws *Scratch) {
-	if npix == 0 {
-		return
-	}
-	pix, ps, ek, ev := &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0]
+// gatherTiled is gatherRows one column block and one pixel tile at a time;
+// ws.z must be zero.
+func (m *Model) gatherTiled(batch int, ws *Scratch) {
+	nt := ws.tiles
+	bstride, zstride := (nt+1)*4, m.hp*4
 	for _, blk := range m.blocks {
 		c := blk.col
-		switch blk.width {
-		case 8:
-			cscGather8(&ws.z[c], &m.w1t[c], pix, ps, ek, ev, npix)
-		case 4:
-			cscGather4(&ws.z[c], &m.w1t[c], pix, ps, ek, ev, npix)
-		case 2:
-			cscGather2(&ws.z[c], &m.w1t[c], pix, ps, ek, ev, npix)
-		default:
-			cscGather1(&ws.z[c], &m.w1t[c], pix, ps, ek, ev, npix)
+		for t := range nt {
+			tiledGatherFns[blk.width](&ws.z[c], &m.w1t[c], &ws.off[0], &ws.fv[0], &ws.bounds[t], batch, bstride, zstride)
 		}
 	}
 }
 
-// scatterCSC is scatterRows over a transposed batch.
+// buildCSC transposes the batch (at most 64 images): the npix distinct
+// pixels it uses, in ascending order, with byte offsets ws.pix of their
+// weight rows, and for pixel j the entries ws.pstart[j]:ws.pstart[j+1]
+// naming the images using it (ws.entK, the byte offset of the image's row in
+// ws.dz1, in batch order) and the raw pixel values (ws.entV). It goes
+// through ws.t, a dense pixel × image byte matrix that is zero between calls.
+func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
+	for k, i := range idx {
+		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		if hi > lo {
+			_ = s.Value[hi-1]
+			cscFill(&ws.t[0], &s.Index[lo], &s.Value[lo], int(hi-lo), k)
+		}
+	}
+	_, _ = ws.pix[m.inputs-1], ws.pstart[m.inputs]
+	_, _ = ws.entK[len(idx)*m.inputs-1], ws.entV[len(idx)*m.inputs-1]
+	return cscEmit(&ws.t[0], m.inputs, m.hp*4, &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0])
+}
+
+// scatterCSC adds the first layer's gradient of a transposed batch to dW1T.
 func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 	if npix == 0 {
 		return
@@ -229,39 +177,32 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 	pix, ps, ek, ev := &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0]
 	for _, blk := range m.blocks {
 		c := blk.col
-		switch blk.width {
-		case 8:
-			cscScatter8(&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
-		case 4:
-			cscScatter4(&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
-		case 2:
-			cscScatter2(&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
-		default:
-			cscScatter1(&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
-		}
+		cscScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
 	}
 }
 
-// firstLayer leaves in ws.z the raw-pixel sums of the batch's images and
-// returns the number of distinct pixels of the transposed batch, or -1 where
-// the batch stays image-major.
-func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch) int {
-	if len(m.blocks) < cscMinBlocks {
-		m.prepare(s, batch, ws)
+// firstLayer leaves in ws.z the raw-pixel sums of the batch's images.
+func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch) {
+	m.prepare(s, batch, ws)
+	if len(m.blocks) == 1 {
 		m.gatherRows(len(batch), ws)
-		return -1
+		return
 	}
-	npix := m.buildCSC(s, batch, ws)
+	m.tileBounds(s, batch, ws)
 	clear(ws.z[:len(batch)*m.hp])
-	m.gatherCSC(npix, ws)
-	return npix
+	m.gatherTiled(len(batch), ws)
 }
 
-// gradientAsm is Gradient on the assembly path. Samples go in batches: the
-// first layer for the whole batch, then the dense middle per sample, then
-// the first layer's gradient. Every sum accumulates in sample order and, for
-// each sample, in pixel order, so the result depends neither on the batch
-// size nor on the layout.
+// firstLayerGrad adds the batch's first-layer gradient, from ws.dz1, to g.
+func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch) {
+	if len(m.blocks) == 1 {
+		m.scatterRows(g, len(batch), ws)
+		return
+	}
+	m.scatterCSC(g, m.buildCSC(s, batch, ws), ws)
+}
+
+// gradientAsm is Gradient on the assembly path; it returns the summed cost.
 func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float64 {
 	hp := m.hp
 	a := &ws.args
@@ -275,7 +216,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 	for len(idx) > 0 {
 		batch := idx[:min(len(idx), ws.batch)]
 		idx = idx[len(batch):]
-		npix := m.firstLayer(s, batch, ws)
+		m.firstLayer(s, batch, ws)
 		for k, i := range batch {
 			label := int(s.Labels[i])
 			if label >= m.outputs {
@@ -292,11 +233,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 				prod = 1
 			}
 		}
-		if npix < 0 {
-			m.scatterRows(g, len(batch), ws)
-		} else {
-			m.scatterCSC(g, npix, ws)
-		}
+		m.firstLayerGrad(g, s, batch, ws)
 	}
 	*a = denseArgs{}
 	return logs + math.Log(prod) - zl
@@ -305,7 +242,11 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 // bindArgs points a at the model's parameters and ws's output buffer.
 func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
 	a.b1, a.mask, a.w2, a.b2, a.z2 = &m.b1[0], &m.mask[0], &m.w2[0], &m.b2[0], &ws.z2[0]
-	a.hp, a.rows, a.op, a.act, a.scale = m.hp, m.outputs, m.op, int(m.act), m.scale
+	a.w2t = nil
+	if m.w2t != nil {
+		a.w2t = &m.w2t[0]
+	}
+	a.hp, a.rows, a.op, a.hidden, a.act, a.scale = m.hp, m.outputs, m.op, m.hidden, int(m.act), m.scale
 }
 
 // predictAsm is Predict on the assembly path.
@@ -327,4 +268,32 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 		idx, dst = idx[len(batch):], dst[len(batch):]
 	}
 	*a = denseArgs{}
+}
+
+// newScratchAsm allocates the assembly path's batch buffers.
+func (m *Model) newScratchAsm(ws *Scratch) {
+	// Room for the worst case, every pixel non-zero, plus the 8-wide
+	// decoder's overrun (see prepare).
+	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
+	ws.fv = make([]float32, ws.batch*m.inputs+lanes)
+	if len(m.blocks) == 1 {
+		return
+	}
+	ws.tiles = (m.inputs + tileRows - 1) / tileRows
+	ws.bounds = make([]int32, ws.batch*(ws.tiles+1))
+	ws.lim = make([]uint16, tileCountMax*16)
+	for t := range tileCountMax {
+		v := uint16(math.MaxInt16) // beyond every pixel: counts nothing
+		if t+1 < ws.tiles {
+			v = uint16((t+1)*tileRows - 1)
+		}
+		for j := range 16 {
+			ws.lim[t*16+j] = v
+		}
+	}
+	ws.t = make([]uint8, m.inputs*maxBatch)
+	ws.pix = make([]uint32, m.inputs)
+	ws.pstart = make([]int32, m.inputs+1)
+	ws.entK = make([]uint32, ws.batch*m.inputs)
+	ws.entV = make([]float32, ws.batch*m.inputs)
 }

@@ -171,6 +171,265 @@ DATA c_four<>+24(SB)/4, $0x40800000
 DATA c_four<>+28(SB)/4, $0x40800000
 GLOBL c_four<>(SB), RODATA|NOPTR, $32
 
+// c_bytes<> maps a byte to its float32 value.
+DATA c_bytes<>+0(SB)/4, $0x00000000
+DATA c_bytes<>+4(SB)/4, $0x3f800000
+DATA c_bytes<>+8(SB)/4, $0x40000000
+DATA c_bytes<>+12(SB)/4, $0x40400000
+DATA c_bytes<>+16(SB)/4, $0x40800000
+DATA c_bytes<>+20(SB)/4, $0x40a00000
+DATA c_bytes<>+24(SB)/4, $0x40c00000
+DATA c_bytes<>+28(SB)/4, $0x40e00000
+DATA c_bytes<>+32(SB)/4, $0x41000000
+DATA c_bytes<>+36(SB)/4, $0x41100000
+DATA c_bytes<>+40(SB)/4, $0x41200000
+DATA c_bytes<>+44(SB)/4, $0x41300000
+DATA c_bytes<>+48(SB)/4, $0x41400000
+DATA c_bytes<>+52(SB)/4, $0x41500000
+DATA c_bytes<>+56(SB)/4, $0x41600000
+DATA c_bytes<>+60(SB)/4, $0x41700000
+DATA c_bytes<>+64(SB)/4, $0x41800000
+DATA c_bytes<>+68(SB)/4, $0x41880000
+DATA c_bytes<>+72(SB)/4, $0x41900000
+DATA c_bytes<>+76(SB)/4, $0x41980000
+DATA c_bytes<>+80(SB)/4, $0x41a00000
+DATA c_bytes<>+84(SB)/4, $0x41a80000
+DATA c_bytes<>+88(SB)/4, $0x41b00000
+DATA c_bytes<>+92(SB)/4, $0x41b80000
+DATA c_bytes<>+96(SB)/4, $0x41c00000
+DATA c_bytes<>+100(SB)/4, $0x41c80000
+DATA c_bytes<>+104(SB)/4, $0x41d00000
+DATA c_bytes<>+108(SB)/4, $0x41d80000
+DATA c_bytes<>+112(SB)/4, $0x41e00000
+DATA c_bytes<>+116(SB)/4, $0x41e80000
+DATA c_bytes<>+120(SB)/4, $0x41f00000
+DATA c_bytes<>+124(SB)/4, $0x41f80000
+DATA c_bytes<>+128(SB)/4, $0x42000000
+DATA c_bytes<>+132(SB)/4, $0x42040000
+DATA c_bytes<>+136(SB)/4, $0x42080000
+DATA c_bytes<>+140(SB)/4, $0x420c0000
+DATA c_bytes<>+144(SB)/4, $0x42100000
+DATA c_bytes<>+148(SB)/4, $0x42140000
+DATA c_bytes<>+152(SB)/4, $0x42180000
+DATA c_bytes<>+156(SB)/4, $0x421c0000
+DATA c_bytes<>+160(SB)/4, $0x42200000
+DATA c_bytes<>+164(SB)/4, $0x42240000
+DATA c_bytes<>+168(SB)/4, $0x42280000
+DATA c_bytes<>+172(SB)/4, $0x422c0000
+DATA c_bytes<>+176(SB)/4, $0x42300000
+DATA c_bytes<>+180(SB)/4, $0x42340000
+DATA c_bytes<>+184(SB)/4, $0x42380000
+DATA c_bytes<>+188(SB)/4, $0x423c0000
+DATA c_bytes<>+192(SB)/4, $0x42400000
+DATA c_bytes<>+196(SB)/4, $0x42440000
+DATA c_bytes<>+200(SB)/4, $0x42480000
+DATA c_bytes<>+204(SB)/4, $0x424c0000
+DATA c_bytes<>+208(SB)/4, $0x42500000
+DATA c_bytes<>+212(SB)/4, $0x42540000
+DATA c_bytes<>+216(SB)/4, $0x42580000
+DATA c_bytes<>+220(SB)/4, $0x425c0000
+DATA c_bytes<>+224(SB)/4, $0x42600000
+DATA c_bytes<>+228(SB)/4, $0x42640000
+DATA c_bytes<>+232(SB)/4, $0x42680000
+DATA c_bytes<>+236(SB)/4, $0x426c0000
+DATA c_bytes<>+240(SB)/4, $0x42700000
+DATA c_bytes<>+244(SB)/4, $0x42740000
+DATA c_bytes<>+248(SB)/4, $0x42780000
+DATA c_bytes<>+252(SB)/4, $0x427c0000
+DATA c_bytes<>+256(SB)/4, $0x42800000
+DATA c_bytes<>+260(SB)/4, $0x42820000
+DATA c_bytes<>+264(SB)/4, $0x42840000
+DATA c_bytes<>+268(SB)/4, $0x42860000
+DATA c_bytes<>+272(SB)/4, $0x42880000
+DATA c_bytes<>+276(SB)/4, $0x428a0000
+DATA c_bytes<>+280(SB)/4, $0x428c0000
+DATA c_bytes<>+284(SB)/4, $0x428e0000
+DATA c_bytes<>+288(SB)/4, $0x42900000
+DATA c_bytes<>+292(SB)/4, $0x42920000
+DATA c_bytes<>+296(SB)/4, $0x42940000
+DATA c_bytes<>+300(SB)/4, $0x42960000
+DATA c_bytes<>+304(SB)/4, $0x42980000
+DATA c_bytes<>+308(SB)/4, $0x429a0000
+DATA c_bytes<>+312(SB)/4, $0x429c0000
+DATA c_bytes<>+316(SB)/4, $0x429e0000
+DATA c_bytes<>+320(SB)/4, $0x42a00000
+DATA c_bytes<>+324(SB)/4, $0x42a20000
+DATA c_bytes<>+328(SB)/4, $0x42a40000
+DATA c_bytes<>+332(SB)/4, $0x42a60000
+DATA c_bytes<>+336(SB)/4, $0x42a80000
+DATA c_bytes<>+340(SB)/4, $0x42aa0000
+DATA c_bytes<>+344(SB)/4, $0x42ac0000
+DATA c_bytes<>+348(SB)/4, $0x42ae0000
+DATA c_bytes<>+352(SB)/4, $0x42b00000
+DATA c_bytes<>+356(SB)/4, $0x42b20000
+DATA c_bytes<>+360(SB)/4, $0x42b40000
+DATA c_bytes<>+364(SB)/4, $0x42b60000
+DATA c_bytes<>+368(SB)/4, $0x42b80000
+DATA c_bytes<>+372(SB)/4, $0x42ba0000
+DATA c_bytes<>+376(SB)/4, $0x42bc0000
+DATA c_bytes<>+380(SB)/4, $0x42be0000
+DATA c_bytes<>+384(SB)/4, $0x42c00000
+DATA c_bytes<>+388(SB)/4, $0x42c20000
+DATA c_bytes<>+392(SB)/4, $0x42c40000
+DATA c_bytes<>+396(SB)/4, $0x42c60000
+DATA c_bytes<>+400(SB)/4, $0x42c80000
+DATA c_bytes<>+404(SB)/4, $0x42ca0000
+DATA c_bytes<>+408(SB)/4, $0x42cc0000
+DATA c_bytes<>+412(SB)/4, $0x42ce0000
+DATA c_bytes<>+416(SB)/4, $0x42d00000
+DATA c_bytes<>+420(SB)/4, $0x42d20000
+DATA c_bytes<>+424(SB)/4, $0x42d40000
+DATA c_bytes<>+428(SB)/4, $0x42d60000
+DATA c_bytes<>+432(SB)/4, $0x42d80000
+DATA c_bytes<>+436(SB)/4, $0x42da0000
+DATA c_bytes<>+440(SB)/4, $0x42dc0000
+DATA c_bytes<>+444(SB)/4, $0x42de0000
+DATA c_bytes<>+448(SB)/4, $0x42e00000
+DATA c_bytes<>+452(SB)/4, $0x42e20000
+DATA c_bytes<>+456(SB)/4, $0x42e40000
+DATA c_bytes<>+460(SB)/4, $0x42e60000
+DATA c_bytes<>+464(SB)/4, $0x42e80000
+DATA c_bytes<>+468(SB)/4, $0x42ea0000
+DATA c_bytes<>+472(SB)/4, $0x42ec0000
+DATA c_bytes<>+476(SB)/4, $0x42ee0000
+DATA c_bytes<>+480(SB)/4, $0x42f00000
+DATA c_bytes<>+484(SB)/4, $0x42f20000
+DATA c_bytes<>+488(SB)/4, $0x42f40000
+DATA c_bytes<>+492(SB)/4, $0x42f60000
+DATA c_bytes<>+496(SB)/4, $0x42f80000
+DATA c_bytes<>+500(SB)/4, $0x42fa0000
+DATA c_bytes<>+504(SB)/4, $0x42fc0000
+DATA c_bytes<>+508(SB)/4, $0x42fe0000
+DATA c_bytes<>+512(SB)/4, $0x43000000
+DATA c_bytes<>+516(SB)/4, $0x43010000
+DATA c_bytes<>+520(SB)/4, $0x43020000
+DATA c_bytes<>+524(SB)/4, $0x43030000
+DATA c_bytes<>+528(SB)/4, $0x43040000
+DATA c_bytes<>+532(SB)/4, $0x43050000
+DATA c_bytes<>+536(SB)/4, $0x43060000
+DATA c_bytes<>+540(SB)/4, $0x43070000
+DATA c_bytes<>+544(SB)/4, $0x43080000
+DATA c_bytes<>+548(SB)/4, $0x43090000
+DATA c_bytes<>+552(SB)/4, $0x430a0000
+DATA c_bytes<>+556(SB)/4, $0x430b0000
+DATA c_bytes<>+560(SB)/4, $0x430c0000
+DATA c_bytes<>+564(SB)/4, $0x430d0000
+DATA c_bytes<>+568(SB)/4, $0x430e0000
+DATA c_bytes<>+572(SB)/4, $0x430f0000
+DATA c_bytes<>+576(SB)/4, $0x43100000
+DATA c_bytes<>+580(SB)/4, $0x43110000
+DATA c_bytes<>+584(SB)/4, $0x43120000
+DATA c_bytes<>+588(SB)/4, $0x43130000
+DATA c_bytes<>+592(SB)/4, $0x43140000
+DATA c_bytes<>+596(SB)/4, $0x43150000
+DATA c_bytes<>+600(SB)/4, $0x43160000
+DATA c_bytes<>+604(SB)/4, $0x43170000
+DATA c_bytes<>+608(SB)/4, $0x43180000
+DATA c_bytes<>+612(SB)/4, $0x43190000
+DATA c_bytes<>+616(SB)/4, $0x431a0000
+DATA c_bytes<>+620(SB)/4, $0x431b0000
+DATA c_bytes<>+624(SB)/4, $0x431c0000
+DATA c_bytes<>+628(SB)/4, $0x431d0000
+DATA c_bytes<>+632(SB)/4, $0x431e0000
+DATA c_bytes<>+636(SB)/4, $0x431f0000
+DATA c_bytes<>+640(SB)/4, $0x43200000
+DATA c_bytes<>+644(SB)/4, $0x43210000
+DATA c_bytes<>+648(SB)/4, $0x43220000
+DATA c_bytes<>+652(SB)/4, $0x43230000
+DATA c_bytes<>+656(SB)/4, $0x43240000
+DATA c_bytes<>+660(SB)/4, $0x43250000
+DATA c_bytes<>+664(SB)/4, $0x43260000
+DATA c_bytes<>+668(SB)/4, $0x43270000
+DATA c_bytes<>+672(SB)/4, $0x43280000
+DATA c_bytes<>+676(SB)/4, $0x43290000
+DATA c_bytes<>+680(SB)/4, $0x432a0000
+DATA c_bytes<>+684(SB)/4, $0x432b0000
+DATA c_bytes<>+688(SB)/4, $0x432c0000
+DATA c_bytes<>+692(SB)/4, $0x432d0000
+DATA c_bytes<>+696(SB)/4, $0x432e0000
+DATA c_bytes<>+700(SB)/4, $0x432f0000
+DATA c_bytes<>+704(SB)/4, $0x43300000
+DATA c_bytes<>+708(SB)/4, $0x43310000
+DATA c_bytes<>+712(SB)/4, $0x43320000
+DATA c_bytes<>+716(SB)/4, $0x43330000
+DATA c_bytes<>+720(SB)/4, $0x43340000
+DATA c_bytes<>+724(SB)/4, $0x43350000
+DATA c_bytes<>+728(SB)/4, $0x43360000
+DATA c_bytes<>+732(SB)/4, $0x43370000
+DATA c_bytes<>+736(SB)/4, $0x43380000
+DATA c_bytes<>+740(SB)/4, $0x43390000
+DATA c_bytes<>+744(SB)/4, $0x433a0000
+DATA c_bytes<>+748(SB)/4, $0x433b0000
+DATA c_bytes<>+752(SB)/4, $0x433c0000
+DATA c_bytes<>+756(SB)/4, $0x433d0000
+DATA c_bytes<>+760(SB)/4, $0x433e0000
+DATA c_bytes<>+764(SB)/4, $0x433f0000
+DATA c_bytes<>+768(SB)/4, $0x43400000
+DATA c_bytes<>+772(SB)/4, $0x43410000
+DATA c_bytes<>+776(SB)/4, $0x43420000
+DATA c_bytes<>+780(SB)/4, $0x43430000
+DATA c_bytes<>+784(SB)/4, $0x43440000
+DATA c_bytes<>+788(SB)/4, $0x43450000
+DATA c_bytes<>+792(SB)/4, $0x43460000
+DATA c_bytes<>+796(SB)/4, $0x43470000
+DATA c_bytes<>+800(SB)/4, $0x43480000
+DATA c_bytes<>+804(SB)/4, $0x43490000
+DATA c_bytes<>+808(SB)/4, $0x434a0000
+DATA c_bytes<>+812(SB)/4, $0x434b0000
+DATA c_bytes<>+816(SB)/4, $0x434c0000
+DATA c_bytes<>+820(SB)/4, $0x434d0000
+DATA c_bytes<>+824(SB)/4, $0x434e0000
+DATA c_bytes<>+828(SB)/4, $0x434f0000
+DATA c_bytes<>+832(SB)/4, $0x43500000
+DATA c_bytes<>+836(SB)/4, $0x43510000
+DATA c_bytes<>+840(SB)/4, $0x43520000
+DATA c_bytes<>+844(SB)/4, $0x43530000
+DATA c_bytes<>+848(SB)/4, $0x43540000
+DATA c_bytes<>+852(SB)/4, $0x43550000
+DATA c_bytes<>+856(SB)/4, $0x43560000
+DATA c_bytes<>+860(SB)/4, $0x43570000
+DATA c_bytes<>+864(SB)/4, $0x43580000
+DATA c_bytes<>+868(SB)/4, $0x43590000
+DATA c_bytes<>+872(SB)/4, $0x435a0000
+DATA c_bytes<>+876(SB)/4, $0x435b0000
+DATA c_bytes<>+880(SB)/4, $0x435c0000
+DATA c_bytes<>+884(SB)/4, $0x435d0000
+DATA c_bytes<>+888(SB)/4, $0x435e0000
+DATA c_bytes<>+892(SB)/4, $0x435f0000
+DATA c_bytes<>+896(SB)/4, $0x43600000
+DATA c_bytes<>+900(SB)/4, $0x43610000
+DATA c_bytes<>+904(SB)/4, $0x43620000
+DATA c_bytes<>+908(SB)/4, $0x43630000
+DATA c_bytes<>+912(SB)/4, $0x43640000
+DATA c_bytes<>+916(SB)/4, $0x43650000
+DATA c_bytes<>+920(SB)/4, $0x43660000
+DATA c_bytes<>+924(SB)/4, $0x43670000
+DATA c_bytes<>+928(SB)/4, $0x43680000
+DATA c_bytes<>+932(SB)/4, $0x43690000
+DATA c_bytes<>+936(SB)/4, $0x436a0000
+DATA c_bytes<>+940(SB)/4, $0x436b0000
+DATA c_bytes<>+944(SB)/4, $0x436c0000
+DATA c_bytes<>+948(SB)/4, $0x436d0000
+DATA c_bytes<>+952(SB)/4, $0x436e0000
+DATA c_bytes<>+956(SB)/4, $0x436f0000
+DATA c_bytes<>+960(SB)/4, $0x43700000
+DATA c_bytes<>+964(SB)/4, $0x43710000
+DATA c_bytes<>+968(SB)/4, $0x43720000
+DATA c_bytes<>+972(SB)/4, $0x43730000
+DATA c_bytes<>+976(SB)/4, $0x43740000
+DATA c_bytes<>+980(SB)/4, $0x43750000
+DATA c_bytes<>+984(SB)/4, $0x43760000
+DATA c_bytes<>+988(SB)/4, $0x43770000
+DATA c_bytes<>+992(SB)/4, $0x43780000
+DATA c_bytes<>+996(SB)/4, $0x43790000
+DATA c_bytes<>+1000(SB)/4, $0x437a0000
+DATA c_bytes<>+1004(SB)/4, $0x437b0000
+DATA c_bytes<>+1008(SB)/4, $0x437c0000
+DATA c_bytes<>+1012(SB)/4, $0x437d0000
+DATA c_bytes<>+1016(SB)/4, $0x437e0000
+DATA c_bytes<>+1020(SB)/4, $0x437f0000
+GLOBL c_bytes<>(SB), RODATA|NOPTR, $1024
+
 // func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, n, stride int)
 //
 // Decodes n ≥ 0 sparse pixels once per batch for the loops below: byte
@@ -267,6 +526,129 @@ g8done:
 	VZEROUPPER
 	RET
 
+// func gather7(z, w *float32, off *uint32, fv *float32, n int)
+//
+// z[0:56] = Σ_k fv[k]·w[off[k]/4:][0:56] over n ≥ 0 pixels,
+// one FMA chain per register.
+TEXT ·gather7(SB), NOSPLIT, $0-40
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	TESTQ CX, CX
+	JZ g7done
+g7one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y8
+	VFMADD231PS 0(SI)(AX*1), Y8, Y0
+	VFMADD231PS 32(SI)(AX*1), Y8, Y1
+	VFMADD231PS 64(SI)(AX*1), Y8, Y2
+	VFMADD231PS 96(SI)(AX*1), Y8, Y3
+	VFMADD231PS 128(SI)(AX*1), Y8, Y4
+	VFMADD231PS 160(SI)(AX*1), Y8, Y5
+	VFMADD231PS 192(SI)(AX*1), Y8, Y6
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ g7one
+g7done:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VZEROUPPER
+	RET
+
+// func gather6(z, w *float32, off *uint32, fv *float32, n int)
+//
+// z[0:48] = Σ_k fv[k]·w[off[k]/4:][0:48] over n ≥ 0 pixels,
+// one FMA chain per register.
+TEXT ·gather6(SB), NOSPLIT, $0-40
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	TESTQ CX, CX
+	JZ g6done
+g6one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y8
+	VFMADD231PS 0(SI)(AX*1), Y8, Y0
+	VFMADD231PS 32(SI)(AX*1), Y8, Y1
+	VFMADD231PS 64(SI)(AX*1), Y8, Y2
+	VFMADD231PS 96(SI)(AX*1), Y8, Y3
+	VFMADD231PS 128(SI)(AX*1), Y8, Y4
+	VFMADD231PS 160(SI)(AX*1), Y8, Y5
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ g6one
+g6done:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VZEROUPPER
+	RET
+
+// func gather5(z, w *float32, off *uint32, fv *float32, n int)
+//
+// z[0:40] = Σ_k fv[k]·w[off[k]/4:][0:40] over n ≥ 0 pixels,
+// one FMA chain per register.
+TEXT ·gather5(SB), NOSPLIT, $0-40
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	TESTQ CX, CX
+	JZ g5done
+g5one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y8
+	VFMADD231PS 0(SI)(AX*1), Y8, Y0
+	VFMADD231PS 32(SI)(AX*1), Y8, Y1
+	VFMADD231PS 64(SI)(AX*1), Y8, Y2
+	VFMADD231PS 96(SI)(AX*1), Y8, Y3
+	VFMADD231PS 128(SI)(AX*1), Y8, Y4
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ g5one
+g5done:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VZEROUPPER
+	RET
+
 // func gather4(z, w *float32, off *uint32, fv *float32, n int)
 //
 // z[0:32] = Σ_k fv[k]·w[off[k]/4:][0:32] over n ≥ 0 pixels,
@@ -330,6 +712,65 @@ g4done:
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
 	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+// func gather3(z, w *float32, off *uint32, fv *float32, n int)
+//
+// z[0:24] = Σ_k fv[k]·w[off[k]/4:][0:24] over n ≥ 0 pixels,
+// pixel k going to accumulator set k mod 2 so that 6 FMA chains overlap;
+// the sets are added in a fixed order at the end.
+TEXT ·gather3(SB), NOSPLIT, $0-40
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	CMPQ CX, $2
+	JL g3tail
+g3loop:
+	MOVQ 0(R8), AX
+	MOVL AX, R11
+	SHRQ $32, AX
+	VBROADCASTSS 0(R9), Y8
+	VBROADCASTSS 4(R9), Y9
+	VFMADD231PS 0(SI)(R11*1), Y8, Y0
+	VFMADD231PS 32(SI)(R11*1), Y8, Y1
+	VFMADD231PS 64(SI)(R11*1), Y8, Y2
+	VFMADD231PS 0(SI)(AX*1), Y9, Y3
+	VFMADD231PS 32(SI)(AX*1), Y9, Y4
+	VFMADD231PS 64(SI)(AX*1), Y9, Y5
+	ADDQ $8, R8
+	ADDQ $8, R9
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE g3loop
+g3tail:
+	TESTQ CX, CX
+	JZ g3done
+g3one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y8
+	VFMADD231PS 0(SI)(AX*1), Y8, Y0
+	VFMADD231PS 32(SI)(AX*1), Y8, Y1
+	VFMADD231PS 64(SI)(AX*1), Y8, Y2
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ g3one
+g3done:
+	VADDPS Y3, Y0, Y0
+	VADDPS Y4, Y1, Y1
+	VADDPS Y5, Y2, Y2
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
 	VZEROUPPER
 	RET
 
@@ -512,6 +953,144 @@ s8done:
 	VZEROUPPER
 	RET
 
+// func scatter7(dw, dz *float32, off *uint32, fv *float32, n int)
+//
+// dw[off[k]/4:][0:56] += fv[k]·dz[0:56] over n ≥ 0 pixels, in order.
+TEXT ·scatter7(SB), NOSPLIT, $0-40
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JZ s7done
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS 128(SI), Y4
+	VMOVUPS 160(SI), Y5
+	VMOVUPS 192(SI), Y6
+s7one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y7
+	VMOVUPS 0(DI)(AX*1), Y8
+	VFMADD231PS Y0, Y7, Y8
+	VMOVUPS Y8, 0(DI)(AX*1)
+	VMOVUPS 32(DI)(AX*1), Y9
+	VFMADD231PS Y1, Y7, Y9
+	VMOVUPS Y9, 32(DI)(AX*1)
+	VMOVUPS 64(DI)(AX*1), Y10
+	VFMADD231PS Y2, Y7, Y10
+	VMOVUPS Y10, 64(DI)(AX*1)
+	VMOVUPS 96(DI)(AX*1), Y11
+	VFMADD231PS Y3, Y7, Y11
+	VMOVUPS Y11, 96(DI)(AX*1)
+	VMOVUPS 128(DI)(AX*1), Y12
+	VFMADD231PS Y4, Y7, Y12
+	VMOVUPS Y12, 128(DI)(AX*1)
+	VMOVUPS 160(DI)(AX*1), Y13
+	VFMADD231PS Y5, Y7, Y13
+	VMOVUPS Y13, 160(DI)(AX*1)
+	VMOVUPS 192(DI)(AX*1), Y14
+	VFMADD231PS Y6, Y7, Y14
+	VMOVUPS Y14, 192(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ s7one
+s7done:
+	VZEROUPPER
+	RET
+
+// func scatter6(dw, dz *float32, off *uint32, fv *float32, n int)
+//
+// dw[off[k]/4:][0:48] += fv[k]·dz[0:48] over n ≥ 0 pixels, in order.
+TEXT ·scatter6(SB), NOSPLIT, $0-40
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JZ s6done
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS 128(SI), Y4
+	VMOVUPS 160(SI), Y5
+s6one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y6
+	VMOVUPS 0(DI)(AX*1), Y7
+	VFMADD231PS Y0, Y6, Y7
+	VMOVUPS Y7, 0(DI)(AX*1)
+	VMOVUPS 32(DI)(AX*1), Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMOVUPS Y8, 32(DI)(AX*1)
+	VMOVUPS 64(DI)(AX*1), Y9
+	VFMADD231PS Y2, Y6, Y9
+	VMOVUPS Y9, 64(DI)(AX*1)
+	VMOVUPS 96(DI)(AX*1), Y10
+	VFMADD231PS Y3, Y6, Y10
+	VMOVUPS Y10, 96(DI)(AX*1)
+	VMOVUPS 128(DI)(AX*1), Y11
+	VFMADD231PS Y4, Y6, Y11
+	VMOVUPS Y11, 128(DI)(AX*1)
+	VMOVUPS 160(DI)(AX*1), Y12
+	VFMADD231PS Y5, Y6, Y12
+	VMOVUPS Y12, 160(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ s6one
+s6done:
+	VZEROUPPER
+	RET
+
+// func scatter5(dw, dz *float32, off *uint32, fv *float32, n int)
+//
+// dw[off[k]/4:][0:40] += fv[k]·dz[0:40] over n ≥ 0 pixels, in order.
+TEXT ·scatter5(SB), NOSPLIT, $0-40
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JZ s5done
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS 128(SI), Y4
+s5one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y5
+	VMOVUPS 0(DI)(AX*1), Y6
+	VFMADD231PS Y0, Y5, Y6
+	VMOVUPS Y6, 0(DI)(AX*1)
+	VMOVUPS 32(DI)(AX*1), Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMOVUPS Y7, 32(DI)(AX*1)
+	VMOVUPS 64(DI)(AX*1), Y8
+	VFMADD231PS Y2, Y5, Y8
+	VMOVUPS Y8, 64(DI)(AX*1)
+	VMOVUPS 96(DI)(AX*1), Y9
+	VFMADD231PS Y3, Y5, Y9
+	VMOVUPS Y9, 96(DI)(AX*1)
+	VMOVUPS 128(DI)(AX*1), Y10
+	VFMADD231PS Y4, Y5, Y10
+	VMOVUPS Y10, 128(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ s5one
+s5done:
+	VZEROUPPER
+	RET
+
 // func scatter4(dw, dz *float32, off *uint32, fv *float32, n int)
 //
 // dw[off[k]/4:][0:32] += fv[k]·dz[0:32] over n ≥ 0 pixels, in order.
@@ -547,6 +1126,40 @@ s4one:
 	DECQ CX
 	JNZ s4one
 s4done:
+	VZEROUPPER
+	RET
+
+// func scatter3(dw, dz *float32, off *uint32, fv *float32, n int)
+//
+// dw[off[k]/4:][0:24] += fv[k]·dz[0:24] over n ≥ 0 pixels, in order.
+TEXT ·scatter3(SB), NOSPLIT, $0-40
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JZ s3done
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+s3one:
+	MOVL (R8), AX
+	VBROADCASTSS (R9), Y3
+	VMOVUPS 0(DI)(AX*1), Y4
+	VFMADD231PS Y0, Y3, Y4
+	VMOVUPS Y4, 0(DI)(AX*1)
+	VMOVUPS 32(DI)(AX*1), Y5
+	VFMADD231PS Y1, Y3, Y5
+	VMOVUPS Y5, 32(DI)(AX*1)
+	VMOVUPS 64(DI)(AX*1), Y6
+	VFMADD231PS Y2, Y3, Y6
+	VMOVUPS Y6, 64(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ s3one
+s3done:
 	VZEROUPPER
 	RET
 
@@ -656,197 +1269,710 @@ s1done:
 	VZEROUPPER
 	RET
 
-// func cscGather8(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+// func tiledGather8(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
 //
-// The first layer of a batch in pixel-major (CSC) order, for one block of
-// 64 columns: for each of npix ≥ 1 distinct pixels p, its row block
-// w[pix[p]/4:][0:64] is loaded once and, for each of its entries e in
-// pstart[p]:pstart[p+1], added as z[entK[e]/4:][0:64] += entV[e]·row.
-// Pixels come in ascending order, so every z row sums its pixels in the
-// same order as gather8.
-TEXT ·cscGather8(SB), NOSPLIT, $0-56
+// One pixel tile of the first layer for n images, 64 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:64] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather8(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
-	MOVQ pix+16(FP), R8
-	MOVQ pstart+24(FP), R9
-	MOVQ entK+32(FP), R10
-	MOVQ entV+40(FP), R11
-	MOVQ npix+48(FP), CX
-	MOVLQSX (R9), DX
-cg8pix:
-	MOVL (R8), AX
-	VMOVUPS 0(SI)(AX*1), Y0
-	VMOVUPS 32(SI)(AX*1), Y1
-	VMOVUPS 64(SI)(AX*1), Y2
-	VMOVUPS 96(SI)(AX*1), Y3
-	VMOVUPS 128(SI)(AX*1), Y4
-	VMOVUPS 160(SI)(AX*1), Y5
-	VMOVUPS 192(SI)(AX*1), Y6
-	VMOVUPS 224(SI)(AX*1), Y7
-	MOVLQSX 4(R9), R12
-cg8ent:
-	MOVL (R10)(DX*4), BX
-	VBROADCASTSS (R11)(DX*4), Y8
-	VMOVUPS 0(DI)(BX*1), Y9
-	VFMADD231PS Y0, Y8, Y9
-	VMOVUPS Y9, 0(DI)(BX*1)
-	VMOVUPS 32(DI)(BX*1), Y10
-	VFMADD231PS Y1, Y8, Y10
-	VMOVUPS Y10, 32(DI)(BX*1)
-	VMOVUPS 64(DI)(BX*1), Y11
-	VFMADD231PS Y2, Y8, Y11
-	VMOVUPS Y11, 64(DI)(BX*1)
-	VMOVUPS 96(DI)(BX*1), Y12
-	VFMADD231PS Y3, Y8, Y12
-	VMOVUPS Y12, 96(DI)(BX*1)
-	VMOVUPS 128(DI)(BX*1), Y13
-	VFMADD231PS Y4, Y8, Y13
-	VMOVUPS Y13, 128(DI)(BX*1)
-	VMOVUPS 160(DI)(BX*1), Y14
-	VFMADD231PS Y5, Y8, Y14
-	VMOVUPS Y14, 160(DI)(BX*1)
-	VMOVUPS 192(DI)(BX*1), Y15
-	VFMADD231PS Y6, Y8, Y15
-	VMOVUPS Y15, 192(DI)(BX*1)
-	VMOVUPS 224(DI)(BX*1), Y9
-	VFMADD231PS Y7, Y8, Y9
-	VMOVUPS Y9, 224(DI)(BX*1)
-	INCQ DX
-	CMPQ DX, R12
-	JL cg8ent
-	ADDQ $4, R8
-	ADDQ $4, R9
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg8img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg8next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+tg8pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	VFMADD231PS 64(SI)(R12*1), Y8, Y2
+	VFMADD231PS 96(SI)(R12*1), Y8, Y3
+	VFMADD231PS 128(SI)(R12*1), Y8, Y4
+	VFMADD231PS 160(SI)(R12*1), Y8, Y5
+	VFMADD231PS 192(SI)(R12*1), Y8, Y6
+	VFMADD231PS 224(SI)(R12*1), Y8, Y7
+	INCQ AX
+	CMPQ AX, BX
+	JL tg8pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+tg8next:
+	ADDQ DX, R10
+	ADDQ R11, DI
 	DECQ CX
-	JNZ cg8pix
+	JNZ tg8img
 	VZEROUPPER
 	RET
 
-// func cscGather4(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+// func tiledGather7(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
 //
-// The first layer of a batch in pixel-major (CSC) order, for one block of
-// 32 columns: for each of npix ≥ 1 distinct pixels p, its row block
-// w[pix[p]/4:][0:32] is loaded once and, for each of its entries e in
-// pstart[p]:pstart[p+1], added as z[entK[e]/4:][0:32] += entV[e]·row.
-// Pixels come in ascending order, so every z row sums its pixels in the
-// same order as gather4.
-TEXT ·cscGather4(SB), NOSPLIT, $0-56
+// One pixel tile of the first layer for n images, 56 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:56] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather7(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
-	MOVQ pix+16(FP), R8
-	MOVQ pstart+24(FP), R9
-	MOVQ entK+32(FP), R10
-	MOVQ entV+40(FP), R11
-	MOVQ npix+48(FP), CX
-	MOVLQSX (R9), DX
-cg4pix:
-	MOVL (R8), AX
-	VMOVUPS 0(SI)(AX*1), Y0
-	VMOVUPS 32(SI)(AX*1), Y1
-	VMOVUPS 64(SI)(AX*1), Y2
-	VMOVUPS 96(SI)(AX*1), Y3
-	MOVLQSX 4(R9), R12
-cg4ent:
-	MOVL (R10)(DX*4), BX
-	VBROADCASTSS (R11)(DX*4), Y8
-	VMOVUPS 0(DI)(BX*1), Y9
-	VFMADD231PS Y0, Y8, Y9
-	VMOVUPS Y9, 0(DI)(BX*1)
-	VMOVUPS 32(DI)(BX*1), Y10
-	VFMADD231PS Y1, Y8, Y10
-	VMOVUPS Y10, 32(DI)(BX*1)
-	VMOVUPS 64(DI)(BX*1), Y11
-	VFMADD231PS Y2, Y8, Y11
-	VMOVUPS Y11, 64(DI)(BX*1)
-	VMOVUPS 96(DI)(BX*1), Y12
-	VFMADD231PS Y3, Y8, Y12
-	VMOVUPS Y12, 96(DI)(BX*1)
-	INCQ DX
-	CMPQ DX, R12
-	JL cg4ent
-	ADDQ $4, R8
-	ADDQ $4, R9
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg7img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg7next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+tg7pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	VFMADD231PS 64(SI)(R12*1), Y8, Y2
+	VFMADD231PS 96(SI)(R12*1), Y8, Y3
+	VFMADD231PS 128(SI)(R12*1), Y8, Y4
+	VFMADD231PS 160(SI)(R12*1), Y8, Y5
+	VFMADD231PS 192(SI)(R12*1), Y8, Y6
+	INCQ AX
+	CMPQ AX, BX
+	JL tg7pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+tg7next:
+	ADDQ DX, R10
+	ADDQ R11, DI
 	DECQ CX
-	JNZ cg4pix
+	JNZ tg7img
 	VZEROUPPER
 	RET
 
-// func cscGather2(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+// func tiledGather6(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
 //
-// The first layer of a batch in pixel-major (CSC) order, for one block of
-// 16 columns: for each of npix ≥ 1 distinct pixels p, its row block
-// w[pix[p]/4:][0:16] is loaded once and, for each of its entries e in
-// pstart[p]:pstart[p+1], added as z[entK[e]/4:][0:16] += entV[e]·row.
-// Pixels come in ascending order, so every z row sums its pixels in the
-// same order as gather2.
-TEXT ·cscGather2(SB), NOSPLIT, $0-56
+// One pixel tile of the first layer for n images, 48 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:48] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather6(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
-	MOVQ pix+16(FP), R8
-	MOVQ pstart+24(FP), R9
-	MOVQ entK+32(FP), R10
-	MOVQ entV+40(FP), R11
-	MOVQ npix+48(FP), CX
-	MOVLQSX (R9), DX
-cg2pix:
-	MOVL (R8), AX
-	VMOVUPS 0(SI)(AX*1), Y0
-	VMOVUPS 32(SI)(AX*1), Y1
-	MOVLQSX 4(R9), R12
-cg2ent:
-	MOVL (R10)(DX*4), BX
-	VBROADCASTSS (R11)(DX*4), Y8
-	VMOVUPS 0(DI)(BX*1), Y9
-	VFMADD231PS Y0, Y8, Y9
-	VMOVUPS Y9, 0(DI)(BX*1)
-	VMOVUPS 32(DI)(BX*1), Y10
-	VFMADD231PS Y1, Y8, Y10
-	VMOVUPS Y10, 32(DI)(BX*1)
-	INCQ DX
-	CMPQ DX, R12
-	JL cg2ent
-	ADDQ $4, R8
-	ADDQ $4, R9
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg6img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg6next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+tg6pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	VFMADD231PS 64(SI)(R12*1), Y8, Y2
+	VFMADD231PS 96(SI)(R12*1), Y8, Y3
+	VFMADD231PS 128(SI)(R12*1), Y8, Y4
+	VFMADD231PS 160(SI)(R12*1), Y8, Y5
+	INCQ AX
+	CMPQ AX, BX
+	JL tg6pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+tg6next:
+	ADDQ DX, R10
+	ADDQ R11, DI
 	DECQ CX
-	JNZ cg2pix
+	JNZ tg6img
 	VZEROUPPER
 	RET
 
-// func cscGather1(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+// func tiledGather5(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
 //
-// The first layer of a batch in pixel-major (CSC) order, for one block of
-// 8 columns: for each of npix ≥ 1 distinct pixels p, its row block
-// w[pix[p]/4:][0:8] is loaded once and, for each of its entries e in
-// pstart[p]:pstart[p+1], added as z[entK[e]/4:][0:8] += entV[e]·row.
-// Pixels come in ascending order, so every z row sums its pixels in the
-// same order as gather1.
-TEXT ·cscGather1(SB), NOSPLIT, $0-56
+// One pixel tile of the first layer for n images, 40 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:40] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather5(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
-	MOVQ pix+16(FP), R8
-	MOVQ pstart+24(FP), R9
-	MOVQ entK+32(FP), R10
-	MOVQ entV+40(FP), R11
-	MOVQ npix+48(FP), CX
-	MOVLQSX (R9), DX
-cg1pix:
-	MOVL (R8), AX
-	VMOVUPS 0(SI)(AX*1), Y0
-	MOVLQSX 4(R9), R12
-cg1ent:
-	MOVL (R10)(DX*4), BX
-	VBROADCASTSS (R11)(DX*4), Y8
-	VMOVUPS 0(DI)(BX*1), Y9
-	VFMADD231PS Y0, Y8, Y9
-	VMOVUPS Y9, 0(DI)(BX*1)
-	INCQ DX
-	CMPQ DX, R12
-	JL cg1ent
-	ADDQ $4, R8
-	ADDQ $4, R9
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg5img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg5next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+tg5pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	VFMADD231PS 64(SI)(R12*1), Y8, Y2
+	VFMADD231PS 96(SI)(R12*1), Y8, Y3
+	VFMADD231PS 128(SI)(R12*1), Y8, Y4
+	INCQ AX
+	CMPQ AX, BX
+	JL tg5pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+tg5next:
+	ADDQ DX, R10
+	ADDQ R11, DI
 	DECQ CX
-	JNZ cg1pix
+	JNZ tg5img
 	VZEROUPPER
 	RET
+
+// func tiledGather4(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
+//
+// One pixel tile of the first layer for n images, 32 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:32] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather4(SB), NOSPLIT, $0-64
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg4img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg4next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+tg4pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	VFMADD231PS 64(SI)(R12*1), Y8, Y2
+	VFMADD231PS 96(SI)(R12*1), Y8, Y3
+	INCQ AX
+	CMPQ AX, BX
+	JL tg4pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+tg4next:
+	ADDQ DX, R10
+	ADDQ R11, DI
+	DECQ CX
+	JNZ tg4img
+	VZEROUPPER
+	RET
+
+// func tiledGather3(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
+//
+// One pixel tile of the first layer for n images, 24 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:24] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather3(SB), NOSPLIT, $0-64
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg3img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg3next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+tg3pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	VFMADD231PS 64(SI)(R12*1), Y8, Y2
+	INCQ AX
+	CMPQ AX, BX
+	JL tg3pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+tg3next:
+	ADDQ DX, R10
+	ADDQ R11, DI
+	DECQ CX
+	JNZ tg3img
+	VZEROUPPER
+	RET
+
+// func tiledGather2(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
+//
+// One pixel tile of the first layer for n images, 16 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:16] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather2(SB), NOSPLIT, $0-64
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg2img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg2next
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+tg2pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	VFMADD231PS 32(SI)(R12*1), Y8, Y1
+	INCQ AX
+	CMPQ AX, BX
+	JL tg2pix
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+tg2next:
+	ADDQ DX, R10
+	ADDQ R11, DI
+	DECQ CX
+	JNZ tg2img
+	VZEROUPPER
+	RET
+
+// func tiledGather1(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
+//
+// One pixel tile of the first layer for n images, 8 columns: image k
+// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:8] for e in
+// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of
+// FMAs from the value the row holds, so tiles summed in pixel order give
+// the same bits as one pass.
+TEXT ·tiledGather1(SB), NOSPLIT, $0-64
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ fv+24(FP), R9
+	MOVQ bounds+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ bstride+48(FP), DX
+	MOVQ zstride+56(FP), R11
+tg1img:
+	MOVLQSX (R10), AX
+	MOVLQSX 4(R10), BX
+	CMPQ AX, BX
+	JGE tg1next
+	VMOVUPS 0(DI), Y0
+tg1pix:
+	MOVL (R8)(AX*4), R12
+	VBROADCASTSS (R9)(AX*4), Y8
+	VFMADD231PS 0(SI)(R12*1), Y8, Y0
+	INCQ AX
+	CMPQ AX, BX
+	JL tg1pix
+	VMOVUPS Y0, 0(DI)
+tg1next:
+	ADDQ DX, R10
+	ADDQ R11, DI
+	DECQ CX
+	JNZ tg1img
+	VZEROUPPER
+	RET
+
+// c_tailmask<> is 16 all-ones words then 16 zero words: loading 32 bytes
+// at offset 2·(16-r) keeps the first r words of a vector.
+DATA c_tailmask<>+0(SB)/2, $0xffff
+DATA c_tailmask<>+2(SB)/2, $0xffff
+DATA c_tailmask<>+4(SB)/2, $0xffff
+DATA c_tailmask<>+6(SB)/2, $0xffff
+DATA c_tailmask<>+8(SB)/2, $0xffff
+DATA c_tailmask<>+10(SB)/2, $0xffff
+DATA c_tailmask<>+12(SB)/2, $0xffff
+DATA c_tailmask<>+14(SB)/2, $0xffff
+DATA c_tailmask<>+16(SB)/2, $0xffff
+DATA c_tailmask<>+18(SB)/2, $0xffff
+DATA c_tailmask<>+20(SB)/2, $0xffff
+DATA c_tailmask<>+22(SB)/2, $0xffff
+DATA c_tailmask<>+24(SB)/2, $0xffff
+DATA c_tailmask<>+26(SB)/2, $0xffff
+DATA c_tailmask<>+28(SB)/2, $0xffff
+DATA c_tailmask<>+30(SB)/2, $0xffff
+DATA c_tailmask<>+32(SB)/2, $0
+DATA c_tailmask<>+34(SB)/2, $0
+DATA c_tailmask<>+36(SB)/2, $0
+DATA c_tailmask<>+38(SB)/2, $0
+DATA c_tailmask<>+40(SB)/2, $0
+DATA c_tailmask<>+42(SB)/2, $0
+DATA c_tailmask<>+44(SB)/2, $0
+DATA c_tailmask<>+46(SB)/2, $0
+DATA c_tailmask<>+48(SB)/2, $0
+DATA c_tailmask<>+50(SB)/2, $0
+DATA c_tailmask<>+52(SB)/2, $0
+DATA c_tailmask<>+54(SB)/2, $0
+DATA c_tailmask<>+56(SB)/2, $0
+DATA c_tailmask<>+58(SB)/2, $0
+DATA c_tailmask<>+60(SB)/2, $0
+DATA c_tailmask<>+62(SB)/2, $0
+GLOBL c_tailmask<>(SB), RODATA|NOPTR, $64
+
+// c_onesw<> is sixteen words of 1, for VPMADDWD horizontal sums.
+DATA c_onesw<>+0(SB)/2, $1
+DATA c_onesw<>+2(SB)/2, $1
+DATA c_onesw<>+4(SB)/2, $1
+DATA c_onesw<>+6(SB)/2, $1
+DATA c_onesw<>+8(SB)/2, $1
+DATA c_onesw<>+10(SB)/2, $1
+DATA c_onesw<>+12(SB)/2, $1
+DATA c_onesw<>+14(SB)/2, $1
+DATA c_onesw<>+16(SB)/2, $1
+DATA c_onesw<>+18(SB)/2, $1
+DATA c_onesw<>+20(SB)/2, $1
+DATA c_onesw<>+22(SB)/2, $1
+DATA c_onesw<>+24(SB)/2, $1
+DATA c_onesw<>+26(SB)/2, $1
+DATA c_onesw<>+28(SB)/2, $1
+DATA c_onesw<>+30(SB)/2, $1
+GLOBL c_onesw<>(SB), RODATA|NOPTR, $32
+
+// func tileCount(ge *int32, idx *uint16, n int, lim *uint16)
+//
+// ge[t] = how many of the n ≥ 1 pixel numbers idx[0:n] are ≥ lim[16t]+1,
+// for t < 12: lim holds 12 vectors of 16 equal words, each a tile boundary
+// minus one. Sixteen pixels at a time, with no branch per pixel; the last
+// group is masked, so nothing past idx[n-1] counts (it is read, though:
+// the caller guarantees 16 readable words).
+TEXT ·tileCount(SB), NOSPLIT, $0-32
+	MOVQ ge+0(FP), DI
+	MOVQ idx+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ lim+24(FP), DX
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	VPXOR Y12, Y12, Y12
+	VPXOR Y13, Y13, Y13
+	VPXOR Y14, Y14, Y14
+tcloop:
+	VMOVDQU (SI), Y0
+	CMPQ CX, $16
+	JGE tcfull
+	LEAQ c_tailmask<>(SB), AX
+	MOVQ $16, BX
+	SUBQ CX, BX
+	VPAND (AX)(BX*2), Y0, Y0
+	VPCMPEQW Y2, Y2, Y2
+	VPAND (AX)(BX*2), Y2, Y2
+	JMP tccmp
+tcfull:
+	VPCMPEQW Y2, Y2, Y2
+tccmp:
+	VPCMPGTW 0(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y3, Y3
+	VPCMPGTW 32(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y4, Y4
+	VPCMPGTW 64(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y5, Y5
+	VPCMPGTW 96(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y6, Y6
+	VPCMPGTW 128(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y7, Y7
+	VPCMPGTW 160(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y8, Y8
+	VPCMPGTW 192(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y9, Y9
+	VPCMPGTW 224(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y10, Y10
+	VPCMPGTW 256(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y11, Y11
+	VPCMPGTW 288(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y12, Y12
+	VPCMPGTW 320(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y13, Y13
+	VPCMPGTW 352(DX), Y0, Y1
+	VPAND Y2, Y1, Y1
+	VPSUBW Y1, Y14, Y14
+	ADDQ $32, SI
+	SUBQ $16, CX
+	JG tcloop
+	VMOVDQU c_onesw<>(SB), Y2
+	VPMADDWD Y2, Y3, Y3
+	VEXTRACTI128 $1, Y3, X1
+	VPADDD X1, X3, X3
+	VPSHUFD $0x4e, X3, X1
+	VPADDD X1, X3, X3
+	VPSHUFD $0xb1, X3, X1
+	VPADDD X1, X3, X3
+	VMOVD X3, 0(DI)
+	VPMADDWD Y2, Y4, Y4
+	VEXTRACTI128 $1, Y4, X1
+	VPADDD X1, X4, X4
+	VPSHUFD $0x4e, X4, X1
+	VPADDD X1, X4, X4
+	VPSHUFD $0xb1, X4, X1
+	VPADDD X1, X4, X4
+	VMOVD X4, 4(DI)
+	VPMADDWD Y2, Y5, Y5
+	VEXTRACTI128 $1, Y5, X1
+	VPADDD X1, X5, X5
+	VPSHUFD $0x4e, X5, X1
+	VPADDD X1, X5, X5
+	VPSHUFD $0xb1, X5, X1
+	VPADDD X1, X5, X5
+	VMOVD X5, 8(DI)
+	VPMADDWD Y2, Y6, Y6
+	VEXTRACTI128 $1, Y6, X1
+	VPADDD X1, X6, X6
+	VPSHUFD $0x4e, X6, X1
+	VPADDD X1, X6, X6
+	VPSHUFD $0xb1, X6, X1
+	VPADDD X1, X6, X6
+	VMOVD X6, 12(DI)
+	VPMADDWD Y2, Y7, Y7
+	VEXTRACTI128 $1, Y7, X1
+	VPADDD X1, X7, X7
+	VPSHUFD $0x4e, X7, X1
+	VPADDD X1, X7, X7
+	VPSHUFD $0xb1, X7, X1
+	VPADDD X1, X7, X7
+	VMOVD X7, 16(DI)
+	VPMADDWD Y2, Y8, Y8
+	VEXTRACTI128 $1, Y8, X1
+	VPADDD X1, X8, X8
+	VPSHUFD $0x4e, X8, X1
+	VPADDD X1, X8, X8
+	VPSHUFD $0xb1, X8, X1
+	VPADDD X1, X8, X8
+	VMOVD X8, 20(DI)
+	VPMADDWD Y2, Y9, Y9
+	VEXTRACTI128 $1, Y9, X1
+	VPADDD X1, X9, X9
+	VPSHUFD $0x4e, X9, X1
+	VPADDD X1, X9, X9
+	VPSHUFD $0xb1, X9, X1
+	VPADDD X1, X9, X9
+	VMOVD X9, 24(DI)
+	VPMADDWD Y2, Y10, Y10
+	VEXTRACTI128 $1, Y10, X1
+	VPADDD X1, X10, X10
+	VPSHUFD $0x4e, X10, X1
+	VPADDD X1, X10, X10
+	VPSHUFD $0xb1, X10, X1
+	VPADDD X1, X10, X10
+	VMOVD X10, 28(DI)
+	VPMADDWD Y2, Y11, Y11
+	VEXTRACTI128 $1, Y11, X1
+	VPADDD X1, X11, X11
+	VPSHUFD $0x4e, X11, X1
+	VPADDD X1, X11, X11
+	VPSHUFD $0xb1, X11, X1
+	VPADDD X1, X11, X11
+	VMOVD X11, 32(DI)
+	VPMADDWD Y2, Y12, Y12
+	VEXTRACTI128 $1, Y12, X1
+	VPADDD X1, X12, X12
+	VPSHUFD $0x4e, X12, X1
+	VPADDD X1, X12, X12
+	VPSHUFD $0xb1, X12, X1
+	VPADDD X1, X12, X12
+	VMOVD X12, 36(DI)
+	VPMADDWD Y2, Y13, Y13
+	VEXTRACTI128 $1, Y13, X1
+	VPADDD X1, X13, X13
+	VPSHUFD $0x4e, X13, X1
+	VPADDD X1, X13, X13
+	VPSHUFD $0xb1, X13, X1
+	VPADDD X1, X13, X13
+	VMOVD X13, 40(DI)
+	VPMADDWD Y2, Y14, Y14
+	VEXTRACTI128 $1, Y14, X1
+	VPADDD X1, X14, X14
+	VPSHUFD $0x4e, X14, X1
+	VPADDD X1, X14, X14
+	VPSHUFD $0xb1, X14, X1
+	VPADDD X1, X14, X14
+	VMOVD X14, 44(DI)
+	VZEROUPPER
+	RET
+
+// func cscFill(t *uint8, idx *uint16, val *uint8, n, k int)
+//
+// t[idx[j]·64 + k] = val[j] for n ≥ 0 pixels of image k of the batch: t is
+// the batch as a dense pixel-major byte matrix, one 64-byte row per pixel.
+// Plain stores, so unlike counting no load has to wait for an older store.
+TEXT ·cscFill(SB), NOSPLIT, $0-40
+	MOVQ t+0(FP), DI
+	MOVQ idx+8(FP), SI
+	MOVQ val+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), DX
+	ADDQ DX, DI
+	TESTQ CX, CX
+	JZ cfdone
+cfloop:
+	MOVWQZX (SI), AX
+	MOVBLZX (R8), BX
+	SHLQ $6, AX
+	MOVB BX, (DI)(AX*1)
+	ADDQ $2, SI
+	INCQ R8
+	DECQ CX
+	JNZ cfloop
+cfdone:
+	RET
+
+// func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32) (npix int)
+//
+// Turns the byte matrix of cscFill into the transposed batch, clearing it
+// again: for each pixel p < inputs whose row of t has non-zero bytes, in
+// ascending order, pix[j] = p·stride, pstart[j] = the entry count so far, and
+// one entry per non-zero byte, in ascending image order k:
+// entK = k·rowBytes, entV = float32(byte), where rowBytes = stride (the
+// batch rows and the weight rows have the same length). pstart[npix] ends
+// the last list.
+TEXT ·cscEmit(SB), NOSPLIT, $0-64
+	MOVQ t+0(FP), DI
+	MOVQ inputs+8(FP), CX
+	MOVQ stride+16(FP), DX
+	MOVQ pix+24(FP), R8
+	MOVQ pstart+32(FP), R9
+	MOVQ entK+40(FP), R10
+	MOVQ entV+48(FP), R11
+	LEAQ c_bytes<>(SB), R12
+	VPXOR Y15, Y15, Y15
+	XORQ R13, R13 // pixel offset p·stride
+	XORQ R14, R14 // entries so far
+	XORQ SI, SI   // distinct pixels so far
+cepix:
+	VPCMPEQB (DI), Y15, Y0
+	VPCMPEQB 32(DI), Y15, Y1
+	VPMOVMSKB Y0, AX
+	VPMOVMSKB Y1, BX
+	SHLQ $32, BX
+	ORQ BX, AX
+	NOTQ AX
+	TESTQ AX, AX
+	JZ cenext
+	MOVL R13, (R8)(SI*4)
+	MOVL R14, (R9)(SI*4)
+	INCQ SI
+ceent:
+	BSFQ AX, BX
+	MOVBLZX (DI)(BX*1), R15
+	MOVL (R12)(R15*4), R15
+	MOVL R15, (R11)(R14*4)
+	IMULQ DX, BX
+	MOVL BX, (R10)(R14*4)
+	INCQ R14
+	LEAQ -1(AX), BX
+	ANDQ BX, AX
+	JNZ ceent
+	VMOVDQU Y15, (DI)
+	VMOVDQU Y15, 32(DI)
+cenext:
+	ADDQ $64, DI
+	ADDQ DX, R13
+	DECQ CX
+	JNZ cepix
+	MOVL R14, (R9)(SI*4)
+	MOVQ SI, npix+56(FP)
+	VZEROUPPER
+	RET
+
 
 // func cscScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 //
@@ -904,6 +2030,156 @@ cs8ent:
 	VZEROUPPER
 	RET
 
+// func cscScatter7(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+//
+// The first layer's gradient of a batch in pixel-major (CSC) order, for one
+// block of 56 columns: for each of npix ≥ 1 distinct pixels p, the row
+// block dw[pix[p]/4:][0:56] is loaded once, gets entV[e]·dz[entK[e]/4:][0:56]
+// added for each of its entries e in order, and is stored once. Entries
+// are in sample order, so every element sums as scatter7 would.
+TEXT ·cscScatter7(SB), NOSPLIT, $0-56
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ pix+16(FP), R8
+	MOVQ pstart+24(FP), R9
+	MOVQ entK+32(FP), R10
+	MOVQ entV+40(FP), R11
+	MOVQ npix+48(FP), CX
+	MOVLQSX (R9), DX
+cs7pix:
+	MOVL (R8), AX
+	VMOVUPS 0(DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VMOVUPS 128(DI)(AX*1), Y4
+	VMOVUPS 160(DI)(AX*1), Y5
+	VMOVUPS 192(DI)(AX*1), Y6
+	MOVLQSX 4(R9), R12
+cs7ent:
+	MOVL (R10)(DX*4), BX
+	VBROADCASTSS (R11)(DX*4), Y8
+	VFMADD231PS 0(SI)(BX*1), Y8, Y0
+	VFMADD231PS 32(SI)(BX*1), Y8, Y1
+	VFMADD231PS 64(SI)(BX*1), Y8, Y2
+	VFMADD231PS 96(SI)(BX*1), Y8, Y3
+	VFMADD231PS 128(SI)(BX*1), Y8, Y4
+	VFMADD231PS 160(SI)(BX*1), Y8, Y5
+	VFMADD231PS 192(SI)(BX*1), Y8, Y6
+	INCQ DX
+	CMPQ DX, R12
+	JL cs7ent
+	VMOVUPS Y0, 0(DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	VMOVUPS Y4, 128(DI)(AX*1)
+	VMOVUPS Y5, 160(DI)(AX*1)
+	VMOVUPS Y6, 192(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ cs7pix
+	VZEROUPPER
+	RET
+
+// func cscScatter6(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+//
+// The first layer's gradient of a batch in pixel-major (CSC) order, for one
+// block of 48 columns: for each of npix ≥ 1 distinct pixels p, the row
+// block dw[pix[p]/4:][0:48] is loaded once, gets entV[e]·dz[entK[e]/4:][0:48]
+// added for each of its entries e in order, and is stored once. Entries
+// are in sample order, so every element sums as scatter6 would.
+TEXT ·cscScatter6(SB), NOSPLIT, $0-56
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ pix+16(FP), R8
+	MOVQ pstart+24(FP), R9
+	MOVQ entK+32(FP), R10
+	MOVQ entV+40(FP), R11
+	MOVQ npix+48(FP), CX
+	MOVLQSX (R9), DX
+cs6pix:
+	MOVL (R8), AX
+	VMOVUPS 0(DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VMOVUPS 128(DI)(AX*1), Y4
+	VMOVUPS 160(DI)(AX*1), Y5
+	MOVLQSX 4(R9), R12
+cs6ent:
+	MOVL (R10)(DX*4), BX
+	VBROADCASTSS (R11)(DX*4), Y8
+	VFMADD231PS 0(SI)(BX*1), Y8, Y0
+	VFMADD231PS 32(SI)(BX*1), Y8, Y1
+	VFMADD231PS 64(SI)(BX*1), Y8, Y2
+	VFMADD231PS 96(SI)(BX*1), Y8, Y3
+	VFMADD231PS 128(SI)(BX*1), Y8, Y4
+	VFMADD231PS 160(SI)(BX*1), Y8, Y5
+	INCQ DX
+	CMPQ DX, R12
+	JL cs6ent
+	VMOVUPS Y0, 0(DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	VMOVUPS Y4, 128(DI)(AX*1)
+	VMOVUPS Y5, 160(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ cs6pix
+	VZEROUPPER
+	RET
+
+// func cscScatter5(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+//
+// The first layer's gradient of a batch in pixel-major (CSC) order, for one
+// block of 40 columns: for each of npix ≥ 1 distinct pixels p, the row
+// block dw[pix[p]/4:][0:40] is loaded once, gets entV[e]·dz[entK[e]/4:][0:40]
+// added for each of its entries e in order, and is stored once. Entries
+// are in sample order, so every element sums as scatter5 would.
+TEXT ·cscScatter5(SB), NOSPLIT, $0-56
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ pix+16(FP), R8
+	MOVQ pstart+24(FP), R9
+	MOVQ entK+32(FP), R10
+	MOVQ entV+40(FP), R11
+	MOVQ npix+48(FP), CX
+	MOVLQSX (R9), DX
+cs5pix:
+	MOVL (R8), AX
+	VMOVUPS 0(DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VMOVUPS 128(DI)(AX*1), Y4
+	MOVLQSX 4(R9), R12
+cs5ent:
+	MOVL (R10)(DX*4), BX
+	VBROADCASTSS (R11)(DX*4), Y8
+	VFMADD231PS 0(SI)(BX*1), Y8, Y0
+	VFMADD231PS 32(SI)(BX*1), Y8, Y1
+	VFMADD231PS 64(SI)(BX*1), Y8, Y2
+	VFMADD231PS 96(SI)(BX*1), Y8, Y3
+	VFMADD231PS 128(SI)(BX*1), Y8, Y4
+	INCQ DX
+	CMPQ DX, R12
+	JL cs5ent
+	VMOVUPS Y0, 0(DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	VMOVUPS Y4, 128(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ cs5pix
+	VZEROUPPER
+	RET
+
 // func cscScatter4(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 //
 // The first layer's gradient of a batch in pixel-major (CSC) order, for one
@@ -945,6 +2221,47 @@ cs4ent:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ cs4pix
+	VZEROUPPER
+	RET
+
+// func cscScatter3(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+//
+// The first layer's gradient of a batch in pixel-major (CSC) order, for one
+// block of 24 columns: for each of npix ≥ 1 distinct pixels p, the row
+// block dw[pix[p]/4:][0:24] is loaded once, gets entV[e]·dz[entK[e]/4:][0:24]
+// added for each of its entries e in order, and is stored once. Entries
+// are in sample order, so every element sums as scatter3 would.
+TEXT ·cscScatter3(SB), NOSPLIT, $0-56
+	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ pix+16(FP), R8
+	MOVQ pstart+24(FP), R9
+	MOVQ entK+32(FP), R10
+	MOVQ entV+40(FP), R11
+	MOVQ npix+48(FP), CX
+	MOVLQSX (R9), DX
+cs3pix:
+	MOVL (R8), AX
+	VMOVUPS 0(DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	MOVLQSX 4(R9), R12
+cs3ent:
+	MOVL (R10)(DX*4), BX
+	VBROADCASTSS (R11)(DX*4), Y8
+	VFMADD231PS 0(SI)(BX*1), Y8, Y0
+	VFMADD231PS 32(SI)(BX*1), Y8, Y1
+	VFMADD231PS 64(SI)(BX*1), Y8, Y2
+	INCQ DX
+	CMPQ DX, R12
+	JL cs3ent
+	VMOVUPS Y0, 0(DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ cs3pix
 	VZEROUPPER
 	RET
 
@@ -1052,7 +2369,7 @@ cs1ent:
 //
 //   z1 = scale·h + b1 (the gathers leave the raw-pixel sums in h)
 //   h = act(z1) masked to the real hidden units, d = act'(z1)
-//   z2 = W2·h + b2; z2[rows:op] = -inf
+//   z2 = W2·h + b2 (or Σ h[j]·W2ᵀ[j] + b2 where w2t is set); z2[rows:op] = -inf
 //   if label < 0, stop: z2 holds the logits (Predict)
 //   zl = z2[label] - max(z2); e = exp(z2 - max); sum = Σ e
 //   dz2 = e·(1/sum) - onehot(label), written over z2; db2 += dz2
@@ -1139,8 +2456,53 @@ dreluloop:
 	SUBQ $8, CX
 	JNZ dreluloop
 
-	// z2[r] = b2[r] + W2[r]·h, two accumulators per row.
 dout:
+	MOVQ denseArgs_w2t(R13), SI
+	TESTQ SI, SI
+	JZ drows
+
+	// Narrow output layer (8 or 16 padded outputs, set by the Go side):
+	// z2 = b2 + Σ_j h[j]·W2ᵀ[j] over the real hidden units, the outputs
+	// in one or two registers. b2's padding is -inf and W2ᵀ's is zero, so
+	// the padding logits come out -inf.
+	MOVQ denseArgs_z2(R13), DI
+	MOVQ denseArgs_h(R13), DX
+	MOVQ denseArgs_b2(R13), R9
+	MOVQ denseArgs_hidden(R13), CX
+	MOVQ denseArgs_op(R13), R11
+	CMPQ R11, $8
+	JEQ dt8
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+dt16:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y8, Y1
+	ADDQ $4, DX
+	ADDQ $64, SI
+	DECQ CX
+	JNZ dt16
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	JMP dtdone
+dt8:
+	VMOVUPS (R9), Y0
+dt8loop:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS (SI), Y8, Y0
+	ADDQ $4, DX
+	ADDQ $32, SI
+	DECQ CX
+	JNZ dt8loop
+	VMOVUPS Y0, (DI)
+dtdone:
+	MOVQ denseArgs_rows(R13), CX
+	MOVQ denseArgs_hp(R13), R12
+	SHLQ $2, R12
+	JMP dpaddone
+
+	// z2[r] = b2[r] + W2[r]·h, two accumulators per row.
+drows:
 	MOVQ denseArgs_z2(R13), DI
 	MOVQ denseArgs_w2(R13), SI
 	MOVQ denseArgs_h(R13), DX
@@ -1251,15 +2613,15 @@ dscale:
 	VSUBSS X15, X0, X0
 	VMOVSS X0, (DI)(AX*4)
 
-	// db2 += dz2.
+	// db2 += dz2 over the op lanes (the padding of dz2 is zero).
 	MOVQ denseArgs_db2(R13), SI
-	XORQ R10, R10
+	XORQ BX, BX
 ddb2:
-	VMOVSS (SI)(R10*4), X0
-	VADDSS (DI)(R10*4), X0, X0
-	VMOVSS X0, (SI)(R10*4)
-	INCQ R10
-	CMPQ R10, CX
+	VMOVUPS (SI)(BX*1), Y0
+	VADDPS (DI)(BX*1), Y0, Y0
+	VMOVUPS Y0, (SI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, R11
 	JL ddb2
 
 	// Backward through W2, two column registers at a time so that two

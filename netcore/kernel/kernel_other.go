@@ -16,5 +16,4 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	panic("kernel: no assembly path on this architecture")
 }
 
-// cscMinBlocks matches amd64 so that Scratch sizes agree; it is unused here.
-const cscMinBlocks = 2
+func (m *Model) newScratchAsm(ws *Scratch) {}

@@ -42,6 +42,8 @@ var gradCases = []gradCase{
 	{"H=13", 13, 1.0 / 255, 0.2, syntheticCase(4, 50, 100)},
 	{"H=40", 40, 1.0 / 255, 0.1, syntheticCase(5, 30, 200)},
 	{"H=300", 300, 1.0 / 255, 0.05, syntheticCase(6, 20, 784)},
+	{"H=70/blocks=8+1", 70, 1.0 / 255, 0.1, syntheticCase(8, 70, 200)},
+	{"H=70/tiles=14", 70, 1.0 / 255, 0.05, syntheticCase(9, 8, 1300)},
 	{"edge-images", 9, 1.0 / 255, 0.1, edgeData},
 	{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(300) }},
 	{"mnist/H=10/scaled", 10, 1.0 / 255, 0.1, func(t testing.TB) dataset { return mnistTrain(t).head(300) }},
@@ -174,6 +176,45 @@ func TestIdxOrder(t *testing.T) {
 
 // TestPaddingStaysZero checks that the padded entries of Flat are zero, so
 // that reductions over Flat never mix garbage into real entries.
+// TestHandBuiltSamples checks that Samples without NewSamples' spare
+// capacity, which the assembly may not read past, give the same bits.
+func TestHandBuiltSamples(t *testing.T) {
+	for _, c := range []struct {
+		hidden, dim int
+	}{{10, 784}, {300, 784}, {70, 1300}} {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/dim=%d/%s", c.hidden, c.dim, pathName(asm)), func(t *testing.T) {
+				d := syntheticData(25, 70, c.dim, 10)
+				p := randomParams(26, d.dim, c.hidden, 10, 0.05)
+				m, s := setup(t, asm, p, kernel.Tanh, 1.0/255, d)
+				exact := &kernel.Samples{
+					N: s.N, Dim: s.Dim,
+					Offsets: slices.Clip(slices.Clone(s.Offsets)),
+					Index:   slices.Clip(slices.Clone(s.Index)),
+					Value:   slices.Clip(slices.Clone(s.Value)),
+					Labels:  slices.Clip(slices.Clone(s.Labels)),
+				}
+				if err := m.Check(exact); err != nil {
+					t.Fatal(err)
+				}
+				idx := allIdx(d.n)
+				slices.Reverse(idx)
+				_, wantCost, g1 := unpacked(m, s, idx)
+				_, gotCost, g2 := unpacked(m, exact, idx)
+				if !slices.Equal(g1.Flat(), g2.Flat()) || gotCost != wantCost {
+					t.Error("gradients over padded and exact-capacity samples differ")
+				}
+				p1, p2 := make([]uint8, d.n), make([]uint8, d.n)
+				m.Predict(p1, s, idx, kernel.NewScratch(m))
+				m.Predict(p2, exact, idx, kernel.NewScratch(m))
+				if !slices.Equal(p1, p2) {
+					t.Error("predictions over padded and exact-capacity samples differ")
+				}
+			})
+		}
+	}
+}
+
 func TestPaddingStaysZero(t *testing.T) {
 	d := syntheticData(15, 30, 784, 10)
 	for _, act := range activations {
@@ -189,6 +230,11 @@ func TestPaddingStaysZero(t *testing.T) {
 						if v := flat[row*hp+j]; v != 0 {
 							t.Fatalf("padding entry %d of row %d is %v", j, row, v)
 						}
+					}
+				}
+				for o, v := range flat[(in+1+m.Outputs())*hp+m.Outputs():] {
+					if v != 0 {
+						t.Fatalf("db2 padding entry %d is %v", o, v)
 					}
 				}
 			})
@@ -207,7 +253,7 @@ func TestUnpackRoundTrip(t *testing.T) {
 			if hp%8 != 0 || hp < hidden || hp >= hidden+8 {
 				t.Fatalf("HiddenPad %d for hidden %d", hp, hidden)
 			}
-			if want := in*hp + hp + out*hp + out; m.FlatLen() != want {
+			if want := in*hp + hp + out*hp + (out+7)/8*8; m.FlatLen() != want {
 				t.Fatalf("FlatLen %d, want %d", m.FlatLen(), want)
 			}
 			// Give every flat entry a distinct code, and padding a poison

@@ -35,12 +35,15 @@ type Model struct {
 	table [256]float32
 
 	w1t, b1, w2, b2 []float32
+	// w2t is W2 transposed (Hidden×op), for the assembly's narrow output
+	// layer; nil where the layer is too wide for it (see narrowOutputs).
+	w2t []float32
 
 	// mask has all bits set for the real hidden units and none for the
 	// padding; the assembly ANDs the activations with it.
 	mask []float32
-	// blocks splits the hp columns into runs of 8, 4, 2 or 1 registers, the
-	// widths the assembly's sparse loops come in.
+	// blocks splits the hp columns into runs of 8 registers and a last
+	// shorter one, the widths the assembly's sparse loops come in.
 	blocks []colBlock
 }
 
@@ -79,21 +82,31 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 	m.w1t = alignedFloat32(inputs * m.hp)
 	m.b1 = alignedFloat32(m.hp)
 	m.w2 = alignedFloat32(outputs * m.hp)
-	m.b2 = alignedFloat32(outputs)
+	// b2 is padded to op with -inf: the assembly's softmax runs over whole
+	// registers, and -inf logits drop out of it.
+	m.b2 = alignedFloat32(m.op)
+	for o := outputs; o < m.op; o++ {
+		m.b2[o] = float32(math.Inf(-1))
+	}
+	if m.op <= 16 && m.hp <= narrowHidden {
+		m.w2t = alignedFloat32(hidden * m.op)
+	}
 	m.mask = alignedFloat32(m.hp)
 	for j := range hidden {
 		m.mask[j] = math.Float32frombits(^uint32(0))
 	}
 	for c := 0; c < m.hp; {
-		w := 8
-		for c+w*lanes > m.hp {
-			w /= 2
-		}
+		w := min(8, (m.hp-c)/lanes)
 		m.blocks = append(m.blocks, colBlock{c, w})
 		c += w * lanes
 	}
 	return m, nil
 }
+
+// narrowHidden is the widest hidden layer for which the assembly computes
+// the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
+// registers, instead of one dot product (and horizontal sum) per output.
+const narrowHidden = 64
 
 func roundUp(n int) int { return (n + lanes - 1) / lanes * lanes }
 
@@ -158,6 +171,13 @@ func (m *Model) Load(w1, b1, w2, b2 []float64) {
 	for o, v := range b2 {
 		m.b2[o] = float32(v)
 	}
+	if m.w2t != nil {
+		for o := range m.outputs {
+			for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
+				m.w2t[h*m.op+o] = float32(v)
+			}
+		}
+	}
 }
 
 func (m *Model) checkLens(op string, w1, b1, w2, b2 int) {
@@ -169,9 +189,10 @@ func (m *Model) checkLens(op string, w1, b1, w2, b2 int) {
 }
 
 // FlatLen returns the length of Grad.Flat: Inputs×HiddenPad (dW1
-// transposed), HiddenPad (db1), Outputs×HiddenPad (dW2), Outputs (db2).
+// transposed), HiddenPad (db1), Outputs×HiddenPad (dW2), and db2 with
+// Outputs rounded up to a multiple of 8.
 func (m *Model) FlatLen() int {
-	return m.inputs*m.hp + m.hp + m.outputs*m.hp + m.outputs
+	return m.inputs*m.hp + m.hp + m.outputs*m.hp + m.op
 }
 
 // Unpack turns a flat gradient in Flat's layout (typically reduced in
@@ -197,7 +218,7 @@ func (m *Model) Unpack(flat []float64, w1, b1, w2, b2 []float64) {
 	for o := range m.outputs {
 		copy(w2[o*m.hidden:(o+1)*m.hidden], fw2[o*hp:o*hp+m.hidden])
 	}
-	copy(b2, fb2)
+	copy(b2, fb2[:m.outputs])
 }
 
 // Check reports whether s can be fed to this model: matching image size,
@@ -283,16 +304,21 @@ type Scratch struct {
 	batch     int
 	args      denseArgs
 
-	// The batch's images decoded for the assembly, image-major (see
-	// Model.prepare) or pixel-major (see Model.buildCSC).
-	off      []uint32
-	fv       []float32
-	start    []int32
-	cnt, pos []int32
-	pix      []uint32
-	pstart   []int32
-	entK     []uint32
-	entV     []float32
+	// The batch decoded for the assembly (see kernel_amd64.go): image k's
+	// pixels as weight-row offsets and values off/fv[start[k]:start[k+1]],
+	// split into pixel tiles by bounds (with tileCount's vectors lim), and
+	// transposed through t into pix, pstart, entK and entV.
+	off    []uint32
+	fv     []float32
+	start  []int32
+	tiles  int
+	bounds []int32
+	lim    []uint16
+	t      []uint8
+	pix    []uint32
+	pstart []int32
+	entK   []uint32
+	entV   []float32
 }
 
 // batchBytes bounds the size of one Scratch row buffer. The first layer's
@@ -301,9 +327,13 @@ type Scratch struct {
 // already takes nearly all the traffic off L3.
 const batchBytes = 64 << 10
 
+// maxBatch bounds the batch: the transposition tracks a batch's images in
+// 64-bit masks.
+const maxBatch = 64
+
 // NewScratch returns a workspace sized for m (or any model of the same shape).
 func NewScratch(m *Model) *Scratch {
-	batch := max(1, min(64, batchBytes/(4*m.hp)))
+	batch := max(1, min(maxBatch, batchBytes/(4*m.hp)))
 	ws := &Scratch{
 		z:      alignedFloat32(batch * m.hp),
 		d:      alignedFloat32(batch * m.hp),
@@ -318,18 +348,7 @@ func NewScratch(m *Model) *Scratch {
 		start:  make([]int32, batch+1),
 	}
 	if m.fast {
-		// Room for the worst case, every pixel non-zero.
-		if len(m.blocks) < cscMinBlocks {
-			ws.off = make([]uint32, batch*m.inputs)
-			ws.fv = make([]float32, batch*m.inputs)
-		} else {
-			ws.cnt = make([]int32, m.inputs)
-			ws.pos = make([]int32, m.inputs)
-			ws.pix = make([]uint32, m.inputs)
-			ws.pstart = make([]int32, m.inputs+1)
-			ws.entK = make([]uint32, batch*m.inputs)
-			ws.entV = make([]float32, batch*m.inputs)
-		}
+		m.newScratchAsm(ws)
 	}
 	return ws
 }
@@ -345,8 +364,10 @@ type denseArgs struct {
 	z2        *float32 // Outputs padded: logits, then dz2
 	db1, dw2  *float32
 	db2       *float32
-	hp, rows  int // HiddenPad, Outputs
-	op        int // Outputs padded
+	w2t       *float32 // Model.w2t, or nil
+	hp, rows  int      // HiddenPad, Outputs
+	op        int      // Outputs padded
+	hidden    int
 	act       int
 	label     int     // < 0: forward pass only
 	scale     float32 // pixel scale, folded into the dz1 row

@@ -20,6 +20,9 @@ type Samples struct {
 	Labels  []uint8
 }
 
+// samplePad is the spare capacity NewSamples leaves after Index and Value.
+const samplePad = 16
+
 // NewSamples converts n dense images of dim pixels each (row-major, n*dim
 // bytes) and their n labels into sparse form. The labels are copied.
 func NewSamples(pixels []uint8, labels []uint8, n, dim int) (*Samples, error) {
@@ -46,9 +49,11 @@ func NewSamples(pixels []uint8, labels []uint8, n, dim int) (*Samples, error) {
 		N:       n,
 		Dim:     dim,
 		Offsets: make([]int32, n+1),
-		Index:   make([]uint16, 0, nnz),
-		Value:   make([]uint8, 0, nnz),
-		Labels:  append([]uint8(nil), labels...),
+		// Spare zeroed capacity lets the assembly decode pixels 8 at a
+		// time without a bounds-checked tail.
+		Index:  make([]uint16, 0, nnz+samplePad),
+		Value:  make([]uint8, 0, nnz+samplePad),
+		Labels: append([]uint8(nil), labels...),
 	}
 	for i := range n {
 		for j, p := range pixels[i*dim : (i+1)*dim] {

@@ -1,0 +1,145 @@
+package kernel
+
+import (
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// threadTime is the CPU time of the calling OS thread, precise to the
+// nanosecond (unlike getrusage) and little disturbed by other processes.
+func threadTime() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+// phaseSamples returns the MNIST training set, or synthetic MNIST-like
+// images where it is absent.
+func phaseSamples(b *testing.B) *Samples {
+	dir := os.Getenv("SHARDNET_DATA")
+	if dir == "" {
+		dir = "/work/shared/data/mnist"
+	}
+	read := func(name string) []byte {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return nil
+		}
+		data, _ := io.ReadAll(z)
+		return data
+	}
+	img, lab := read("train-images-idx3-ubyte.gz"), read("train-labels-idx1-ubyte.gz")
+	n, dim := 60000, 784
+	if len(img) < 16 || len(lab) < 8 || binary.BigEndian.Uint32(img[4:]) != uint32(n) || len(img) != 16+n*dim || len(lab) != 8+n {
+		r := rand.New(rand.NewPCG(3, 4))
+		img, lab = make([]byte, 16+n*dim), make([]byte, 8+n)
+		for i := range img[16:] {
+			if r.IntN(5) == 0 {
+				img[16+i] = byte(1 + r.IntN(255))
+			}
+		}
+		for i := range lab[8:] {
+			lab[8+i] = byte(r.IntN(10))
+		}
+	}
+	s, err := NewSamples(img[16:], lab[8:], n, dim)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkPhases splits the assembly path's Gradient over 60,000 images
+// into its phases (decoding the batch, first layer, dense middle, first
+// layer's gradient including the transposition it needs) and reports each
+// one's thread CPU time per pass over the data.
+func BenchmarkPhases(b *testing.B) {
+	if !haveAsm {
+		b.Skip("no assembly path on this machine")
+	}
+	s := phaseSamples(b)
+	for _, hidden := range []int{10, 300} {
+		b.Run(fmt.Sprintf("hidden=%d", hidden), func(b *testing.B) { benchPhases(b, s, hidden) })
+	}
+}
+
+func benchPhases(b *testing.B, s *Samples, hidden int) {
+	m, err := NewModel(s.Dim, hidden, 10, Sigmoid, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !m.fast {
+		b.Skip("assembly path disabled")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	w1, w2 := make([]float64, hidden*s.Dim), make([]float64, 10*hidden)
+	for _, w := range [][]float64{w1, w2} {
+		for i := range w {
+			w[i] = r.NormFloat64() * 0.01
+		}
+	}
+	m.Load(w1, make([]float64, hidden), w2, make([]float64, 10))
+	g, ws := NewGrad(m), NewScratch(m)
+	idx := make([]int32, s.N)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tiled := len(m.blocks) > 1
+	var phase [4]time.Duration
+	for b.Loop() {
+		a := &ws.args
+		m.bindArgs(a, ws)
+		a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
+		for rest := idx; len(rest) > 0; {
+			batch := rest[:min(len(rest), ws.batch)]
+			rest = rest[len(batch):]
+			t0 := threadTime()
+			m.prepare(s, batch, ws)
+			if tiled {
+				m.tileBounds(s, batch, ws)
+			}
+			t1 := threadTime()
+			if tiled {
+				clear(ws.z[:len(batch)*m.hp])
+				m.gatherTiled(len(batch), ws)
+			} else {
+				m.gatherRows(len(batch), ws)
+			}
+			t2 := threadTime()
+			for k, i := range batch {
+				row := k * m.hp
+				a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
+				a.label = int(s.Labels[i])
+				denseAVX(a)
+			}
+			t3 := threadTime()
+			m.firstLayerGrad(g, s, batch, ws)
+			t4 := threadTime()
+			for i, d := range []time.Duration{t1 - t0, t2 - t1, t3 - t2, t4 - t3} {
+				phase[i] += d
+			}
+		}
+	}
+	for i, name := range []string{"decode", "gather", "dense", "scatter"} {
+		b.ReportMetric(phase[i].Seconds()*1e3/float64(b.N), name+"-ms")
+	}
+}
