@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/netcore/kernel"
@@ -161,13 +160,4 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(env.Stdout, "model: %s\n", modelPath)
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
 	return nil
-}
-
-// configYAML renders a configuration as the YAML a preset file would hold.
-func configYAML(c config.Config) string {
-	b, err := yaml.Marshal(c)
-	if err != nil {
-		return err.Error()
-	}
-	return string(b)
 }
