@@ -50,7 +50,18 @@ var gradCases = []gradCase{
 	{"mnist/H=300/scaled", 300, 1.0 / 255, 0.05, func(t testing.TB) dataset { return mnistTrain(t).head(60) }},
 }
 
+// worst collects the largest relative error per path, for the log.
+var (
+	worstMu sync.Mutex
+	worst   = map[bool]float64{}
+)
+
 func TestGradientMatchesOracle(t *testing.T) {
+	defer func() {
+		for _, asm := range paths() {
+			t.Logf("%s path: worst relative tensor error against the float64 oracle %.2g", pathName(asm), worst[asm])
+		}
+	}()
 	for _, c := range gradCases {
 		for _, act := range activations {
 			for _, asm := range paths() {
@@ -68,9 +79,13 @@ func TestGradientMatchesOracle(t *testing.T) {
 						name      string
 						got, want []float64
 					}{{"dW1", got.w1, want.w1}, {"db1", got.b1, want.b1}, {"dW2", got.w2, want.w2}, {"db2", got.b2, want.b2}} {
-						if e := relErr(tc.got, tc.want); e > 1e-4 {
+						e := relErr(tc.got, tc.want)
+						if e > 1e-4 {
 							t.Errorf("%s relative error %.3g, want < 1e-4", tc.name, e)
 						}
+						worstMu.Lock()
+						worst[asm] = max(worst[asm], e)
+						worstMu.Unlock()
 					}
 					if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-5 {
 						t.Errorf("cost %v, oracle %v: relative error %.3g, want < 1e-5", cost, wantCost, e)
@@ -460,6 +475,7 @@ func TestNewModelErrors(t *testing.T) {
 		{784, 10, 10, kernel.Sigmoid, 0},
 		{784, 10, 10, kernel.Sigmoid, float32(math.NaN())},
 		{784, 10, 10, kernel.Sigmoid, float32(math.Inf(1))},
+		{1 << 16, 1 << 13, 10, kernel.Sigmoid, 1},
 	} {
 		if _, err := kernel.NewModel(c.in, c.hid, c.out, c.act, c.scale); err == nil {
 			t.Errorf("NewModel(%d, %d, %d, %d, %v): no error", c.in, c.hid, c.out, c.act, c.scale)

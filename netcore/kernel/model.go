@@ -16,12 +16,12 @@ const lanes = 8
 //
 //   - W1 transposed to Inputs×HiddenPad, so a pixel's weights are contiguous;
 //   - b1 padded to HiddenPad;
-//   - W2 as Outputs×HiddenPad, row-major;
-//   - b2 of length Outputs.
+//   - W2 as Outputs×HiddenPad, row-major (and, for small layers, transposed);
+//   - b2 padded to a multiple of 8 outputs with -inf.
 //
-// Padding entries are zero and stay zero. A Model is safe for concurrent
-// reads (Gradient, Predict, Probabilities) but Load must not run at the same
-// time as them.
+// Padding entries of the weights are zero and stay zero. A Model is safe for
+// concurrent reads (Gradient, Predict, Probabilities) but Load must not run
+// at the same time as them.
 type Model struct {
 	inputs, hidden, outputs int
 	hp                      int // hidden padded to a multiple of lanes
@@ -30,13 +30,13 @@ type Model struct {
 	scale                   float32
 	fast                    bool // assembly path
 
-	// table maps a raw pixel byte to its scaled float32 value, so that the
-	// kernels read one byte per non-zero pixel and never multiply by the scale.
+	// table maps a raw pixel byte to its scaled float32 value for the
+	// portable path. (The assembly sums raw values and scales the sums.)
 	table [256]float32
 
 	w1t, b1, w2, b2 []float32
 	// w2t is W2 transposed (Hidden×op), for the assembly's narrow output
-	// layer; nil where the layer is too wide for it (see narrowOutputs).
+	// layer; nil where the layer is too wide for it (see narrowHidden).
 	w2t []float32
 
 	// mask has all bits set for the real hidden units and none for the
@@ -59,6 +59,9 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 		return nil, fmt.Errorf("kernel: %d inputs, want 1 to %d", inputs, 1<<16)
 	case hidden < 1 || hidden > 1<<16:
 		return nil, fmt.Errorf("kernel: %d hidden units, want 1 to %d", hidden, 1<<16)
+	case inputs*hidden > maxWeights:
+		// The assembly addresses weight rows with 32-bit byte offsets.
+		return nil, fmt.Errorf("kernel: %d×%d first layer, want at most %d weights", hidden, inputs, maxWeights)
 	case outputs < 1 || outputs > 256:
 		return nil, fmt.Errorf("kernel: %d outputs, want 1 to 256 (labels are bytes)", outputs)
 	case act > ReLU:
@@ -108,6 +111,12 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 // registers, instead of one dot product (and horizontal sum) per output.
 const narrowHidden = 64
 
+// transposeTile is the side of the tiles Load and Unpack transpose W1 in.
+const transposeTile = 32
+
+// maxWeights bounds the first layer (1 GiB of float32).
+const maxWeights = 1 << 28
+
 func roundUp(n int) int { return (n + lanes - 1) / lanes * lanes }
 
 // alignedFloat32 returns n zeroed float32 values starting on a 64-byte
@@ -151,12 +160,17 @@ func (m *Model) Fast() bool { return m.fast }
 func (m *Model) Load(w1, b1, w2, b2 []float64) {
 	m.checkLens("Load", len(w1), len(b1), len(w2), len(b2))
 	in, hp := m.inputs, m.hp
-	// Walk the destination in order: its rows are contiguous, and the
-	// strided reads from w1 stay within a few cache lines per row.
-	for i := range in {
-		dst := m.w1t[i*hp : i*hp+m.hidden]
-		for h := range dst {
-			dst[h] = float32(w1[h*in+i])
+	// Transpose in square tiles so that both the rows read and the rows
+	// written stay in cache.
+	for h0 := 0; h0 < m.hidden; h0 += transposeTile {
+		h1 := min(h0+transposeTile, m.hidden)
+		for i0 := 0; i0 < in; i0 += transposeTile {
+			i1 := min(i0+transposeTile, in)
+			for h := h0; h < h1; h++ {
+				for i, v := range w1[h*in+i0 : h*in+i1] {
+					m.w1t[(i0+i)*hp+h] = float32(v)
+				}
+			}
 		}
 	}
 	for h, v := range b1 {
@@ -208,10 +222,16 @@ func (m *Model) Unpack(flat []float64, w1, b1, w2, b2 []float64) {
 	fb1 := flat[in*hp : in*hp+hp]
 	fw2 := flat[in*hp+hp : in*hp+hp+m.outputs*hp]
 	fb2 := flat[in*hp+hp+m.outputs*hp:]
-	for h := range m.hidden {
-		dst := w1[h*in : (h+1)*in]
-		for i := range dst {
-			dst[i] = fw1[i*hp+h]
+	for h0 := 0; h0 < m.hidden; h0 += transposeTile {
+		h1 := min(h0+transposeTile, m.hidden)
+		for i0 := 0; i0 < in; i0 += transposeTile {
+			i1 := min(i0+transposeTile, in)
+			for h := h0; h < h1; h++ {
+				dst := w1[h*in+i0 : h*in+i1]
+				for i := range dst {
+					dst[i] = fw1[(i0+i)*hp+h]
+				}
+			}
 		}
 	}
 	copy(b1, fb1[:m.hidden])
