@@ -24,52 +24,52 @@ func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK 
 func denseAVX(a *denseArgs)
 
 //go:noescape
-func gather1(z, w *float32, off *uint32, fv *float32, n int)
+func gather1(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather2(z, w *float32, off *uint32, fv *float32, n int)
+func gather2(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather3(z, w *float32, off *uint32, fv *float32, n int)
+func gather3(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather4(z, w *float32, off *uint32, fv *float32, n int)
+func gather4(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather5(z, w *float32, off *uint32, fv *float32, n int)
+func gather5(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather6(z, w *float32, off *uint32, fv *float32, n int)
+func gather6(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather7(z, w *float32, off *uint32, fv *float32, n int)
+func gather7(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func gather8(z, w *float32, off *uint32, fv *float32, n int)
+func gather8(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter1(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter1(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter2(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter2(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter3(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter3(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter4(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter4(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter5(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter5(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter6(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter6(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter7(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter7(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
-func scatter8(dw, dz *float32, off *uint32, fv *float32, n int)
+func scatter8(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape
 func tiledGather1(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
@@ -119,11 +119,13 @@ func cscScatter7(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV
 //go:noescape
 func cscScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// gatherFns[w] is gather<w>: z[0:8w] = Σ_k fv[k]·w[off[k]/4:][0:8w].
-var gatherFns = [...]func(z, w *float32, off *uint32, fv *float32, n int){nil, gather1, gather2, gather3, gather4, gather5, gather6, gather7, gather8}
+// gatherFns[w] is gather<w>: for each decoded image of a batch, its row of
+// z[·][0:8w] = Σ_e fv[e]·w[off[e]/4:][0:8w].
+var gatherFns = [...]func(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int){nil, gather1, gather2, gather3, gather4, gather5, gather6, gather7, gather8}
 
-// scatterFns[w] is scatter<w>: dw[off[k]/4:][0:8w] += fv[k]·dz[0:8w] for each k.
-var scatterFns = [...]func(dw, dz *float32, off *uint32, fv *float32, n int){nil, scatter1, scatter2, scatter3, scatter4, scatter5, scatter6, scatter7, scatter8}
+// scatterFns[w] is scatter<w>: for each decoded image of a batch and each of
+// its pixels e, dw[off[e]/4:][0:8w] += fv[e]·(its row of dz)[0:8w].
+var scatterFns = [...]func(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int){nil, scatter1, scatter2, scatter3, scatter4, scatter5, scatter6, scatter7, scatter8}
 
 // tiledGatherFns[w] is tiledGather<w>, gatherFns over one pixel tile of a batch.
 var tiledGatherFns = [...]func(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int){nil, tiledGather1, tiledGather2, tiledGather3, tiledGather4, tiledGather5, tiledGather6, tiledGather7, tiledGather8}

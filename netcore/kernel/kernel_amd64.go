@@ -70,32 +70,18 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 // gatherRows sets ws.z[k] to the first layer's raw-pixel sum for image k of
 // the prepared batch (single column block).
 func (m *Model) gatherRows(batch int, ws *Scratch) {
-	hp := m.hp
 	for _, blk := range m.blocks {
 		c := blk.col
-		for k := range batch {
-			lo, hi := ws.start[k], ws.start[k+1]
-			off, fv := &ws.off[0], &ws.fv[0]
-			if hi > lo {
-				off, fv = &ws.off[lo], &ws.fv[lo]
-			}
-			gatherFns[blk.width](&ws.z[k*hp+c], &m.w1t[c], off, fv, int(hi-lo))
-		}
+		gatherFns[blk.width](&ws.z[c], &m.w1t[c], &ws.off[0], &ws.fv[0], &ws.start[0], batch, m.hp*4)
 	}
 }
 
 // scatterRows adds the first layer's gradient of every image of the
 // prepared batch to dW1T (single column block).
 func (m *Model) scatterRows(g *Grad, batch int, ws *Scratch) {
-	hp := m.hp
 	for _, blk := range m.blocks {
 		c := blk.col
-		for k := range batch {
-			lo, hi := ws.start[k], ws.start[k+1]
-			if hi > lo {
-				scatterFns[blk.width](&g.w1t[c], &ws.dz1[k*hp+c], &ws.off[lo], &ws.fv[lo], int(hi-lo))
-			}
-		}
+		scatterFns[blk.width](&g.w1t[c], &ws.dz1[c], &ws.off[0], &ws.fv[0], &ws.start[0], batch, m.hp*4)
 	}
 }
 

@@ -479,16 +479,24 @@ prepdone:
 	VZEROUPPER
 	RET
 
-// func gather8(z, w *float32, off *uint32, fv *float32, n int)
+// func gather8(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:64] = Σ_k fv[k]·w[off[k]/4:][0:64] over n ≥ 0 pixels,
+// The first layer of n ≥ 1 decoded images, 64 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:64] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
 // one FMA chain per register.
-TEXT ·gather8(SB), NOSPLIT, $0-40
+TEXT ·gather8(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g8img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -523,19 +531,31 @@ g8done:
 	VMOVUPS Y5, 160(DI)
 	VMOVUPS Y6, 192(DI)
 	VMOVUPS Y7, 224(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g8img
 	VZEROUPPER
 	RET
 
-// func gather7(z, w *float32, off *uint32, fv *float32, n int)
+// func gather7(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:56] = Σ_k fv[k]·w[off[k]/4:][0:56] over n ≥ 0 pixels,
+// The first layer of n ≥ 1 decoded images, 56 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:56] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
 // one FMA chain per register.
-TEXT ·gather7(SB), NOSPLIT, $0-40
+TEXT ·gather7(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g7img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -567,19 +587,31 @@ g7done:
 	VMOVUPS Y4, 128(DI)
 	VMOVUPS Y5, 160(DI)
 	VMOVUPS Y6, 192(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g7img
 	VZEROUPPER
 	RET
 
-// func gather6(z, w *float32, off *uint32, fv *float32, n int)
+// func gather6(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:48] = Σ_k fv[k]·w[off[k]/4:][0:48] over n ≥ 0 pixels,
+// The first layer of n ≥ 1 decoded images, 48 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:48] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
 // one FMA chain per register.
-TEXT ·gather6(SB), NOSPLIT, $0-40
+TEXT ·gather6(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g6img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -608,19 +640,31 @@ g6done:
 	VMOVUPS Y3, 96(DI)
 	VMOVUPS Y4, 128(DI)
 	VMOVUPS Y5, 160(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g6img
 	VZEROUPPER
 	RET
 
-// func gather5(z, w *float32, off *uint32, fv *float32, n int)
+// func gather5(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:40] = Σ_k fv[k]·w[off[k]/4:][0:40] over n ≥ 0 pixels,
+// The first layer of n ≥ 1 decoded images, 40 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:40] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
 // one FMA chain per register.
-TEXT ·gather5(SB), NOSPLIT, $0-40
+TEXT ·gather5(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g5img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -646,20 +690,32 @@ g5done:
 	VMOVUPS Y2, 64(DI)
 	VMOVUPS Y3, 96(DI)
 	VMOVUPS Y4, 128(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g5img
 	VZEROUPPER
 	RET
 
-// func gather4(z, w *float32, off *uint32, fv *float32, n int)
+// func gather4(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:32] = Σ_k fv[k]·w[off[k]/4:][0:32] over n ≥ 0 pixels,
-// pixel k going to accumulator set k mod 2 so that 8 FMA chains overlap;
+// The first layer of n ≥ 1 decoded images, 32 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:32] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
+// pixel e going to accumulator set e mod 2 so that 8 FMA chains overlap;
 // the sets are added in a fixed order at the end.
-TEXT ·gather4(SB), NOSPLIT, $0-40
+TEXT ·gather4(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g4img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -712,20 +768,32 @@ g4done:
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
 	VMOVUPS Y3, 96(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g4img
 	VZEROUPPER
 	RET
 
-// func gather3(z, w *float32, off *uint32, fv *float32, n int)
+// func gather3(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:24] = Σ_k fv[k]·w[off[k]/4:][0:24] over n ≥ 0 pixels,
-// pixel k going to accumulator set k mod 2 so that 6 FMA chains overlap;
+// The first layer of n ≥ 1 decoded images, 24 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:24] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
+// pixel e going to accumulator set e mod 2 so that 6 FMA chains overlap;
 // the sets are added in a fixed order at the end.
-TEXT ·gather3(SB), NOSPLIT, $0-40
+TEXT ·gather3(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g3img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -771,20 +839,32 @@ g3done:
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g3img
 	VZEROUPPER
 	RET
 
-// func gather2(z, w *float32, off *uint32, fv *float32, n int)
+// func gather2(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:16] = Σ_k fv[k]·w[off[k]/4:][0:16] over n ≥ 0 pixels,
-// pixel k going to accumulator set k mod 4 so that 8 FMA chains overlap;
+// The first layer of n ≥ 1 decoded images, 16 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:16] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
+// pixel e going to accumulator set e mod 4 so that 8 FMA chains overlap;
 // the sets are added in a fixed order at the end.
-TEXT ·gather2(SB), NOSPLIT, $0-40
+TEXT ·gather2(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g2img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -840,20 +920,32 @@ g2done:
 	VADDPS Y5, Y1, Y1
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g2img
 	VZEROUPPER
 	RET
 
-// func gather1(z, w *float32, off *uint32, fv *float32, n int)
+// func gather1(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// z[0:8] = Σ_k fv[k]·w[off[k]/4:][0:8] over n ≥ 0 pixels,
-// pixel k going to accumulator set k mod 4 so that 4 FMA chains overlap;
+// The first layer of n ≥ 1 decoded images, 8 columns: image k (row z +
+// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:8] over its pixels e in
+// start[k]:start[k+1] (the images lie one after another in off and fv),
+// pixel e going to accumulator set e mod 4 so that 4 FMA chains overlap;
 // the sets are added in a fixed order at the end.
-TEXT ·gather1(SB), NOSPLIT, $0-40
+TEXT ·gather1(SB), NOSPLIT, $0-56
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+g1img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -896,20 +988,31 @@ g1done:
 	VADDPS Y3, Y2, Y2
 	VADDPS Y2, Y0, Y0
 	VMOVUPS Y0, 0(DI)
+	ADDQ DX, DI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ g1img
 	VZEROUPPER
 	RET
 
-// func scatter8(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter8(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:64] += fv[k]·dz[0:64] over n ≥ 0 pixels, in order.
-TEXT ·scatter8(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 64 columns:
+// dw[off[e]/4:][0:64] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter8(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s8done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s8img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s8next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -949,21 +1052,32 @@ s8one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s8one
-s8done:
+s8next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s8img
 	VZEROUPPER
 	RET
 
-// func scatter7(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter7(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:56] += fv[k]·dz[0:56] over n ≥ 0 pixels, in order.
-TEXT ·scatter7(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 56 columns:
+// dw[off[e]/4:][0:56] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter7(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s7done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s7img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s7next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -999,21 +1113,32 @@ s7one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s7one
-s7done:
+s7next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s7img
 	VZEROUPPER
 	RET
 
-// func scatter6(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter6(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:48] += fv[k]·dz[0:48] over n ≥ 0 pixels, in order.
-TEXT ·scatter6(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 48 columns:
+// dw[off[e]/4:][0:48] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter6(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s6done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s6img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s6next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -1045,21 +1170,32 @@ s6one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s6one
-s6done:
+s6next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s6img
 	VZEROUPPER
 	RET
 
-// func scatter5(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter5(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:40] += fv[k]·dz[0:40] over n ≥ 0 pixels, in order.
-TEXT ·scatter5(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 40 columns:
+// dw[off[e]/4:][0:40] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter5(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s5done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s5img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s5next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -1087,21 +1223,32 @@ s5one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s5one
-s5done:
+s5next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s5img
 	VZEROUPPER
 	RET
 
-// func scatter4(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter4(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:32] += fv[k]·dz[0:32] over n ≥ 0 pixels, in order.
-TEXT ·scatter4(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 32 columns:
+// dw[off[e]/4:][0:32] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter4(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s4done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s4img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s4next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -1125,21 +1272,32 @@ s4one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s4one
-s4done:
+s4next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s4img
 	VZEROUPPER
 	RET
 
-// func scatter3(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter3(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:24] += fv[k]·dz[0:24] over n ≥ 0 pixels, in order.
-TEXT ·scatter3(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 24 columns:
+// dw[off[e]/4:][0:24] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter3(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s3done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s3img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s3next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -1159,21 +1317,32 @@ s3one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s3one
-s3done:
+s3next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s3img
 	VZEROUPPER
 	RET
 
-// func scatter2(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter2(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:16] += fv[k]·dz[0:16] over n ≥ 0 pixels, in order.
-TEXT ·scatter2(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 16 columns:
+// dw[off[e]/4:][0:16] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter2(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s2done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s2img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s2next
 	VMOVUPS 0(SI), Y0
 	VMOVUPS 32(SI), Y1
 	CMPQ CX, $2
@@ -1203,7 +1372,7 @@ s2loop:
 	JGE s2loop
 s2tail:
 	TESTQ CX, CX
-	JZ s2done
+	JZ s2next
 s2one:
 	MOVL (R8), AX
 	VBROADCASTSS (R9), Y2
@@ -1217,21 +1386,32 @@ s2one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s2one
-s2done:
+s2next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s2img
 	VZEROUPPER
 	RET
 
-// func scatter1(dw, dz *float32, off *uint32, fv *float32, n int)
+// func scatter1(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 //
-// dw[off[k]/4:][0:8] += fv[k]·dz[0:8] over n ≥ 0 pixels, in order.
-TEXT ·scatter1(SB), NOSPLIT, $0-40
+// The first layer's gradient of n ≥ 1 decoded images, 8 columns:
+// dw[off[e]/4:][0:8] += fv[e]·(row k of dz, zstride bytes apart) for the
+// pixels e in start[k]:start[k+1] of each image k in order.
+TEXT ·scatter1(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
 	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JZ s1done
+	MOVQ start+32(FP), R10
+	MOVQ n+40(FP), R14
+	MOVQ zstride+48(FP), DX
+s1img:
+	MOVLQSX 4(R10), CX
+	MOVLQSX (R10), BX
+	SUBQ BX, CX
+	JZ s1next
 	VMOVUPS 0(SI), Y0
 	CMPQ CX, $2
 	JL s1tail
@@ -1254,7 +1434,7 @@ s1loop:
 	JGE s1loop
 s1tail:
 	TESTQ CX, CX
-	JZ s1done
+	JZ s1next
 s1one:
 	MOVL (R8), AX
 	VBROADCASTSS (R9), Y1
@@ -1265,7 +1445,11 @@ s1one:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ s1one
-s1done:
+s1next:
+	ADDQ DX, SI
+	ADDQ $4, R10
+	DECQ R14
+	JNZ s1img
 	VZEROUPPER
 	RET
 
