@@ -2108,7 +2108,7 @@ cfdone:
 // entK = k·rowBytes, entV = float32(byte), where rowBytes = stride (the
 // batch rows and the weight rows have the same length). pstart[npix] ends
 // the last list.
-TEXT ·cscEmit(SB), NOSPLIT, $0-64
+TEXT ·cscEmit(SB), NOSPLIT, $8-64
 	MOVQ t+0(FP), DI
 	MOVQ inputs+8(FP), CX
 	MOVQ stride+16(FP), DX
@@ -2118,7 +2118,7 @@ TEXT ·cscEmit(SB), NOSPLIT, $0-64
 	MOVQ entV+48(FP), R11
 	LEAQ c_bytes<>(SB), R12
 	VPXOR Y15, Y15, Y15
-	XORQ R13, R13 // pixel offset p·stride
+	MOVQ $0, poff-8(SP) // pixel offset p·stride
 	XORQ R14, R14 // entries so far
 	XORQ SI, SI   // distinct pixels so far
 cepix:
@@ -2131,14 +2131,15 @@ cepix:
 	NOTQ AX
 	TESTQ AX, AX
 	JZ cenext
-	MOVL R13, (R8)(SI*4)
+	MOVQ poff-8(SP), BX
+	MOVL BX, (R8)(SI*4)
 	MOVL R14, (R9)(SI*4)
 	INCQ SI
 ceent:
 	BSFQ AX, BX
-	MOVBLZX (DI)(BX*1), R15
-	MOVL (R12)(R15*4), R15
-	MOVL R15, (R11)(R14*4)
+	MOVBLZX (DI)(BX*1), R13
+	MOVL (R12)(R13*4), R13
+	MOVL R13, (R11)(R14*4)
 	IMULQ DX, BX
 	MOVL BX, (R10)(R14*4)
 	INCQ R14
@@ -2149,7 +2150,7 @@ ceent:
 	VMOVDQU Y15, 32(DI)
 cenext:
 	ADDQ $64, DI
-	ADDQ DX, R13
+	ADDQ DX, poff-8(SP)
 	DECQ CX
 	JNZ cepix
 	MOVL R14, (R9)(SI*4)
@@ -2561,7 +2562,7 @@ cs1ent:
 //   the dz1 row keeps scale·dz1, ready for the first layer's raw pixel values
 //
 // hp and op are positive multiples of 8, 1 ≤ rows ≤ op.
-TEXT ·denseAVX(SB), NOSPLIT, $0-8
+TEXT ·denseAVX(SB), NOSPLIT, $8-8
 	MOVQ a+0(FP), R13
 	MOVQ denseArgs_h(R13), DI
 	MOVQ denseArgs_d(R13), SI
@@ -2656,28 +2657,60 @@ dout:
 	MOVQ denseArgs_op(R13), R11
 	CMPQ R11, $8
 	JEQ dt8
+	// Two sets of accumulators, even and odd hidden units, halve the
+	// chain of dependent FMAs.
 	VMOVUPS (R9), Y0
 	VMOVUPS 32(R9), Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	CMPQ CX, $2
+	JL dt16one
 dt16:
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS 4(DX), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y8, Y1
+	VFMADD231PS 64(SI), Y9, Y2
+	VFMADD231PS 96(SI), Y9, Y3
+	ADDQ $8, DX
+	ADDQ $128, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE dt16
+dt16one:
+	TESTQ CX, CX
+	JZ dt16sum
 	VBROADCASTSS (DX), Y8
 	VFMADD231PS (SI), Y8, Y0
 	VFMADD231PS 32(SI), Y8, Y1
-	ADDQ $4, DX
-	ADDQ $64, SI
-	DECQ CX
-	JNZ dt16
+dt16sum:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
 	JMP dtdone
 dt8:
 	VMOVUPS (R9), Y0
+	VXORPS Y2, Y2, Y2
+	CMPQ CX, $2
+	JL dt8one
 dt8loop:
 	VBROADCASTSS (DX), Y8
+	VBROADCASTSS 4(DX), Y9
 	VFMADD231PS (SI), Y8, Y0
-	ADDQ $4, DX
-	ADDQ $32, SI
-	DECQ CX
-	JNZ dt8loop
+	VFMADD231PS 32(SI), Y9, Y2
+	ADDQ $8, DX
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE dt8loop
+dt8one:
+	TESTQ CX, CX
+	JZ dt8sum
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS (SI), Y8, Y0
+dt8sum:
+	VADDPS Y2, Y0, Y0
 	VMOVUPS Y0, (DI)
 dtdone:
 	MOVQ denseArgs_rows(R13), CX
@@ -2826,12 +2859,22 @@ bkpair:
 	JL bksingle
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 	VMOVUPS (R10)(AX*1), Y2
 	VMOVUPS 32(R10)(AX*1), Y3
 	MOVQ AX, R14
 	XORQ BX, BX
-bkprow:
+	// Even rows into Y0/Y1, odd rows into Y10/Y11: two chains of FMAs.
+	MOVQ CX, BX
+	ANDQ $-2, BX
+	MOVQ BX, even-8(SP)
+	XORQ BX, BX
+	CMPQ CX, $2
+	JL bkprow1
+bkprow2:
 	VBROADCASTSS (R9)(BX*4), Y4
+	VBROADCASTSS 4(R9)(BX*4), Y12
 	VFMADD231PS (R8)(R14*1), Y4, Y0
 	VFMADD231PS 32(R8)(R14*1), Y4, Y1
 	VMOVUPS (DX)(R14*1), Y5
@@ -2841,9 +2884,33 @@ bkprow:
 	VFMADD231PS Y3, Y4, Y6
 	VMOVUPS Y6, 32(DX)(R14*1)
 	ADDQ R12, R14
-	INCQ BX
+	VFMADD231PS (R8)(R14*1), Y12, Y10
+	VFMADD231PS 32(R8)(R14*1), Y12, Y11
+	VMOVUPS (DX)(R14*1), Y5
+	VFMADD231PS Y2, Y12, Y5
+	VMOVUPS Y5, (DX)(R14*1)
+	VMOVUPS 32(DX)(R14*1), Y6
+	VFMADD231PS Y3, Y12, Y6
+	VMOVUPS Y6, 32(DX)(R14*1)
+	ADDQ R12, R14
+	ADDQ $2, BX
+	CMPQ BX, even-8(SP)
+	JL bkprow2
+bkprow1:
 	CMPQ BX, CX
-	JL bkprow
+	JGE bkpsum
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (R8)(R14*1), Y4, Y0
+	VFMADD231PS 32(R8)(R14*1), Y4, Y1
+	VMOVUPS (DX)(R14*1), Y5
+	VFMADD231PS Y2, Y4, Y5
+	VMOVUPS Y5, (DX)(R14*1)
+	VMOVUPS 32(DX)(R14*1), Y6
+	VFMADD231PS Y3, Y4, Y6
+	VMOVUPS Y6, 32(DX)(R14*1)
+bkpsum:
+	VADDPS Y10, Y0, Y0
+	VADDPS Y11, Y1, Y1
 	VMULPS (R11)(AX*1), Y0, Y0
 	VMULPS 32(R11)(AX*1), Y1, Y1
 	VMULPS Y7, Y0, Y8
