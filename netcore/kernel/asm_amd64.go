@@ -24,6 +24,9 @@ func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK 
 func denseAVX(a *denseArgs)
 
 //go:noescape
+func dw2Batch(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
+
+//go:noescape
 func gather1(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
 
 //go:noescape

@@ -194,6 +194,12 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 	a := &ws.args
 	m.bindArgs(a, ws)
 	a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
+	// Where W2 is wide, dW2 is accumulated once per batch (dw2Batch) rather
+	// than once per image, the dense middle leaving dz2 in ws.dz2.
+	wide := len(m.blocks) > 1
+	if wide {
+		a.dw2 = nil
+	}
 	// The cost is Σ log(sum_i) - zl_i. Logarithms are slow, so the sums
 	// (each in [1, Outputs]) are multiplied together and the logarithm taken
 	// only when the product grows large.
@@ -210,6 +216,9 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 			}
 			row := k * hp
 			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
+			if wide {
+				a.z2 = &ws.dz2[k*m.op]
+			}
 			a.label = label
 			denseAVX(a)
 			zl += float64(a.zl)
@@ -218,6 +227,9 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 				logs += math.Log(prod)
 				prod = 1
 			}
+		}
+		if wide {
+			dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
 		}
 		m.firstLayerGrad(g, s, batch, ws)
 	}
@@ -277,6 +289,7 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 			ws.lim[t*16+j] = v
 		}
 	}
+	ws.dz2 = alignedFloat32(ws.batch * m.op)
 	ws.t = make([]uint8, m.inputs*maxBatch)
 	ws.pix = make([]uint32, m.inputs)
 	ws.pstart = make([]int32, m.inputs+1)

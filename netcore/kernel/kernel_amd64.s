@@ -2159,6 +2159,125 @@ cenext:
 	RET
 
 
+
+// func dw2Batch(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
+//
+// dW2 += Σ_k dz2_k ⊗ h_k over the n ≥ 1 images of a batch (row k of dz2 at
+// k·zstride bytes, of h at k·hstride), rows ≥ 1 and hp a positive multiple
+// of 8. Each dW2 register is loaded once, takes the batch's products in
+// image order, and is stored once: the same sums as adding image by image,
+// without a store per image. Tiles of 2 rows × 2 registers, with a last odd
+// row and column register on their own.
+TEXT ·dw2Batch(SB), NOSPLIT, $0-64
+	MOVQ dw2+0(FP), DI
+	MOVQ dz2+8(FP), SI
+	MOVQ h+16(FP), DX
+	MOVQ rows+24(FP), R8
+	MOVQ hp+32(FP), R9
+	MOVQ n+40(FP), R10
+	MOVQ zstride+48(FP), R11
+	MOVQ hstride+56(FP), R12
+	SHLQ $2, R9 // row bytes
+	XORQ AX, AX // row r
+dwrow:
+	MOVQ R8, BX
+	SUBQ AX, BX
+	CMPQ BX, $2
+	JL dwrow1
+	// rows r, r+1
+	XORQ BX, BX // column byte offset
+dwcol2:
+	MOVQ R9, CX
+	SUBQ BX, CX
+	CMPQ CX, $64
+	JL dwcol21
+	MOVQ AX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*1), R13
+	VMOVUPS (R13), Y0
+	VMOVUPS 32(R13), Y1
+	VMOVUPS (R13)(R9*1), Y2
+	VMOVUPS 32(R13)(R9*1), Y3
+	MOVQ SI, R14
+	LEAQ (DX)(BX*1), CX
+	MOVQ n+40(FP), R10
+dwk22:
+	VBROADCASTSS (R14)(AX*4), Y8
+	VBROADCASTSS 4(R14)(AX*4), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y8, Y1
+	VFMADD231PS Y10, Y9, Y2
+	VFMADD231PS Y11, Y9, Y3
+	ADDQ R11, R14
+	ADDQ R12, CX
+	DECQ R10
+	JNZ dwk22
+	VMOVUPS Y0, (R13)
+	VMOVUPS Y1, 32(R13)
+	VMOVUPS Y2, (R13)(R9*1)
+	VMOVUPS Y3, 32(R13)(R9*1)
+	ADDQ $64, BX
+	JMP dwcol2
+dwcol21:
+	TESTQ CX, CX
+	JZ dwnext2
+	MOVQ AX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*1), R13
+	VMOVUPS (R13), Y0
+	VMOVUPS (R13)(R9*1), Y2
+	MOVQ SI, R14
+	LEAQ (DX)(BX*1), CX
+	MOVQ n+40(FP), R10
+dwk21:
+	VBROADCASTSS (R14)(AX*4), Y8
+	VBROADCASTSS 4(R14)(AX*4), Y9
+	VMOVUPS (CX), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y2
+	ADDQ R11, R14
+	ADDQ R12, CX
+	DECQ R10
+	JNZ dwk21
+	VMOVUPS Y0, (R13)
+	VMOVUPS Y2, (R13)(R9*1)
+dwnext2:
+	ADDQ $2, AX
+	JMP dwrow
+dwrow1:
+	TESTQ BX, BX
+	JZ dwdone
+	// the last row, one register at a time
+	XORQ BX, BX
+dwcol1:
+	CMPQ BX, R9
+	JGE dwdone
+	MOVQ AX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*1), R13
+	VMOVUPS (R13), Y0
+	MOVQ SI, R14
+	LEAQ (DX)(BX*1), CX
+	MOVQ n+40(FP), R10
+dwk1:
+	VBROADCASTSS (R14)(AX*4), Y8
+	VFMADD231PS (CX), Y8, Y0
+	ADDQ R11, R14
+	ADDQ R12, CX
+	DECQ R10
+	JNZ dwk1
+	VMOVUPS Y0, (R13)
+	ADDQ $32, BX
+	JMP dwcol1
+dwdone:
+	VZEROUPPER
+	RET
+
 // func cscScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 //
 // The first layer's gradient of a batch in pixel-major (CSC) order, for one
@@ -2558,7 +2677,8 @@ cs1ent:
 //   if label < 0, stop: z2 holds the logits (Predict)
 //   zl = z2[label] - max(z2); e = exp(z2 - max); sum = Σ e
 //   dz2 = e·(1/sum) - onehot(label), written over z2; db2 += dz2
-//   dz1 = d ∘ (W2ᵀ·dz2) summing rows in order; db1 += dz1; dW2 += dz2 ⊗ h;
+//   dz1 = d ∘ (W2ᵀ·dz2) summing rows in order; db1 += dz1; dW2 += dz2 ⊗ h
+//   unless dw2 is nil;
 //   the dz1 row keeps scale·dz1, ready for the first layer's raw pixel values
 //
 // hp and op are positive multiples of 8, 1 ≤ rows ≤ op.
@@ -2854,6 +2974,11 @@ ddb2:
 	MOVQ denseArgs_hp(R13), R13
 	SHRQ $3, R13
 	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-2, BX
+	MOVQ BX, even-8(SP)
+	TESTQ DX, DX
+	JZ bnpair
 bkpair:
 	CMPQ R13, $2
 	JL bksingle
@@ -2866,9 +2991,6 @@ bkpair:
 	MOVQ AX, R14
 	XORQ BX, BX
 	// Even rows into Y0/Y1, odd rows into Y10/Y11: two chains of FMAs.
-	MOVQ CX, BX
-	ANDQ $-2, BX
-	MOVQ BX, even-8(SP)
 	XORQ BX, BX
 	CMPQ CX, $2
 	JL bkprow1
@@ -2941,6 +3063,73 @@ bksrow:
 	INCQ BX
 	CMPQ BX, CX
 	JL bksrow
+	VMULPS (R11)(AX*1), Y0, Y0
+	VMULPS Y7, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	VADDPS (SI)(AX*1), Y0, Y0
+	VMOVUPS Y0, (SI)(AX*1)
+	JMP ddone
+
+	// The same without dW2, which the caller then accumulates over the
+	// whole batch (dw2 nil).
+bnpair:
+	CMPQ R13, $2
+	JL bnsingle
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ AX, R14
+	XORQ BX, BX
+	CMPQ CX, $2
+	JL bnprow1
+bnprow2:
+	VBROADCASTSS (R9)(BX*4), Y4
+	VBROADCASTSS 4(R9)(BX*4), Y12
+	VFMADD231PS (R8)(R14*1), Y4, Y0
+	VFMADD231PS 32(R8)(R14*1), Y4, Y1
+	ADDQ R12, R14
+	VFMADD231PS (R8)(R14*1), Y12, Y10
+	VFMADD231PS 32(R8)(R14*1), Y12, Y11
+	ADDQ R12, R14
+	ADDQ $2, BX
+	CMPQ BX, even-8(SP)
+	JL bnprow2
+bnprow1:
+	CMPQ BX, CX
+	JGE bnpsum
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (R8)(R14*1), Y4, Y0
+	VFMADD231PS 32(R8)(R14*1), Y4, Y1
+bnpsum:
+	VADDPS Y10, Y0, Y0
+	VADDPS Y11, Y1, Y1
+	VMULPS (R11)(AX*1), Y0, Y0
+	VMULPS 32(R11)(AX*1), Y1, Y1
+	VMULPS Y7, Y0, Y8
+	VMULPS Y7, Y1, Y9
+	VMOVUPS Y8, (DI)(AX*1)
+	VMOVUPS Y9, 32(DI)(AX*1)
+	VADDPS (SI)(AX*1), Y0, Y0
+	VADDPS 32(SI)(AX*1), Y1, Y1
+	VMOVUPS Y0, (SI)(AX*1)
+	VMOVUPS Y1, 32(SI)(AX*1)
+	ADDQ $64, AX
+	SUBQ $2, R13
+	JMP bnpair
+bnsingle:
+	TESTQ R13, R13
+	JZ ddone
+	VXORPS Y0, Y0, Y0
+	MOVQ AX, R14
+	XORQ BX, BX
+bnsrow:
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (R8)(R14*1), Y4, Y0
+	ADDQ R12, R14
+	INCQ BX
+	CMPQ BX, CX
+	JL bnsrow
 	VMULPS (R11)(AX*1), Y0, Y0
 	VMULPS Y7, Y0, Y8
 	VMOVUPS Y8, (DI)(AX*1)

@@ -331,6 +331,7 @@ type Scratch struct {
 	off    []uint32
 	fv     []float32
 	start  []int32
+	dz2    []float32 // batch rows of op values, where dW2 goes by batch
 	tiles  int
 	bounds []int32
 	lim    []uint16
@@ -382,7 +383,7 @@ type denseArgs struct {
 	mask      *float32 // Model.mask
 	w2, b2    *float32
 	z2        *float32 // Outputs padded: logits, then dz2
-	db1, dw2  *float32
+	db1, dw2  *float32 // dw2 nil: leave dW2 to the caller
 	db2       *float32
 	w2t       *float32 // Model.w2t, or nil
 	hp, rows  int      // HiddenPad, Outputs

@@ -109,6 +109,9 @@ func benchPhases(b *testing.B, s *Samples, hidden int) {
 		a := &ws.args
 		m.bindArgs(a, ws)
 		a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
+		if tiled {
+			a.dw2 = nil
+		}
 		for rest := idx; len(rest) > 0; {
 			batch := rest[:min(len(rest), ws.batch)]
 			rest = rest[len(batch):]
@@ -128,8 +131,14 @@ func benchPhases(b *testing.B, s *Samples, hidden int) {
 			for k, i := range batch {
 				row := k * m.hp
 				a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
+				if tiled {
+					a.z2 = &ws.dz2[k*m.op]
+				}
 				a.label = int(s.Labels[i])
 				denseAVX(a)
+			}
+			if tiled {
+				dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
 			}
 			t3 := threadTime()
 			m.firstLayerGrad(g, s, batch, ws)
