@@ -9,7 +9,7 @@ package kernel
 // trust their Go callers for every bound.
 
 //go:noescape
-func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, n, stride int)
+func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int)
 
 //go:noescape
 func tileCount(ge *int32, idx *uint16, n int, lim *uint16)

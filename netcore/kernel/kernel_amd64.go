@@ -42,29 +42,32 @@ const tileCountMax = 12
 // prepare decodes the batch's images into ws.off and ws.fv (see prepAVX),
 // image k at ws.start[k]:ws.start[k+1].
 func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
-	stride := m.hp * 4
-	pos := 0
-	ws.start[0] = 0
+	if len(s.Index) == 0 {
+		for k := range len(idx) + 1 {
+			ws.start[k] = 0
+		}
+		return
+	}
+	var pos int32
+	src, start := ws.src[:2*len(idx)], ws.start[:len(idx)+1]
+	// Decode whole groups of 8 where the arrays allow reading past the
+	// image (NewSamples pads them): the extra entries are junk that the next
+	// image overwrites or nobody reads, and the decoder needs no
+	// one-at-a-time tail.
+	limit := min(cap(s.Index), cap(s.Value))
 	for k, i := range idx {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
-		n := int(hi - lo)
-		if n > 0 {
-			// Decode whole groups of 8 where the arrays allow reading past
-			// the image (NewSamples pads them): the extra entries are junk
-			// that the next image overwrites or nobody reads, and the
-			// decoder needs no one-at-a-time tail.
-			pix, val := s.Index[lo:], s.Value[lo:]
-			if n8 := (n + lanes - 1) &^ (lanes - 1); n8 <= cap(pix) && n8 <= cap(val) {
-				pix, val = pix[:n8:n8], val[:n8:n8]
-			} else {
-				pix, val = pix[:n], val[:n]
-			}
-			_, _ = ws.off[pos+len(pix)-1], ws.fv[pos+len(pix)-1]
-			prepAVX(&ws.off[pos], &ws.fv[pos], &pix[0], &val[0], len(pix), stride)
+		n := hi - lo
+		if n8 := (n + lanes - 1) &^ (lanes - 1); int(lo)+int(n8) <= limit {
+			n = n8
 		}
-		pos += n
-		ws.start[k+1] = int32(pos)
+		src[2*k], src[2*k+1] = lo, n
+		start[k] = pos
+		pos += hi - lo
 	}
+	start[len(idx)] = pos
+	_, _ = s.Index[:limit], s.Value[:limit]
+	prepAVX(&ws.off[0], &ws.fv[0], &s.Index[:1][0], &s.Value[:1][0], &src[0], &start[0], len(idx), m.hp*4)
 }
 
 // gatherRows sets ws.z[k] to the first layer's raw-pixel sum for image k of
@@ -274,6 +277,7 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	// decoder's overrun (see prepare).
 	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
 	ws.fv = make([]float32, ws.batch*m.inputs+lanes)
+	ws.src = make([]int32, 2*ws.batch)
 	if len(m.blocks) == 1 {
 		return
 	}

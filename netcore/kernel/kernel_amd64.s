@@ -430,21 +430,34 @@ DATA c_bytes<>+1016(SB)/4, $0x437e0000
 DATA c_bytes<>+1020(SB)/4, $0x437f0000
 GLOBL c_bytes<>(SB), RODATA|NOPTR, $1024
 
-// func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, n, stride int)
+// func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int)
 //
-// Decodes n ≥ 0 sparse pixels once per batch for the loops below: byte
-// offsets off[k] = idx[k]·stride of the pixels' rows and their raw values
-// fv[k] = float32(val[k]) (the pixel scale is applied to the sums instead).
-// Eight pixels at a time, then one at a time.
-TEXT ·prepAVX(SB), NOSPLIT, $0-48
-	MOVQ off+0(FP), DI
-	MOVQ fv+8(FP), SI
-	MOVQ idx+16(FP), R8
-	MOVQ val+24(FP), R9
-	MOVQ n+32(FP), CX
-	MOVQ stride+40(FP), DX
+// Decodes the pixels of n ≥ 1 images for the loops below: image k's
+// src[2k+1] pixels from idx[src[2k]:] and val[src[2k]:] become byte offsets
+// off[j] = idx·stride of their weight rows and raw values fv[j] =
+// float32(val) (the pixel scale is applied to the sums instead), from
+// j = start[k] on. Eight pixels at a time, then one at a time; the caller
+// rounds a count up to a multiple of 8 where reading and writing past the
+// image is harmless.
+TEXT ·prepAVX(SB), NOSPLIT, $0-64
+	MOVQ idx+16(FP), R10
+	MOVQ val+24(FP), R11
+	MOVQ src+32(FP), R12
+	MOVQ start+40(FP), R13
+	MOVQ n+48(FP), R14
+	MOVQ stride+56(FP), DX
 	MOVQ DX, X15
 	VPBROADCASTD X15, Y15
+prepimg:
+	MOVLQSX (R12), AX
+	LEAQ (R10)(AX*2), R8
+	LEAQ (R11)(AX*1), R9
+	MOVLQSX 4(R12), CX
+	MOVLQSX (R13), AX
+	MOVQ off+0(FP), DI
+	LEAQ (DI)(AX*4), DI
+	MOVQ fv+8(FP), SI
+	LEAQ (SI)(AX*4), SI
 prep8:
 	CMPQ CX, $8
 	JL prep1
@@ -462,11 +475,12 @@ prep8:
 	JMP prep8
 prep1:
 	TESTQ CX, CX
-	JZ prepdone
+	JZ prepnext
 	MOVWQZX (R8), AX
 	IMULQ DX, AX
 	MOVL AX, (DI)
 	MOVBLZX (R9), BX
+	VXORPS X0, X0, X0
 	VCVTSI2SSL BX, X0, X0
 	VMOVSS X0, (SI)
 	ADDQ $4, DI
@@ -475,7 +489,11 @@ prep1:
 	INCQ R9
 	DECQ CX
 	JMP prep1
-prepdone:
+prepnext:
+	ADDQ $8, R12
+	ADDQ $4, R13
+	DECQ R14
+	JNZ prepimg
 	VZEROUPPER
 	RET
 

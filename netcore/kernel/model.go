@@ -330,6 +330,7 @@ type Scratch struct {
 	// transposed through t into pix, pstart, entK and entV.
 	off    []uint32
 	fv     []float32
+	src    []int32 // per image: first pixel in Samples, pixels to decode
 	start  []int32
 	dz2    []float32 // batch rows of op values, where dW2 goes by batch
 	tiles  int
