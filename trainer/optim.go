@@ -103,18 +103,40 @@ func (o *adam) Update(p, g []float64, from, step int, lr float64) {
 	// The bias corrections are folded into two per-step factors, which
 	// leaves one square root and one division per element: the update runs
 	// over every parameter at every mini-batch step.
-	rate := lr / (1 - math.Pow(o.beta1, float64(step)))
-	inv2 := 1 / (1 - math.Pow(o.beta2, float64(step)))
-	p, ms, vs := p[from:from+len(g)], o.m[from:from+len(g)], o.v[from:from+len(g)]
-	p, ms, vs = p[:len(g)], ms[:len(g)], vs[:len(g)] // tells the compiler the lengths match
-	decay, b1, b2, eps := o.decay, o.beta1, o.beta2, o.eps
-	c1, c2 := 1-b1, 1-b2
+	k := adamConsts{
+		decay: o.decay,
+		b1:    o.beta1, c1: 1 - o.beta1,
+		b2: o.beta2, c2: 1 - o.beta2,
+		inv2: 1 / (1 - math.Pow(o.beta2, float64(step))),
+		eps:  o.eps,
+		rate: lr / (1 - math.Pow(o.beta1, float64(step))),
+	}
+	n := len(g)
+	adamUpdate(p[from:from+n], g, o.m[from:from+n], o.v[from:from+n], &k)
+}
+
+// adamConsts are the factors of one Adam step, in the order the assembly
+// reads them.
+type adamConsts struct {
+	decay, b1, c1, b2, c2, inv2, eps, rate float64
+}
+
+// adamGo is Adam's element-wise update in Go:
+//
+//	g += decay·p; m = b1·m + c1·g; v = b2·v + c2·g·g; p -= rate·m / (√(v·inv2) + eps)
+//
+// The float64 conversions keep every product rounded on its own (no fused
+// multiply-add, whatever GOAMD64 allows), which is what the assembly
+// computes too.
+func adamGo(p, g, m, v []float64, k *adamConsts) {
+	p, m, v = p[:len(g)], m[:len(g)], v[:len(g)] // tells the compiler the lengths match
+	decay, b1, c1, b2, c2, inv2, eps, rate := k.decay, k.b1, k.c1, k.b2, k.c2, k.inv2, k.eps, k.rate
 	for i, gi := range g {
-		gi += decay * p[i]
-		m := b1*ms[i] + c1*gi
-		v := b2*vs[i] + c2*gi*gi
-		ms[i], vs[i] = m, v
-		p[i] -= rate * m / (math.Sqrt(v*inv2) + eps)
+		gi += float64(decay * p[i])
+		mi := float64(b1*m[i]) + float64(c1*gi)
+		vi := float64(b2*v[i]) + float64(float64(c2*gi)*gi)
+		m[i], v[i] = mi, vi
+		p[i] -= float64(rate*mi) / (math.Sqrt(float64(vi*inv2)) + eps)
 	}
 }
 
