@@ -9,7 +9,7 @@ package kernel
 // trust their Go callers for every bound.
 
 //go:noescape
-func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int)
+func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)
 
 //go:noescape
 func tileCount(ge *int32, idx *uint16, n int, lim *uint16)
@@ -18,7 +18,7 @@ func tileCount(ge *int32, idx *uint16, n int, lim *uint16)
 func cscFill(t *uint8, idx *uint16, val *uint8, n, k int)
 
 //go:noescape
-func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32) (npix int)
+func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 
 //go:noescape
 func denseAVX(a *denseArgs)

@@ -67,10 +67,10 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	}
 	start[len(idx)] = pos
 	_, _ = s.Index[:limit], s.Value[:limit]
-	prepAVX(&ws.off[0], &ws.fv[0], &s.Index[:1][0], &s.Value[:1][0], &src[0], &start[0], len(idx), m.hp*4)
+	prepAVX(&ws.off[0], &ws.fv[0], &s.Index[:1][0], &s.Value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
 }
 
-// gatherRows sets ws.z[k] to the first layer's raw-pixel sum for image k of
+// gatherRows sets ws.z[k] to the first layer's sum for image k of
 // the prepared batch (single column block).
 func (m *Model) gatherRows(batch int, ws *Scratch) {
 	for _, blk := range m.blocks {
@@ -143,7 +143,7 @@ func (m *Model) gatherTiled(batch int, ws *Scratch) {
 // pixels it uses, in ascending order, with byte offsets ws.pix of their
 // weight rows, and for pixel j the entries ws.pstart[j]:ws.pstart[j+1]
 // naming the images using it (ws.entK, the byte offset of the image's row in
-// ws.dz1, in batch order) and the raw pixel values (ws.entV). It goes
+// ws.dz1, in batch order) and the scaled pixel values (ws.entV). It goes
 // through ws.t, a dense pixel × image byte matrix that is zero between calls.
 func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
 	for k, i := range idx {
@@ -155,7 +155,7 @@ func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
 	}
 	_, _ = ws.pix[m.inputs-1], ws.pstart[m.inputs]
 	_, _ = ws.entK[len(idx)*m.inputs-1], ws.entV[len(idx)*m.inputs-1]
-	return cscEmit(&ws.t[0], m.inputs, m.hp*4, &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0])
+	return cscEmit(&ws.t[0], m.inputs, m.hp*4, &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0], &m.table)
 }
 
 // scatterCSC adds the first layer's gradient of a transposed batch to dW1T.
@@ -170,7 +170,7 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 	}
 }
 
-// firstLayer leaves in ws.z the raw-pixel sums of the batch's images.
+// firstLayer leaves in ws.z the first layer's sums (W1·x) of the batch's images.
 func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch) {
 	m.prepare(s, batch, ws)
 	if len(m.blocks) == 1 {
@@ -247,7 +247,7 @@ func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
 	if m.w2t != nil {
 		a.w2t = &m.w2t[0]
 	}
-	a.hp, a.rows, a.op, a.hidden, a.act, a.scale = m.hp, m.outputs, m.op, m.hidden, int(m.act), m.scale
+	a.hp, a.rows, a.op, a.hidden, a.act = m.hp, m.outputs, m.op, m.hidden, int(m.act)
 }
 
 // predictAsm is Predict on the assembly path.

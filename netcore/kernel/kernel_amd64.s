@@ -171,275 +171,16 @@ DATA c_four<>+24(SB)/4, $0x40800000
 DATA c_four<>+28(SB)/4, $0x40800000
 GLOBL c_four<>(SB), RODATA|NOPTR, $32
 
-// c_bytes<> maps a byte to its float32 value.
-DATA c_bytes<>+0(SB)/4, $0x00000000
-DATA c_bytes<>+4(SB)/4, $0x3f800000
-DATA c_bytes<>+8(SB)/4, $0x40000000
-DATA c_bytes<>+12(SB)/4, $0x40400000
-DATA c_bytes<>+16(SB)/4, $0x40800000
-DATA c_bytes<>+20(SB)/4, $0x40a00000
-DATA c_bytes<>+24(SB)/4, $0x40c00000
-DATA c_bytes<>+28(SB)/4, $0x40e00000
-DATA c_bytes<>+32(SB)/4, $0x41000000
-DATA c_bytes<>+36(SB)/4, $0x41100000
-DATA c_bytes<>+40(SB)/4, $0x41200000
-DATA c_bytes<>+44(SB)/4, $0x41300000
-DATA c_bytes<>+48(SB)/4, $0x41400000
-DATA c_bytes<>+52(SB)/4, $0x41500000
-DATA c_bytes<>+56(SB)/4, $0x41600000
-DATA c_bytes<>+60(SB)/4, $0x41700000
-DATA c_bytes<>+64(SB)/4, $0x41800000
-DATA c_bytes<>+68(SB)/4, $0x41880000
-DATA c_bytes<>+72(SB)/4, $0x41900000
-DATA c_bytes<>+76(SB)/4, $0x41980000
-DATA c_bytes<>+80(SB)/4, $0x41a00000
-DATA c_bytes<>+84(SB)/4, $0x41a80000
-DATA c_bytes<>+88(SB)/4, $0x41b00000
-DATA c_bytes<>+92(SB)/4, $0x41b80000
-DATA c_bytes<>+96(SB)/4, $0x41c00000
-DATA c_bytes<>+100(SB)/4, $0x41c80000
-DATA c_bytes<>+104(SB)/4, $0x41d00000
-DATA c_bytes<>+108(SB)/4, $0x41d80000
-DATA c_bytes<>+112(SB)/4, $0x41e00000
-DATA c_bytes<>+116(SB)/4, $0x41e80000
-DATA c_bytes<>+120(SB)/4, $0x41f00000
-DATA c_bytes<>+124(SB)/4, $0x41f80000
-DATA c_bytes<>+128(SB)/4, $0x42000000
-DATA c_bytes<>+132(SB)/4, $0x42040000
-DATA c_bytes<>+136(SB)/4, $0x42080000
-DATA c_bytes<>+140(SB)/4, $0x420c0000
-DATA c_bytes<>+144(SB)/4, $0x42100000
-DATA c_bytes<>+148(SB)/4, $0x42140000
-DATA c_bytes<>+152(SB)/4, $0x42180000
-DATA c_bytes<>+156(SB)/4, $0x421c0000
-DATA c_bytes<>+160(SB)/4, $0x42200000
-DATA c_bytes<>+164(SB)/4, $0x42240000
-DATA c_bytes<>+168(SB)/4, $0x42280000
-DATA c_bytes<>+172(SB)/4, $0x422c0000
-DATA c_bytes<>+176(SB)/4, $0x42300000
-DATA c_bytes<>+180(SB)/4, $0x42340000
-DATA c_bytes<>+184(SB)/4, $0x42380000
-DATA c_bytes<>+188(SB)/4, $0x423c0000
-DATA c_bytes<>+192(SB)/4, $0x42400000
-DATA c_bytes<>+196(SB)/4, $0x42440000
-DATA c_bytes<>+200(SB)/4, $0x42480000
-DATA c_bytes<>+204(SB)/4, $0x424c0000
-DATA c_bytes<>+208(SB)/4, $0x42500000
-DATA c_bytes<>+212(SB)/4, $0x42540000
-DATA c_bytes<>+216(SB)/4, $0x42580000
-DATA c_bytes<>+220(SB)/4, $0x425c0000
-DATA c_bytes<>+224(SB)/4, $0x42600000
-DATA c_bytes<>+228(SB)/4, $0x42640000
-DATA c_bytes<>+232(SB)/4, $0x42680000
-DATA c_bytes<>+236(SB)/4, $0x426c0000
-DATA c_bytes<>+240(SB)/4, $0x42700000
-DATA c_bytes<>+244(SB)/4, $0x42740000
-DATA c_bytes<>+248(SB)/4, $0x42780000
-DATA c_bytes<>+252(SB)/4, $0x427c0000
-DATA c_bytes<>+256(SB)/4, $0x42800000
-DATA c_bytes<>+260(SB)/4, $0x42820000
-DATA c_bytes<>+264(SB)/4, $0x42840000
-DATA c_bytes<>+268(SB)/4, $0x42860000
-DATA c_bytes<>+272(SB)/4, $0x42880000
-DATA c_bytes<>+276(SB)/4, $0x428a0000
-DATA c_bytes<>+280(SB)/4, $0x428c0000
-DATA c_bytes<>+284(SB)/4, $0x428e0000
-DATA c_bytes<>+288(SB)/4, $0x42900000
-DATA c_bytes<>+292(SB)/4, $0x42920000
-DATA c_bytes<>+296(SB)/4, $0x42940000
-DATA c_bytes<>+300(SB)/4, $0x42960000
-DATA c_bytes<>+304(SB)/4, $0x42980000
-DATA c_bytes<>+308(SB)/4, $0x429a0000
-DATA c_bytes<>+312(SB)/4, $0x429c0000
-DATA c_bytes<>+316(SB)/4, $0x429e0000
-DATA c_bytes<>+320(SB)/4, $0x42a00000
-DATA c_bytes<>+324(SB)/4, $0x42a20000
-DATA c_bytes<>+328(SB)/4, $0x42a40000
-DATA c_bytes<>+332(SB)/4, $0x42a60000
-DATA c_bytes<>+336(SB)/4, $0x42a80000
-DATA c_bytes<>+340(SB)/4, $0x42aa0000
-DATA c_bytes<>+344(SB)/4, $0x42ac0000
-DATA c_bytes<>+348(SB)/4, $0x42ae0000
-DATA c_bytes<>+352(SB)/4, $0x42b00000
-DATA c_bytes<>+356(SB)/4, $0x42b20000
-DATA c_bytes<>+360(SB)/4, $0x42b40000
-DATA c_bytes<>+364(SB)/4, $0x42b60000
-DATA c_bytes<>+368(SB)/4, $0x42b80000
-DATA c_bytes<>+372(SB)/4, $0x42ba0000
-DATA c_bytes<>+376(SB)/4, $0x42bc0000
-DATA c_bytes<>+380(SB)/4, $0x42be0000
-DATA c_bytes<>+384(SB)/4, $0x42c00000
-DATA c_bytes<>+388(SB)/4, $0x42c20000
-DATA c_bytes<>+392(SB)/4, $0x42c40000
-DATA c_bytes<>+396(SB)/4, $0x42c60000
-DATA c_bytes<>+400(SB)/4, $0x42c80000
-DATA c_bytes<>+404(SB)/4, $0x42ca0000
-DATA c_bytes<>+408(SB)/4, $0x42cc0000
-DATA c_bytes<>+412(SB)/4, $0x42ce0000
-DATA c_bytes<>+416(SB)/4, $0x42d00000
-DATA c_bytes<>+420(SB)/4, $0x42d20000
-DATA c_bytes<>+424(SB)/4, $0x42d40000
-DATA c_bytes<>+428(SB)/4, $0x42d60000
-DATA c_bytes<>+432(SB)/4, $0x42d80000
-DATA c_bytes<>+436(SB)/4, $0x42da0000
-DATA c_bytes<>+440(SB)/4, $0x42dc0000
-DATA c_bytes<>+444(SB)/4, $0x42de0000
-DATA c_bytes<>+448(SB)/4, $0x42e00000
-DATA c_bytes<>+452(SB)/4, $0x42e20000
-DATA c_bytes<>+456(SB)/4, $0x42e40000
-DATA c_bytes<>+460(SB)/4, $0x42e60000
-DATA c_bytes<>+464(SB)/4, $0x42e80000
-DATA c_bytes<>+468(SB)/4, $0x42ea0000
-DATA c_bytes<>+472(SB)/4, $0x42ec0000
-DATA c_bytes<>+476(SB)/4, $0x42ee0000
-DATA c_bytes<>+480(SB)/4, $0x42f00000
-DATA c_bytes<>+484(SB)/4, $0x42f20000
-DATA c_bytes<>+488(SB)/4, $0x42f40000
-DATA c_bytes<>+492(SB)/4, $0x42f60000
-DATA c_bytes<>+496(SB)/4, $0x42f80000
-DATA c_bytes<>+500(SB)/4, $0x42fa0000
-DATA c_bytes<>+504(SB)/4, $0x42fc0000
-DATA c_bytes<>+508(SB)/4, $0x42fe0000
-DATA c_bytes<>+512(SB)/4, $0x43000000
-DATA c_bytes<>+516(SB)/4, $0x43010000
-DATA c_bytes<>+520(SB)/4, $0x43020000
-DATA c_bytes<>+524(SB)/4, $0x43030000
-DATA c_bytes<>+528(SB)/4, $0x43040000
-DATA c_bytes<>+532(SB)/4, $0x43050000
-DATA c_bytes<>+536(SB)/4, $0x43060000
-DATA c_bytes<>+540(SB)/4, $0x43070000
-DATA c_bytes<>+544(SB)/4, $0x43080000
-DATA c_bytes<>+548(SB)/4, $0x43090000
-DATA c_bytes<>+552(SB)/4, $0x430a0000
-DATA c_bytes<>+556(SB)/4, $0x430b0000
-DATA c_bytes<>+560(SB)/4, $0x430c0000
-DATA c_bytes<>+564(SB)/4, $0x430d0000
-DATA c_bytes<>+568(SB)/4, $0x430e0000
-DATA c_bytes<>+572(SB)/4, $0x430f0000
-DATA c_bytes<>+576(SB)/4, $0x43100000
-DATA c_bytes<>+580(SB)/4, $0x43110000
-DATA c_bytes<>+584(SB)/4, $0x43120000
-DATA c_bytes<>+588(SB)/4, $0x43130000
-DATA c_bytes<>+592(SB)/4, $0x43140000
-DATA c_bytes<>+596(SB)/4, $0x43150000
-DATA c_bytes<>+600(SB)/4, $0x43160000
-DATA c_bytes<>+604(SB)/4, $0x43170000
-DATA c_bytes<>+608(SB)/4, $0x43180000
-DATA c_bytes<>+612(SB)/4, $0x43190000
-DATA c_bytes<>+616(SB)/4, $0x431a0000
-DATA c_bytes<>+620(SB)/4, $0x431b0000
-DATA c_bytes<>+624(SB)/4, $0x431c0000
-DATA c_bytes<>+628(SB)/4, $0x431d0000
-DATA c_bytes<>+632(SB)/4, $0x431e0000
-DATA c_bytes<>+636(SB)/4, $0x431f0000
-DATA c_bytes<>+640(SB)/4, $0x43200000
-DATA c_bytes<>+644(SB)/4, $0x43210000
-DATA c_bytes<>+648(SB)/4, $0x43220000
-DATA c_bytes<>+652(SB)/4, $0x43230000
-DATA c_bytes<>+656(SB)/4, $0x43240000
-DATA c_bytes<>+660(SB)/4, $0x43250000
-DATA c_bytes<>+664(SB)/4, $0x43260000
-DATA c_bytes<>+668(SB)/4, $0x43270000
-DATA c_bytes<>+672(SB)/4, $0x43280000
-DATA c_bytes<>+676(SB)/4, $0x43290000
-DATA c_bytes<>+680(SB)/4, $0x432a0000
-DATA c_bytes<>+684(SB)/4, $0x432b0000
-DATA c_bytes<>+688(SB)/4, $0x432c0000
-DATA c_bytes<>+692(SB)/4, $0x432d0000
-DATA c_bytes<>+696(SB)/4, $0x432e0000
-DATA c_bytes<>+700(SB)/4, $0x432f0000
-DATA c_bytes<>+704(SB)/4, $0x43300000
-DATA c_bytes<>+708(SB)/4, $0x43310000
-DATA c_bytes<>+712(SB)/4, $0x43320000
-DATA c_bytes<>+716(SB)/4, $0x43330000
-DATA c_bytes<>+720(SB)/4, $0x43340000
-DATA c_bytes<>+724(SB)/4, $0x43350000
-DATA c_bytes<>+728(SB)/4, $0x43360000
-DATA c_bytes<>+732(SB)/4, $0x43370000
-DATA c_bytes<>+736(SB)/4, $0x43380000
-DATA c_bytes<>+740(SB)/4, $0x43390000
-DATA c_bytes<>+744(SB)/4, $0x433a0000
-DATA c_bytes<>+748(SB)/4, $0x433b0000
-DATA c_bytes<>+752(SB)/4, $0x433c0000
-DATA c_bytes<>+756(SB)/4, $0x433d0000
-DATA c_bytes<>+760(SB)/4, $0x433e0000
-DATA c_bytes<>+764(SB)/4, $0x433f0000
-DATA c_bytes<>+768(SB)/4, $0x43400000
-DATA c_bytes<>+772(SB)/4, $0x43410000
-DATA c_bytes<>+776(SB)/4, $0x43420000
-DATA c_bytes<>+780(SB)/4, $0x43430000
-DATA c_bytes<>+784(SB)/4, $0x43440000
-DATA c_bytes<>+788(SB)/4, $0x43450000
-DATA c_bytes<>+792(SB)/4, $0x43460000
-DATA c_bytes<>+796(SB)/4, $0x43470000
-DATA c_bytes<>+800(SB)/4, $0x43480000
-DATA c_bytes<>+804(SB)/4, $0x43490000
-DATA c_bytes<>+808(SB)/4, $0x434a0000
-DATA c_bytes<>+812(SB)/4, $0x434b0000
-DATA c_bytes<>+816(SB)/4, $0x434c0000
-DATA c_bytes<>+820(SB)/4, $0x434d0000
-DATA c_bytes<>+824(SB)/4, $0x434e0000
-DATA c_bytes<>+828(SB)/4, $0x434f0000
-DATA c_bytes<>+832(SB)/4, $0x43500000
-DATA c_bytes<>+836(SB)/4, $0x43510000
-DATA c_bytes<>+840(SB)/4, $0x43520000
-DATA c_bytes<>+844(SB)/4, $0x43530000
-DATA c_bytes<>+848(SB)/4, $0x43540000
-DATA c_bytes<>+852(SB)/4, $0x43550000
-DATA c_bytes<>+856(SB)/4, $0x43560000
-DATA c_bytes<>+860(SB)/4, $0x43570000
-DATA c_bytes<>+864(SB)/4, $0x43580000
-DATA c_bytes<>+868(SB)/4, $0x43590000
-DATA c_bytes<>+872(SB)/4, $0x435a0000
-DATA c_bytes<>+876(SB)/4, $0x435b0000
-DATA c_bytes<>+880(SB)/4, $0x435c0000
-DATA c_bytes<>+884(SB)/4, $0x435d0000
-DATA c_bytes<>+888(SB)/4, $0x435e0000
-DATA c_bytes<>+892(SB)/4, $0x435f0000
-DATA c_bytes<>+896(SB)/4, $0x43600000
-DATA c_bytes<>+900(SB)/4, $0x43610000
-DATA c_bytes<>+904(SB)/4, $0x43620000
-DATA c_bytes<>+908(SB)/4, $0x43630000
-DATA c_bytes<>+912(SB)/4, $0x43640000
-DATA c_bytes<>+916(SB)/4, $0x43650000
-DATA c_bytes<>+920(SB)/4, $0x43660000
-DATA c_bytes<>+924(SB)/4, $0x43670000
-DATA c_bytes<>+928(SB)/4, $0x43680000
-DATA c_bytes<>+932(SB)/4, $0x43690000
-DATA c_bytes<>+936(SB)/4, $0x436a0000
-DATA c_bytes<>+940(SB)/4, $0x436b0000
-DATA c_bytes<>+944(SB)/4, $0x436c0000
-DATA c_bytes<>+948(SB)/4, $0x436d0000
-DATA c_bytes<>+952(SB)/4, $0x436e0000
-DATA c_bytes<>+956(SB)/4, $0x436f0000
-DATA c_bytes<>+960(SB)/4, $0x43700000
-DATA c_bytes<>+964(SB)/4, $0x43710000
-DATA c_bytes<>+968(SB)/4, $0x43720000
-DATA c_bytes<>+972(SB)/4, $0x43730000
-DATA c_bytes<>+976(SB)/4, $0x43740000
-DATA c_bytes<>+980(SB)/4, $0x43750000
-DATA c_bytes<>+984(SB)/4, $0x43760000
-DATA c_bytes<>+988(SB)/4, $0x43770000
-DATA c_bytes<>+992(SB)/4, $0x43780000
-DATA c_bytes<>+996(SB)/4, $0x43790000
-DATA c_bytes<>+1000(SB)/4, $0x437a0000
-DATA c_bytes<>+1004(SB)/4, $0x437b0000
-DATA c_bytes<>+1008(SB)/4, $0x437c0000
-DATA c_bytes<>+1012(SB)/4, $0x437d0000
-DATA c_bytes<>+1016(SB)/4, $0x437e0000
-DATA c_bytes<>+1020(SB)/4, $0x437f0000
-GLOBL c_bytes<>(SB), RODATA|NOPTR, $1024
-
-// func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int)
+// func prepAVX(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)
 //
 // Decodes the pixels of n ≥ 1 images for the loops below: image k's
 // src[2k+1] pixels from idx[src[2k]:] and val[src[2k]:] become byte offsets
-// off[j] = idx·stride of their weight rows and raw values fv[j] =
-// float32(val) (the pixel scale is applied to the sums instead), from
+// off[j] = idx·stride of their weight rows and values fv[j] =
+// float32(val)·scale, from
 // j = start[k] on. Eight pixels at a time, then one at a time; the caller
 // rounds a count up to a multiple of 8 where reading and writing past the
 // image is harmless.
-TEXT ·prepAVX(SB), NOSPLIT, $0-64
+TEXT ·prepAVX(SB), NOSPLIT, $0-72
 	MOVQ idx+16(FP), R10
 	MOVQ val+24(FP), R11
 	MOVQ src+32(FP), R12
@@ -448,6 +189,8 @@ TEXT ·prepAVX(SB), NOSPLIT, $0-64
 	MOVQ stride+56(FP), DX
 	MOVQ DX, X15
 	VPBROADCASTD X15, Y15
+	MOVQ scale+64(FP), AX
+	VBROADCASTSS (AX), Y14
 prepimg:
 	MOVLQSX (R12), AX
 	LEAQ (R10)(AX*2), R8
@@ -466,6 +209,7 @@ prep8:
 	VMOVDQU Y0, (DI)
 	VPMOVZXBD (R9), Y1
 	VCVTDQ2PS Y1, Y1
+	VMULPS Y14, Y1, Y1
 	VMOVUPS Y1, (SI)
 	ADDQ $32, DI
 	ADDQ $32, SI
@@ -482,6 +226,7 @@ prep1:
 	MOVBLZX (R9), BX
 	VXORPS X0, X0, X0
 	VCVTSI2SSL BX, X0, X0
+	VMULSS X14, X0, X0
 	VMOVSS X0, (SI)
 	ADDQ $4, DI
 	ADDQ $4, SI
@@ -2117,16 +1862,16 @@ cfloop:
 cfdone:
 	RET
 
-// func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32) (npix int)
+// func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 //
 // Turns the byte matrix of cscFill into the transposed batch, clearing it
 // again: for each pixel p < inputs whose row of t has non-zero bytes, in
 // ascending order, pix[j] = p·stride, pstart[j] = the entry count so far, and
 // one entry per non-zero byte, in ascending image order k:
-// entK = k·rowBytes, entV = float32(byte), where rowBytes = stride (the
+// entK = k·rowBytes, entV = table[byte], where rowBytes = stride (the
 // batch rows and the weight rows have the same length). pstart[npix] ends
 // the last list.
-TEXT ·cscEmit(SB), NOSPLIT, $8-64
+TEXT ·cscEmit(SB), NOSPLIT, $8-72
 	MOVQ t+0(FP), DI
 	MOVQ inputs+8(FP), CX
 	MOVQ stride+16(FP), DX
@@ -2134,7 +1879,7 @@ TEXT ·cscEmit(SB), NOSPLIT, $8-64
 	MOVQ pstart+32(FP), R9
 	MOVQ entK+40(FP), R10
 	MOVQ entV+48(FP), R11
-	LEAQ c_bytes<>(SB), R12
+	MOVQ table+56(FP), R12
 	VPXOR Y15, Y15, Y15
 	MOVQ $0, poff-8(SP) // pixel offset p·stride
 	XORQ R14, R14 // entries so far
@@ -2172,7 +1917,7 @@ cenext:
 	DECQ CX
 	JNZ cepix
 	MOVL R14, (R9)(SI*4)
-	MOVQ SI, npix+56(FP)
+	MOVQ SI, npix+64(FP)
 	VZEROUPPER
 	RET
 
@@ -2689,7 +2434,7 @@ cs1ent:
 // Everything between the two sparse layers for one sample, so that the hidden
 // vector makes one trip through the caches (see denseArgs for the fields):
 //
-//   z1 = scale·h + b1 (the gathers leave the raw-pixel sums in h)
+//   z1 = h + b1 (the gathers leave the first layer's sums in h)
 //   h = act(z1) masked to the real hidden units, d = act'(z1)
 //   z2 = W2·h + b2 (or Σ h[j]·W2ᵀ[j] + b2 where w2t is set); z2[rows:op] = -inf
 //   if label < 0, stop: z2 holds the logits (Predict)
@@ -2697,7 +2442,6 @@ cs1ent:
 //   dz2 = e·(1/sum) - onehot(label), written over z2; db2 += dz2
 //   dz1 = d ∘ (W2ᵀ·dz2) summing rows in order; db1 += dz1; dW2 += dz2 ⊗ h
 //   unless dw2 is nil;
-//   the dz1 row keeps scale·dz1, ready for the first layer's raw pixel values
 //
 // hp and op are positive multiples of 8, 1 ≤ rows ≤ op.
 TEXT ·denseAVX(SB), NOSPLIT, $8-8
@@ -2708,7 +2452,6 @@ TEXT ·denseAVX(SB), NOSPLIT, $8-8
 	MOVQ denseArgs_hp(R13), CX
 	MOVQ denseArgs_act(R13), AX
 	MOVQ denseArgs_b1(R13), R9
-	VBROADCASTSS denseArgs_scale(R13), Y12
 	VMOVUPS c_one<>(SB), Y15
 	VMOVUPS c_sign<>(SB), Y14
 	CMPQ AX, $1
@@ -2719,7 +2462,7 @@ TEXT ·denseAVX(SB), NOSPLIT, $8-8
 	// σ(0) = 0.5 in the padding, which would otherwise leak into dW2.
 dsig:
 	VMOVUPS (DI), Y0
-	VFMADD213PS (R9), Y12, Y0
+	VADDPS (R9), Y0, Y0
 	VXORPS Y14, Y0, Y0
 	EXP
 	VADDPS Y15, Y0, Y5
@@ -2740,7 +2483,7 @@ dsig:
 	// Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.
 dtanh:
 	VMOVUPS (DI), Y9
-	VFMADD213PS (R9), Y12, Y9
+	VADDPS (R9), Y9, Y9
 	VANDNPS Y9, Y14, Y0
 	VMULPS c_minus2<>(SB), Y0, Y0
 	EXP
@@ -2767,7 +2510,7 @@ drelu:
 	VXORPS Y13, Y13, Y13
 dreluloop:
 	VMOVUPS (DI), Y0
-	VFMADD213PS (R9), Y12, Y0
+	VADDPS (R9), Y0, Y0
 	VCMPPS $0x0E, Y13, Y0, Y1
 	VANDPS Y0, Y1, Y0
 	VANDPS Y15, Y1, Y1
@@ -2988,7 +2731,6 @@ ddb2:
 	MOVQ denseArgs_z2(R13), R9
 	MOVQ denseArgs_h(R13), R10
 	MOVQ denseArgs_d(R13), R11
-	VBROADCASTSS denseArgs_scale(R13), Y7
 	MOVQ denseArgs_hp(R13), R13
 	SHRQ $3, R13
 	XORQ AX, AX
@@ -3053,10 +2795,8 @@ bkpsum:
 	VADDPS Y11, Y1, Y1
 	VMULPS (R11)(AX*1), Y0, Y0
 	VMULPS 32(R11)(AX*1), Y1, Y1
-	VMULPS Y7, Y0, Y8
-	VMULPS Y7, Y1, Y9
-	VMOVUPS Y8, (DI)(AX*1)
-	VMOVUPS Y9, 32(DI)(AX*1)
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
 	VADDPS (SI)(AX*1), Y0, Y0
 	VADDPS 32(SI)(AX*1), Y1, Y1
 	VMOVUPS Y0, (SI)(AX*1)
@@ -3082,8 +2822,7 @@ bksrow:
 	CMPQ BX, CX
 	JL bksrow
 	VMULPS (R11)(AX*1), Y0, Y0
-	VMULPS Y7, Y0, Y8
-	VMOVUPS Y8, (DI)(AX*1)
+	VMOVUPS Y0, (DI)(AX*1)
 	VADDPS (SI)(AX*1), Y0, Y0
 	VMOVUPS Y0, (SI)(AX*1)
 	JMP ddone
@@ -3124,10 +2863,8 @@ bnpsum:
 	VADDPS Y11, Y1, Y1
 	VMULPS (R11)(AX*1), Y0, Y0
 	VMULPS 32(R11)(AX*1), Y1, Y1
-	VMULPS Y7, Y0, Y8
-	VMULPS Y7, Y1, Y9
-	VMOVUPS Y8, (DI)(AX*1)
-	VMOVUPS Y9, 32(DI)(AX*1)
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
 	VADDPS (SI)(AX*1), Y0, Y0
 	VADDPS 32(SI)(AX*1), Y1, Y1
 	VMOVUPS Y0, (SI)(AX*1)
@@ -3149,8 +2886,7 @@ bnsrow:
 	CMPQ BX, CX
 	JL bnsrow
 	VMULPS (R11)(AX*1), Y0, Y0
-	VMULPS Y7, Y0, Y8
-	VMOVUPS Y8, (DI)(AX*1)
+	VMOVUPS Y0, (DI)(AX*1)
 	VADDPS (SI)(AX*1), Y0, Y0
 	VMOVUPS Y0, (SI)(AX*1)
 ddone:

@@ -30,8 +30,7 @@ type Model struct {
 	scale                   float32
 	fast                    bool // assembly path
 
-	// table maps a raw pixel byte to its scaled float32 value for the
-	// portable path. (The assembly sums raw values and scales the sums.)
+	// table maps a raw pixel byte to its scaled float32 value.
 	table [256]float32
 
 	w1t, b1, w2, b2 []float32
@@ -379,7 +378,7 @@ func NewScratch(m *Model) *Scratch {
 // (denseAVX) in one pointer; the assembly reads the fields through the
 // offsets in go_asm.h. Pointers address the first element.
 type denseArgs struct {
-	h, d, dz1 *float32 // hidden rows: raw-pixel sums in, act(z1) out; act'(z1); dz1
+	h, d, dz1 *float32 // hidden rows: first-layer sums in, act(z1) out; act'(z1); dz1
 	b1        *float32
 	mask      *float32 // Model.mask
 	w2, b2    *float32
@@ -392,6 +391,5 @@ type denseArgs struct {
 	hidden    int
 	act       int
 	label     int     // < 0: forward pass only
-	scale     float32 // pixel scale, folded into the dz1 row
 	sum, zl   float32 // out: Σ exp(z2 - max), z2[label] - max
 }
