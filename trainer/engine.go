@@ -35,11 +35,11 @@ const minMicroShard = 64
 // barrier rounds over preallocated channels.
 //
 // Step also spreads the rest of an iteration over the workers, each on its
-// own elements: a check that the partials are finite, then, a block of
-// hidden units at a time, the sum of the partials, its conversion into
-// netcore's layout and the optimizer's update while the block is in cache.
-// Every element is summed in the same order and updated on its own, so the
-// result does not depend on how the elements are divided.
+// own elements: the reduction with its check for non-finite values, then,
+// a block of hidden units at a time, the sum's conversion into netcore's
+// layout and the optimizer's update while the block is in cache. Every
+// element is summed in the same order and updated on its own, so the result
+// does not depend on how the elements are divided.
 type Engine struct {
 	model   *kernel.Model
 	samples *kernel.Samples
@@ -49,10 +49,11 @@ type Engine struct {
 	partials []*kernel.Grad    // one per micro-shard
 	flats    [][]float32       // the partials' Flat slices
 	scratch  []*kernel.Scratch // one per worker
-	checkAt  []shard.Range     // each worker's slice of the flat layout to check
+	sum      []float64         // reduced flat gradient, kernel layout
+	reduceAt []shard.Range     // each worker's slice of sum
 	updateAt []shard.Range     // each worker's rows of W1 (hidden units)
-	tailAt   int               // the worker that also sums b1, W2 and b2
-	finite   []bool            // per worker: its slice of every partial is finite
+	tailAt   int               // the worker that also does b1, W2 and b2
+	finite   []bool            // per worker: its slice of sum is finite
 	buf      [][]float64       // per worker: a block of the gradient in netcore's layout
 	splits   map[int][]shard.Range
 
@@ -85,16 +86,21 @@ type phase uint8
 
 const (
 	phaseGradient phase = iota + 1
-	phaseCheck
+	phaseReduce
 	phaseUpdate
 )
 
-// rowBlock is how many hidden units (rows of netcore's W1) the update sums,
+// rowBlock is how many hidden units (rows of netcore's W1) the update
 // converts and updates at a time. The kernel stores W1 transposed, so the
-// block's entries for one input are eight adjacent float32 values of each
-// partial; the block's gradient, 8·Inputs float64 values, is still in
-// cache when the optimizer reads it.
+// block's sums for one input are eight adjacent float64 values, one cache
+// line; the block's gradient, 8·Inputs values, is still in cache when the
+// optimizer reads it.
 const rowBlock = 8
+
+// reduceChunk is how many elements the reduction sums over every partial
+// before going on, so that they stay in cache (128 KiB of float64) while
+// each partial is added.
+const reduceChunk = 16384
 
 // NewEngine prepares an engine for model over samples. Buffers are allocated
 // here, once. deterministic=false trades the fixed micro-shard count for one
@@ -115,6 +121,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		samples: samples,
 		workers: workers,
 		micro:   microShards,
+		sum:     make([]float64, model.FlatLen()),
 		finite:  make([]bool, workers),
 		splits:  map[int][]shard.Range{},
 		done:    make(chan struct{}, workers),
@@ -135,7 +142,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		e.buf[w] = make([]float64, max(rowBlock*model.Inputs(), model.Hidden(), model.Outputs()))
 	}
 	var err error
-	if e.checkAt, err = shard.Split(model.FlatLen(), min(workers, model.FlatLen())); err != nil {
+	if e.reduceAt, err = shard.Split(len(e.sum), min(workers, len(e.sum))); err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
 	// Whole blocks of rows per worker, so that only the last block of the
@@ -189,7 +196,7 @@ func (e *Engine) Gradient(batch []int32, grad *netcore.Params) (cost float64, er
 // Step is one training iteration after the model was loaded with p: the
 // mean gradient and cost over batch as Gradient computes them, then, if all
 // of them are finite, opt's update of p with learning rate lr (step counts
-// updates from 1). The gradient goes from the partial sums to the update a
+// updates from 1). The gradient goes from the reduced sum to the update a
 // block at a time and is not kept. If the cost or a gradient element is not
 // a finite number, p is left unchanged and nonFinite names the first such
 // tensor of "cost", "dW1", "db1", "dW2" and "db2". Step allocates nothing
@@ -216,8 +223,9 @@ func (e *Engine) checkShape(p *netcore.Params) error {
 	return nil
 }
 
-// run computes the partial gradients of batch and hands their mean, in
-// netcore's layout, to e.grad or, if it and the cost are finite, to e.opt.
+// run computes and reduces the partial gradients of batch and hands their
+// mean, in netcore's layout, to e.grad or, if it and the cost are finite,
+// to e.opt.
 func (e *Engine) run(batch []int32) (cost float64, nonFinite string, err error) {
 	ranges, err := e.split(len(batch))
 	if err != nil {
@@ -231,26 +239,24 @@ func (e *Engine) run(batch []int32) (cost float64, nonFinite string, err error) 
 	for _, p := range e.partials[:e.active] {
 		cost += p.Cost
 	}
+	if err := e.round(phaseReduce); err != nil {
+		return 0, "", err
+	}
 	e.inv = 1 / float64(len(batch))
 	cost *= e.inv
 	if e.opt != nil {
 		if math.IsNaN(cost) || math.IsInf(cost, 0) {
 			return cost, "cost", nil
 		}
-		if err := e.round(phaseCheck); err != nil {
-			return 0, "", err
-		}
-		if slices.Contains(e.finite[:len(e.checkAt)], false) {
+		if slices.Contains(e.finite[:len(e.reduceAt)], false) {
 			return cost, e.firstNonFinite(), nil
 		}
 	}
 	return cost, "", e.round(phaseUpdate)
 }
 
-// firstNonFinite names the first of dW1, db1, dW2 and db2 holding a NaN or
-// an infinity in some partial, which is where the sum has one: float32
-// values summed in float64 cannot overflow. The partials are left as they
-// are, since the engine is not used after a divergence.
+// firstNonFinite names the first of dW1, db1, dW2 and db2 whose sum holds a
+// NaN or an infinity.
 func (e *Engine) firstNonFinite() string {
 	in, hp, out := e.model.Inputs(), e.model.HiddenPad(), e.model.Outputs()
 	tensors := [...]struct {
@@ -263,11 +269,9 @@ func (e *Engine) firstNonFinite() string {
 		{"db2", in*hp + hp + out*hp, e.model.FlatLen()},
 	}
 	for _, t := range tensors {
-		for _, flat := range e.flats[:e.active] {
-			for _, v := range flat[t.from:t.to] {
-				if v != v || math.IsInf(float64(v), 0) {
-					return t.name
-				}
+		for _, v := range e.sum[t.from:t.to] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return t.name
 			}
 		}
 	}
@@ -294,7 +298,7 @@ func (e *Engine) split(n int) ([]shard.Range, error) {
 }
 
 // round runs one phase on every worker and waits for all of them. The
-// check and the update are short and cannot fail, and are never left half
+// reduction and the update are short and cannot fail, and are never left half
 // done: a cancellation then waits for them, so that the parameters are
 // either those before the step or those after it, and is seen by the next
 // step.
@@ -329,8 +333,8 @@ func (e *Engine) work(w int) error {
 		switch p {
 		case phaseGradient:
 			err = e.gradients(w)
-		case phaseCheck:
-			e.check(w)
+		case phaseReduce:
+			e.reduce(w)
 		case phaseUpdate:
 			e.update(w)
 		}
@@ -365,74 +369,82 @@ func (e *Engine) gradients(w int) (err error) {
 		}
 		r := e.ranges[i]
 		g := e.partials[i]
-		// The sums are zero: NewGrad made them so, and every update
-		// zeroes what it summed. Only the cost is left to reset.
+		// The sums are zero: NewGrad made them so, and every reduction
+		// zeroes what it read. Only the cost is left to reset.
 		g.Cost = 0
 		e.model.Gradient(g, e.samples, e.batch[r.Start:r.End], e.scratch[w])
 	}
 }
 
-// check records whether worker w's slice of every active partial is
-// finite, reading it once and writing nothing.
-func (e *Engine) check(w int) {
-	if w >= len(e.checkAt) {
+// reduce sums worker w's slice of the partials into sum, in micro-shard
+// order so that every element's rounding is fixed, a chunk at a time so
+// that the chunk stays in cache while each partial is added, and records
+// whether the slice is finite. It zeroes the partials as it reads them,
+// which readies them for the next batch without another pass.
+func (e *Engine) reduce(w int) {
+	if w >= len(e.reduceAt) {
 		return
 	}
-	r := e.checkAt[w]
+	r := e.reduceAt[w]
+	parts := e.flats[:e.active]
 	// x·0 is 0 for every finite x and NaN for an infinity or a NaN; four
 	// accumulators break the chain of dependent additions.
-	var a, b, c, d float32
-	for _, flat := range e.flats[:e.active] {
-		flat := flat[r.Start:r.End]
+	var a, b, c, d float64
+	for from := r.Start; from < r.End; from += reduceChunk {
+		to := min(from+reduceChunk, r.End)
+		sum := e.sum[from:to]
+		first := parts[0][from:to]
+		first = first[:len(sum)]
+		for j, v := range first {
+			sum[j] = float64(v)
+			first[j] = 0
+		}
+		for _, p := range parts[1:] {
+			flat := p[from:to]
+			flat = flat[:len(sum)]
+			for j, v := range flat {
+				sum[j] += float64(v)
+				flat[j] = 0
+			}
+		}
 		j := 0
-		for ; j+3 < len(flat); j += 4 {
-			s := (*[4]float32)(flat[j : j+4])
+		for ; j+3 < len(sum); j += 4 {
+			s := (*[4]float64)(sum[j : j+4])
 			a += s[0] * 0
 			b += s[1] * 0
 			c += s[2] * 0
 			d += s[3] * 0
 		}
-		for _, v := range flat[j:] {
+		for _, v := range sum[j:] {
 			a += v * 0
 		}
 	}
 	e.finite[w] = a+b+c+d == 0
 }
 
-// update sums worker w's rows of the partials into the mean gradient in
-// netcore's layout, a block of rows at a time, and hands each block to the
-// optimizer while it is in cache; without an optimizer (Gradient) the blocks
-// go to grad. It zeroes what it summed, which readies the partials for the
-// next batch without another pass over them. The worker tailAt also does
-// b1, W2 and b2, which are small.
+// update converts worker w's rows of the mean gradient into netcore's
+// layout, a block of rows at a time, and hands each block to the optimizer
+// while it is in cache; without an optimizer (Gradient) the blocks go to
+// grad. The worker tailAt also does b1, W2 and b2, which are small.
 func (e *Engine) update(w int) {
 	if w >= len(e.updateAt) {
 		return
 	}
 	in, hidden, hp, out := e.model.Inputs(), e.model.Hidden(), e.model.HiddenPad(), e.model.Outputs()
-	parts, inv := e.flats[:e.active], e.inv
+	sum, inv := e.sum, e.inv
 	r := e.updateAt[w]
 	for h0 := r.Start; h0 < r.End; h0 += rowBlock {
 		h1 := min(h0+rowBlock, r.End)
 		g := e.out(w, h0*in, (h1-h0)*in)
 		// The kernel keeps W1 transposed (Inputs×HiddenPad): input i's
-		// weights of hidden units h0..h1 are adjacent in each partial and
-		// go to rows h0..h1 of netcore's Hidden×Inputs W1. A short last
-		// block still clears a whole block, which is the padding.
+		// sums for hidden units h0..h1 are adjacent and go to rows h0..h1
+		// of netcore's Hidden×Inputs W1.
 		if h1-h0 == rowBlock {
-			sumTranspose8(g, parts, h0, in, hp, inv)
+			transpose8(g, sum[h0:], in, hp, inv)
 		} else {
 			for i := range in {
-				at := i*hp + h0
-				for k := range h1 - h0 {
-					sum := float64(parts[0][at+k])
-					for _, p := range parts[1:] {
-						sum += float64(p[at+k])
-					}
-					g[k*in+i] = sum * inv
-				}
-				for _, p := range parts {
-					clear(p[at : at+rowBlock])
+				for k, v := range sum[i*hp+h0 : i*hp+h1] {
+					g[k*in+i] = v * inv
 				}
 			}
 		}
@@ -443,34 +455,21 @@ func (e *Engine) update(w int) {
 	}
 	// b1, each row of W2, and b2 are contiguous in both layouts.
 	at := hidden * in
-	e.sumScaled(w, at, in*hp, hidden)
+	e.scaled(w, at, sum[in*hp:in*hp+hidden])
 	at += hidden
 	for o := range out {
-		e.sumScaled(w, at, in*hp+hp+o*hp, hidden)
+		row := in*hp + hp + o*hp
+		e.scaled(w, at, sum[row:row+hidden])
 		at += hidden
 	}
-	e.sumScaled(w, at, in*hp+hp+out*hp, out)
-	for _, p := range parts {
-		clear(p[in*hp:])
-	}
+	e.scaled(w, at, sum[in*hp+hp+out*hp:in*hp+hp+out*hp+out])
 }
 
-// sumScaled takes inv·Σ partials[from:from+n] as the gradient of the n
-// netcore elements at on.
-func (e *Engine) sumScaled(w, at, from, n int) {
-	parts := e.flats[:e.active]
-	g := e.out(w, at, n)
-	first := parts[0][from : from+n]
-	for i, v := range first {
-		g[i] = float64(v)
-	}
-	for _, p := range parts[1:] {
-		for i, v := range p[from : from+n] {
-			g[i] += float64(v)
-		}
-	}
-	for i := range g {
-		g[i] *= e.inv
+// scaled takes src·inv as the gradient of the netcore elements from at on.
+func (e *Engine) scaled(w, at int, src []float64) {
+	g := e.out(w, at, len(src))
+	for i, v := range src {
+		g[i] = v * e.inv
 	}
 	e.apply(at, g)
 }
@@ -493,41 +492,22 @@ func (e *Engine) apply(from int, g []float64) {
 	}
 }
 
-// sumTranspose8 writes dst, eight rows of n values, with scale times the
-// sums over parts of their columns h0..h0+8 of n rows of stride values,
-// summing each element in the order of parts, and zeroes those columns.
-// Named rows and fixed-size array views let the compiler drop the bounds
-// checks of the inner loop, which makes it several times as fast as
-// indexing by row.
-func sumTranspose8(dst []float64, parts [][]float32, h0, n, stride int, scale float64) {
+// transpose8 writes dst, eight rows of n values, from the first eight
+// columns of src, n rows of stride values, times scale. Named rows and a
+// fixed-size array view let the compiler drop the bounds checks of the
+// inner loop, which makes it four times as fast as indexing dst by row.
+func transpose8(dst, src []float64, n, stride int, scale float64) {
 	r0, r1, r2, r3 := dst[0*n:1*n], dst[1*n:2*n], dst[2*n:3*n], dst[3*n:4*n]
 	r4, r5, r6, r7 := dst[4*n:5*n], dst[5*n:6*n], dst[6*n:7*n], dst[7*n:8*n]
-	first, rest := parts[0], parts[1:]
 	for i := range r0 {
-		at := i*stride + h0
-		s := (*[rowBlock]float32)(first[at : at+rowBlock])
-		a0, a1, a2, a3 := float64(s[0]), float64(s[1]), float64(s[2]), float64(s[3])
-		a4, a5, a6, a7 := float64(s[4]), float64(s[5]), float64(s[6]), float64(s[7])
-		*s = [rowBlock]float32{}
-		for _, p := range rest {
-			s := (*[rowBlock]float32)(p[at : at+rowBlock])
-			a0 += float64(s[0])
-			a1 += float64(s[1])
-			a2 += float64(s[2])
-			a3 += float64(s[3])
-			a4 += float64(s[4])
-			a5 += float64(s[5])
-			a6 += float64(s[6])
-			a7 += float64(s[7])
-			*s = [rowBlock]float32{}
-		}
-		r0[i] = a0 * scale
-		r1[i] = a1 * scale
-		r2[i] = a2 * scale
-		r3[i] = a3 * scale
-		r4[i] = a4 * scale
-		r5[i] = a5 * scale
-		r6[i] = a6 * scale
-		r7[i] = a7 * scale
+		s := (*[rowBlock]float64)(src[i*stride : i*stride+rowBlock])
+		r0[i] = s[0] * scale
+		r1[i] = s[1] * scale
+		r2[i] = s[2] * scale
+		r3[i] = s[3] * scale
+		r4[i] = s[4] * scale
+		r5[i] = s[5] * scale
+		r6[i] = s[6] * scale
+		r7[i] = s[7] * scale
 	}
 }
