@@ -24,6 +24,15 @@ func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK 
 func denseAVX(a *denseArgs)
 
 //go:noescape
+func denseSoA8(a *soaArgs)
+
+//go:noescape
+func denseSoA16(a *soaArgs)
+
+//go:noescape
+func rowSum(dst, src *float32, n, words, stride int)
+
+//go:noescape
 func dw2Batch(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
 
 //go:noescape

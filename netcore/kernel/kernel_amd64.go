@@ -191,6 +191,68 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch) 
 	m.scatterCSC(g, m.buildCSC(s, batch, ws), ws)
 }
 
+// soaArgs carries the operands of denseSoA8 and denseSoA16, the dense
+// middle for 8 images at once, one per lane, used where HiddenPad ≤ 16 and
+// there are exactly 10 outputs (see Model.soa): with so few units per image,
+// one image at a time leaves the vector units idle on long dependency
+// chains, while 8 lanes of 8 images keep 10 chains going. The assembly
+// reads the fields through the offsets in go_asm.h.
+type soaArgs struct {
+	z      *float32 // 8 rows of HiddenPad: first-layer sums in, activations out
+	dz1    *float32 // 8 rows of HiddenPad out
+	dz2    *float32 // 8 rows of 16 out
+	b1, w2 *float32
+	b2     *float32
+	work   *float32 // 512 values of workspace, zero where unused
+	labels *int32   // 8
+	hidden int
+	act    int
+	sum    [8]float32 // out: Σ exp(z2 - max) per image
+	zl     [8]float32 // out: z2[label] - max per image
+}
+
+// denseSoA runs the dense middle and the output layer's gradient sums for
+// the batch (whose first layer is in ws.z) and returns the cost terms.
+func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, zl, prod, logs *float64) {
+	hp := m.hp
+	a := &ws.soa
+	a.b1, a.w2, a.b2, a.work = &m.b1[0], &m.w2[0], &m.b2[0], &ws.work[0]
+	a.labels, a.hidden, a.act = &ws.labels[0], m.hidden, int(m.act)
+	for g0 := 0; g0 < len(batch); g0 += 8 {
+		n := min(8, len(batch)-g0)
+		for l := range ws.labels {
+			ws.labels[l] = 0
+			if l < n {
+				i := batch[g0+l]
+				label := int(s.Labels[i])
+				if label >= m.outputs {
+					panic(labelPanic(i, label, m.outputs))
+				}
+				ws.labels[l] = int32(label)
+			}
+		}
+		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.dz2[g0*m.op]
+		if hp == 8 {
+			denseSoA8(a)
+		} else {
+			denseSoA16(a)
+		}
+		for l := range n {
+			*zl += float64(a.zl[l])
+			*prod *= float64(a.sum[l])
+			if *prod > 1e280 {
+				*logs += math.Log(*prod)
+				*prod = 1
+			}
+		}
+	}
+	n := len(batch)
+	rowSum(&g.b1[0], &ws.dz1[0], n, hp/lanes, hp*4)
+	rowSum(&g.b2[0], &ws.dz2[0], n, m.op/lanes, m.op*4)
+	dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, n, m.op*4, hp*4)
+	a.z, a.dz1, a.dz2 = nil, nil, nil
+}
+
 // gradientAsm is Gradient on the assembly path; it returns the summed cost.
 func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float64 {
 	hp := m.hp
@@ -212,6 +274,11 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 		batch := idx[:min(len(idx), ws.batch)]
 		idx = idx[len(batch):]
 		m.firstLayer(s, batch, ws)
+		if m.soa {
+			m.denseSoA(g, s, batch, ws, &zl, &prod, &logs)
+			m.firstLayerGrad(g, s, batch, ws)
+			continue
+		}
 		for k, i := range batch {
 			label := int(s.Labels[i])
 			if label >= m.outputs {
@@ -278,6 +345,10 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
 	ws.fv = make([]float32, ws.batch*m.inputs+lanes)
 	ws.src = make([]int32, 2*ws.batch)
+	ws.dz2 = alignedFloat32(ws.batch * m.op)
+	if m.soa {
+		ws.work = alignedFloat32(512)
+	}
 	if len(m.blocks) == 1 {
 		return
 	}
@@ -293,7 +364,6 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 			ws.lim[t*16+j] = v
 		}
 	}
-	ws.dz2 = alignedFloat32(ws.batch * m.op)
 	ws.t = make([]uint8, m.inputs*maxBatch)
 	ws.pix = make([]uint32, m.inputs)
 	ws.pstart = make([]int32, m.inputs+1)

@@ -14,15 +14,27 @@ var activations = []kernel.Activation{kernel.Sigmoid, kernel.Tanh, kernel.ReLU}
 
 // gradCase is one network and data set the kernels are checked on.
 type gradCase struct {
-	name   string
-	hidden int
-	scale  float32
-	std    float64 // weight standard deviation
-	data   func(testing.TB) dataset
+	name    string
+	hidden  int
+	scale   float32
+	std     float64 // weight standard deviation
+	data    func(testing.TB) dataset
+	outputs int // 10 if zero
+}
+
+func (c gradCase) classes() int {
+	if c.outputs == 0 {
+		return 10
+	}
+	return c.outputs
 }
 
 func syntheticCase(seed uint64, n, dim int) func(testing.TB) dataset {
-	return func(testing.TB) dataset { return syntheticData(seed, n, dim, 10) }
+	return syntheticClasses(seed, n, dim, 10)
+}
+
+func syntheticClasses(seed uint64, n, dim, classes int) func(testing.TB) dataset {
+	return func(testing.TB) dataset { return syntheticData(seed, n, dim, classes) }
 }
 
 // edgeData holds an all-zero image, an all-255 image and a few ordinary ones.
@@ -36,18 +48,23 @@ func edgeData(testing.TB) dataset {
 }
 
 var gradCases = []gradCase{
-	{"H=1", 1, 1.0 / 255, 0.1, syntheticCase(1, 40, 30)},
-	{"H=7", 7, 1.0 / 255, 0.3, syntheticCase(2, 40, 64)},
-	{"H=10/raw", 10, 1, 0.01, syntheticCase(3, 60, 784)},
-	{"H=13", 13, 1.0 / 255, 0.2, syntheticCase(4, 50, 100)},
-	{"H=40", 40, 1.0 / 255, 0.1, syntheticCase(5, 30, 200)},
-	{"H=300", 300, 1.0 / 255, 0.05, syntheticCase(6, 20, 784)},
-	{"H=70/blocks=8+1", 70, 1.0 / 255, 0.1, syntheticCase(8, 70, 200)},
-	{"H=70/tiles=14", 70, 1.0 / 255, 0.05, syntheticCase(9, 8, 1300)},
-	{"edge-images", 9, 1.0 / 255, 0.1, edgeData},
-	{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(300) }},
-	{"mnist/H=10/scaled", 10, 1.0 / 255, 0.1, func(t testing.TB) dataset { return mnistTrain(t).head(300) }},
-	{"mnist/H=300/scaled", 300, 1.0 / 255, 0.05, func(t testing.TB) dataset { return mnistTrain(t).head(60) }},
+	{"H=1", 1, 1.0 / 255, 0.1, syntheticCase(1, 40, 30), 0},
+	{"H=7", 7, 1.0 / 255, 0.3, syntheticCase(2, 40, 64), 0},
+	{"H=10/raw", 10, 1, 0.01, syntheticCase(3, 60, 784), 0},
+	{"H=13", 13, 1.0 / 255, 0.2, syntheticCase(4, 50, 100), 0},
+	{"H=40", 40, 1.0 / 255, 0.1, syntheticCase(5, 30, 200), 0},
+	{"H=300", 300, 1.0 / 255, 0.05, syntheticCase(6, 20, 784), 0},
+	{"H=70/blocks=8+1", 70, 1.0 / 255, 0.1, syntheticCase(8, 70, 200), 0},
+	{"H=70/tiles=14", 70, 1.0 / 255, 0.05, syntheticCase(9, 8, 1300), 0},
+	// Other class counts take the one-image-at-a-time dense middle.
+	{"H=10/classes=3", 10, 1.0 / 255, 0.2, syntheticClasses(10, 40, 100, 3), 3},
+	{"H=5/classes=12", 5, 1.0 / 255, 0.2, syntheticClasses(11, 40, 100, 12), 12},
+	{"H=40/classes=7", 40, 1.0 / 255, 0.1, syntheticClasses(12, 30, 100, 7), 7},
+	{"H=20/classes=1", 20, 1.0 / 255, 0.1, syntheticClasses(13, 20, 50, 1), 1},
+	{"edge-images", 9, 1.0 / 255, 0.1, edgeData, 0},
+	{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(300) }, 0},
+	{"mnist/H=10/scaled", 10, 1.0 / 255, 0.1, func(t testing.TB) dataset { return mnistTrain(t).head(300) }, 0},
+	{"mnist/H=300/scaled", 300, 1.0 / 255, 0.05, func(t testing.TB) dataset { return mnistTrain(t).head(60) }, 0},
 }
 
 // worst collects the largest relative error per path, for the log.
@@ -67,7 +84,7 @@ func TestGradientMatchesOracle(t *testing.T) {
 			for _, asm := range paths() {
 				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, pathName(asm)), func(t *testing.T) {
 					d := c.data(t)
-					p := randomParams(uint64(c.hidden), d.dim, c.hidden, 10, c.std)
+					p := randomParams(uint64(c.hidden), d.dim, c.hidden, c.classes(), c.std)
 					m, s := setup(t, asm, p, act, c.scale, d)
 					// Reverse order, with a repeat, to exercise idx.
 					idx := allIdx(d.n)
@@ -104,7 +121,7 @@ func TestPathsAgree(t *testing.T) {
 		for _, act := range activations {
 			t.Run(fmt.Sprintf("%s/%v", c.name, act), func(t *testing.T) {
 				d := c.data(t)
-				p := randomParams(uint64(c.hidden)+100, d.dim, c.hidden, 10, c.std)
+				p := randomParams(uint64(c.hidden)+100, d.dim, c.hidden, c.classes(), c.std)
 				mg, s := setup(t, false, p, act, c.scale, d)
 				ma, _ := setup(t, true, p, act, c.scale, d)
 				gg, cg, _ := unpacked(mg, s, allIdx(d.n))

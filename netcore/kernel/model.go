@@ -38,6 +38,9 @@ type Model struct {
 	// layer; nil where the layer is too wide for it (see narrowHidden).
 	w2t []float32
 
+	// soa selects the 8-images-at-once dense middle (see soaArgs).
+	soa bool
+
 	// mask has all bits set for the real hidden units and none for the
 	// padding; the assembly ANDs the activations with it.
 	mask []float32
@@ -93,6 +96,7 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 	if m.op <= 16 && m.hp <= narrowHidden {
 		m.w2t = alignedFloat32(hidden * m.op)
 	}
+	m.soa = m.fast && m.hp <= 16 && outputs == 10
 	m.mask = alignedFloat32(m.hp)
 	for j := range hidden {
 		m.mask[j] = math.Float32frombits(^uint32(0))
@@ -332,6 +336,9 @@ type Scratch struct {
 	src    []int32 // per image: first pixel in Samples, pixels to decode
 	start  []int32
 	dz2    []float32 // batch rows of op values, where dW2 goes by batch
+	soa    soaArgs
+	work   []float32
+	labels [8]int32
 	tiles  int
 	bounds []int32
 	lim    []uint16

@@ -13,9 +13,9 @@ import (
 // reference, which returns means where the kernels return sums.
 func TestGradientMatchesNetcore(t *testing.T) {
 	cases := []gradCase{
-		{"H=13", 13, 1.0 / 255, 0.2, syntheticCase(31, 50, 100)},
-		{"H=300", 300, 1.0 / 255, 0.05, syntheticCase(32, 20, 784)},
-		{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(200) }},
+		{"H=13", 13, 1.0 / 255, 0.2, syntheticCase(31, 50, 100), 0},
+		{"H=300", 300, 1.0 / 255, 0.05, syntheticCase(32, 20, 784), 0},
+		{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(200) }, 0},
 	}
 	for _, c := range cases {
 		for _, act := range activations {

@@ -128,7 +128,15 @@ func benchPhases(b *testing.B, s *Samples, hidden int) {
 				m.gatherRows(len(batch), ws)
 			}
 			t2 := threadTime()
+			if m.soa {
+				var zl, prod, logs float64
+				prod = 1
+				m.denseSoA(g, s, batch, ws, &zl, &prod, &logs)
+			}
 			for k, i := range batch {
+				if m.soa {
+					break
+				}
 				row := k * m.hp
 				a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
 				if tiled {
