@@ -2,6 +2,8 @@
 
 package kernel
 
+//go:generate python3 asmgen/gen.py
+
 // Declarations of the assembly in kernel_amd64.s. The loops over pixels
 // come in one variant per block width (1 to 8 AVX2 registers of 8 columns);
 // the tables below index them by width. Lengths count float32 elements
