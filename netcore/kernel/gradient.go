@@ -59,7 +59,7 @@ func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {
 	if s != nil && s.Dim != m.inputs {
 		panic(fmt.Sprintf("kernel: %s: images of %d pixels, model wants %d", op, s.Dim, m.inputs))
 	}
-	if ws.hp != m.hp || ws.op != m.op || ws.inputs != m.inputs || ws.fast != m.fast {
+	if ws.hp != m.hp || ws.outputs != m.outputs || ws.inputs != m.inputs || ws.fast != m.fast {
 		panic(fmt.Sprintf("kernel: %s: scratch made for another model shape or kernel path", op))
 	}
 }

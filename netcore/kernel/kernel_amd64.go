@@ -191,26 +191,6 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch) 
 	m.scatterCSC(g, m.buildCSC(s, batch, ws), ws)
 }
 
-// soaArgs carries the operands of denseSoA8 and denseSoA16, the dense
-// middle for 8 images at once, one per lane, used where HiddenPad ≤ 16 and
-// there are exactly 10 outputs (see Model.soa): with so few units per image,
-// one image at a time leaves the vector units idle on long dependency
-// chains, while 8 lanes of 8 images keep 10 chains going. The assembly
-// reads the fields through the offsets in go_asm.h.
-type soaArgs struct {
-	z      *float32 // 8 rows of HiddenPad: first-layer sums in, activations out
-	dz1    *float32 // 8 rows of HiddenPad out
-	dz2    *float32 // 8 rows of 16 out
-	b1, w2 *float32
-	b2     *float32
-	work   *float32 // 512 values of workspace, zero where unused
-	labels *int32   // 8
-	hidden int
-	act    int
-	sum    [8]float32 // out: Σ exp(z2 - max) per image
-	zl     [8]float32 // out: z2[label] - max per image
-}
-
 // denseSoA runs the dense middle and the output layer's gradient sums for
 // the batch (whose first layer is in ws.z) and returns the cost terms.
 func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, zl, prod, logs *float64) {

@@ -323,6 +323,7 @@ type Scratch struct {
 	dense     []float32 // HiddenPad, for Probabilities
 	hp, op    int
 	inputs    int
+	outputs   int
 	fast      bool
 	batch     int
 	args      denseArgs
@@ -363,17 +364,18 @@ const maxBatch = 64
 func NewScratch(m *Model) *Scratch {
 	batch := max(1, min(maxBatch, batchBytes/(4*m.hp)))
 	ws := &Scratch{
-		z:      alignedFloat32(batch * m.hp),
-		d:      alignedFloat32(batch * m.hp),
-		dz1:    alignedFloat32(batch * m.hp),
-		z2:     alignedFloat32(m.op),
-		dense:  alignedFloat32(m.hp),
-		hp:     m.hp,
-		op:     m.op,
-		inputs: m.inputs,
-		fast:   m.fast,
-		batch:  batch,
-		start:  make([]int32, batch+1),
+		z:       alignedFloat32(batch * m.hp),
+		d:       alignedFloat32(batch * m.hp),
+		dz1:     alignedFloat32(batch * m.hp),
+		z2:      alignedFloat32(m.op),
+		dense:   alignedFloat32(m.hp),
+		hp:      m.hp,
+		op:      m.op,
+		inputs:  m.inputs,
+		outputs: m.outputs,
+		fast:    m.fast,
+		batch:   batch,
+		start:   make([]int32, batch+1),
 	}
 	if m.fast {
 		m.newScratchAsm(ws)
@@ -399,4 +401,24 @@ type denseArgs struct {
 	act       int
 	label     int     // < 0: forward pass only
 	sum, zl   float32 // out: Σ exp(z2 - max), z2[label] - max
+}
+
+// soaArgs carries the operands of denseSoA8 and denseSoA16, the dense
+// middle for 8 images at once, one per lane, used where HiddenPad ≤ 16 and
+// there are exactly 10 outputs (see Model.soa): with so few units per image,
+// one image at a time leaves the vector units idle on long dependency
+// chains, while 8 lanes of 8 images keep 10 chains going. The assembly
+// reads the fields through the offsets in go_asm.h.
+type soaArgs struct {
+	z      *float32 // 8 rows of HiddenPad: first-layer sums in, activations out
+	dz1    *float32 // 8 rows of HiddenPad out
+	dz2    *float32 // 8 rows of 16 out
+	b1, w2 *float32
+	b2     *float32
+	work   *float32 // 512 values of workspace, zero where unused
+	labels *int32   // 8
+	hidden int
+	act    int
+	sum    [8]float32 // out: Σ exp(z2 - max) per image
+	zl     [8]float32 // out: z2[label] - max per image
 }
