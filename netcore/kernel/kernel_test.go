@@ -171,43 +171,48 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestIdxOrder checks that Gradient visits exactly the samples idx names, in
-// that order: one call over idx equals sample-by-sample calls bitwise.
+// that order, and that its sums do not depend on how idx is split into calls
+// (and so into batches): one call over idx equals sample-by-sample calls
+// bitwise.
 func TestIdxOrder(t *testing.T) {
-	d := syntheticData(13, 50, 784, 10)
-	idx := []int32{7, 3, 3, 49, 0, 21}
-	for _, asm := range paths() {
-		t.Run(pathName(asm), func(t *testing.T) {
-			p := randomParams(14, d.dim, 10, 10, 0.01)
-			m, s := setup(t, asm, p, kernel.Sigmoid, 1, d)
-			ws := kernel.NewScratch(m)
-			whole := kernel.NewGrad(m)
-			m.Gradient(whole, s, idx, ws)
-			steps := kernel.NewGrad(m)
-			for k := range idx {
-				m.Gradient(steps, s, idx[k:k+1], ws)
-			}
-			if !slices.Equal(whole.Flat(), steps.Flat()) {
-				t.Error("one call over idx differs from one call per sample")
-			}
-			if math.Abs(whole.Cost-steps.Cost) > 1e-12*math.Abs(whole.Cost) {
-				t.Errorf("cost %v vs %v", whole.Cost, steps.Cost)
-			}
-			other := kernel.NewGrad(m)
-			m.Gradient(other, s, []int32{7, 3, 49, 0, 21}, ws)
-			if slices.Equal(whole.Flat(), other.Flat()) {
-				t.Error("dropping a repeated sample did not change the sums")
-			}
-			empty := kernel.NewGrad(m)
-			m.Gradient(empty, s, nil, ws)
-			if slices.ContainsFunc(empty.Flat(), func(v float32) bool { return v != 0 }) || empty.Cost != 0 {
-				t.Error("no samples gave a non-zero gradient")
-			}
-		})
+	d := syntheticData(13, 150, 784, 10)
+	idx := []int32{7, 3, 3, 149, 0, 21}
+	for k := range 70 {
+		idx = append(idx, int32((k*37)%150))
+	}
+	for _, hidden := range []int{10, 40, 300} {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+				p := randomParams(14, d.dim, hidden, 10, 0.01)
+				m, s := setup(t, asm, p, kernel.Sigmoid, 1, d)
+				ws := kernel.NewScratch(m)
+				whole := kernel.NewGrad(m)
+				m.Gradient(whole, s, idx, ws)
+				steps := kernel.NewGrad(m)
+				for k := range idx {
+					m.Gradient(steps, s, idx[k:k+1], ws)
+				}
+				if !slices.Equal(whole.Flat(), steps.Flat()) {
+					t.Error("one call over idx differs from one call per sample")
+				}
+				if math.Abs(whole.Cost-steps.Cost) > 1e-12*math.Abs(whole.Cost) {
+					t.Errorf("cost %v vs %v", whole.Cost, steps.Cost)
+				}
+				other := kernel.NewGrad(m)
+				m.Gradient(other, s, idx[1:], ws)
+				if slices.Equal(whole.Flat(), other.Flat()) {
+					t.Error("dropping a sample did not change the sums")
+				}
+				empty := kernel.NewGrad(m)
+				m.Gradient(empty, s, nil, ws)
+				if slices.ContainsFunc(empty.Flat(), func(v float32) bool { return v != 0 }) || empty.Cost != 0 {
+					t.Error("no samples gave a non-zero gradient")
+				}
+			})
+		}
 	}
 }
 
-// TestPaddingStaysZero checks that the padded entries of Flat are zero, so
-// that reductions over Flat never mix garbage into real entries.
 // TestHandBuiltSamples checks that Samples without NewSamples' spare
 // capacity, which the assembly may not read past, give the same bits.
 func TestHandBuiltSamples(t *testing.T) {
