@@ -47,6 +47,13 @@ func edgeData(testing.TB) dataset {
 	return d
 }
 
+// zeroData holds images without a single non-zero pixel.
+func zeroData(testing.TB) dataset {
+	d := syntheticData(14, 12, 100, 10)
+	clear(d.pixels)
+	return d
+}
+
 var gradCases = []gradCase{
 	{"H=1", 1, 1.0 / 255, 0.1, syntheticCase(1, 40, 30), 0},
 	{"H=7", 7, 1.0 / 255, 0.3, syntheticCase(2, 40, 64), 0},
@@ -62,6 +69,8 @@ var gradCases = []gradCase{
 	{"H=40/classes=7", 40, 1.0 / 255, 0.1, syntheticClasses(12, 30, 100, 7), 7},
 	{"H=20/classes=1", 20, 1.0 / 255, 0.1, syntheticClasses(13, 20, 50, 1), 1},
 	{"edge-images", 9, 1.0 / 255, 0.1, edgeData, 0},
+	{"all-zero/H=10", 10, 1, 0.1, zeroData, 0},
+	{"all-zero/H=300", 300, 1, 0.1, zeroData, 0},
 	{"mnist/H=10/raw", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(300) }, 0},
 	{"mnist/H=10/scaled", 10, 1.0 / 255, 0.1, func(t testing.TB) dataset { return mnistTrain(t).head(300) }, 0},
 	{"mnist/H=300/scaled", 300, 1.0 / 255, 0.05, func(t testing.TB) dataset { return mnistTrain(t).head(60) }, 0},
