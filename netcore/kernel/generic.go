@@ -24,11 +24,7 @@ func gatherGo(z, w1t []float32, hp int, idx []uint16, val []uint8, table *[256]f
 // scatterGo adds the outer product dz1 ⊗ x of one sparse image to dW1T.
 func scatterGo(dw1t []float32, hp int, dz1 []float32, idx []uint16, val []uint8, table *[256]float32) {
 	for k, p := range idx {
-		v := table[val[k]]
-		row := dw1t[int(p)*hp:][:len(dz1)]
-		for j, g := range dz1 {
-			row[j] += v * g
-		}
+		axpy(dw1t[int(p)*hp:][:len(dz1)], table[val[k]], dz1)
 	}
 }
 

@@ -22,7 +22,10 @@
 // tested against; this package does not import it, to avoid an import cycle.
 package kernel
 
-import "os"
+import (
+	"fmt"
+	"os"
+)
 
 // Activation is the non-linearity of the hidden layer. Its values match
 // netcore.Activation.
@@ -45,29 +48,7 @@ func (a Activation) String() string {
 	case ReLU:
 		return "relu"
 	}
-	return "Activation(" + itoa(int(a)) + ")"
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return fmt.Sprintf("Activation(%d)", a)
 }
 
 // Kernel path names returned by Path.

@@ -12,15 +12,17 @@ import (
 var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // The assembly path handles images in batches of up to maxBatch. For each
-// batch it runs the first layer over all images, the dense middle image by
-// image (denseAVX), then the first layer's gradient. The first layer comes
-// in two layouts, chosen by the number of column blocks (runs of up to 8
-// registers of hidden units):
+// batch it runs the first layer over all images, then the dense middle
+// (activation, output layer, softmax, and the gradient back to dz1), then
+// the first layer's gradient.
+//
+// The first layer comes in two layouts, chosen by the number of column
+// blocks (runs of up to 8 registers of hidden units):
 //
 //   - one block (HiddenPad ≤ 64): image by image. prepare decodes each
-//     image's pixels to weight-row byte offsets and float values, gatherRows
-//     sums the weight rows into registers, scatterRows adds the gradient to
-//     the rows, a load, an FMA and a store per register.
+//     image's pixels to weight-row byte offsets and scaled values,
+//     gatherRows sums the weight rows into registers, scatterRows adds the
+//     gradient to the rows, a load, an FMA and a store per register.
 //   - several blocks: W1T and dW1T no longer fit the cache, so the batch
 //     goes one column block at a time. gatherTiled also goes one tile of
 //     tileRows pixels at a time, each tile's weights staying in L1 while
@@ -29,8 +31,14 @@ var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //     loaded once, takes the contributions of all the images using it in
 //     registers, and is stored once, instead of once per image.
 //
-// Every value is summed in the same order in both layouts and for any batch
-// size: for each image in pixel order, over images in sample order.
+// The dense middle also comes in two forms: 8 images at a time, one per
+// lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
+// at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
+// accumulated once per batch (dw2Batch).
+//
+// For a given model every value is summed in an order that depends neither
+// on the batch size nor on how idx is split across calls: within an image
+// in a fixed order, and across images in sample order (TestIdxOrder).
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
 // 256-byte column block take 24 KiB of a 32 KiB L1 cache.
