@@ -24,6 +24,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/shardnet/shardnet/internal/config"
+	"github.com/shardnet/shardnet/internal/cpupeak"
 	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -36,6 +37,8 @@ type Machine struct {
 	Kernel     string `json:"kernel_path"`
 	GoVersion  string `json:"go_version"`
 	OS         string `json:"os"`
+	// PeakGFLOPS is one core's measured float32 FMA rate (0 if unknown).
+	PeakGFLOPS float64 `json:"peak_gflops_per_core"`
 }
 
 // BenchRow is one cell of the sweep. Its JSON keys are a contract.
@@ -214,6 +217,9 @@ func fieldsOf(r BenchRow) []zap.Field {
 func printBenchTable(w io.Writer, r *BenchReport) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %s, %d cores, GOMAXPROCS %d, kernel %s, %s, %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.OS)
+	if m.PeakGFLOPS > 0 {
+		fmt.Fprintf(w, "measured peak: %.1f GFLOP/s per core (float32 FMA), %.1f for %d cores\n", m.PeakGFLOPS, m.PeakGFLOPS*float64(m.Cores), m.Cores)
+	}
 	fmt.Fprintf(w, "%d samples per iteration, %d warm-up + %d timed iterations per cell\n", r.Samples, r.Config.Warmup, r.Config.Iterations)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tGFLOP/s\tspeedup\tefficiency\t")
@@ -267,7 +273,7 @@ func plotSpeedup(path string, r *BenchReport) error {
 // machine describes this computer for the report.
 func machine() Machine {
 	return Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernel: kernel.Path(),
-		GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+		GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, PeakGFLOPS: cpupeak.SingleCore()}
 }
 
 // cpuModel reads the processor's name from /proc/cpuinfo where there is one.

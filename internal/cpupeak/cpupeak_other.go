@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package cpupeak
+
+func available() bool { return false }
+
+func fmaLoop(int) {}
