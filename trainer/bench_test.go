@@ -81,6 +81,7 @@ func benchmarkMiniBatch(b *testing.B, hidden, batch, workers int) {
 	cfg.Hidden, cfg.BatchSize = hidden, batch
 	cfg.Activation, cfg.Init, cfg.Optimizer, cfg.LearningRate = "relu", "he", "adam", 1e-3
 	cfg.LogEvery = 1 << 30
+	cfg.MicroShards = workers // one partial per worker, as configs/default.yaml has it
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
@@ -98,7 +99,7 @@ func benchmarkMiniBatch(b *testing.B, hidden, batch, workers int) {
 }
 
 func BenchmarkMiniBatch(b *testing.B) {
-	for _, hidden := range []int{256, 512} {
+	for _, hidden := range []int{256, 512, 768} {
 		for _, batch := range []int{128, 512} {
 			b.Run(fmt.Sprintf("hidden=%d/batch=%d/workers=2", hidden, batch), func(b *testing.B) { benchmarkMiniBatch(b, hidden, batch, 2) })
 		}
