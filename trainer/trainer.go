@@ -124,7 +124,6 @@ type Trainer struct {
 	act    netcore.Activation
 	model  *kernel.Model
 	params *netcore.Params
-	grad   *netcore.Params
 	opt    Optimizer
 	start  int // first iteration to run (non-zero when resuming)
 	cost   []CostPoint
@@ -167,7 +166,6 @@ func New(cfg config.Config, data *Data, opts Options) (*Trainer, error) {
 	if t.params, err = netcore.NewParams(shape); err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
-	t.grad, _ = netcore.NewParams(shape)
 	if t.opt, err = NewOptimizer(cfg, shape.Len()); err != nil {
 		return nil, err
 	}
