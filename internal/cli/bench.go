@@ -145,7 +145,11 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if most := sweep[len(sweep)-1]; most > data.Train.N {
 		return usagef("bench: workers: %d exceeds the %d training images", most, data.Train.N)
 	}
-	report := BenchReport{Machine: machine(), Config: b, Samples: data.Train.N, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
+	perIteration := data.Train.N // samples one iteration visits
+	if b.BatchSize > 0 {
+		perIteration = b.BatchSize
+	}
+	report := BenchReport{Machine: machine(), Config: b, Samples: perIteration, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
 	for _, h := range b.Hidden {
 		var base float64
 		for _, w := range sweep {
@@ -158,7 +162,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 				return err
 			}
 			times := res.IterationTimes[b.Warmup:]
-			row := benchRow(h, w, data.Train.N, data.Train.Dim, times)
+			row := benchRow(h, w, perIteration, data.Train.Dim, times)
 			if w == 1 {
 				base = row.MedianMs
 			}
