@@ -40,16 +40,26 @@ type Evaluation struct {
 	Predictions []uint8
 }
 
+// NewModel builds the kernels' float32 model of the parameters p, for
+// evaluating or applying a trained network.
+func NewModel(p *netcore.Params, act netcore.Activation, pixelScale float32) (*kernel.Model, error) {
+	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Activation(act), pixelScale)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %w", err)
+	}
+	m.Load(p.W1, p.B1, p.W2, p.B2)
+	return m, nil
+}
+
 // Evaluate predicts every sample of s with parameters p.
 func Evaluate(p *netcore.Params, act netcore.Activation, pixelScale float64, s *kernel.Samples) (*Evaluation, error) {
 	if s.Dim != p.Shape.Inputs {
 		return nil, fmt.Errorf("trainer: model takes %d inputs, images have %d pixels", p.Shape.Inputs, s.Dim)
 	}
-	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Activation(act), float32(pixelScale))
+	m, err := NewModel(p, act, float32(pixelScale))
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err
 	}
-	m.Load(p.W1, p.B1, p.W2, p.B2)
 	e := newEvaluator(m, s)
 	ev := &Evaluation{Accuracy: e.accuracy(), Predictions: e.pred}
 	for i, pred := range e.pred {

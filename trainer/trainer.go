@@ -328,7 +328,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		}
 		batch := t.batch(step, full)
 		tick := time.Now()
-		t.model.Load(t.params.W1, t.params.B1, t.params.W2, t.params.B2)
+		t.refreshModel()
 		cost, tensor, err := engine.Step(batch, t.params, t.opt, step+1, LearningRate(cfg, step, total))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -357,7 +357,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		progress.update(step, cost)
 
 		if validator != nil && (step%evalEvery == 0 || step == total) {
-			t.model.Load(t.params.W1, t.params.B1, t.params.W2, t.params.B2)
+			t.refreshModel()
 			acc := validator.accuracy()
 			t.valid = append(t.valid, AccuracyPoint{Iteration: step, Accuracy: acc})
 			progress.clear()
@@ -400,6 +400,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		StoppedEarly:   stoppedEarly,
 	}, nil
 }
+
+// refreshModel copies the current parameters into the kernels' model.
+func (t *Trainer) refreshModel() { t.model.Load(t.params.W1, t.params.B1, t.params.W2, t.params.B2) }
 
 // interrupted saves a checkpoint after the last completed iteration and
 // describes the stop.

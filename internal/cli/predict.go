@@ -39,9 +39,9 @@ func runPredict(ctx context.Context, args []string, env Env) error {
 		return usagef("predict: %s takes %d inputs, want %d (%dx%d images)", *modelPath, in, digit.Size*digit.Size, digit.Size, digit.Size)
 	}
 	scale := float32(cfg.PixelScale)
-	m, err := kernelModel(ck.Params, ck.Activation, scale)
+	m, err := trainer.NewModel(ck.Params, ck.Activation, scale)
 	if err != nil {
-		return err
+		return usage(err)
 	}
 	ws := kernel.NewScratch(m)
 	probs := make([]float64, m.Outputs())
@@ -73,16 +73,6 @@ func runPredict(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stderr, "shardnet: %s\n", oneLine(err))
 	}
 	return usage(failed[len(failed)-1])
-}
-
-// kernelModel builds the float32 model the kernels run from p.
-func kernelModel(p *netcore.Params, act netcore.Activation, pixelScale float32) (*kernel.Model, error) {
-	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Activation(act), pixelScale)
-	if err != nil {
-		return nil, usage(err)
-	}
-	m.Load(p.W1, p.B1, p.W2, p.B2)
-	return m, nil
 }
 
 // prepareFile reads one image file and prepares it as MNIST's were.
@@ -142,9 +132,9 @@ func evalReports(dir, modelPath string, ck *netcore.Checkpoint, cfg config.Confi
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	m, err := kernelModel(ck.Params, ck.Activation, float32(cfg.PixelScale))
+	m, err := trainer.NewModel(ck.Params, ck.Activation, float32(cfg.PixelScale))
 	if err != nil {
-		return err
+		return usage(err)
 	}
 	mistakes, err := report.Mistakes(m, float32(cfg.PixelScale), test, ev.Predictions, worstMistakes)
 	if err != nil {
