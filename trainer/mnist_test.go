@@ -44,26 +44,12 @@ func TestMNISTSeedPreset(t *testing.T) {
 	cfg.Iterations = 300
 	cfg.Workers = runtime.GOMAXPROCS(0)
 	data := mustData(t, ds.Train, 0)
-	tr, err := trainer.New(cfg, data, trainer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runConfig(t, cfg, data)
 	first, last := res.Cost[0].Cost, res.Cost[len(res.Cost)-1].Cost
 	if !(last < 0.7*first) {
 		t.Errorf("cost went from %.4f to %.4f in 300 iterations, want a clear fall", first, last)
 	}
-	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := trainer.Evaluate(res.Params, res.Activation, float64(cfg.PixelScale), test)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := testEvaluation(t, ds, res, cfg)
 	t.Logf("300 iterations: cost %.4f -> %.4f, test accuracy %.4f, %.1f ms/iteration", first, last, ev.Accuracy, res.MedianIterationMillis())
 	if ev.Accuracy < 0.5 {
 		t.Errorf("test accuracy %.4f after 300 iterations, want well above chance", ev.Accuracy)
@@ -82,14 +68,7 @@ func TestMNISTDeterministic(t *testing.T) {
 	for _, workers := range []int{1, 2, 3, 7, 16} {
 		cfg := config.Default()
 		cfg.Workers, cfg.Iterations = workers, 3
-		tr, err := trainer.New(cfg, data, trainer.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := tr.Run(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runConfig(t, cfg, data)
 		got := res.Params.Digest()
 		t.Logf("workers=%2d params sha256 %s", workers, got)
 		if want == "" {
@@ -120,6 +99,17 @@ func TestMNISTDefaultPreset(t *testing.T) {
 	cfg.Iterations /= 2
 	cfg.Workers = runtime.GOMAXPROCS(0)
 	data := mustData(t, ds.Train, 0)
+	res := runConfig(t, cfg, data)
+	ev := testEvaluation(t, ds, res, cfg)
+	t.Logf("%d iterations of batch %d: test accuracy %.4f in %.1f s", res.Iterations, cfg.BatchSize, ev.Accuracy, res.Training.Seconds())
+	if ev.Accuracy < 0.975 {
+		t.Errorf("test accuracy %.4f after half the default preset, want at least 0.975", ev.Accuracy)
+	}
+}
+
+// runConfig trains cfg on data to the end.
+func runConfig(t *testing.T, cfg config.Config, data *trainer.Data) *trainer.Result {
+	t.Helper()
 	tr, err := trainer.New(cfg, data, trainer.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +118,12 @@ func TestMNISTDefaultPreset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// testEvaluation evaluates a trained result on the data set's test images.
+func testEvaluation(t *testing.T, ds *shard.Dataset, res *trainer.Result, cfg config.Config) *trainer.Evaluation {
+	t.Helper()
 	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +132,5 @@ func TestMNISTDefaultPreset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d iterations of batch %d: test accuracy %.4f in %.1f s", res.Iterations, cfg.BatchSize, ev.Accuracy, res.Training.Seconds())
-	if ev.Accuracy < 0.975 {
-		t.Errorf("test accuracy %.4f after half the default preset, want at least 0.975", ev.Accuracy)
-	}
+	return ev
 }
