@@ -2,11 +2,9 @@ package main_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +14,7 @@ import (
 	"time"
 
 	"github.com/shardnet/shardnet/internal/cli"
-	"github.com/shardnet/shardnet/shard"
+	"github.com/shardnet/shardnet/internal/synth"
 )
 
 // binary is the shardnet executable built by TestMain, and data a generated
@@ -64,7 +62,7 @@ func setupAndRun(m *testing.M) int {
 	// 28×28 images as in MNIST, enough of them that an iteration takes a
 	// noticeable fraction of a millisecond and a long run lasts as long as
 	// a test needs.
-	if err := writeDataset(data, 3000, 200, 28, 1); err != nil {
+	if err := synth.WriteDataset(data, 3000, 200, 28, 1); err != nil {
 		fmt.Fprintln(os.Stderr, "main_test: generate data:", err)
 		return 1
 	}
@@ -94,64 +92,6 @@ func needBinary(t *testing.T) {
 	if binary == "" {
 		t.Skip("builds and runs the binary; skipped under -short")
 	}
-}
-
-// writeDataset writes the four IDX files of a generated data set into dir,
-// training images and test labels gzipped, the others raw. Class c lights
-// the pixels p with p%10 == c over faint noise.
-func writeDataset(dir string, train, test, side int, seed uint64) error {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	gen := func(n int) (*shard.Images, []uint8) {
-		dim := side * side
-		im := &shard.Images{Count: n, Rows: side, Cols: side, Pixels: make([]uint8, n*dim)}
-		labels := make([]uint8, n)
-		for i := range n {
-			c := rng.IntN(10)
-			labels[i] = uint8(c)
-			for p := range dim {
-				switch {
-				case p%10 == c:
-					im.Pixels[i*dim+p] = uint8(160 + rng.IntN(96))
-				case rng.IntN(4) == 0:
-					im.Pixels[i*dim+p] = uint8(rng.IntN(60))
-				}
-			}
-		}
-		return im, labels
-	}
-	trIm, trLb := gen(train)
-	teIm, teLb := gen(test)
-	for _, f := range []struct {
-		name  string
-		gz    bool
-		write func(*bytes.Buffer) error
-	}{
-		{shard.TrainImagesFile, true, func(b *bytes.Buffer) error { return shard.WriteImages(b, trIm) }},
-		{shard.TrainLabelsFile, false, func(b *bytes.Buffer) error { return shard.WriteLabels(b, trLb) }},
-		{shard.TestImagesFile, false, func(b *bytes.Buffer) error { return shard.WriteImages(b, teIm) }},
-		{shard.TestLabelsFile, true, func(b *bytes.Buffer) error { return shard.WriteLabels(b, teLb) }},
-	} {
-		var raw bytes.Buffer
-		if err := f.write(&raw); err != nil {
-			return err
-		}
-		name, body := f.name, raw.Bytes()
-		if f.gz {
-			var z bytes.Buffer
-			zw := gzip.NewWriter(&z)
-			if _, err := zw.Write(body); err != nil {
-				return err
-			}
-			if err := zw.Close(); err != nil {
-				return err
-			}
-			name, body = name+".gz", z.Bytes()
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // command prepares the binary with args, in a scratch working directory and

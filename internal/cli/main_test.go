@@ -2,10 +2,8 @@ package cli_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/shardnet/shardnet/internal/cli"
-	"github.com/shardnet/shardnet/shard"
+	"github.com/shardnet/shardnet/internal/synth"
 )
 
 // shared holds data sets built once for the whole package, removed by
@@ -51,75 +49,12 @@ func dataDir(t *testing.T) string {
 		if shared.dir, shared.err = os.MkdirTemp("", "shardnet-cli-test-"); shared.err != nil {
 			return
 		}
-		shared.err = writeDataset(shared.dir, trainImages, testImages, side, 1)
+		shared.err = synth.WriteDataset(shared.dir, trainImages, testImages, side, 1)
 	})
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
 	return shared.dir
-}
-
-// images generates n side×side images whose class is visible in which
-// pixels are bright: class c lights the pixels p with p%10 == c, over faint
-// noise, so a small network learns it in a few dozen iterations.
-func images(n, side int, rng *rand.Rand) (*shard.Images, []uint8) {
-	dim := side * side
-	im := &shard.Images{Count: n, Rows: side, Cols: side, Pixels: make([]uint8, n*dim)}
-	labels := make([]uint8, n)
-	for i := range n {
-		c := uint8(rng.IntN(10))
-		labels[i] = c
-		px := im.Pixels[i*dim : (i+1)*dim]
-		for p := range px {
-			switch {
-			case p%10 == int(c):
-				px[p] = uint8(160 + rng.IntN(96))
-			case rng.IntN(4) == 0:
-				px[p] = uint8(rng.IntN(60))
-			}
-		}
-	}
-	return im, labels
-}
-
-// writeDataset writes the four IDX files into dir, the training images and
-// test labels gzipped and the others raw, so that both encodings are read.
-func writeDataset(dir string, train, test, side int, seed uint64) error {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	trIm, trLb := images(train, side, rng)
-	teIm, teLb := images(test, side, rng)
-	files := []struct {
-		name  string
-		gz    bool
-		write func(*bytes.Buffer) error
-	}{
-		{shard.TrainImagesFile, true, func(b *bytes.Buffer) error { return shard.WriteImages(b, trIm) }},
-		{shard.TrainLabelsFile, false, func(b *bytes.Buffer) error { return shard.WriteLabels(b, trLb) }},
-		{shard.TestImagesFile, false, func(b *bytes.Buffer) error { return shard.WriteImages(b, teIm) }},
-		{shard.TestLabelsFile, true, func(b *bytes.Buffer) error { return shard.WriteLabels(b, teLb) }},
-	}
-	for _, f := range files {
-		var raw bytes.Buffer
-		if err := f.write(&raw); err != nil {
-			return err
-		}
-		name, body := f.name, raw.Bytes()
-		if f.gz {
-			var z bytes.Buffer
-			zw := gzip.NewWriter(&z)
-			if _, err := zw.Write(body); err != nil {
-				return err
-			}
-			if err := zw.Close(); err != nil {
-				return err
-			}
-			name, body = name+".gz", z.Bytes()
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // copyDataset copies the shared data set into a fresh directory that a test
