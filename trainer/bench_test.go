@@ -57,7 +57,7 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 		if _, err := e.Gradient(batch, grad); err != nil {
 			b.Fatal(err)
 		}
-		opt.Step(p, grad, i+1, 0.04)
+		opt.Update(p.Data, grad.Data, 0, i+1, 0.04)
 	}
 	b.ReportMetric(float64(data.Train.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }

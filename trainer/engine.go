@@ -201,7 +201,7 @@ func (e *Engine) Gradient(batch []int32, grad *netcore.Params) (cost float64, er
 // a finite number, p is left unchanged and nonFinite names the first such
 // tensor of "cost", "dW1", "db1", "dW2" and "db2". Step allocates nothing
 // once each batch length has been seen, and gives bitwise the same p as
-// Gradient followed by opt.Step, for every worker count.
+// Gradient followed by opt.Update over all of p, for every worker count.
 func (e *Engine) Step(batch []int32, p *netcore.Params, opt Optimizer, step int, lr float64) (cost float64, nonFinite string, err error) {
 	if opt == nil {
 		return 0, "", fmt.Errorf("trainer: Step: no optimizer")

@@ -164,7 +164,7 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		step++
-		opt.Step(p, grad, step, 0.1)
+		opt.Update(p.Data, grad.Data, 0, step, 0.1)
 	})
 	if allocs != 0 {
 		t.Errorf("a training step allocates %v times, want 0", allocs)
@@ -213,7 +213,7 @@ func TestEngineStepMatchesGradientThenUpdate(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				optWant.Step(want, grad, step, 0.01)
+				optWant.Update(want.Data, grad.Data, 0, step, 0.01)
 				m.Load(got.W1, got.B1, got.W2, got.B2)
 				cost, bad, err := e.Step(batch, got, optGot, step, 0.01)
 				if err != nil || bad != "" {

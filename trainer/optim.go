@@ -5,19 +5,17 @@ import (
 	"math"
 
 	"github.com/shardnet/shardnet/internal/config"
-	"github.com/shardnet/shardnet/netcore"
 )
 
 // Optimizer turns a mean gradient into an update of the parameters.
 type Optimizer interface {
-	// Step updates p from the gradient g. step counts updates from 1 (Adam's
-	// bias correction needs it) and lr is the scheduled learning rate.
-	Step(p, g *netcore.Params, step int, lr float64)
-	// Update does what Step does to the elements p[from:from+len(g)] of the
-	// flat parameter vector (netcore.Params.Data) only, g holding their
-	// gradient. Every element's update depends on that element alone, so
-	// updating disjoint ranges that cover the vector, concurrently and in
-	// any partition, gives bitwise the result of one Step.
+	// Update updates the elements p[from:from+len(g)] of the flat parameter
+	// vector (netcore.Params.Data), g holding their gradient. step counts
+	// updates from 1 (Adam's bias correction needs it) and lr is the
+	// scheduled learning rate. Every element's update depends on that
+	// element alone, so updating disjoint ranges that cover the vector,
+	// concurrently and in any partition, gives bitwise the result of one
+	// call over the whole vector.
 	Update(p, g []float64, from, step int, lr float64)
 	// State returns the optimizer's buffers by name, for checkpoints. The
 	// slices are the live buffers: a checkpoint restores by copying into them.
@@ -42,10 +40,6 @@ func NewOptimizer(c config.Config, n int) (Optimizer, error) {
 // gradientDescent is the post's update: p -= lr·g.
 type gradientDescent struct{ decay float64 }
 
-func (o *gradientDescent) Step(p, g *netcore.Params, step int, lr float64) {
-	o.Update(p.Data, g.Data[:len(p.Data)], 0, step, lr)
-}
-
 func (o *gradientDescent) Update(p, g []float64, from, _ int, lr float64) {
 	p = p[from : from+len(g)]
 	p = p[:len(g)] // tells the compiler the lengths match
@@ -63,10 +57,6 @@ type momentum struct {
 	decay, mu float64
 	nesterov  bool
 	velocity  []float64
-}
-
-func (o *momentum) Step(p, g *netcore.Params, step int, lr float64) {
-	o.Update(p.Data, g.Data[:len(p.Data)], 0, step, lr)
 }
 
 func (o *momentum) Update(p, g []float64, from, _ int, lr float64) {
@@ -93,10 +83,6 @@ func (o *momentum) State() map[string][]float64 {
 type adam struct {
 	decay, beta1, beta2, eps float64
 	m, v                     []float64
-}
-
-func (o *adam) Step(p, g *netcore.Params, step int, lr float64) {
-	o.Update(p.Data, g.Data[:len(p.Data)], 0, step, lr)
 }
 
 func (o *adam) Update(p, g []float64, from, step int, lr float64) {

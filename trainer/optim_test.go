@@ -104,7 +104,7 @@ func TestAdamFirstStepIsSignStep(t *testing.T) {
 }
 
 // TestOptimizerRangesMatchStep: updating a vector in pieces, as the
-// engine's workers do, gives bitwise what one Step over all of it gives.
+// engine's workers do, gives bitwise what one Update over all of it gives.
 func TestOptimizerRangesMatchStep(t *testing.T) {
 	shape := netcore.Shape{Inputs: 7, Hidden: 5, Outputs: 3}
 	for _, name := range config.Optimizers {
@@ -120,13 +120,13 @@ func TestOptimizerRangesMatchStep(t *testing.T) {
 		}
 		cuts := []int{0, 1, 13, 40, shape.Len()}
 		for step := 1; step <= 3; step++ {
-			whole.Step(p, g, step, 0.05)
+			whole.Update(p.Data, g.Data, 0, step, 0.05)
 			for k := range cuts[1:] {
 				pieces.Update(q.Data, g.Data[cuts[k]:cuts[k+1]], cuts[k], step, 0.05)
 			}
 		}
 		if p.Digest() != q.Digest() {
-			t.Errorf("%s: updating in ranges differs from Step", name)
+			t.Errorf("%s: updating in ranges differs from one Update", name)
 		}
 	}
 }
