@@ -57,9 +57,8 @@ func LoadBench(path string) (Bench, error) {
 
 // Validate checks every key of the sweep.
 func (b *Bench) Validate() error {
-	c := Default()
-	c.Dataset, c.PixelScale, c.Activation, c.LearningRate = b.Dataset, b.PixelScale, b.Activation, b.LearningRate
-	c.MicroShards, c.BatchSize = b.MicroShards, b.BatchSize
+	// The training keys are checked as the sweep's cells will use them.
+	c := b.Train(1, 1)
 	if err := c.Validate(); err != nil {
 		return err
 	}
