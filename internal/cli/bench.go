@@ -129,11 +129,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usage(err)
 	}
-	if *outDir == "" {
-		*outDir = filepath.Join("runs", "bench-"+time.Now().Format("20060102-150405"))
-	}
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
+	if *outDir, err = outputDir(*outDir, "bench-"); err != nil {
+		return err
 	}
 
 	sweep := slices.Clone(b.Workers)

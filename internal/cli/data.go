@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -64,4 +66,16 @@ func loadDataset(ctx context.Context, dataset, dataDir string, noFetch bool, log
 	log.Info("data loaded", zap.String("dataset", dataset), zap.String("dir", dir),
 		zap.Int("train", ds.Train.Len()), zap.Int("test", ds.Test.Len()))
 	return ds, dir, nil
+}
+
+// outputDir creates dir, or when dir is "" a new runs/<prefix><timestamp>,
+// and returns its path.
+func outputDir(dir, prefix string) (string, error) {
+	if dir == "" {
+		dir = filepath.Join("runs", prefix+time.Now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	return dir, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -75,11 +74,8 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usage(err)
 	}
-	if *outDir == "" {
-		*outDir = filepath.Join("runs", time.Now().Format("20060102-150405"))
-	}
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
+	if *outDir, err = outputDir(*outDir, ""); err != nil {
+		return err
 	}
 	opts.Logger, opts.OutDir = log, *outDir
 	if env.Terminal {
