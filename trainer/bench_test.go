@@ -50,6 +50,9 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 	for i := range batch {
 		batch[i] = int32(i)
 	}
+	if err := e.Fix(batch); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

@@ -57,6 +57,12 @@ type Engine struct {
 	buf      [][]float64       // per worker: a block of the gradient in netcore's layout
 	splits   map[int][]shard.Range
 
+	// fixed is the batch given to Fix and plans its micro-shards prepared
+	// for the kernels; planned says whether the current job is fixed.
+	fixed   []int32
+	plans   []*kernel.Plan
+	planned bool
+
 	// The current job, written by the coordinator before it signals the
 	// workers and read by them after; the channel operations order the two.
 	phase  phase
@@ -158,6 +164,47 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	return e, nil
 }
 
+// Fix declares that batch will be given to Step or Gradient again and
+// again, as full-batch training does, and prepares each of its micro-shards
+// once for the kernels (kernel.Plan). Later calls with this very slice (the
+// same array and length) then skip the per-call transposition of the first
+// layer's gradient; calls with any other slice are unaffected. The sums of a
+// fixed batch differ from those of the same samples unfixed in their float32
+// rounding only, and are as independent of the worker count. batch must not
+// be modified after Fix; Fix must not run at the same time as Step or
+// Gradient.
+func (e *Engine) Fix(batch []int32) error {
+	if len(batch) == 0 {
+		return fmt.Errorf("trainer: Fix: empty batch")
+	}
+	for _, i := range batch {
+		if i < 0 || int(i) >= e.samples.N {
+			return fmt.Errorf("trainer: Fix: sample %d outside the %d samples", i, e.samples.N)
+		}
+	}
+	ranges, err := e.split(len(batch))
+	if err != nil {
+		return err
+	}
+	plans := make([]*kernel.Plan, len(ranges))
+	var g errgroup.Group
+	g.SetLimit(e.workers)
+	for i, r := range ranges {
+		g.Go(func() error {
+			plans[i] = e.model.NewPlan(e.samples, batch[r.Start:r.End])
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines return no errors
+	e.fixed, e.plans = batch, plans
+	return nil
+}
+
+// isFixed reports whether batch is the slice given to Fix.
+func (e *Engine) isFixed(batch []int32) bool {
+	return e.plans != nil && len(batch) == len(e.fixed) && &batch[0] == &e.fixed[0]
+}
+
 // Workers is the number of worker goroutines.
 func (e *Engine) Workers() int { return e.workers }
 
@@ -232,6 +279,7 @@ func (e *Engine) run(batch []int32) (cost float64, nonFinite string, err error) 
 		return 0, "", err
 	}
 	e.batch, e.ranges, e.active = batch, ranges, len(ranges)
+	e.planned = e.isFixed(batch)
 	e.next.Store(0)
 	if err := e.round(phaseGradient); err != nil {
 		return 0, "", err
@@ -372,7 +420,11 @@ func (e *Engine) gradients(w int) (err error) {
 		// The sums are zero: NewGrad made them so, and every reduction
 		// zeroes what it read. Only the cost is left to reset.
 		g.Cost = 0
-		e.model.Gradient(g, e.samples, e.batch[r.Start:r.End], e.scratch[w])
+		if e.planned {
+			e.model.GradientPlan(g, e.plans[i], e.scratch[w])
+		} else {
+			e.model.Gradient(g, e.samples, e.batch[r.Start:r.End], e.scratch[w])
+		}
 	}
 }
 

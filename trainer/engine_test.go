@@ -12,8 +12,8 @@ import (
 )
 
 // engineGradient runs one gradient of params over every sample of data with
-// the given worker count.
-func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers, micro int, deterministic bool) (*netcore.Params, float64) {
+// the given worker count, with the batch fixed (Engine.Fix) or not.
+func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers, micro int, deterministic, fixed bool) (*netcore.Params, float64) {
 	t.Helper()
 	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Sigmoid, 1.0/255)
 	if err != nil {
@@ -30,6 +30,11 @@ func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers
 	batch := make([]int32, data.Train.N)
 	for i := range batch {
 		batch[i] = int32(i)
+	}
+	if fixed {
+		if err := e.Fix(batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cost, err := e.Gradient(batch, grad)
 	if err != nil {
@@ -56,20 +61,50 @@ func randomParams(t *testing.T, s netcore.Shape) *netcore.Params {
 
 // TestEngineBitwiseAcrossWorkers: the reduced gradient is bitwise the same
 // for every worker count, because micro-shards and their summation order do
-// not depend on it.
+// not depend on it; with the batch fixed too, where the kernels' plans are
+// made per micro-shard.
 func TestEngineBitwiseAcrossWorkers(t *testing.T) {
 	data := mustData(t, syntheticSet(1000, 9, 1), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 13, Outputs: 10})
-	want, wantCost := engineGradient(t, data, p, 1, 64, true)
-	for _, workers := range []int{2, 3, 7, 16} {
-		got, cost := engineGradient(t, data, p, workers, 64, true)
-		if cost != wantCost {
-			t.Errorf("workers=%d: cost %v, 1 worker gives %v", workers, cost, wantCost)
-		}
-		for i := range want.Data {
-			if math.Float64bits(got.Data[i]) != math.Float64bits(want.Data[i]) {
-				t.Fatalf("workers=%d: gradient element %d is %v, 1 worker gives %v", workers, i, got.Data[i], want.Data[i])
+	for _, fixed := range []bool{false, true} {
+		want, wantCost := engineGradient(t, data, p, 1, 64, true, fixed)
+		for _, workers := range []int{2, 3, 7, 16} {
+			got, cost := engineGradient(t, data, p, workers, 64, true, fixed)
+			if cost != wantCost {
+				t.Errorf("fixed=%v workers=%d: cost %v, 1 worker gives %v", fixed, workers, cost, wantCost)
 			}
+			for i := range want.Data {
+				if math.Float64bits(got.Data[i]) != math.Float64bits(want.Data[i]) {
+					t.Fatalf("fixed=%v workers=%d: gradient element %d is %v, 1 worker gives %v", fixed, workers, i, got.Data[i], want.Data[i])
+				}
+			}
+		}
+	}
+}
+
+// TestEngineFix: a fixed batch gives the unfixed gradient to float32
+// rounding, and Fix refuses batches it cannot prepare.
+func TestEngineFix(t *testing.T) {
+	data := mustData(t, syntheticSet(1000, 28, 4), 0)
+	for _, hidden := range []int{10, 70} {
+		p := randomParams(t, netcore.Shape{Inputs: 784, Hidden: hidden, Outputs: 10})
+		plain, plainCost := engineGradient(t, data, p, 2, 8, true, false)
+		fixed, fixedCost := engineGradient(t, data, p, 2, 8, true, true)
+		if rel := relativeError(fixed.Data, plain.Data); rel > 1e-5 {
+			t.Errorf("hidden=%d: fixed and unfixed gradients differ by %.3g relative", hidden, rel)
+		}
+		if rel := math.Abs(fixedCost-plainCost) / plainCost; rel > 1e-9 {
+			t.Errorf("hidden=%d: cost %v fixed, %v unfixed", hidden, fixedCost, plainCost)
+		}
+	}
+	m, _ := kernel.NewModel(784, 10, 10, kernel.Sigmoid, 1)
+	e, err := trainer.NewEngine(m, data.Train, 2, 8, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]int32{nil, {0, 1, int32(data.Train.N)}, {-1}} {
+		if err := e.Fix(bad); err == nil || !strings.HasPrefix(err.Error(), "trainer: Fix: ") {
+			t.Errorf("Fix(%v) = %v, want a trainer: Fix: error", bad, err)
 		}
 	}
 }
@@ -86,7 +121,7 @@ func TestEngineMatchesReference(t *testing.T) {
 	wantCost := netcore.Gradient(p, netcore.Sigmoid, X, Y, want)
 	for _, micro := range []int{1, 2, 3, 7} {
 		for _, deterministic := range []bool{true, false} {
-			got, cost := engineGradient(t, data, p, 3, micro, deterministic)
+			got, cost := engineGradient(t, data, p, 3, micro, deterministic, micro == 7)
 			if rel := math.Abs(cost-wantCost) / wantCost; rel > 1e-6 {
 				t.Errorf("micro=%d: cost %v, reference %v (relative error %.2g)", micro, cost, wantCost, rel)
 			}
@@ -178,6 +213,19 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("a fused mini-batch step allocates %v times, want 0", allocs)
+	}
+	if err := e.Fix(batch); err != nil {
+		t.Fatal(err)
+	}
+	allocs = testing.AllocsPerRun(20, func() {
+		m.Load(p.W1, p.B1, p.W2, p.B2)
+		step++
+		if _, bad, err := e.Step(batch, p, opt, step, 0.1); err != nil || bad != "" {
+			t.Fatal(err, bad)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a fused step over a fixed batch allocates %v times, want 0", allocs)
 	}
 }
 

@@ -300,6 +300,12 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	defer engine.Close()
 
 	full := identity(t.data.Train.N)
+	if cfg.BatchSize == 0 {
+		// Every iteration takes the whole set in the same order.
+		if err := engine.Fix(full); err != nil {
+			return nil, err
+		}
+	}
 	times := make([]time.Duration, 0, total-t.start)
 	progress := newProgress(t.opts.Progress, t.start, total)
 	evalEvery := cfg.EvalEvery

@@ -38,54 +38,6 @@ func rowSum(dst, src *float32, n, words, stride int)
 func dw2Batch(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
 
 //go:noescape
-func gather1(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather2(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather3(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather4(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather5(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather6(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather7(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func gather8(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter1(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter2(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter3(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter4(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter5(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter6(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter7(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
-func scatter8(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)
-
-//go:noescape
 func tiledGather1(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
 
 //go:noescape
@@ -133,16 +85,96 @@ func cscScatter7(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV
 //go:noescape
 func cscScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// gatherFns[w] is gather<w>: for each decoded image of a batch, its row of
-// z[·][0:8w] = Σ_e fv[e]·w[off[e]/4:][0:8w].
-var gatherFns = [...]func(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int){nil, gather1, gather2, gather3, gather4, gather5, gather6, gather7, gather8}
+//go:noescape
+func gatherRaw1(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
-// scatterFns[w] is scatter<w>: for each decoded image of a batch and each of
-// its pixels e, dw[off[e]/4:][0:8w] += fv[e]·(its row of dz)[0:8w].
-var scatterFns = [...]func(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int){nil, scatter1, scatter2, scatter3, scatter4, scatter5, scatter6, scatter7, scatter8}
+//go:noescape
+func gatherRaw2(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
-// tiledGatherFns[w] is tiledGather<w>, gatherFns over one pixel tile of a batch.
+//go:noescape
+func gatherRaw3(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherRaw4(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherRaw5(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherRaw6(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherRaw7(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherRaw8(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func scatterRaw1(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw2(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw3(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw4(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw5(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw6(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw7(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func scatterRaw8(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+
+//go:noescape
+func planScatter1(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter2(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter3(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter4(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter5(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter6(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter7(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+//go:noescape
+func planScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+
+// gatherRawFns[w] is gatherRaw<w>: for each image of a batch, read from its
+// sparse form, its row of z[·][0:8w] = Σ_e value·w[pixel row][0:8w] (single
+// column block).
+var gatherRawFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherRaw1, gatherRaw2, gatherRaw3, gatherRaw4, gatherRaw5, gatherRaw6, gatherRaw7, gatherRaw8}
+
+// scatterRawFns[w] is scatterRaw<w>: for each image of a batch and each of its
+// pixels, dw[pixel row][0:8w] += value·(its row of dz)[0:8w] (single column
+// block).
+var scatterRawFns = [...]func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32){nil, scatterRaw1, scatterRaw2, scatterRaw3, scatterRaw4, scatterRaw5, scatterRaw6, scatterRaw7, scatterRaw8}
+
+// planScatterFns[w] is planScatter<w>: the first layer's gradient of a batch
+// transposed once by NewPlan.
+var planScatterFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32){nil, planScatter1, planScatter2, planScatter3, planScatter4, planScatter5, planScatter6, planScatter7, planScatter8}
+
+// tiledGatherFns[w] is tiledGather<w>, gatherRawFns over one pixel tile of a
+// decoded batch, for one of several column blocks.
 var tiledGatherFns = [...]func(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int){nil, tiledGather1, tiledGather2, tiledGather3, tiledGather4, tiledGather5, tiledGather6, tiledGather7, tiledGather8}
 
-// cscScatterFns[w] is cscScatter<w>, scatterFns over a transposed batch.
+// cscScatterFns[w] is cscScatter<w>, scatterRawFns over a batch transposed
+// by buildCSC, for one of several column blocks.
 var cscScatterFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int){nil, cscScatter1, cscScatter2, cscScatter3, cscScatter4, cscScatter5, cscScatter6, cscScatter7, cscScatter8}

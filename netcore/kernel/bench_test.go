@@ -17,23 +17,29 @@ func benchData() dataset {
 	return syntheticData(99, 60000, 784, 10)
 }
 
-// benchGradient times one Gradient call over every image of the training
-// set, single-threaded, on the chosen path, for each hidden size. Besides
+// benchGradient times one Gradient call (GradientPlan if planned) over every
+// image of the training set, single-threaded, on the chosen path, for each
+// hidden size. Besides
 // wall time it reports the thread's CPU time per call (cpu-ms/iter), which
 // other processes on a shared machine disturb far less.
-func benchGradient(b *testing.B, asm bool, hiddens ...int) {
+func benchGradient(b *testing.B, asm, planned bool, hiddens ...int) {
 	d := benchData()
 	for _, hidden := range hiddens {
 		b.Run(fmt.Sprintf("hidden=%d", hidden), func(b *testing.B) {
 			p := randomParams(1, d.dim, hidden, 10, 0.01)
 			m, s := setup(b, asm, p, kernel.Sigmoid, 1, d)
 			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
+			gradient := func() { m.Gradient(g, s, idx, ws) }
+			if planned {
+				plan := m.NewPlan(s, idx)
+				gradient = func() { m.GradientPlan(g, plan, ws) }
+			}
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			cpu0, cpuOK := threadCPU()
 			for b.Loop() {
 				g.Reset()
-				m.Gradient(g, s, idx, ws)
+				gradient()
 			}
 			b.ReportMetric(float64(b.N)*float64(d.n)/b.Elapsed().Seconds(), "samples/s")
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/iter")
@@ -45,13 +51,13 @@ func benchGradient(b *testing.B, asm bool, hiddens ...int) {
 }
 
 // BenchmarkGradient times the path Path reports.
-func BenchmarkGradient(b *testing.B) { benchGradient(b, kernel.HaveAsm, 10, 300) }
+func BenchmarkGradient(b *testing.B) { benchGradient(b, kernel.HaveAsm, false, 10, 300) }
 
 // BenchmarkGradientGeneric times the portable Go path.
-func BenchmarkGradientGeneric(b *testing.B) { benchGradient(b, false, 10, 300) }
+func BenchmarkGradientGeneric(b *testing.B) { benchGradient(b, false, false, 10, 300) }
 
 // BenchmarkGradientAsm times the assembly path (skipped where unavailable).
-func BenchmarkGradientAsm(b *testing.B) { benchGradient(b, true, 10, 300) }
+func BenchmarkGradientAsm(b *testing.B) { benchGradient(b, true, false, 10, 300) }
 
 // benchLoad times refreshing a 784-hidden-10 model from float64 parameters.
 func benchLoad(b *testing.B, hidden int) {

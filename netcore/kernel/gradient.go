@@ -18,7 +18,7 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 		panic(fmt.Sprintf("kernel: Gradient: gradient of length %d, want %d", len(g.flat), m.FlatLen()))
 	}
 	if m.fast {
-		g.Cost += m.gradientAsm(g, s, idx, ws)
+		g.Cost += m.gradientAsm(g, s, idx, ws, nil)
 		return
 	}
 	cost := 0.0

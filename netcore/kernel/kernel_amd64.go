@@ -11,34 +11,43 @@ import (
 // haveAsm says whether this machine runs the AVX2+FMA assembly.
 var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// The assembly path handles images in batches of up to maxBatch. For each
-// batch it runs the first layer over all images, then the dense middle
+// The assembly path handles images in batches (see Model.batchSize). For
+// each batch it runs the first layer over all images, then the dense middle
 // (activation, output layer, softmax, and the gradient back to dz1), then
 // the first layer's gradient.
 //
 // The first layer comes in two layouts, chosen by the number of column
 // blocks (runs of up to 8 registers of hidden units):
 //
-//   - one block (HiddenPad ≤ 64): image by image. prepare decodes each
-//     image's pixels to weight-row byte offsets and scaled values,
-//     gatherRows sums the weight rows into registers, scatterRows adds the
-//     gradient to the rows, a load, an FMA and a store per register.
-//   - several blocks: W1T and dW1T no longer fit the cache, so the batch
-//     goes one column block at a time. gatherTiled also goes one tile of
-//     tileRows pixels at a time, each tile's weights staying in L1 while
-//     every image of the batch visits it. scatterCSC works on the batch
-//     transposed (buildCSC), pixel by pixel: a pixel's gradient row is
-//     loaded once, takes the contributions of all the images using it in
-//     registers, and is stored once, instead of once per image.
+//   - one block (HiddenPad ≤ 64): image by image, straight from the sparse
+//     form. gatherRaw sums each image's weight rows into registers, its
+//     pixel values converted eight at a time and spread across lanes with
+//     shuffles rather than loaded one by one; scatterRaw adds the gradient
+//     to the rows, a load, an FMA and a store per register and pixel.
+//   - several blocks: W1T and dW1T no longer fit the cache, so the batch is
+//     decoded (prepare) and goes one column block at a time. gatherTiled
+//     also goes one tile of tileRows pixels at a time, each tile's weights
+//     staying in L1 while every image of the batch visits it. scatterCSC
+//     works on the batch transposed (buildCSC), pixel by pixel: a pixel's
+//     gradient row is loaded once, takes the contributions of all the
+//     images using it in registers, and is stored once, instead of once per
+//     image.
+//
+// With a Plan (full-batch training), every layout takes the first layer's
+// gradient from the plan's stored transposition instead (planScatter):
+// pixel by pixel like scatterCSC, with several accumulator sets, and
+// without transposing anything per call.
 //
 // The dense middle also comes in two forms: 8 images at a time, one per
 // lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
 // at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
 // accumulated once per batch (dw2Batch).
 //
-// For a given model every value is summed in an order that depends neither
-// on the batch size nor on how idx is split across calls: within an image
-// in a fixed order, and across images in sample order (TestIdxOrder).
+// Without a plan, every value is summed in an order that depends neither on
+// the batch size nor on how idx is split across calls: within an image in a
+// fixed order, and across images in sample order (TestIdxOrder). With a
+// plan, the first layer's gradient is summed per batch of the plan, in an
+// order fixed when the plan is made.
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
 // 256-byte column block take 24 KiB of a 32 KiB L1 cache.
@@ -76,24 +85,6 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	start[len(idx)] = pos
 	_, _ = s.Index[:limit], s.Value[:limit]
 	prepAVX(&ws.off[0], &ws.fv[0], &s.Index[:1][0], &s.Value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
-}
-
-// gatherRows sets ws.z[k] to the first layer's sum for image k of
-// the prepared batch (single column block).
-func (m *Model) gatherRows(batch int, ws *Scratch) {
-	for _, blk := range m.blocks {
-		c := blk.col
-		gatherFns[blk.width](&ws.z[c], &m.w1t[c], &ws.off[0], &ws.fv[0], &ws.start[0], batch, m.hp*4)
-	}
-}
-
-// scatterRows adds the first layer's gradient of every image of the
-// prepared batch to dW1T (single column block).
-func (m *Model) scatterRows(g *Grad, batch int, ws *Scratch) {
-	for _, blk := range m.blocks {
-		c := blk.col
-		scatterFns[blk.width](&g.w1t[c], &ws.dz1[c], &ws.off[0], &ws.fv[0], &ws.start[0], batch, m.hp*4)
-	}
 }
 
 // tileBounds sets, for every image k of the prepared batch, where its
@@ -134,7 +125,7 @@ func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
 	}
 }
 
-// gatherTiled is gatherRows one column block and one pixel tile at a time;
+// gatherTiled is the first layer one column block and one pixel tile at a time;
 // ws.z must be zero.
 func (m *Model) gatherTiled(batch int, ws *Scratch) {
 	nt := ws.tiles
@@ -180,23 +171,58 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 
 // firstLayer leaves in ws.z the first layer's sums (W1·x) of the batch's images.
 func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch) {
-	m.prepare(s, batch, ws)
 	if len(m.blocks) == 1 {
-		m.gatherRows(len(batch), ws)
+		m.locate(s, batch, ws)
+		if len(s.Index) == 0 {
+			clear(ws.z[:len(batch)*m.hp])
+			return
+		}
+		gatherRawFns[m.blocks[0].width](&ws.z[0], &m.w1t[0], &s.Index[0], &s.Value[0], &ws.src[0], len(batch), m.hp*4, &m.scale)
 		return
 	}
+	m.prepare(s, batch, ws)
 	m.tileBounds(s, batch, ws)
 	clear(ws.z[:len(batch)*m.hp])
 	m.gatherTiled(len(batch), ws)
 }
 
+// locate sets ws.src to where each image of the batch lies in s: image k's
+// pixels are s.Index/Value[src[2k] : src[2k]+src[2k+1]].
+func (m *Model) locate(s *Samples, batch []int32, ws *Scratch) {
+	src := ws.src[:2*len(batch)]
+	for k, i := range batch {
+		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		src[2*k], src[2*k+1] = lo, hi-lo
+	}
+}
+
 // firstLayerGrad adds the batch's first-layer gradient, from ws.dz1, to g.
-func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch) {
+// With a plan, the batch is plan batch b, already transposed.
+func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
+	if plan != nil {
+		m.scatterPlan(g, plan, b, ws)
+		return
+	}
 	if len(m.blocks) == 1 {
-		m.scatterRows(g, len(batch), ws)
+		if len(s.Index) > 0 {
+			scatterRawFns[m.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.Index[0], &s.Value[0], &ws.src[0], len(batch), m.hp*4, &m.table)
+		}
 		return
 	}
 	m.scatterCSC(g, m.buildCSC(s, batch, ws), ws)
+}
+
+// scatterPlan adds the first layer's gradient of plan batch b to dW1T.
+func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
+	lo, hi := p.pixAt[b], p.pixAt[b+1]
+	if lo == hi {
+		return
+	}
+	pix, ps, ek, er := &p.pix[lo], &p.pstart[lo], &p.entK[0], &p.entRaw[0]
+	for _, blk := range m.blocks {
+		c := blk.col
+		planScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, ek, er, int(hi-lo), m.hp*4, &m.scale)
+	}
 }
 
 // denseSoA runs the dense middle and the output layer's gradient sums for
@@ -242,7 +268,7 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, zl, pr
 }
 
 // gradientAsm is Gradient on the assembly path; it returns the summed cost.
-func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float64 {
+func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *Plan) float64 {
 	hp := m.hp
 	a := &ws.args
 	m.bindArgs(a, ws)
@@ -258,13 +284,13 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 	// only when the product grows large.
 	var zl, logs float64
 	prod := 1.0
-	for len(idx) > 0 {
+	for b := 0; len(idx) > 0; b++ {
 		batch := idx[:min(len(idx), ws.batch)]
 		idx = idx[len(batch):]
 		m.firstLayer(s, batch, ws)
 		if m.soa {
 			m.denseSoA(g, s, batch, ws, &zl, &prod, &logs)
-			m.firstLayerGrad(g, s, batch, ws)
+			m.firstLayerGrad(g, s, batch, ws, plan, b)
 			continue
 		}
 		for k, i := range batch {
@@ -289,7 +315,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float
 		if wide {
 			dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
 		}
-		m.firstLayerGrad(g, s, batch, ws)
+		m.firstLayerGrad(g, s, batch, ws, plan, b)
 	}
 	*a = denseArgs{}
 	return logs + math.Log(prod) - zl
@@ -328,10 +354,6 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 
 // newScratchAsm allocates the assembly path's batch buffers.
 func (m *Model) newScratchAsm(ws *Scratch) {
-	// Room for the worst case, every pixel non-zero, plus the 8-wide
-	// decoder's overrun (see prepare).
-	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
-	ws.fv = make([]float32, ws.batch*m.inputs+lanes)
 	ws.src = make([]int32, 2*ws.batch)
 	ws.dz2 = alignedFloat32(ws.batch * m.op)
 	if m.soa {
@@ -340,6 +362,10 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	if len(m.blocks) == 1 {
 		return
 	}
+	// Room for the worst case, every pixel non-zero, plus the 8-wide
+	// decoder's overrun (see prepare).
+	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
+	ws.fv = make([]float32, ws.batch*m.inputs+lanes)
 	ws.tiles = (m.inputs + tileRows - 1) / tileRows
 	ws.bounds = make([]int32, ws.batch*(ws.tiles+1))
 	ws.lim = make([]uint16, tileCountMax*16)

@@ -8,7 +8,7 @@ const haveAsm = false
 // The assembly entry points exist only on amd64; models never select them
 // elsewhere.
 
-func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch) float64 {
+func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *Plan) float64 {
 	panic("kernel: no assembly path on this architecture")
 }
 

@@ -415,10 +415,12 @@ func TestZeroAllocs(t *testing.T) {
 			p := randomParams(22, d.dim, 300, 10, 0.01)
 			m, s := setup(t, asm, p, kernel.Tanh, 1, d)
 			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
+			plan := m.NewPlan(s, idx)
 			flat := make([]float64, m.FlatLen())
 			pred, prob, x := make([]uint8, d.n), make([]float64, 10), make([]float32, d.dim)
 			for name, f := range map[string]func(){
 				"Gradient":      func() { m.Gradient(g, s, idx, ws) },
+				"GradientPlan":  func() { m.GradientPlan(g, plan, ws) },
 				"Predict":       func() { m.Predict(pred, s, idx, ws) },
 				"Probabilities": func() { m.Probabilities(prob, x, ws) },
 				"Load":          func() { m.Load(p.w1, p.b1, p.w2, p.b2) },

@@ -356,13 +356,19 @@ type Scratch struct {
 // already takes nearly all the traffic off L3.
 const batchBytes = 64 << 10
 
-// maxBatch bounds the batch: the transposition tracks a batch's images in
-// 64-bit masks.
+// maxBatch bounds the batch of a model with several column blocks: the
+// transposition it makes per batch tracks the images in 64-bit masks.
 const maxBatch = 64
+
+// maxPlanBatch bounds the batch of a model with one column block. A Plan
+// names an image within its batch in one byte; the larger the batch, the
+// more images share each pixel, and the fewer times the pixel loop of
+// planScatter starts and ends.
+const maxPlanBatch = 256
 
 // NewScratch returns a workspace sized for m (or any model of the same shape).
 func NewScratch(m *Model) *Scratch {
-	batch := max(1, min(maxBatch, batchBytes/(4*m.hp)))
+	batch := m.batchSize()
 	ws := &Scratch{
 		z:       alignedFloat32(batch * m.hp),
 		d:       alignedFloat32(batch * m.hp),
@@ -381,6 +387,15 @@ func NewScratch(m *Model) *Scratch {
 		m.newScratchAsm(ws)
 	}
 	return ws
+}
+
+// batchSize is the number of images the kernels take at a time.
+func (m *Model) batchSize() int {
+	limit := maxBatch
+	if len(m.blocks) == 1 {
+		limit = maxPlanBatch
+	}
+	return max(1, min(limit, batchBytes/(4*m.hp)))
 }
 
 // denseArgs carries the many operands of the assembly's dense middle part

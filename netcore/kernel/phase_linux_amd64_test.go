@@ -66,21 +66,24 @@ func phaseSamples(b *testing.B) *Samples {
 	return s
 }
 
-// BenchmarkPhases splits the assembly path's Gradient over 60,000 images
-// into its phases (decoding the batch, first layer, dense middle, first
-// layer's gradient including the transposition it needs) and reports each
-// one's thread CPU time per pass over the data.
+// BenchmarkPhases splits the assembly path's Gradient (plan=false) and
+// GradientPlan (plan=true) over 60,000 images into their phases (locating
+// or decoding the batch, first layer, dense middle, first layer's gradient
+// including any transposition it needs) and reports each one's thread CPU
+// time per pass over the data.
 func BenchmarkPhases(b *testing.B) {
 	if !haveAsm {
 		b.Skip("no assembly path on this machine")
 	}
 	s := phaseSamples(b)
 	for _, hidden := range []int{10, 300} {
-		b.Run(fmt.Sprintf("hidden=%d", hidden), func(b *testing.B) { benchPhases(b, s, hidden) })
+		for _, plan := range []bool{false, true} {
+			b.Run(fmt.Sprintf("hidden=%d/plan=%t", hidden, plan), func(b *testing.B) { benchPhases(b, s, hidden, plan) })
+		}
 	}
 }
 
-func benchPhases(b *testing.B, s *Samples, hidden int) {
+func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 	m, err := NewModel(s.Dim, hidden, 10, Sigmoid, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -101,6 +104,10 @@ func benchPhases(b *testing.B, s *Samples, hidden int) {
 	for i := range idx {
 		idx[i] = int32(i)
 	}
+	var plan *Plan
+	if planned {
+		plan = m.NewPlan(s, idx)
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tiled := len(m.blocks) > 1
@@ -112,20 +119,22 @@ func benchPhases(b *testing.B, s *Samples, hidden int) {
 		if tiled {
 			a.dw2 = nil
 		}
-		for rest := idx; len(rest) > 0; {
+		for bi, rest := 0, idx; len(rest) > 0; bi++ {
 			batch := rest[:min(len(rest), ws.batch)]
 			rest = rest[len(batch):]
 			t0 := threadTime()
-			m.prepare(s, batch, ws)
 			if tiled {
+				m.prepare(s, batch, ws)
 				m.tileBounds(s, batch, ws)
+			} else {
+				m.locate(s, batch, ws)
 			}
 			t1 := threadTime()
 			if tiled {
 				clear(ws.z[:len(batch)*m.hp])
 				m.gatherTiled(len(batch), ws)
 			} else {
-				m.gatherRows(len(batch), ws)
+				gatherRawFns[m.blocks[0].width](&ws.z[0], &m.w1t[0], &s.Index[0], &s.Value[0], &ws.src[0], len(batch), m.hp*4, &m.scale)
 			}
 			t2 := threadTime()
 			if m.soa {
@@ -149,7 +158,7 @@ func benchPhases(b *testing.B, s *Samples, hidden int) {
 				dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
 			}
 			t3 := threadTime()
-			m.firstLayerGrad(g, s, batch, ws)
+			m.firstLayerGrad(g, s, batch, ws, plan, bi)
 			t4 := threadTime()
 			for i, d := range []time.Duration{t1 - t0, t2 - t1, t3 - t2, t4 - t3} {
 				phase[i] += d

@@ -126,68 +126,122 @@ prepnext:
 	RET
 """)
 
-def gather(blocks, sets):
+def row_offset(reg, blocks):
+    """Turns the pixel number in reg into the byte offset of its weight row,
+    for a single column block of the given width (rows of 32·blocks bytes)."""
+    stride = 32*blocks
+    if stride & (stride-1) == 0:
+        w('\tSHLQ $%d, %s' % (stride.bit_length()-1, reg))
+    else:
+        w('\tIMUL3Q $%d, %s, %s' % (stride, reg, reg))
+
+
+def spread8(src, scale='Y15', vals='Y11', lo='Y9', hi='Y10'):
+    """Loads the 8 raw pixel bytes at src as scaled float32 values into lo
+    (values 0-3 in both halves) and hi (values 4-7), ready for lane()."""
+    w('\tVPMOVZXBD %s, %s' % (src, vals))
+    w('\tVCVTDQ2PS %s, %s' % (vals, vals))
+    w('\tVMULPS %s, %s, %s' % (scale, vals, vals))
+    w('\tVPERM2F128 $0x00, %s, %s, %s' % (vals, vals, lo))
+    w('\tVPERM2F128 $0x11, %s, %s, %s' % (vals, vals, hi))
+
+
+def lane(i, dst, lo='Y9', hi='Y10'):
+    """Broadcasts value i of the 8 spread by spread8 to every lane of dst."""
+    w('\tVPERMILPS $0x%02X, %s, %s' % ((i % 4) * 0x55, lo if i < 4 else hi, dst))
+
+
+def scaled(src, dst, scale='X15'):
+    """Broadcasts the raw pixel byte at src, scaled, to every lane of dst
+    (clobbers AX)."""
+    x = 'X' + dst[1:]
+    w('\tMOVBLZX %s, AX' % src)
+    w('\tVXORPS %s, %s, %s' % (x, x, x))
+    w('\tVCVTSI2SSL AX, %s, %s' % (x, x))
+    w('\tVMULSS %s, %s, %s' % (scale, x, x))
+    w('\tVBROADCASTSS %s, %s' % (x, dst))
+
+
+def gather_raw(blocks, sets):
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
-    L='g%d' % blocks
-    w('// func gather%d(z, w *float32, off *uint32, fv *float32, start *int32, n, zstride int)' % blocks)
+    L='gr%d' % blocks
+    w('// func gatherRaw%d(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
     w('//')
-    w('// The first layer of n ≥ 1 decoded images, %d columns: image k (row z +' % W)
-    w('// k·zstride bytes) = Σ_e fv[e]·w[off[e]/4:][0:%d] over its pixels e in' % W)
-    w('// start[k]:start[k+1] (the images lie one after another in off and fv),')
+    w('// The first layer of n ≥ 1 images straight from their sparse form, for a')
+    w('// model of HiddenPad %d (one column block, weight rows of %d bytes): image k' % (W, 4*W))
+    w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
+    w('// its src[2k+1] pixels e from src[2k] on. Eight pixels at a time, their')
+    w('// values converted in one register and spread with in-register shuffles')
+    w('// rather than loaded one by one; then four, then one.')
     if sets > 1:
-        w('// pixel e going to accumulator set e mod %d so that %d FMA chains overlap;' % (sets, sets*blocks))
-        w('// the sets are added in a fixed order at the end.')
+        w('// Pixel e of an image goes to accumulator set e mod %d, except the last' % sets)
+        w('// count mod %d, which go to set 0; the sets are added in a fixed order.' % sets)
     else:
-        w('// one FMA chain per register.')
-    w('TEXT ·gather%d(SB), NOSPLIT, $0-56' % blocks)
+        w('// One FMA chain per register.')
+    w('TEXT ·gatherRaw%d(SB), NOSPLIT, $0-64' % blocks)
     w("""	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
-	MOVQ off+16(FP), R8
-	MOVQ fv+24(FP), R9
-	MOVQ start+32(FP), R10
+	MOVQ idx+16(FP), R8
+	MOVQ val+24(FP), R9
+	MOVQ src+32(FP), R10
 	MOVQ n+40(FP), R14
-	MOVQ zstride+48(FP), DX""")
+	MOVQ zstride+48(FP), DX
+	MOVQ scale+56(FP), AX
+	VBROADCASTSS (AX), Y15""")
     w('%simg:' % L)
-    w('\tMOVLQSX 4(R10), CX')
     w('\tMOVLQSX (R10), BX')
-    w('\tSUBQ BX, CX')
+    w('\tMOVLQSX 4(R10), CX')
+    w('\tLEAQ (R8)(BX*2), R11')
+    w('\tLEAQ (R9)(BX*1), R12')
     for s_ in range(sets):
         for j in range(blocks):
             w('\tVXORPS %s, %s, %s' % (regs(s_,j),regs(s_,j),regs(s_,j)))
-    addr=['AX','R11','R12','R13']
-    bc=['Y8','Y9','Y10','Y11']
-    if sets>1:
-        w('\tCMPQ CX, $%d' % sets)
-        w('\tJL %stail' % L)
-        w('%sloop:' % L)
-        for pr in range(sets//2):
-            a0,a1=addr[2*pr],addr[2*pr+1]
-            w('\tMOVQ %d(R8), %s' % (8*pr, a0))
-            w('\tMOVL %s, %s' % (a0, a1))
-            w('\tSHRQ $32, %s' % a0)
-        for s_ in range(sets):
-            w('\tVBROADCASTSS %d(R9), %s' % (4*s_, bc[s_]))
-        for s_ in range(sets):
-            pr, odd = s_//2, s_%2
-            a = addr[2*pr] if odd else addr[2*pr+1]
-            for j in range(blocks):
-                w('\tVFMADD231PS %d(SI)(%s*1), %s, %s' % (j*32, a, bc[s_], regs(s_,j)))
-        w('\tADDQ $%d, R8' % (4*sets))
-        w('\tADDQ $%d, R9' % (4*sets))
-        w('\tSUBQ $%d, CX' % sets)
-        w('\tCMPQ CX, $%d' % sets)
-        w('\tJGE %sloop' % L)
-        w('%stail:' % L)
+    tmp=['Y12','Y13']
+    w('\tCMPQ CX, $8')
+    w('\tJL %sfour' % L)
+    w('%seight:' % L)
+    spread8('(R12)')
+    for i in range(8):
+        if i % 4 == 0:
+            w('\tMOVQ %d(R11), AX' % (2*i))
+        else:
+            w('\tSHRQ $16, AX')
+        w('\tMOVWLZX AX, BX')
+        row_offset('BX', blocks)
+        t=tmp[i%2]
+        lane(i, t)
+        for j in range(blocks):
+            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
+    w('\tADDQ $16, R11')
+    w('\tADDQ $8, R12')
+    w('\tSUBQ $8, CX')
+    w('\tCMPQ CX, $8')
+    w('\tJGE %seight' % L)
+    w('%sfour:' % L)
+    w('\tCMPQ CX, $4')
+    w('\tJL %stail' % L)
+    for i in range(4):
+        t=tmp[i%2]
+        scaled('%d(R12)' % i, t)
+        w('\tMOVWLZX %d(R11), BX' % (2*i))
+        row_offset('BX', blocks)
+        for j in range(blocks):
+            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
+    w('\tADDQ $8, R11')
+    w('\tADDQ $4, R12')
+    w('\tSUBQ $4, CX')
+    w('%stail:' % L)
     w('\tTESTQ CX, CX')
     w('\tJZ %sdone' % L)
     w('%sone:' % L)
-    w('\tMOVL (R8), AX')
-    w('\tVBROADCASTSS (R9), Y8')
+    scaled('(R12)', tmp[0])
+    w('\tMOVWLZX (R11), BX')
+    row_offset('BX', blocks)
     for j in range(blocks):
-        w('\tVFMADD231PS %d(SI)(AX*1), Y8, %s' % (j*32, regs(0,j)))
-    w('\tADDQ $4, R8')
-    w('\tADDQ $4, R9')
+        w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
+    w('\tADDQ $2, R11')
+    w('\tINCQ R12')
     w('\tDECQ CX')
     w('\tJNZ %sone' % L)
     w('%sdone:' % L)
@@ -201,35 +255,40 @@ def gather(blocks, sets):
     for j in range(blocks):
         w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
     w('\tADDQ DX, DI')
-    w('\tADDQ $4, R10')
+    w('\tADDQ $8, R10')
     w('\tDECQ R14')
     w('\tJNZ %simg' % L)
     w('\tVZEROUPPER\n\tRET\n')
 
 for b in range(8,0,-1):
-    gather(b, 4 if b<=2 else 2 if b<=4 else 1)
+    gather_raw(b, 4 if b<=2 else 2 if b<=4 else 1)
 
-def scatter(blocks, unroll):
+
+def scatter_raw(blocks, unroll):
     W=blocks*8
-    L='s%d' % blocks
-    w('// func scatter%d(dw, dz *float32, off *uint32, fv *float32, start *int32, n, zstride int)' % blocks)
+    L='sr%d' % blocks
+    w('// func scatterRaw%d(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)' % blocks)
     w('//')
-    w("// The first layer's gradient of n ≥ 1 decoded images, %d columns:" % W)
-    w('// dw[off[e]/4:][0:%d] += fv[e]·(row k of dz, zstride bytes apart) for the' % W)
-    w('// pixels e in start[k]:start[k+1] of each image k in order.')
-    w('TEXT ·scatter%d(SB), NOSPLIT, $0-56' % blocks)
+    w("// The first layer's gradient of n ≥ 1 images straight from their sparse")
+    w('// form, for a model of HiddenPad %d: dw[idx[e]·%d:][0:%d] += table[val[e]]·' % (W, W, W))
+    w('// (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]')
+    w('// on of each image k in order; the same sums as scatter%d.' % blocks)
+    w('TEXT ·scatterRaw%d(SB), NOSPLIT, $0-64' % blocks)
     w("""	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
-	MOVQ off+16(FP), R8
-	MOVQ fv+24(FP), R9
-	MOVQ start+32(FP), R10
+	MOVQ idx+16(FP), R8
+	MOVQ val+24(FP), R9
+	MOVQ src+32(FP), R10
 	MOVQ n+40(FP), R14
-	MOVQ zstride+48(FP), DX""")
+	MOVQ zstride+48(FP), DX
+	MOVQ table+56(FP), R13""")
     w('%simg:' % L)
-    w('\tMOVLQSX 4(R10), CX')
     w('\tMOVLQSX (R10), BX')
-    w('\tSUBQ BX, CX')
+    w('\tMOVLQSX 4(R10), CX')
+    w('\tTESTQ CX, CX')
     w('\tJZ %snext' % L)
+    w('\tLEAQ (R8)(BX*2), R11')
+    w('\tLEAQ (R9)(BX*1), R12')
     for j in range(blocks):
         w('\tVMOVUPS %d(SI), Y%d' % (j*32, j))
     if unroll>1:
@@ -238,83 +297,146 @@ def scatter(blocks, unroll):
         w('\tCMPQ CX, $2')
         w('\tJL %stail' % L)
         w('%sloop:' % L)
-        w('\tMOVQ (R8), R11')
-        w('\tMOVL R11, AX')
-        w('\tSHRQ $32, R11')
-        w('\tVBROADCASTSS (R9), %s' % bcs[0])
-        w('\tVBROADCASTSS 4(R9), %s' % bcs[1])
+        w('\tMOVBLZX (R12), AX')
+        w('\tVBROADCASTSS (R13)(AX*4), %s' % bcs[0])
+        w('\tMOVBLZX 1(R12), AX')
+        w('\tVBROADCASTSS (R13)(AX*4), %s' % bcs[1])
+        w('\tMOVWLZX (R11), AX')
+        w('\tMOVWLZX 2(R11), BX')
+        row_offset('AX', blocks)
+        row_offset('BX', blocks)
         t=0
-        for u,a in enumerate(['AX','R11']):
+        for u,a in enumerate(['AX','BX']):
             for j in range(blocks):
                 tr=tmp[t%len(tmp)]; t+=1
                 w('\tVMOVUPS %d(DI)(%s*1), %s' % (j*32,a,tr))
                 w('\tVFMADD231PS Y%d, %s, %s' % (j,bcs[u],tr))
                 w('\tVMOVUPS %s, %d(DI)(%s*1)' % (tr,j*32,a))
-        w('\tADDQ $8, R8\n\tADDQ $8, R9\n\tSUBQ $2, CX\n\tCMPQ CX, $2\n\tJGE %sloop' % L)
+        w('\tADDQ $4, R11\n\tADDQ $2, R12\n\tSUBQ $2, CX\n\tCMPQ CX, $2\n\tJGE %sloop' % L)
         w('%stail:' % L)
         w('\tTESTQ CX, CX')
         w('\tJZ %snext' % L)
     bc='Y%d' % blocks
     tmp=['Y%d' % i for i in range(blocks+1,16)]
     w('%sone:' % L)
-    w('\tMOVL (R8), AX\n\tVBROADCASTSS (R9), %s' % bc)
+    w('\tMOVBLZX (R12), AX\n\tVBROADCASTSS (R13)(AX*4), %s' % bc)
+    w('\tMOVWLZX (R11), AX')
+    row_offset('AX', blocks)
     for j in range(blocks):
         tr=tmp[j%len(tmp)]
         w('\tVMOVUPS %d(DI)(AX*1), %s' % (j*32,tr))
         w('\tVFMADD231PS Y%d, %s, %s' % (j,bc,tr))
         w('\tVMOVUPS %s, %d(DI)(AX*1)' % (tr,j*32))
-    w('\tADDQ $4, R8\n\tADDQ $4, R9\n\tDECQ CX\n\tJNZ %sone' % L)
+    w('\tADDQ $2, R11\n\tINCQ R12\n\tDECQ CX\n\tJNZ %sone' % L)
     w('%snext:' % L)
     w('\tADDQ DX, SI')
-    w('\tADDQ $4, R10')
+    w('\tADDQ $8, R10')
     w('\tDECQ R14')
     w('\tJNZ %simg' % L)
     w('\tVZEROUPPER\n\tRET\n')
 
 for b in range(8,0,-1):
-    scatter(b, 2 if b<=2 else 1)
+    scatter_raw(b, 2 if b<=2 else 1)
 
-def csc_gather(blocks):
+
+def plan_scatter(blocks, sets):
+    regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
-    w('// func cscGather%d(z, w *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)' % blocks)
+    L='ps%d' % blocks
+    w('// func planScatter%d(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)' % blocks)
     w('//')
-    w('// The first layer of a batch in pixel-major (CSC) order, for one block of')
-    w('// %d columns: for each of npix ≥ 1 distinct pixels p, its row block' % W)
-    w('// w[pix[p]/4:][0:%d] is loaded once and, for each of its entries e in' % W)
-    w('// pstart[p]:pstart[p+1], added as z[entK[e]/4:][0:%d] += entV[e]·row.' % W)
-    w('// Pixels come in ascending order, so every z row sums its pixels in the')
-    w('// same order as gather%d.' % blocks)
-    w('TEXT ·cscGather%d(SB), NOSPLIT, $0-56' % blocks)
-    w("""	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI
+    w("// The first layer's gradient of a batch transposed by NewPlan, for one")
+    w('// block of %d columns: for each of npix ≥ 1 distinct pixels j, the row' % W)
+    w('// block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entK[e]·zstride/4:][0:%d]' % (W, W))
+    w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),')
+    w('// eight entries at a time as in gatherRaw, then four, then one.')
+    if sets > 1:
+        w('// Entry i of a pixel goes to accumulator set i mod %d (the last count mod %d' % (sets, sets))
+        w('// to set 0), so that %d FMA chains overlap; the sets are added in a fixed' % (sets*blocks))
+        w('// order and their sum added to the row once.')
+    else:
+        w('// The sum is added to the row once.')
+    w('TEXT ·planScatter%d(SB), NOSPLIT, $0-72' % blocks)
+    w("""	MOVQ dw+0(FP), DI
+	MOVQ dz+8(FP), SI
 	MOVQ pix+16(FP), R8
 	MOVQ pstart+24(FP), R9
 	MOVQ entK+32(FP), R10
-	MOVQ entV+40(FP), R11
+	MOVQ entRaw+40(FP), R13
 	MOVQ npix+48(FP), CX
-	MOVLQSX (R9), DX
-cg%dpix:""" % blocks)
-    w('\tMOVL (R8), AX')
-    for j in range(blocks):
-        w('\tVMOVUPS %d(SI)(AX*1), Y%d' % (j*32, j))
+	MOVQ zstride+56(FP), DX
+	MOVQ scale+64(FP), AX
+	VBROADCASTSS (AX), Y15
+	MOVLQSX (R9), R11""")
+    w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
-    w('cg%dent:' % blocks)
-    w('\tMOVL (R10)(DX*4), BX')
-    w('\tVBROADCASTSS (R11)(DX*4), Y8')
-    tmp=['Y9','Y10','Y11','Y12','Y13','Y14','Y15']
+    for s_ in range(sets):
+        for j in range(blocks):
+            w('\tVXORPS %s, %s, %s' % (regs(s_,j),regs(s_,j),regs(s_,j)))
+    tmp=['Y12','Y13']
+    w('\tLEAQ 8(R11), AX')
+    w('\tCMPQ AX, R12')
+    w('\tJG %sfour' % L)
+    w('%seight:' % L)
+    spread8('(R13)(R11*1)')
+    w('\tMOVQ (R10)(R11*1), R14')
+    for i in range(8):
+        if i > 0:
+            w('\tSHRQ $8, R14')
+        w('\tMOVBLZX R14, BX')
+        w('\tIMULQ DX, BX')
+        t=tmp[i%2]
+        lane(i, t)
+        for j in range(blocks):
+            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
+    w('\tADDQ $8, R11')
+    w('\tLEAQ 8(R11), AX')
+    w('\tCMPQ AX, R12')
+    w('\tJLE %seight' % L)
+    w('%sfour:' % L)
+    w('\tLEAQ 4(R11), AX')
+    w('\tCMPQ AX, R12')
+    w('\tJG %stail' % L)
+    for i in range(4):
+        t=tmp[i%2]
+        scaled('%d(R13)(R11*1)' % i, t)
+        w('\tMOVBLZX %d(R10)(R11*1), BX' % i)
+        w('\tIMULQ DX, BX')
+        for j in range(blocks):
+            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
+    w('\tADDQ $4, R11')
+    w('%stail:' % L)
+    w('\tCMPQ R11, R12')
+    w('\tJGE %sdone' % L)
+    w('%sone:' % L)
+    scaled('(R13)(R11*1)', tmp[0])
+    w('\tMOVBLZX (R10)(R11*1), BX')
+    w('\tIMULQ DX, BX')
     for j in range(blocks):
-        t=tmp[j%len(tmp)]
-        w('\tVMOVUPS %d(DI)(BX*1), %s' % (j*32, t))
-        w('\tVFMADD231PS Y%d, Y8, %s' % (j, t))
-        w('\tVMOVUPS %s, %d(DI)(BX*1)' % (t, j*32))
-    w('\tINCQ DX')
-    w('\tCMPQ DX, R12')
-    w('\tJL cg%dent' % blocks)
+        w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
+    w('\tINCQ R11')
+    w('\tCMPQ R11, R12')
+    w('\tJL %sone' % L)
+    w('%sdone:' % L)
+    if sets==2:
+        for j in range(blocks): w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
+    elif sets==4:
+        for j in range(blocks):
+            w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
+            w('\tVADDPS %s, %s, %s' % (regs(3,j),regs(2,j),regs(2,j)))
+            w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
+    w('\tMOVL (R8), R14')
+    for j in range(blocks):
+        w('\tVADDPS %d(DI)(R14*1), %s, %s' % (j*32, regs(0,j), regs(0,j)))
+        w('\tVMOVUPS %s, %d(DI)(R14*1)' % (regs(0,j), j*32))
     w('\tADDQ $4, R8')
     w('\tADDQ $4, R9')
     w('\tDECQ CX')
-    w('\tJNZ cg%dpix' % blocks)
+    w('\tJNZ %spix' % L)
     w('\tVZEROUPPER\n\tRET\n')
+
+for b in range(8,0,-1):
+    plan_scatter(b, 4 if b<=2 else 2 if b<=4 else 1)
 
 def csc_scatter(blocks):
     W=blocks*8

@@ -1,0 +1,124 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+)
+
+// Plan is a fixed list of samples prepared once for many gradients over
+// them, as full-batch training takes one every iteration.
+//
+// The first layer's gradient is cheapest pixel by pixel: each weight row
+// read once, the contributions of all the images using that pixel summed
+// in registers, and the row written once. That needs the images of a batch
+// transposed, which costs more than it saves if done for every gradient.
+// A Plan stores the transposition of every batch, made once, in two bytes
+// per non-zero pixel.
+//
+// GradientPlan over a plan gives the same sums as Gradient over the same
+// samples up to float32 rounding (the terms of each first-layer weight's
+// sum are added in another order), and bitwise the same sums on every call.
+// A Plan is read-only once made and may be shared by goroutines.
+type Plan struct {
+	s   *Samples
+	idx []int32
+	// The shape the plan was made for: byte offsets depend on it.
+	inputs, hp, batch int
+
+	// Batch b (images idx[b·batch:], at most batch of them) uses the
+	// distinct pixels pix[pixAt[b]:pixAt[b+1]], ascending, as byte offsets
+	// of their weight rows. Pixel j's entries are pstart[j]:pstart[j+1],
+	// one per image using it, in image order: entK holds the image's
+	// position in its batch and entRaw its raw pixel value.
+	pixAt  []int32
+	pix    []uint32
+	pstart []int32
+	entK   []uint8
+	entRaw []uint8
+}
+
+// NewPlan prepares the samples s[idx[k]] for GradientPlan with m or any
+// model of the same shape. It copies idx; s must stay unchanged while the
+// plan is used. Like Gradient, it panics if s does not fit m or an index is
+// outside s.
+func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
+	if s.Dim != m.inputs {
+		panic(fmt.Sprintf("kernel: NewPlan: images of %d pixels, model wants %d", s.Dim, m.inputs))
+	}
+	p := &Plan{
+		s:      s,
+		idx:    append([]int32(nil), idx...),
+		inputs: m.inputs,
+		hp:     m.hp,
+		batch:  m.batchSize(),
+	}
+	if !m.fast {
+		return p
+	}
+	nnz := 0
+	for _, i := range idx {
+		nnz += int(s.Offsets[i+1] - s.Offsets[i])
+	}
+	if nnz > math.MaxInt32 {
+		panic(fmt.Sprintf("kernel: NewPlan: %d non-zero pixels, want at most %d", nnz, math.MaxInt32))
+	}
+	batches := (len(idx) + p.batch - 1) / p.batch
+	p.pixAt = make([]int32, batches+1)
+	p.entK = make([]uint8, nnz)
+	p.entRaw = make([]uint8, nnz)
+	p.pstart = []int32{0}
+	count := make([]int32, m.inputs)
+	next := make([]int32, m.inputs)
+	for b := range batches {
+		batch := idx[b*p.batch : min(len(idx), (b+1)*p.batch)]
+		for _, i := range batch {
+			for _, px := range s.Index[s.Offsets[i]:s.Offsets[i+1]] {
+				count[px]++
+			}
+		}
+		// Entries go pixel by pixel in ascending pixel order; next[px] is
+		// where pixel px's next entry goes.
+		at := p.pstart[len(p.pstart)-1]
+		for px, c := range count {
+			if c == 0 {
+				continue
+			}
+			p.pix = append(p.pix, uint32(px*m.hp*4))
+			next[px] = at
+			at += c
+			p.pstart = append(p.pstart, at)
+			count[px] = 0
+		}
+		p.pixAt[b+1] = int32(len(p.pix))
+		for k, i := range batch {
+			lo, hi := s.Offsets[i], s.Offsets[i+1]
+			for e, px := range s.Index[lo:hi] {
+				p.entK[next[px]] = uint8(k)
+				p.entRaw[next[px]] = s.Value[int(lo)+e]
+				next[px]++
+			}
+		}
+	}
+	return p
+}
+
+// Len returns the number of samples in the plan.
+func (p *Plan) Len() int { return len(p.idx) }
+
+// GradientPlan adds to g the gradient sums and cost of the plan's samples,
+// as Gradient does for them (see Plan for how the sums may differ). It does
+// not allocate. It panics if the plan was made for a model of another shape.
+func (m *Model) GradientPlan(g *Grad, p *Plan, ws *Scratch) {
+	if p.inputs != m.inputs || p.hp != m.hp || p.batch != m.batchSize() {
+		panic("kernel: GradientPlan: plan made for another model shape")
+	}
+	if !m.fast || p.pixAt == nil {
+		m.Gradient(g, p.s, p.idx, ws)
+		return
+	}
+	m.mustMatch("GradientPlan", p.s, ws)
+	if len(g.flat) != m.FlatLen() {
+		panic(fmt.Sprintf("kernel: GradientPlan: gradient of length %d, want %d", len(g.flat), m.FlatLen()))
+	}
+	g.Cost += m.gradientAsm(g, p.s, p.idx, ws, p)
+}

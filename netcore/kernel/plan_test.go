@@ -1,0 +1,134 @@
+package kernel_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/shardnet/shardnet/netcore/kernel"
+)
+
+// planCases adds to gradCases data sets of several batches with a short
+// last one, which a plan splits the way Gradient does.
+var planCases = append(slices.Clip(gradCases),
+	gradCase{"batches/H=10", 10, 1, 0.01, syntheticCase(31, 600, 784), 0},
+	gradCase{"batches/H=24", 24, 1.0 / 255, 0.1, syntheticCase(32, 700, 300), 0},
+	gradCase{"batches/H=100", 100, 1.0 / 255, 0.05, syntheticCase(33, 150, 784), 0},
+	gradCase{"mnist/H=10/batches", 10, 1, 0.01, func(t testing.TB) dataset { return mnistTrain(t).head(1000) }, 0},
+)
+
+// planGradient returns GradientPlan's sums over the samples idx names.
+func planGradient(m *kernel.Model, s *kernel.Samples, idx []int32) (params, float64, *kernel.Grad) {
+	g := kernel.NewGrad(m)
+	m.GradientPlan(g, m.NewPlan(s, idx), kernel.NewScratch(m))
+	return unpack(m, g), g.Cost, g
+}
+
+func TestPlanMatchesGradient(t *testing.T) {
+	acts := activations
+	if testing.Short() {
+		// The race detector makes the float64 oracle slow; Gradient,
+		// checked against it in full elsewhere, stands in for it.
+		acts = acts[:1]
+	}
+	for _, c := range planCases {
+		for _, act := range acts {
+			for _, asm := range paths() {
+				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, pathName(asm)), func(t *testing.T) {
+					d := c.data(t)
+					p := randomParams(uint64(c.hidden)+7, d.dim, c.hidden, c.classes(), c.std)
+					m, s := setup(t, asm, p, act, c.scale, d)
+					idx := allIdx(d.n)
+					slices.Reverse(idx)
+					idx = append(idx, 0, 1)
+					got, cost, _ := planGradient(m, s, idx)
+					want, wantCost, _ := unpacked(m, s, idx)
+					oracle := want
+					if !testing.Short() {
+						oracle, _ = oracleGradient(p, act, float64(c.scale), d, idx)
+					}
+					for _, tc := range []struct {
+						name              string
+						got, want, oracle []float64
+					}{
+						{"dW1", got.w1, want.w1, oracle.w1}, {"db1", got.b1, want.b1, oracle.b1},
+						{"dW2", got.w2, want.w2, oracle.w2}, {"db2", got.b2, want.b2, oracle.b2},
+					} {
+						if e := relErr(tc.got, tc.want); e > 1e-5 {
+							t.Errorf("%s: plan and Gradient differ by %.3g relative, want < 1e-5", tc.name, e)
+						}
+						if e := relErr(tc.got, tc.oracle); e > 1e-4 {
+							t.Errorf("%s: plan and float64 oracle differ by %.3g relative, want < 1e-4", tc.name, e)
+						}
+					}
+					if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-9 {
+						t.Errorf("cost %v, Gradient's %v", cost, wantCost)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestPlanDeterministic checks that a plan gives bitwise the same sums on
+// every call, with fresh or reused scratch, and for a second plan of the
+// same samples; and that the plan follows its samples, not the order
+// they were listed in when another order changes the sums.
+func TestPlanDeterministic(t *testing.T) {
+	n := 700
+	if testing.Short() {
+		n = 300 // still two batches of 256 for H=10
+	}
+	d := syntheticData(34, n, 784, 10)
+	for _, hidden := range []int{10, 300} {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+				p := randomParams(35, d.dim, hidden, 10, 0.01)
+				m, s := setup(t, asm, p, kernel.Sigmoid, 1, d)
+				idx := allIdx(d.n)
+				plan := m.NewPlan(s, idx)
+				if plan.Len() != len(idx) {
+					t.Fatalf("plan of %d samples, want %d", plan.Len(), len(idx))
+				}
+				ws := kernel.NewScratch(m)
+				first := kernel.NewGrad(m)
+				m.GradientPlan(first, plan, ws)
+				for name, run := range map[string]func(*kernel.Grad){
+					"same scratch":  func(g *kernel.Grad) { m.GradientPlan(g, plan, ws) },
+					"fresh scratch": func(g *kernel.Grad) { m.GradientPlan(g, plan, kernel.NewScratch(m)) },
+					"second plan":   func(g *kernel.Grad) { m.GradientPlan(g, m.NewPlan(s, idx), ws) },
+				} {
+					g := kernel.NewGrad(m)
+					run(g)
+					if !slices.Equal(first.Flat(), g.Flat()) || first.Cost != g.Cost {
+						t.Errorf("%s: sums differ from the first call", name)
+					}
+				}
+				// Changing idx after NewPlan must not change the plan.
+				idx[0], idx[1] = idx[1], idx[0]
+				g := kernel.NewGrad(m)
+				m.GradientPlan(g, plan, ws)
+				if !slices.Equal(first.Flat(), g.Flat()) {
+					t.Error("the plan changed with the caller's idx")
+				}
+			})
+		}
+	}
+}
+
+func TestPlanOtherShapePanics(t *testing.T) {
+	d := syntheticData(36, 10, 784, 10)
+	m10, s := setup(t, kernel.HaveAsm, randomParams(1, d.dim, 10, 10, 0.1), kernel.Sigmoid, 1, d)
+	m40, _ := setup(t, kernel.HaveAsm, randomParams(1, d.dim, 40, 10, 0.1), kernel.Sigmoid, 1, d)
+	plan := m10.NewPlan(s, allIdx(d.n))
+	defer func() {
+		if recover() == nil {
+			t.Error("GradientPlan with a plan made for another shape did not panic")
+		}
+	}()
+	m40.GradientPlan(kernel.NewGrad(m40), plan, kernel.NewScratch(m40))
+}
+
+// BenchmarkGradientPlan times GradientPlan on the path Path reports.
+func BenchmarkGradientPlan(b *testing.B) { benchGradient(b, kernel.HaveAsm, true, 10, 300) }
