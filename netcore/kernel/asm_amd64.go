@@ -23,6 +23,9 @@ func cscFill(t *uint8, idx *uint16, val *uint8, n, k int)
 func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 
 //go:noescape
+func accumulateAsm(dst *float64, src *float32, n int, add bool)
+
+//go:noescape
 func denseAVX(a *denseArgs)
 
 //go:noescape

@@ -17,3 +17,7 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 }
 
 func (m *Model) newScratchAsm(ws *Scratch) {}
+
+func accumulateAsm(dst *float64, src *float32, n int, add bool) {
+	panic("kernel: no assembly path on this architecture")
+}

@@ -136,6 +136,12 @@ def row_offset(reg, blocks):
         w('\tIMUL3Q $%d, %s, %s' % (stride, reg, reg))
 
 
+# PREFETCH is how many pixels ahead the eight-pixel loops ask for their
+# pixel data: the hardware prefetchers follow the streams, but not far
+# enough ahead for loops this short.
+PREFETCH = 384
+
+
 def spread8(src, scale='Y15', vals='Y11', lo='Y9', hi='Y10'):
     """Loads the 8 raw pixel bytes at src as scaled float32 values into lo
     (values 0-3 in both halves) and hi (values 4-7), ready for lane()."""
@@ -201,6 +207,8 @@ def gather_raw(blocks, sets):
     w('\tCMPQ CX, $8')
     w('\tJL %sfour' % L)
     w('%seight:' % L)
+    w('\tPREFETCHT0 %d(R11)' % (2*PREFETCH))
+    w('\tPREFETCHT0 %d(R12)' % PREFETCH)
     spread8('(R12)')
     for i in range(8):
         if i % 4 == 0:
@@ -378,6 +386,8 @@ def plan_scatter(blocks, sets):
     w('\tCMPQ AX, R12')
     w('\tJG %sfour' % L)
     w('%seight:' % L)
+    w('\tPREFETCHT0 %d(R13)(R11*1)' % PREFETCH)
+    w('\tPREFETCHT0 %d(R10)(R11*1)' % PREFETCH)
     spread8('(R13)(R11*1)')
     w('\tMOVQ (R10)(R11*1), R14')
     for i in range(8):
@@ -606,6 +616,45 @@ for i,r in enumerate(regs):
     w('\tVPADDD X1, %s, %s' % (x, x))
     w('\tVMOVD %s, %d(DI)' % (x, 4*i))
 w('\tVZEROUPPER\n\tRET\n')
+w('''// func accumulateAsm(dst *float64, src *float32, n int, add bool)
+//
+// dst[j] = (add ? dst[j] : 0) + float64(src[j]) and src[j] = 0 for j < n, a
+// positive multiple of 8.
+TEXT ·accumulateAsm(SB), NOSPLIT, $0-25
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVBLZX add+24(FP), AX
+	VXORPS Y15, Y15, Y15
+	TESTQ AX, AX
+	JZ accset
+accadd:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VADDPD (DI), Y0, Y0
+	VADDPD 32(DI), Y1, Y1
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPS Y15, (SI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ accadd
+	VZEROUPPER
+	RET
+accset:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPS Y15, (SI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ accset
+	VZEROUPPER
+	RET
+''')
 w(fragment('csc.s.in'))
 w(fragment('dw2.s.in'))
 w(soa.generate())
