@@ -104,9 +104,9 @@ const (
 const rowBlock = 8
 
 // reduceChunk is how many elements the reduction sums over every partial
-// before going on, so that they stay in cache (128 KiB of float64) while
-// each partial is added.
-const reduceChunk = 16384
+// before going on, so that they stay in the L1 cache (16 KiB of float64)
+// while each partial is added.
+const reduceChunk = 2048
 
 // NewEngine prepares an engine for model over samples. Buffers are allocated
 // here, once. deterministic=false trades the fixed micro-shard count for one
@@ -445,19 +445,9 @@ func (e *Engine) reduce(w int) {
 	for from := r.Start; from < r.End; from += reduceChunk {
 		to := min(from+reduceChunk, r.End)
 		sum := e.sum[from:to]
-		first := parts[0][from:to]
-		first = first[:len(sum)]
-		for j, v := range first {
-			sum[j] = float64(v)
-			first[j] = 0
-		}
+		kernel.SetClear(sum, parts[0][from:to])
 		for _, p := range parts[1:] {
-			flat := p[from:to]
-			flat = flat[:len(sum)]
-			for j, v := range flat {
-				sum[j] += float64(v)
-				flat[j] = 0
-			}
+			kernel.AddClear(sum, p[from:to])
 		}
 		j := 0
 		for ; j+3 < len(sum); j += 4 {
