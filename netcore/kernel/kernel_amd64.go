@@ -230,7 +230,7 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, zl, prod, logs *float64) {
 	hp := m.hp
 	a := &ws.soa
-	a.b1, a.w2, a.b2, a.work = &m.b1[0], &m.w2[0], &m.b2[0], &ws.work[0]
+	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.w2b[0], &m.b2[0], &ws.work[0]
 	a.labels, a.hidden, a.act = &ws.labels[0], m.hidden, int(m.act)
 	for g0 := 0; g0 < len(batch); g0 += 8 {
 		n := min(8, len(batch)-g0)

@@ -40,6 +40,10 @@ type Model struct {
 
 	// soa selects the 8-images-at-once dense middle (see soaArgs).
 	soa bool
+	// w2b holds, for soa, each W2[o][j] eight times over (at (j·10+o)·8),
+	// so that the dense middle reads whole registers of it instead of
+	// broadcasting it for every group of 8 images.
+	w2b []float32
 
 	// mask has all bits set for the real hidden units and none for the
 	// padding; the assembly ANDs the activations with it.
@@ -97,6 +101,9 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 		m.w2t = alignedFloat32(hidden * m.op)
 	}
 	m.soa = m.fast && m.hp <= 16 && outputs == 10
+	if m.soa {
+		m.w2b = alignedFloat32(hidden * outputs * lanes)
+	}
 	m.mask = alignedFloat32(m.hp)
 	for j := range hidden {
 		m.mask[j] = math.Float32frombits(^uint32(0))
@@ -192,6 +199,17 @@ func (m *Model) Load(w1, b1, w2, b2 []float64) {
 		for o := range m.outputs {
 			for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
 				m.w2t[h*m.op+o] = float32(v)
+			}
+		}
+	}
+	for o := range m.outputs {
+		if m.w2b == nil {
+			break
+		}
+		for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
+			at := (h*m.outputs + o) * lanes
+			for l := range lanes {
+				m.w2b[at+l] = float32(v)
 			}
 		}
 	}
@@ -428,7 +446,8 @@ type soaArgs struct {
 	z      *float32 // 8 rows of HiddenPad: first-layer sums in, activations out
 	dz1    *float32 // 8 rows of HiddenPad out
 	dz2    *float32 // 8 rows of 16 out
-	b1, w2 *float32
+	b1     *float32
+	w2b    *float32 // Model.w2b
 	b2     *float32
 	work   *float32 // 512 values of workspace, zero where unused
 	labels *int32   // 8

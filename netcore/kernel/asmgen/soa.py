@@ -57,7 +57,6 @@ VANDPS T3, X, X'''.split('\n'):
 ZS, DS, DZS, DZ2S = 0, 512, 1024, 1536
 
 def kernel(hp):
-    W2S=hp*4  # W2 row stride in bytes
     name='denseSoA%d' % hp
     L=lambda s: '%s_%s' % (s, hp)
     w('// func %s(a *soaArgs)' % name)
@@ -130,7 +129,7 @@ def kernel(hp):
     w('\tADDQ $4, R9\n\tADDQ $32, R8\n\tDECQ CX\n\tJNZ %s' % L('reluloop'))
     # z2[o] = b2[o] + sum_j W2[o][j] h[j]
     w('%s:' % L('out'))
-    w('\tMOVQ soaArgs_w2(R13), R9')
+    w('\tMOVQ soaArgs_w2b(R13), R9')
     w('\tMOVQ soaArgs_b2(R13), R10')
     w('\tMOVQ soaArgs_hidden(R13), CX')
     w('\tMOVQ DI, R8')
@@ -139,10 +138,8 @@ def kernel(hp):
     w('%s:' % L('gemv'))
     w('\tVMOVUPS %d(R8), Y10' % ZS)
     for o in range(10):
-        t='Y11' if o%2==0 else 'Y12'
-        w('\tVBROADCASTSS %d(R9), %s' % (o*W2S, t))
-        w('\tVFMADD231PS Y10, %s, Y%d' % (t, o))
-    w('\tADDQ $4, R9\n\tADDQ $32, R8\n\tDECQ CX\n\tJNZ %s' % L('gemv'))
+        w('\tVFMADD231PS %d(R9), Y10, Y%d' % (o*32, o))
+    w('\tADDQ $320, R9\n\tADDQ $32, R8\n\tDECQ CX\n\tJNZ %s' % L('gemv'))
     # softmax: max, zl, exp, sum
     w('\tVMAXPS Y1, Y0, Y10')
     w('\tVMAXPS Y3, Y2, Y11')
@@ -177,23 +174,19 @@ def kernel(hp):
         w('\tVSUBPS Y11, Y%d, Y%d' % (o, o))
         w('\tVMOVUPS Y%d, %d(DI)' % (o, DZ2S + 32*o))
     # dh[j] = sum_o W2[o][j] dz2[o]; dz[j] = dh[j] * d[j]
-    w('\tMOVQ soaArgs_w2(R13), R9')
+    w('\tMOVQ soaArgs_w2b(R13), R9')
     w('\tMOVQ soaArgs_hidden(R13), CX')
     w('\tMOVQ DI, R8')
     w('%s:' % L('back'))
-    w('\tVBROADCASTSS (R9), Y11')
-    w('\tVMULPS Y11, Y0, Y10')
-    w('\tVBROADCASTSS %d(R9), Y12' % W2S)
-    w('\tVMULPS Y12, Y1, Y13')
+    w('\tVMULPS (R9), Y0, Y10')
+    w('\tVMULPS 32(R9), Y1, Y13')
     for o in range(2,10):
-        t='Y11' if o%2==0 else 'Y12'
         acc='Y10' if o%2==0 else 'Y13'
-        w('\tVBROADCASTSS %d(R9), %s' % (o*W2S, t))
-        w('\tVFMADD231PS Y%d, %s, %s' % (o, t, acc))
+        w('\tVFMADD231PS %d(R9), Y%d, %s' % (o*32, o, acc))
     w('\tVADDPS Y13, Y10, Y10')
     w('\tVMULPS %d(R8), Y10, Y10' % DS)
     w('\tVMOVUPS Y10, %d(R8)' % DZS)
-    w('\tADDQ $4, R9\n\tADDQ $32, R8\n\tDECQ CX\n\tJNZ %s' % L('back'))
+    w('\tADDQ $320, R9\n\tADDQ $32, R8\n\tDECQ CX\n\tJNZ %s' % L('back'))
     # transposes back: H -> z rows, DZ -> dz1 rows, DZ2 -> dz2 rows (16 wide)
     w('\tMOVQ soaArgs_z(R13), SI')
     for cb in range(hp//8):
