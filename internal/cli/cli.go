@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -155,10 +156,36 @@ func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 	fs.Usage = func() {
 		fs.SetOutput(env.Stderr)
 		fmt.Fprintf(env.Stderr, "Usage: shardnet %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
+		printFlags(env.Stderr, fs)
 		fs.SetOutput(io.Discard)
 	}
 	return fs
+}
+
+// printFlags lists fs's flags in flag.PrintDefaults's layout, but names
+// the kind of value a flag takes (int, float, string, list, ...) where the
+// flag package, for a flag.Value of its own type, would only say "value".
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		if p, ok := f.Value.(interface{ Placeholder() string }); ok && kind == "value" {
+			kind = p.Placeholder()
+		}
+		line := "  -" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		// Like PrintDefaults, leave out zero defaults; and defaults the usage
+		// already explains.
+		if def := f.DefValue; def != "" && def != "false" && def != "0" && !strings.Contains(usage, "(default") {
+			if _, isString := f.Value.(interface{ Get() any }); isString && kind == "string" {
+				def = strconv.Quote(def)
+			}
+			line += " (default " + def + ")"
+		}
+		fmt.Fprintln(w, line)
+	})
 }
 
 // parseFlags parses args, turning -h into errHelp after printing usage and

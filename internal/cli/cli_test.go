@@ -506,6 +506,22 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Errorf("train -h lacks %s", flag)
 		}
 	}
+	// Flags name the kind of value they take.
+	bench := run(t, "bench", "-h")
+	for _, c := range []struct{ help, want string }{
+		{r.stderr, "-hidden int\n"}, {r.stderr, "-learning-rate float\n"}, {r.stderr, "-pixel-scale number\n"},
+		{r.stderr, "-activation string\n"}, {r.stderr, "-deterministic\n"}, {r.stderr, "-config file\n"},
+		{bench.stderr, "-workers list\n"}, {bench.stderr, "-hidden list\n"},
+	} {
+		if !strings.Contains(c.help, c.want) {
+			t.Errorf("help lacks %q", c.want)
+		}
+	}
+	for _, help := range []string{r.stderr, bench.stderr} {
+		if strings.Contains(help, " value\n") {
+			t.Errorf("a flag still shows the placeholder \"value\":\n%s", help)
+		}
+	}
 }
 
 func TestNoCommand(t *testing.T) {

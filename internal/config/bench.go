@@ -108,6 +108,9 @@ func (l IntList) String() string {
 	return strings.Join(parts, ",")
 }
 
+// Placeholder names the value in help text.
+func (l *IntList) Placeholder() string { return "list" }
+
 // Set implements flag.Value.
 func (l *IntList) Set(text string) error {
 	var out IntList

@@ -73,6 +73,23 @@ func (v *override) String() string {
 
 func (v *override) IsBoolFlag() bool { return v.def.Kind() == reflect.Bool }
 
+// Placeholder names the kind of value the flag takes, for help text, where
+// the flag package would only say "value".
+func (v *override) Placeholder() string {
+	if reflect.PointerTo(v.def.Type()).Implements(reflect.TypeFor[flag.Value]()) {
+		return "number" // Scale: a number or a fraction such as 1/255
+	}
+	switch v.def.Kind() {
+	case reflect.Int, reflect.Uint64:
+		return "int"
+	case reflect.Float64:
+		return "float"
+	case reflect.String:
+		return "string"
+	}
+	return "value"
+}
+
 func (v *override) Set(text string) error {
 	value := reflect.New(v.def.Type()).Elem()
 	if err := parseInto(value, text); err != nil {
