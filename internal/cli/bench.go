@@ -103,7 +103,9 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	}
 	// Flags given on the command line win, bad values included, so that
 	// Validate reports them rather than the defaults silently standing in.
+	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		given[f.Name] = true
 		switch f.Name {
 		case "iterations":
 			b.Iterations = *iterations
@@ -114,7 +116,15 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		}
 	})
 	if err := b.Validate(); err != nil {
-		return usage(err)
+		return usage(blame(err, func(key string) string {
+			switch {
+			case given[config.FlagName(key)]:
+				return "flag --" + config.FlagName(key)
+			case *configPath != "":
+				return "config: " + *configPath + ": " + key
+			}
+			return ""
+		}))
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {

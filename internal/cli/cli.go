@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
 
+	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -160,6 +161,28 @@ func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 		fs.SetOutput(io.Discard)
 	}
 	return fs
+}
+
+// blame rewrites the configuration errors in err (joined *config.KeyError
+// values) to say where each bad value came from: source returns, for a key,
+// its flag or file ("flag --learning-rate", "config: FILE: learning_rate"),
+// or "" to leave the error as it is.
+func blame(err error, source func(key string) string) error {
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = e
+		var bad *config.KeyError
+		if errors.As(e, &bad) {
+			if src := source(bad.Key); src != "" {
+				out[i] = errors.New(src + ": " + bad.Problem)
+			}
+		}
+	}
+	return errors.Join(out...)
 }
 
 // printFlags lists fs's flags in flag.PrintDefaults's layout, but names

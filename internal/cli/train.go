@@ -58,7 +58,17 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return usage(err)
 	}
 	if err := cfg.Validate(); err != nil {
-		return usage(err)
+		return usage(blame(err, func(key string) string {
+			switch {
+			case overrides.Has(key):
+				return "flag --" + config.FlagName(key)
+			case *configPath != "":
+				return "config: " + *configPath + ": " + key
+			case *resume != "":
+				return "config: " + *resume + " (embedded config): " + key
+			}
+			return ""
+		}))
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {

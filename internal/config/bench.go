@@ -63,23 +63,23 @@ func (b *Bench) Validate() error {
 		return err
 	}
 	if len(b.Workers) == 0 || len(b.Hidden) == 0 {
-		return fmt.Errorf("config: workers and hidden: want non-empty lists")
+		return keyErrorf("workers and hidden", "want non-empty lists")
 	}
 	for _, w := range b.Workers {
 		if w < 1 || w > 1024 {
-			return fmt.Errorf("config: workers: want counts in 1..1024, found %d", w)
+			return keyErrorf("workers", "want counts in 1..1024, found %d", w)
 		}
 	}
 	for _, h := range b.Hidden {
 		if h < 1 || h > 1<<16 {
-			return fmt.Errorf("config: hidden: want sizes in 1..65536, found %d", h)
+			return keyErrorf("hidden", "want sizes in 1..65536, found %d", h)
 		}
 	}
 	if b.Warmup < 0 {
-		return fmt.Errorf("config: warmup: want an integer >= 0, found %d", b.Warmup)
+		return keyErrorf("warmup", "want an integer >= 0, found %d", b.Warmup)
 	}
 	if b.Iterations < 1 {
-		return fmt.Errorf("config: iterations: want an integer >= 1, found %d", b.Iterations)
+		return keyErrorf("iterations", "want an integer >= 1, found %d", b.Iterations)
 	}
 	return nil
 }

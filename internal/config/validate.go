@@ -16,12 +16,26 @@ var (
 	Schedules   = []string{"constant", "step", "cosine"}
 )
 
+// KeyError is a bad value of one configuration key.
+type KeyError struct {
+	Key     string // the YAML key
+	Problem string // what was expected and what was found
+}
+
+// Error returns "config: KEY: PROBLEM".
+func (e *KeyError) Error() string { return "config: " + e.Key + ": " + e.Problem }
+
+// keyErrorf returns a *KeyError.
+func keyErrorf(key, format string, args ...any) error {
+	return &KeyError{Key: key, Problem: fmt.Sprintf(format, args...)}
+}
+
 // Validate checks every key and returns all problems found, one per line,
-// each naming its key.
+// each a *KeyError naming its key.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("config: %s: "+format, append([]any{key}, args...)...))
+		errs = append(errs, keyErrorf(key, format, args...))
 	}
 	oneOf := func(key, value string, choices []string) {
 		if !slices.Contains(choices, value) {
