@@ -14,14 +14,16 @@ import (
 	"github.com/shardnet/shardnet/shard"
 )
 
-// dataCandidates lists where a data set is looked for, in order: the
-// data_dir key (or --data-dir flag), $SHARDNET_DATA (its <dataset>
-// subdirectory, or itself for MNIST), ./data/<dataset>, the cache directory.
+// dataCandidates lists where a data set is looked for: the data_dir key
+// (or --data-dir flag) alone when given, since data found elsewhere would
+// silently stand in for what was asked; else, in order, $SHARDNET_DATA (its
+// <dataset> subdirectory, or itself for MNIST), ./data/<dataset>, the cache
+// directory.
 func dataCandidates(dataset, dataDir string, env Env) []string {
-	var dirs []string
 	if dataDir != "" {
-		dirs = append(dirs, dataDir)
+		return []string{dataDir}
 	}
+	var dirs []string
 	if d := env.Getenv("SHARDNET_DATA"); d != "" {
 		dirs = append(dirs, filepath.Join(d, dataset))
 		if dataset == "mnist" {
@@ -40,6 +42,10 @@ func dataCandidates(dataset, dataDir string, env Env) []string {
 func loadDataset(ctx context.Context, dataset, dataDir string, noFetch bool, log *zap.Logger, env Env) (*shard.Dataset, string, error) {
 	candidates := dataCandidates(dataset, dataDir, env)
 	dir, ok := fetch.Locate(dataset, candidates)
+	if dataDir != "" {
+		// Not even the system's Fashion-MNIST, which Locate also tries.
+		dir, ok = dataDir, shard.HasDataset(dataDir)
+	}
 	if !ok {
 		if dataDir != "" {
 			return nil, "", usagef("data_dir %s: no %s files there (want %s, %s, %s and %s, .gz or raw)",

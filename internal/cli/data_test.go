@@ -27,8 +27,8 @@ func loadedFrom(t *testing.T, stderr string) string {
 }
 
 // TestDataLocation checks where train looks for the data and in which order:
-// --data-dir, $SHARDNET_DATA/<dataset>, $SHARDNET_DATA itself (MNIST only),
-// ./data/<dataset>, the cache directory.
+// --data-dir alone when given; else $SHARDNET_DATA/<dataset>, $SHARDNET_DATA
+// itself (MNIST only), ./data/<dataset>, the cache directory.
 func TestDataLocation(t *testing.T) {
 	src := dataDir(t)
 	root := t.TempDir()
@@ -83,11 +83,19 @@ func TestDataLocation(t *testing.T) {
 		})
 	}
 
+	// A --data-dir without the files is an error even though every other
+	// place has them.
+	empty := t.TempDir()
+	r := run(t, "train", "--no-fetch", "--iterations", "1", "--hidden", "4", "--data-dir", empty, "--out", t.TempDir())
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "data_dir "+empty+": no mnist files") {
+		t.Errorf("train --data-dir EMPTY: exit %d, stderr %q; want exit %d naming the directory", r.code, r.stderr, cli.ExitUsage)
+	}
+
 	// With ./data/mnist gone the cache directory is the last resort.
 	if err := os.Remove(local); err != nil {
 		t.Fatal(err)
 	}
-	r := mustRun(t, "train", "--no-fetch", "--iterations", "1", "--hidden", "4", "--workers", "1", "--out", t.TempDir(), "--log-format", "json")
+	r = mustRun(t, "train", "--no-fetch", "--iterations", "1", "--hidden", "4", "--workers", "1", "--out", t.TempDir(), "--log-format", "json")
 	if got := loadedFrom(t, r.stderr); got != cached {
 		t.Errorf("data loaded from %s, want the cache %s", got, cached)
 	}

@@ -26,7 +26,15 @@ var shared struct {
 }
 
 func TestMain(m *testing.M) {
+	// An empty cache directory of its own, so that data a user's machine has
+	// fetched before cannot stand in for the data a test expects missing.
+	cache, err := os.MkdirTemp("", "shardnet-cli-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		os.RemoveAll(cache)
 		if shared.dir != "" {
 			os.RemoveAll(shared.dir)
 		}
