@@ -96,7 +96,7 @@ func (c *Checkpoint) validate() error {
 	if err := s.Validate(); err != nil {
 		return &checkpointError{msg: "parameters", cause: err}
 	}
-	if s.Inputs > math.MaxUint32 || s.Hidden > math.MaxUint32 || s.Outputs > math.MaxUint32 {
+	if uint64(s.Inputs) > math.MaxUint32 || uint64(s.Hidden) > math.MaxUint32 || uint64(s.Outputs) > math.MaxUint32 {
 		return ckErr("shape %v: want every layer below 2^32 units", s)
 	}
 	if len(c.Params.Data) != s.Len() {
@@ -108,10 +108,10 @@ func (c *Checkpoint) validate() error {
 	if c.Iteration < 0 {
 		return ckErr("iteration %d: want >= 0", c.Iteration)
 	}
-	if len(c.Config) > math.MaxUint32 || len(c.Extra) > math.MaxUint32 {
+	if uint64(len(c.Config)) > math.MaxUint32 || uint64(len(c.Extra)) > math.MaxUint32 {
 		return ckErr("config of %d bytes or extra of %d bytes: want below 4 GiB each", len(c.Config), len(c.Extra))
 	}
-	if len(c.State) > math.MaxUint32 {
+	if uint64(len(c.State)) > math.MaxUint32 {
 		return ckErr("%d optimiser slots: too many", len(c.State))
 	}
 	for name, v := range c.State {
