@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
 
 	"gonum.org/v1/plot"
@@ -44,17 +45,25 @@ type Metrics struct {
 	PeakRSSMB     float64 `json:"peak_rss_mb,omitempty"`
 }
 
-// WriteMetrics writes m as indented JSON to path, atomically.
+// WriteMetrics writes m as indented JSON to path, atomically. The
+// [iteration, cost] pairs of the cost curve stay on one line each.
 func WriteMetrics(path string, m *Metrics) error {
 	if m.GoVersion == "" {
 		m.GoVersion = runtime.Version()
 	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = pairLines.ReplaceAll(b, []byte("[$1, $2]"))
 	return WriteFileAtomic(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(m)
+		_, err := w.Write(append(b, '\n'))
+		return err
 	})
 }
+
+// pairLines matches an indented JSON array of exactly two numbers.
+var pairLines = regexp.MustCompile(`\[\n\s*(-?[0-9][0-9.eE+-]*),\n\s*(-?[0-9][0-9.eE+-]*)\n\s*\]`)
 
 // ReadMetrics reads a metrics.json file.
 func ReadMetrics(path string) (*Metrics, error) {
