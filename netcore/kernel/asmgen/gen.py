@@ -168,6 +168,25 @@ def scaled(src, dst, scale='X15'):
     w('\tVBROADCASTSS %s, %s' % (x, dst))
 
 
+def zero_sets(regs, blocks, sets):
+    """Zeroes the accumulator sets: regs(s, j) is register j of set s."""
+    for s_ in range(sets):
+        for j in range(blocks):
+            w('\tVXORPS %s, %s, %s' % (regs(s_,j),regs(s_,j),regs(s_,j)))
+
+
+def add_sets(regs, blocks, sets):
+    """Adds the accumulator sets into set 0 in a fixed order:
+    s0+s1 for two sets, (s0+s1)+(s2+s3) for four."""
+    if sets==2:
+        for j in range(blocks): w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
+    elif sets==4:
+        for j in range(blocks):
+            w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
+            w('\tVADDPS %s, %s, %s' % (regs(3,j),regs(2,j),regs(2,j)))
+            w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
+
+
 def gather_raw(blocks, sets):
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
@@ -200,9 +219,7 @@ def gather_raw(blocks, sets):
     w('\tMOVLQSX 4(R10), CX')
     w('\tLEAQ (R8)(BX*2), R11')
     w('\tLEAQ (R9)(BX*1), R12')
-    for s_ in range(sets):
-        for j in range(blocks):
-            w('\tVXORPS %s, %s, %s' % (regs(s_,j),regs(s_,j),regs(s_,j)))
+    zero_sets(regs, blocks, sets)
     tmp=['Y12','Y13']
     w('\tCMPQ CX, $8')
     w('\tJL %sfour' % L)
@@ -253,13 +270,7 @@ def gather_raw(blocks, sets):
     w('\tDECQ CX')
     w('\tJNZ %sone' % L)
     w('%sdone:' % L)
-    if sets==2:
-        for j in range(blocks): w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
-    elif sets==4:
-        for j in range(blocks):
-            w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
-            w('\tVADDPS %s, %s, %s' % (regs(3,j),regs(2,j),regs(2,j)))
-            w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
+    add_sets(regs, blocks, sets)
     for j in range(blocks):
         w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
     w('\tADDQ DX, DI')
@@ -378,9 +389,7 @@ def plan_scatter(blocks, sets):
 	MOVLQSX (R9), R11""")
     w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
-    for s_ in range(sets):
-        for j in range(blocks):
-            w('\tVXORPS %s, %s, %s' % (regs(s_,j),regs(s_,j),regs(s_,j)))
+    zero_sets(regs, blocks, sets)
     tmp=['Y12','Y13']
     w('\tLEAQ 8(R11), AX')
     w('\tCMPQ AX, R12')
@@ -428,13 +437,7 @@ def plan_scatter(blocks, sets):
     w('\tCMPQ R11, R12')
     w('\tJL %sone' % L)
     w('%sdone:' % L)
-    if sets==2:
-        for j in range(blocks): w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
-    elif sets==4:
-        for j in range(blocks):
-            w('\tVADDPS %s, %s, %s' % (regs(1,j),regs(0,j),regs(0,j)))
-            w('\tVADDPS %s, %s, %s' % (regs(3,j),regs(2,j),regs(2,j)))
-            w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
+    add_sets(regs, blocks, sets)
     w('\tMOVL (R8), R14')
     for j in range(blocks):
         w('\tVADDPS %d(DI)(R14*1), %s, %s' % (j*32, regs(0,j), regs(0,j)))
