@@ -14,15 +14,10 @@ import (
 	"github.com/shardnet/shardnet/shard"
 )
 
-// dataCandidates lists where a data set is looked for: the data_dir key
-// (or --data-dir flag) alone when given, since data found elsewhere would
-// silently stand in for what was asked; else, in order, $SHARDNET_DATA (its
-// <dataset> subdirectory, or itself for MNIST), ./data/<dataset>, the cache
-// directory.
-func dataCandidates(dataset, dataDir string, env Env) []string {
-	if dataDir != "" {
-		return []string{dataDir}
-	}
+// dataCandidates lists where a data set is looked for when no data_dir key
+// (or --data-dir flag) is given, in order: $SHARDNET_DATA (its <dataset>
+// subdirectory, or itself for MNIST), ./data/<dataset>, the cache directory.
+func dataCandidates(dataset string, env Env) []string {
 	var dirs []string
 	if d := env.Getenv("SHARDNET_DATA"); d != "" {
 		dirs = append(dirs, filepath.Join(d, dataset))
@@ -38,32 +33,35 @@ func dataCandidates(dataset, dataDir string, env Env) []string {
 }
 
 // loadDataset finds the data set (fetching it into the cache directory when
-// allowed and found nowhere) and loads it.
+// allowed and found nowhere) and loads it. A given dataDir is the only place
+// looked in, since data found elsewhere (not even the system's
+// Fashion-MNIST, which fetch.Locate also tries) would silently stand in for
+// what was asked.
 func loadDataset(ctx context.Context, dataset, dataDir string, noFetch bool, log *zap.Logger, env Env) (*shard.Dataset, string, error) {
-	candidates := dataCandidates(dataset, dataDir, env)
-	dir, ok := fetch.Locate(dataset, candidates)
+	dir := dataDir
 	if dataDir != "" {
-		// Not even the system's Fashion-MNIST, which Locate also tries.
-		dir, ok = dataDir, shard.HasDataset(dataDir)
-	}
-	if !ok {
-		if dataDir != "" {
+		if !shard.HasDataset(dataDir) {
 			return nil, "", usagef("data_dir %s: no %s files there (want %s, %s, %s and %s, .gz or raw)",
 				dataDir, dataset, shard.TrainImagesFile, shard.TrainLabelsFile, shard.TestImagesFile, shard.TestLabelsFile)
 		}
-		if noFetch {
-			return nil, "", usagef("no %s data found in %s; run 'shardnet fetch --dataset %s' or pass --data-dir DIR",
-				dataset, strings.Join(candidates, ", "), dataset)
+	} else {
+		candidates := dataCandidates(dataset, env)
+		var ok bool
+		if dir, ok = fetch.Locate(dataset, candidates); !ok {
+			if noFetch {
+				return nil, "", usagef("no %s data found in %s; run 'shardnet fetch --dataset %s' or pass --data-dir DIR",
+					dataset, strings.Join(candidates, ", "), dataset)
+			}
+			cache, err := fetch.CacheDir(dataset)
+			if err != nil {
+				return nil, "", fmt.Errorf("locate cache directory: %w", err)
+			}
+			log.Info("data not found locally; fetching", zap.String("dataset", dataset), zap.String("dir", cache))
+			if err := fetch.Fetch(ctx, dataset, cache, log); err != nil {
+				return nil, "", fmt.Errorf("fetch %s: %w", dataset, err)
+			}
+			dir = cache
 		}
-		cache, err := fetch.CacheDir(dataset)
-		if err != nil {
-			return nil, "", fmt.Errorf("locate cache directory: %w", err)
-		}
-		log.Info("data not found locally; fetching", zap.String("dataset", dataset), zap.String("dir", cache))
-		if err := fetch.Fetch(ctx, dataset, cache, log); err != nil {
-			return nil, "", fmt.Errorf("fetch %s: %w", dataset, err)
-		}
-		dir = cache
 	}
 	ds, err := shard.Load(dir)
 	if err != nil {
