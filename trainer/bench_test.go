@@ -23,9 +23,10 @@ func benchSet(b *testing.B) *shard.Set {
 
 var benchData *trainer.Data
 
-// benchmarkIteration times one full-batch training iteration as the trainer
-// runs it: refresh the float32 model, sharded gradient, deterministic
-// reduction, update.
+// benchmarkIteration times one full-batch training iteration: refresh the
+// float32 model, sharded gradient over the fixed batch, deterministic
+// reduction, then a whole-vector update (Run fuses the last two in
+// Engine.Step).
 func benchmarkIteration(b *testing.B, hidden, workers int) {
 	if benchData == nil {
 		benchData = mustData(b, benchSet(b), 0)

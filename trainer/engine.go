@@ -65,7 +65,6 @@ type Engine struct {
 
 	// The current job, written by the coordinator before it signals the
 	// workers and read by them after; the channel operations order the two.
-	phase  phase
 	batch  []int32
 	ranges []shard.Range
 	active int          // partials in use this round
@@ -133,7 +132,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		done:    make(chan struct{}, workers),
 	}
 	// No batch of the run can use more micro-shards than the whole set.
-	e.partials = make([]*kernel.Grad, min(microShards, (samples.N+minMicroShard-1)/minMicroShard))
+	e.partials = make([]*kernel.Grad, e.microShards(samples.N))
 	e.flats = make([][]float32, len(e.partials))
 	for i := range e.partials {
 		e.partials[i] = kernel.NewGrad(model)
@@ -326,6 +325,12 @@ func (e *Engine) firstNonFinite() string {
 	return ""
 }
 
+// microShards is how many micro-shards a batch of n samples is cut into:
+// the configured count, or fewer so that each holds minMicroShard samples.
+func (e *Engine) microShards(n int) int {
+	return min(e.micro, (n+minMicroShard-1)/minMicroShard)
+}
+
 // split returns the micro-shards of a batch of n samples: the configured
 // count, or fewer for small batches, a function of n alone. They are cached
 // by n since a run sees at most two batch lengths (full and last).
@@ -336,7 +341,7 @@ func (e *Engine) split(n int) ([]shard.Range, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("trainer: empty batch")
 	}
-	parts := min(e.micro, (n+minMicroShard-1)/minMicroShard)
+	parts := e.microShards(n)
 	r, err := shard.Split(n, parts)
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
@@ -351,7 +356,6 @@ func (e *Engine) split(n int) ([]shard.Range, error) {
 // either those before the step or those after it, and is seen by the next
 // step.
 func (e *Engine) round(p phase) error {
-	e.phase = p
 	for _, c := range e.start {
 		c <- p
 	}

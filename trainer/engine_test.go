@@ -231,7 +231,7 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 
 // TestEngineStepMatchesGradientThenUpdate: Engine.Step, which hands the
 // gradient to the optimizer a block at a time on every worker, gives bitwise
-// the parameters of Gradient followed by the optimizer's Step, for every
+// the parameters of Gradient followed by the optimizer's Update, for every
 // optimizer, worker count and a hidden size that is not a multiple of the
 // engine's row block.
 func TestEngineStepMatchesGradientThenUpdate(t *testing.T) {
@@ -275,7 +275,7 @@ func TestEngineStepMatchesGradientThenUpdate(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Digest() != want.Digest() {
-				t.Errorf("%s workers=%d: Step's parameters differ from Gradient then the optimizer's Step", name, workers)
+				t.Errorf("%s workers=%d: Step's parameters differ from Gradient then the optimizer's Update", name, workers)
 			}
 		}
 	}

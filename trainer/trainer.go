@@ -1,7 +1,7 @@
 // Package trainer coordinates data-parallel training of the seed network:
 // worker goroutines under an errgroup compute partial gradients of fixed
-// micro-shards, the coordinator reduces them in a fixed order into one
-// update per iteration, and the run is logged, timed and checkpointed.
+// micro-shards, reduce them in a fixed order and apply one update per
+// iteration, and the run is logged, timed and checkpointed.
 package trainer
 
 import (
@@ -56,7 +56,7 @@ type Result struct {
 	Activation netcore.Activation
 	Iterations int         // updates applied in total, resumed ones included
 	Cost       []CostPoint // at every logged iteration
-	FinalCost  float64     // cost of the final parameters' last evaluated batch
+	FinalCost  float64     // cost of the last iteration's batch, before its update
 	Validation []AccuracyPoint
 	// Training is the wall time of this process's training loop;
 	// IterationTimes holds each of its iterations.
@@ -176,8 +176,8 @@ func New(cfg config.Config, data *Data, opts Options) (*Trainer, error) {
 	} else {
 		t.params.Init(init, cfg.InitScale, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 	}
-	if t.model, err = kernel.NewModel(shape.Inputs, shape.Hidden, shape.Outputs, kernel.Activation(act), float32(cfg.PixelScale)); err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+	if t.model, err = NewModel(t.params, act, float32(cfg.PixelScale)); err != nil {
+		return nil, err
 	}
 	if cfg.BatchSize > 0 {
 		t.perm = make([]int32, data.Train.N)

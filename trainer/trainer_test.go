@@ -83,8 +83,7 @@ func TestResumeBitwise(t *testing.T) {
 			straight := train(t, data, 2, 16, trainer.Options{}, edit)
 
 			dir := t.TempDir()
-			first := train(t, data, 3, 16, trainer.Options{OutDir: dir}, func(c *cfgT) { edit(c); c.CheckpointEvery = 8 })
-			_ = first
+			train(t, data, 3, 16, trainer.Options{OutDir: dir}, func(c *cfgT) { edit(c); c.CheckpointEvery = 8 })
 			ck, err := trainer.ReadCheckpoint(filepath.Join(dir, "ckpt-000008.ckpt"))
 			if err != nil {
 				t.Fatal(err)
