@@ -116,15 +116,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		}
 	})
 	if err := b.Validate(); err != nil {
-		return usage(blame(err, func(key string) string {
-			switch {
-			case given[config.FlagName(key)]:
-				return "flag --" + config.FlagName(key)
-			case *configPath != "":
-				return "config: " + *configPath + ": " + key
-			}
-			return ""
-		}))
+		flagGiven := func(key string) bool { return given[config.FlagName(key)] }
+		return usage(blame(err, keySource(flagGiven, *configPath)))
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {

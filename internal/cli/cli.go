@@ -185,6 +185,28 @@ func blame(err error, source func(key string) string) error {
 	return errors.Join(out...)
 }
 
+// keySource returns a source for blame: a key whose flag was given
+// (flagGiven) came from the flag, any other from the configuration file
+// named file, or, when file is "", from the defaults, which blame leaves
+// unnamed.
+func keySource(flagGiven func(key string) bool, file string) func(key string) string {
+	return func(key string) string {
+		switch {
+		case flagGiven(key):
+			return "flag --" + config.FlagName(key)
+		case file != "":
+			return "config: " + file + ": " + key
+		}
+		return ""
+	}
+}
+
+// embeddedName names the configuration embedded in the checkpoint at path,
+// as the errors about its keys and values do.
+func embeddedName(path string) string {
+	return path + " (embedded config)"
+}
+
 // printFlags lists fs's flags in flag.PrintDefaults's layout, but names
 // the kind of value a flag takes (int, float, string, list, ...) where the
 // flag package, for a flag.Value of its own type, would only say "value".

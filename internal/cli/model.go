@@ -24,7 +24,7 @@ func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
 		return nil, config.Config{}, usage(err)
 	}
 	cfg := config.Default()
-	if err := cfg.Decode(bytes.NewReader(ck.Config), path+" (embedded config)"); err != nil {
+	if err := cfg.Decode(bytes.NewReader(ck.Config), embeddedName(path)); err != nil {
 		return nil, cfg, usage(err)
 	}
 	return ck, cfg, nil

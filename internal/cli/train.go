@@ -33,6 +33,10 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return usagef("train: unexpected argument %q (flags only; see 'shardnet train -h')", fs.Arg(0))
 	}
 	cfg := config.Default()
+	// configFile names where the configuration came from, for errors about
+	// its values: the --config file, the checkpoint's embedded one, or
+	// neither ("") for the defaults.
+	configFile := *configPath
 	if *configPath != "" {
 		var err error
 		if cfg, err = config.Load(*configPath); err != nil {
@@ -48,7 +52,8 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		if *configPath == "" {
 			// The checkpoint's own configuration, so that a resumed run
 			// continues the same run unless told otherwise.
-			if err := cfg.Decode(bytes.NewReader(ck.Config), *resume+" (embedded config)"); err != nil {
+			configFile = embeddedName(*resume)
+			if err := cfg.Decode(bytes.NewReader(ck.Config), configFile); err != nil {
 				return usage(err)
 			}
 		}
@@ -58,17 +63,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return usage(err)
 	}
 	if err := cfg.Validate(); err != nil {
-		return usage(blame(err, func(key string) string {
-			switch {
-			case overrides.Has(key):
-				return "flag --" + config.FlagName(key)
-			case *configPath != "":
-				return "config: " + *configPath + ": " + key
-			case *resume != "":
-				return "config: " + *resume + " (embedded config): " + key
-			}
-			return ""
-		}))
+		return usage(blame(err, keySource(overrides.Has, configFile)))
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {
