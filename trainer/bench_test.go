@@ -47,10 +47,7 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 	defer e.Close()
 	opt, _ := trainer.NewOptimizer(smallConfig(workers, 1), shape.Len())
 	grad, _ := netcore.NewParams(shape)
-	batch := make([]int32, data.Train.N)
-	for i := range batch {
-		batch[i] = int32(i)
-	}
+	batch := trainer.Identity(data.Train.N)
 	if err := e.Fix(batch); err != nil {
 		b.Fatal(err)
 	}

@@ -15,11 +15,10 @@ import (
 // the given worker count, with the batch fixed (Engine.Fix) or not.
 func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers, micro int, deterministic, fixed bool) (*netcore.Params, float64) {
 	t.Helper()
-	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Sigmoid, 1.0/255)
+	m, err := trainer.NewModel(p, netcore.Sigmoid, 1.0/255)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Load(p.W1, p.B1, p.W2, p.B2)
 	e, err := trainer.NewEngine(m, data.Train, workers, micro, deterministic)
 	if err != nil {
 		t.Fatal(err)
@@ -27,10 +26,7 @@ func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers
 	e.Start(context.Background())
 	defer e.Close()
 	grad, _ := netcore.NewParams(p.Shape)
-	batch := make([]int32, data.Train.N)
-	for i := range batch {
-		batch[i] = int32(i)
-	}
+	batch := trainer.Identity(data.Train.N)
 	if fixed {
 		if err := e.Fix(batch); err != nil {
 			t.Fatal(err)
@@ -147,8 +143,7 @@ func relativeError(a, b []float64) float64 {
 func TestEngineWorkerPanic(t *testing.T) {
 	data := mustData(t, syntheticSet(1000, 9, 3), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 5, Outputs: 10})
-	m, _ := kernel.NewModel(81, 5, 10, kernel.Sigmoid, 1)
-	m.Load(p.W1, p.B1, p.W2, p.B2)
+	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
 	e, err := trainer.NewEngine(m, data.Train, 4, 16, true)
 	if err != nil {
 		t.Fatal(err)
@@ -160,10 +155,7 @@ func TestEngineWorkerPanic(t *testing.T) {
 	})
 	e.Start(context.Background())
 	grad, _ := netcore.NewParams(p.Shape)
-	batch := make([]int32, data.Train.N)
-	for i := range batch {
-		batch[i] = int32(i)
-	}
+	batch := trainer.Identity(data.Train.N)
 	_, err = e.Gradient(batch, grad)
 	if err == nil || !strings.Contains(err.Error(), "micro-shard 9: panic: injected fault") {
 		t.Fatalf("Gradient error = %v, want the injected panic naming micro-shard 9", err)
@@ -188,10 +180,7 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 	cfg := smallConfig(2, 1)
 	opt, _ := trainer.NewOptimizer(cfg, p.Shape.Len())
 	grad, _ := netcore.NewParams(p.Shape)
-	batch := make([]int32, data.Train.N)
-	for i := range batch {
-		batch[i] = int32(i)
-	}
+	batch := trainer.Identity(data.Train.N)
 	step := 0
 	allocs := testing.AllocsPerRun(20, func() {
 		m.Load(p.W1, p.B1, p.W2, p.B2)
@@ -296,8 +285,7 @@ func TestEngineStepNonFinite(t *testing.T) {
 		}
 	}
 	before := p.Digest()
-	m, _ := kernel.NewModel(shape.Inputs, shape.Hidden, shape.Outputs, kernel.Sigmoid, 1)
-	m.Load(p.W1, p.B1, p.W2, p.B2)
+	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
 	e, err := trainer.NewEngine(m, data.Train, 2, 8, true)
 	if err != nil {
 		t.Fatal(err)
