@@ -1831,7 +1831,7 @@ gr1done:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 64: dw[idx[e]·64:][0:64] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter8.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw8(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -1902,7 +1902,7 @@ sr8next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 56: dw[idx[e]·56:][0:56] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter7.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw7(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -1969,7 +1969,7 @@ sr7next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 48: dw[idx[e]·48:][0:48] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter6.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw6(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -2032,7 +2032,7 @@ sr6next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 40: dw[idx[e]·40:][0:40] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter5.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw5(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -2091,7 +2091,7 @@ sr5next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 32: dw[idx[e]·32:][0:32] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter4.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw4(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -2146,7 +2146,7 @@ sr4next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 24: dw[idx[e]·24:][0:24] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter3.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw3(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -2197,7 +2197,7 @@ sr3next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 16: dw[idx[e]·16:][0:16] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter2.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw2(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -2275,7 +2275,7 @@ sr2next:
 // The first layer's gradient of n ≥ 1 images straight from their sparse
 // form, for a model of HiddenPad 8: dw[idx[e]·8:][0:8] += table[val[e]]·
 // (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]
-// on of each image k in order; the same sums as scatter1.
+// on of each image k, summed image by image in sample order.
 TEXT ·scatterRaw1(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6440,7 +6440,8 @@ rsdone:
 // block of 64 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:64] is loaded once, gets entV[e]·dz[entK[e]/4:][0:64]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter8 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter8(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6496,7 +6497,8 @@ cs8ent:
 // block of 56 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:56] is loaded once, gets entV[e]·dz[entK[e]/4:][0:56]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter7 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter7(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6549,7 +6551,8 @@ cs7ent:
 // block of 48 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:48] is loaded once, gets entV[e]·dz[entK[e]/4:][0:48]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter6 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter6(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6599,7 +6602,8 @@ cs6ent:
 // block of 40 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:40] is loaded once, gets entV[e]·dz[entK[e]/4:][0:40]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter5 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter5(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6646,7 +6650,8 @@ cs5ent:
 // block of 32 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:32] is loaded once, gets entV[e]·dz[entK[e]/4:][0:32]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter4 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter4(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6690,7 +6695,8 @@ cs4ent:
 // block of 24 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:24] is loaded once, gets entV[e]·dz[entK[e]/4:][0:24]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter3 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter3(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6731,7 +6737,8 @@ cs3ent:
 // block of 16 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:16] is loaded once, gets entV[e]·dz[entK[e]/4:][0:16]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter2 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter2(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -6769,7 +6776,8 @@ cs2ent:
 // block of 8 columns: for each of npix ≥ 1 distinct pixels p, the row
 // block dw[pix[p]/4:][0:8] is loaded once, gets entV[e]·dz[entK[e]/4:][0:8]
 // added for each of its entries e in order, and is stored once. Entries
-// are in sample order, so every element sums as scatter1 would.
+// are in sample order, so every element is summed image by image in
+// sample order, as scatterRaw sums it.
 TEXT ·cscScatter1(SB), NOSPLIT, $0-56
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI

@@ -291,7 +291,7 @@ def scatter_raw(blocks, unroll):
     w("// The first layer's gradient of n ≥ 1 images straight from their sparse")
     w('// form, for a model of HiddenPad %d: dw[idx[e]·%d:][0:%d] += table[val[e]]·' % (W, W, W))
     w('// (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]')
-    w('// on of each image k in order; the same sums as scatter%d.' % blocks)
+    w('// on of each image k, summed image by image in sample order.')
     w('TEXT ·scatterRaw%d(SB), NOSPLIT, $0-64' % blocks)
     w("""	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -459,7 +459,8 @@ def csc_scatter(blocks):
     w('// block of %d columns: for each of npix ≥ 1 distinct pixels p, the row' % W)
     w('// block dw[pix[p]/4:][0:%d] is loaded once, gets entV[e]·dz[entK[e]/4:][0:%d]' % (W, W))
     w('// added for each of its entries e in order, and is stored once. Entries')
-    w('// are in sample order, so every element sums as scatter%d would.' % blocks)
+    w('// are in sample order, so every element is summed image by image in')
+    w('// sample order, as scatterRaw sums it.')
     w('TEXT ·cscScatter%d(SB), NOSPLIT, $0-56' % blocks)
     w("""	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -491,36 +492,25 @@ cs%dpix:""" % blocks)
     w('\tVZEROUPPER\n\tRET\n')
 
 
-def tiled(kind, blocks):
+def tiled_gather(blocks):
     W=blocks*8
-    if kind=='gather':
-        w('// func tiledGather%d(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)' % blocks)
-        w('//')
-        w('// One pixel tile of the first layer for n images, %d columns: image k' % W)
-        w('// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:%d] for e in' % W)
-        w('// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of')
-        w('// FMAs from the value the row holds, so tiles summed in pixel order give')
-        w('// the same bits as one pass.')
-    else:
-        w('// func tiledScatter%d(dw, dz *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)' % blocks)
-        w('//')
-        w('// One pixel tile of the first layer\'s gradient for n images, %d columns:' % W)
-        w('// dw[off[e]/4:][0:%d] += fv[e]·(row k of dz, zstride bytes apart) for e in' % W)
-        w('// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], images in order.')
-    w('TEXT ·tiled%s%d(SB), NOSPLIT, $0-64' % ('Gather' if kind=='gather' else 'Scatter', blocks))
-    if kind=='gather':
-        w("""	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI""")
-    else:
-        w("""	MOVQ dw+0(FP), SI
-	MOVQ dz+8(FP), DI""")
-    w("""	MOVQ off+16(FP), R8
+    L='tg%d' % blocks
+    w('// func tiledGather%d(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)' % blocks)
+    w('//')
+    w('// One pixel tile of the first layer for n images, %d columns: image k' % W)
+    w('// (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:%d] for e in' % W)
+    w('// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of')
+    w('// FMAs from the value the row holds, so tiles summed in pixel order give')
+    w('// the same bits as one pass.')
+    w('TEXT ·tiledGather%d(SB), NOSPLIT, $0-64' % blocks)
+    w("""	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ off+16(FP), R8
 	MOVQ fv+24(FP), R9
 	MOVQ bounds+32(FP), R10
 	MOVQ n+40(FP), CX
 	MOVQ bstride+48(FP), DX
 	MOVQ zstride+56(FP), R11""")
-    L='t%s%d' % (kind[0], blocks)
     w('%simg:' % L)
     w('\tMOVLQSX (R10), AX')
     w('\tMOVLQSX 4(R10), BX')
@@ -531,22 +521,13 @@ def tiled(kind, blocks):
     w('%spix:' % L)
     w('\tMOVL (R8)(AX*4), R12')
     w('\tVBROADCASTSS (R9)(AX*4), Y8')
-    if kind=='gather':
-        for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(R12*1), Y8, Y%d' % (32*j, j))
-    else:
-        tmp=['Y9','Y10','Y11','Y12','Y13','Y14','Y15']
-        for j in range(blocks):
-            t=tmp[j%len(tmp)]
-            w('\tVMOVUPS %d(SI)(R12*1), %s' % (32*j, t))
-            w('\tVFMADD231PS Y%d, Y8, %s' % (j, t))
-            w('\tVMOVUPS %s, %d(SI)(R12*1)' % (t, 32*j))
+    for j in range(blocks):
+        w('\tVFMADD231PS %d(SI)(R12*1), Y8, Y%d' % (32*j, j))
     w('\tINCQ AX')
     w('\tCMPQ AX, BX')
     w('\tJL %spix' % L)
-    if kind=='gather':
-        for j in range(blocks):
-            w('\tVMOVUPS Y%d, %d(DI)' % (j, 32*j))
+    for j in range(blocks):
+        w('\tVMOVUPS Y%d, %d(DI)' % (j, 32*j))
     w('%snext:' % L)
     w('\tADDQ DX, R10')
     w('\tADDQ R11, DI')
@@ -555,7 +536,7 @@ def tiled(kind, blocks):
     w('\tVZEROUPPER\n\tRET\n')
 
 for b in range(8,0,-1):
-    tiled('gather', b)
+    tiled_gather(b)
 
 MAXB=12
 w('// c_tailmask<> is 16 all-ones words then 16 zero words: loading 32 bytes')
