@@ -646,32 +646,12 @@ for b in range(8,0,-1):
     csc_scatter(b)
 
 
-EXP='''	VCMPPS $0x0D, c_expLo<>(SB), Y0, Y4
-	VMINPS c_expHi<>(SB), Y0, Y0
-	VMULPS c_log2e<>(SB), Y0, Y1
-	VROUNDPS $0, Y1, Y1
-	VFNMADD231PS c_ln2Hi<>(SB), Y1, Y0
-	VFNMADD231PS c_ln2Lo<>(SB), Y1, Y0
-	VMOVUPS c_p0<>(SB), Y2
-	VFMADD213PS c_p1<>(SB), Y0, Y2
-	VFMADD213PS c_p2<>(SB), Y0, Y2
-	VFMADD213PS c_p3<>(SB), Y0, Y2
-	VFMADD213PS c_p4<>(SB), Y0, Y2
-	VFMADD213PS c_p5<>(SB), Y0, Y2
-	VMULPS Y0, Y2, Y2
-	VFMADD213PS Y0, Y0, Y2
-	VADDPS c_one<>(SB), Y2, Y2
-	VCVTPS2DQ Y1, Y1
-	VPADDD c_bias<>(SB), Y1, Y1
-	VPSLLD $23, Y1, Y1
-	VMULPS Y1, Y2, Y0
-	VANDPS Y4, Y0, Y0'''
 w('''// EXP replaces Y0 by exp(Y0) as expf in generic.go computes it: zero below
 // -64·ln2, capped at 2^64. It clobbers Y1, Y2 and Y4.
 #define EXP \\''')
-lines=EXP.split('\n')
+lines=soa.exp_lines('Y0', 'Y1', 'Y2', 'Y4')
 for i,l in enumerate(lines):
-    w(l.strip('\t').join(['\t','; \\' if i<len(lines)-1 else '']))
+    w('\t' + l + ('; \\' if i<len(lines)-1 else ''))
 w('')
 w(fragment('dense.s.in'))
 with open(os.path.join(HERE, '..', 'kernel_amd64.s'), 'w') as f:

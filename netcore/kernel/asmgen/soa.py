@@ -29,8 +29,11 @@ def transpose8(loads, stores):
     for i in range(8):
         w('\tVMOVUPS %s, %s' % (c[i], stores[i]))
 
-def exp(x, t1, t2, t3):
-    for l in '''VCMPPS $0x0D, c_expLo<>(SB), X, T3
+# EXP_TEMPLATE replaces X by exp(X) as expf in generic.go computes it: zero
+# below -64·ln2, capped at 2^64, clobbering T1, T2 and T3. It is the one copy
+# of the sequence: exp() writes it inline here, and gen.py builds the EXP
+# macro of dense.s.in from it.
+EXP_TEMPLATE = '''VCMPPS $0x0D, c_expLo<>(SB), X, T3
 VMINPS c_expHi<>(SB), X, X
 VMULPS c_log2e<>(SB), X, T1
 VROUNDPS $0, T1, T1
@@ -49,8 +52,16 @@ VCVTPS2DQ T1, T1
 VPADDD c_bias<>(SB), T1, T1
 VPSLLD $23, T1, T1
 VMULPS T1, T2, X
-VANDPS T3, X, X'''.split('\n'):
-        l=re.sub(r'\bX\b',x,l); l=re.sub(r'\bT1\b',t1,l); l=re.sub(r'\bT2\b',t2,l); l=re.sub(r'\bT3\b',t3,l)
+VANDPS T3, X, X'''
+
+def exp_lines(x, t1, t2, t3):
+    """EXP_TEMPLATE's instructions (without indentation) for registers x, t1, t2, t3."""
+    regs = {'X': x, 'T1': t1, 'T2': t2, 'T3': t3}
+    return [re.sub(r'\b(X|T1|T2|T3)\b', lambda m: regs[m.group(1)], l)
+            for l in EXP_TEMPLATE.split('\n')]
+
+def exp(x, t1, t2, t3):
+    for l in exp_lines(x, t1, t2, t3):
         w('\t'+l)
 
 # SoA work layout (bytes): Z/H at 0 (16 vectors), D at 512, DZ at 1024, DZ2 at 1536
