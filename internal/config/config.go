@@ -267,6 +267,10 @@ func (s Scale) String() string {
 	return strconv.FormatFloat(float64(s), 'g', -1, 64)
 }
 
+// Placeholder names the value in help text: a number, or a fraction such
+// as 1/255.
+func (s *Scale) Placeholder() string { return "number" }
+
 // Set implements flag.Value.
 func (s *Scale) Set(text string) error {
 	v, err := ParseScale(text)

@@ -74,10 +74,11 @@ func (v *override) String() string {
 func (v *override) IsBoolFlag() bool { return v.def.Kind() == reflect.Bool }
 
 // Placeholder names the kind of value the flag takes, for help text, where
-// the flag package would only say "value".
+// the flag package would only say "value": the field type's own Placeholder
+// when it has one (Scale, IntList), else after the field's kind.
 func (v *override) Placeholder() string {
-	if reflect.PointerTo(v.def.Type()).Implements(reflect.TypeFor[flag.Value]()) {
-		return "number" // Scale: a number or a fraction such as 1/255
+	if p, ok := reflect.New(v.def.Type()).Interface().(interface{ Placeholder() string }); ok {
+		return p.Placeholder()
 	}
 	switch v.def.Kind() {
 	case reflect.Int, reflect.Uint64:
