@@ -44,7 +44,7 @@ func TestMNISTSeedPreset(t *testing.T) {
 	cfg.Iterations = 300
 	cfg.Workers = runtime.GOMAXPROCS(0)
 	data := mustData(t, ds.Train, 0)
-	res := runConfig(t, cfg, data)
+	res := runConfig(t, cfg, data, trainer.Options{})
 	first, last := res.Cost[0].Cost, res.Cost[len(res.Cost)-1].Cost
 	if !(last < 0.7*first) {
 		t.Errorf("cost went from %.4f to %.4f in 300 iterations, want a clear fall", first, last)
@@ -68,7 +68,7 @@ func TestMNISTDeterministic(t *testing.T) {
 	for _, workers := range []int{1, 2, 3, 7, 16} {
 		cfg := config.Default()
 		cfg.Workers, cfg.Iterations = workers, 3
-		res := runConfig(t, cfg, data)
+		res := runConfig(t, cfg, data, trainer.Options{})
 		got := res.Params.Digest()
 		t.Logf("workers=%2d params sha256 %s", workers, got)
 		if want == "" {
@@ -99,7 +99,7 @@ func TestMNISTDefaultPreset(t *testing.T) {
 	cfg.Iterations /= 2
 	cfg.Workers = runtime.GOMAXPROCS(0)
 	data := mustData(t, ds.Train, 0)
-	res := runConfig(t, cfg, data)
+	res := runConfig(t, cfg, data, trainer.Options{})
 	ev := testEvaluation(t, ds, res, cfg)
 	t.Logf("%d iterations of batch %d: test accuracy %.4f in %.1f s", res.Iterations, cfg.BatchSize, ev.Accuracy, res.Training.Seconds())
 	if ev.Accuracy < 0.975 {
@@ -108,9 +108,9 @@ func TestMNISTDefaultPreset(t *testing.T) {
 }
 
 // runConfig trains cfg on data to the end.
-func runConfig(t *testing.T, cfg config.Config, data *trainer.Data) *trainer.Result {
+func runConfig(t *testing.T, cfg config.Config, data *trainer.Data, opts trainer.Options) *trainer.Result {
 	t.Helper()
-	tr, err := trainer.New(cfg, data, trainer.Options{})
+	tr, err := trainer.New(cfg, data, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

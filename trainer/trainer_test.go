@@ -20,15 +20,7 @@ func train(t *testing.T, data *trainer.Data, cfgWorkers, iterations int, opts tr
 	if edit != nil {
 		edit(&cfg)
 	}
-	tr, err := trainer.New(cfg, data, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return runConfig(t, cfg, data, opts)
 }
 
 // TestRunDeterministicAcrossWorkers: the trained parameters are bitwise the
