@@ -155,10 +155,8 @@ func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fs.SetOutput(env.Stderr)
 		fmt.Fprintf(env.Stderr, "Usage: shardnet %s %s\n\nFlags:\n", name, synopsis)
 		printFlags(env.Stderr, fs)
-		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
