@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/internal/fetch"
+	"github.com/shardnet/shardnet/internal/report"
 	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/shard"
 	"github.com/shardnet/shardnet/trainer"
 )
 
@@ -94,6 +97,40 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stderr, "wrote confusion.png and misclassified.png to %s\n", reportDir)
 	}
 	return nil
+}
+
+// worstMistakes is how many misclassified images the eval report shows.
+const worstMistakes = 36
+
+// evalReports draws the confusion matrix and the most confident mistakes of
+// an evaluation into dir, which is created if needed.
+func evalReports(dir, modelPath string, ck *netcore.Checkpoint, cfg config.Config, test *shard.Set, ev *trainer.Evaluation) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	m, err := trainer.NewModel(ck.Params, ck.Activation, float32(cfg.PixelScale))
+	if err != nil {
+		return usage(err)
+	}
+	mistakes, err := report.Mistakes(m, float32(cfg.PixelScale), test, ev.Predictions, worstMistakes)
+	if err != nil {
+		return err
+	}
+	wrong := 0
+	for t, row := range ev.Confusion {
+		for p, n := range row {
+			if t != p {
+				wrong += n
+			}
+		}
+	}
+	name := filepath.Base(modelPath)
+	if err := report.Confusion(filepath.Join(dir, "confusion.png"), ev.Confusion,
+		fmt.Sprintf("%s: test accuracy %.4f", name, ev.Accuracy)); err != nil {
+		return err
+	}
+	return report.Misclassified(filepath.Join(dir, "misclassified.png"), mistakes,
+		fmt.Sprintf("%s: the %d most confident of %d mistakes", name, len(mistakes), wrong))
 }
 
 // runInspect implements 'shardnet inspect'.
