@@ -55,7 +55,10 @@ func LoadBench(path string) (Bench, error) {
 	return b, decodeStrict(data, path, &b)
 }
 
-// Validate checks every key of the sweep.
+// Validate checks the sweep's keys in turn and returns at the first bad
+// one: first the training keys as the sweep's cells will use them (with all
+// their problems, as Config.Validate reports them), then the worker counts,
+// hidden sizes, warmup and iterations.
 func (b *Bench) Validate() error {
 	// The training keys are checked as the sweep's cells will use them.
 	c := b.Train(1, 1)
@@ -66,13 +69,13 @@ func (b *Bench) Validate() error {
 		return keyErrorf("workers and hidden", "want non-empty lists")
 	}
 	for _, w := range b.Workers {
-		if w < 1 || w > 1024 {
-			return keyErrorf("workers", "want counts in 1..1024, found %d", w)
+		if w < 1 || w > MaxWorkers {
+			return keyErrorf("workers", "want counts in 1..%d, found %d", MaxWorkers, w)
 		}
 	}
 	for _, h := range b.Hidden {
-		if h < 1 || h > 1<<16 {
-			return keyErrorf("hidden", "want sizes in 1..65536, found %d", h)
+		if h < 1 || h > MaxHidden {
+			return keyErrorf("hidden", "want sizes in 1..%d, found %d", MaxHidden, h)
 		}
 	}
 	if b.Warmup < 0 {

@@ -16,6 +16,12 @@ var (
 	Schedules   = []string{"constant", "step", "cosine"}
 )
 
+// Upper bounds of the workers and hidden keys, and of bench's sweeps of them.
+const (
+	MaxWorkers = 1024    // worker goroutines
+	MaxHidden  = 1 << 16 // hidden units
+)
+
 // KeyError is a bad value of one configuration key.
 type KeyError struct {
 	Key     string // the YAML key
@@ -103,11 +109,11 @@ func (c *Config) Validate() error {
 	atLeast("early_stopping", c.EarlyStopping, 0)
 	atLeast("eval_every", c.EvalEvery, 0)
 	atLeast("checkpoint_every", c.CheckpointEvery, 0)
-	if c.Hidden > 1<<16 {
-		bad("hidden", "want at most %d units, found %d", 1<<16, c.Hidden)
+	if c.Hidden > MaxHidden {
+		bad("hidden", "want at most %d units, found %d", MaxHidden, c.Hidden)
 	}
-	if c.Workers > 1024 {
-		bad("workers", "want at most 1024, found %d", c.Workers)
+	if c.Workers > MaxWorkers {
+		bad("workers", "want at most %d, found %d", MaxWorkers, c.Workers)
 	}
 	if c.EarlyStopping > 0 && c.Validation == 0 {
 		bad("early_stopping", "needs a validation split (validation > 0)")
