@@ -21,6 +21,27 @@ func decode(t *testing.T, text string) (config.Config, error) {
 	return c, err
 }
 
+// checkMessage checks that err is an error whose message is one line,
+// starts with prefix and contains each of want.
+func checkMessage(t *testing.T, err error, prefix string, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want one starting with %q", prefix)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") {
+		t.Errorf("message %q: want one line", msg)
+	}
+	if !strings.HasPrefix(msg, prefix) {
+		t.Errorf("message %q: want it to start with %q", msg, prefix)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message %q does not contain %q", msg, w)
+		}
+	}
+}
+
 func TestDefaultValidates(t *testing.T) {
 	c := config.Default()
 	if err := c.Validate(); err != nil {
@@ -58,18 +79,7 @@ func TestLoadErrors(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			_, err := config.Load(filepath.Join("testdata", tc.file))
-			if err == nil {
-				t.Fatalf("Load(%s) succeeded, want an error", tc.file)
-			}
-			msg := err.Error()
-			if !strings.HasPrefix(msg, "config: ") || strings.Contains(msg, "\n") {
-				t.Errorf("message %q: want one line starting with \"config: \"", msg)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message %q does not contain %q", msg, w)
-				}
-			}
+			checkMessage(t, err, "config: ", tc.want...)
 		})
 	}
 }
@@ -98,18 +108,7 @@ func TestDecodeErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := decode(t, tc.yaml)
-			if err == nil {
-				t.Fatalf("Decode(%q) succeeded, want an error", tc.yaml)
-			}
-			msg := err.Error()
-			if !strings.HasPrefix(msg, "config: test.yaml: ") || strings.Contains(msg, "\n") {
-				t.Errorf("message %q: want one line starting with \"config: test.yaml: \"", msg)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message %q does not contain %q", msg, w)
-				}
-			}
+			checkMessage(t, err, "config: test.yaml: ", tc.want...)
 		})
 	}
 }

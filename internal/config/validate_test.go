@@ -64,20 +64,8 @@ func TestValidateRejects(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			err = c.Validate()
-			if err == nil {
-				t.Fatalf("Validate() = nil, want an error naming %s", tc.key)
-			}
-			msg := err.Error()
-			if strings.Contains(msg, "\n") {
-				t.Errorf("Validate() = %q, want exactly one problem", msg)
-			}
-			if prefix := "config: " + tc.key + ": "; !strings.HasPrefix(msg, prefix) {
-				t.Errorf("Validate() = %q, want it to start with %q", msg, prefix)
-			}
-			if !strings.Contains(msg, tc.want) {
-				t.Errorf("Validate() = %q, want it to contain %q", msg, tc.want)
-			}
+			// One line: exactly one problem.
+			checkMessage(t, c.Validate(), "config: "+tc.key+": ", tc.want)
 		})
 	}
 }
