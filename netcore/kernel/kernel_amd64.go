@@ -225,9 +225,41 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 	}
 }
 
+// costSum accumulates the cost Σ log(sum_i) - zl_i of a run of images from
+// the dense middle's per-image terms. Logarithms are slow, so the sums (each
+// in [1, Outputs]) are multiplied together and the logarithm taken only when
+// the product grows large. The zero value is not ready: start from
+// newCostSum.
+type costSum struct {
+	zl, prod, logs float64
+}
+
+func newCostSum() costSum { return costSum{prod: 1} }
+
+// add takes in one image's terms: zl = z2[label] - max and sum = Σ exp(z2 - max).
+func (c *costSum) add(zl, sum float32) {
+	c.zl += float64(zl)
+	c.prod *= float64(sum)
+	if c.prod > 1e280 {
+		c.fold()
+	}
+}
+
+// fold moves the product into logs. It is rare, and kept out of line so
+// that add inlines into the per-image loops.
+//
+//go:noinline
+func (c *costSum) fold() {
+	c.logs += math.Log(c.prod)
+	c.prod = 1
+}
+
+// total returns the summed cost of the images added so far.
+func (c *costSum) total() float64 { return c.logs + math.Log(c.prod) - c.zl }
+
 // denseSoA runs the dense middle and the output layer's gradient sums for
-// the batch (whose first layer is in ws.z) and returns the cost terms.
-func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, zl, prod, logs *float64) {
+// the batch (whose first layer is in ws.z) and adds its cost terms to cost.
+func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *costSum) {
 	hp := m.hp
 	a := &ws.soa
 	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.w2b[0], &m.b2[0], &ws.work[0]
@@ -252,12 +284,7 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, zl, pr
 			denseSoA16(a)
 		}
 		for l := range n {
-			*zl += float64(a.zl[l])
-			*prod *= float64(a.sum[l])
-			if *prod > 1e280 {
-				*logs += math.Log(*prod)
-				*prod = 1
-			}
+			cost.add(a.zl[l], a.sum[l])
 		}
 	}
 	n := len(batch)
@@ -279,17 +306,13 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 	if wide {
 		a.dw2 = nil
 	}
-	// The cost is Σ log(sum_i) - zl_i. Logarithms are slow, so the sums
-	// (each in [1, Outputs]) are multiplied together and the logarithm taken
-	// only when the product grows large.
-	var zl, logs float64
-	prod := 1.0
+	cost := newCostSum()
 	for b := 0; len(idx) > 0; b++ {
 		batch := idx[:min(len(idx), ws.batch)]
 		idx = idx[len(batch):]
 		m.firstLayer(s, batch, ws)
 		if m.soa {
-			m.denseSoA(g, s, batch, ws, &zl, &prod, &logs)
+			m.denseSoA(g, s, batch, ws, &cost)
 			m.firstLayerGrad(g, s, batch, ws, plan, b)
 			continue
 		}
@@ -305,12 +328,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 			}
 			a.label = label
 			denseAVX(a)
-			zl += float64(a.zl)
-			prod *= float64(a.sum)
-			if prod > 1e280 {
-				logs += math.Log(prod)
-				prod = 1
-			}
+			cost.add(a.zl, a.sum)
 		}
 		if wide {
 			dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
@@ -318,7 +336,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 		m.firstLayerGrad(g, s, batch, ws, plan, b)
 	}
 	*a = denseArgs{}
-	return logs + math.Log(prod) - zl
+	return cost.total()
 }
 
 // bindArgs points a at the model's parameters and ws's output buffer.

@@ -138,9 +138,8 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 			}
 			t2 := threadTime()
 			if m.soa {
-				var zl, prod, logs float64
-				prod = 1
-				m.denseSoA(g, s, batch, ws, &zl, &prod, &logs)
+				cost := newCostSum()
+				m.denseSoA(g, s, batch, ws, &cost)
 			}
 			for k, i := range batch {
 				if m.soa {
