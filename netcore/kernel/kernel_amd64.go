@@ -380,6 +380,7 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	if len(m.blocks) == 1 {
 		return
 	}
+	ws.start = make([]int32, ws.batch+1)
 	// Room for the worst case, every pixel non-zero, plus the 8-wide
 	// decoder's overrun (see prepare).
 	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
@@ -396,6 +397,8 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 			ws.lim[t*16+j] = v
 		}
 	}
+	// cscFill and cscEmit give every pixel a 64-byte row of t, one byte per
+	// image, whatever the batch.
 	ws.t = make([]uint8, m.inputs*maxBatch)
 	ws.pix = make([]uint32, m.inputs)
 	ws.pstart = make([]int32, m.inputs+1)

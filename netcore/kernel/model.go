@@ -339,7 +339,7 @@ type Scratch struct {
 	z, d, dz1 []float32
 	z2        []float32 // logits then dz2, Outputs padded
 	dense     []float32 // HiddenPad, for Probabilities
-	hp, op    int
+	hp        int
 	inputs    int
 	outputs   int
 	fast      bool
@@ -394,12 +394,10 @@ func NewScratch(m *Model) *Scratch {
 		z2:      alignedFloat32(m.op),
 		dense:   alignedFloat32(m.hp),
 		hp:      m.hp,
-		op:      m.op,
 		inputs:  m.inputs,
 		outputs: m.outputs,
 		fast:    m.fast,
 		batch:   batch,
-		start:   make([]int32, batch+1),
 	}
 	if m.fast {
 		m.newScratchAsm(ws)
