@@ -7,9 +7,10 @@
 // The first-layer weights are kept transposed (Inputs×HiddenPad, HiddenPad a
 // multiple of 8) so that each pixel's weights are one contiguous run of
 // vector registers. On amd64 with AVX2 and FMA the work runs in hand-written
-// assembly, in batches of up to 64 images (see kernel_amd64.go); everywhere
-// else, and when asked (EnvKernel), a portable Go path computes the same
-// sums image by image. The two agree to float32 rounding (about 1e-7
+// assembly, in batches of images (up to 256 where HiddenPad is at most 64, up
+// to 64 for wider layers; see Model.batchSize and kernel_amd64.go);
+// everywhere else, and when asked (EnvKernel), a portable Go path computes
+// the same sums image by image. The two agree to float32 rounding (about 1e-7
 // relative) and both match the float64 reference to better than 1e-5.
 //
 // The package has no goroutines. A Model and Samples may be read by many

@@ -138,7 +138,7 @@ func (m *Model) gatherTiled(batch int, ws *Scratch) {
 	}
 }
 
-// buildCSC transposes the batch (at most 64 images): the npix distinct
+// buildCSC transposes the batch (at most maxBatch images): the npix distinct
 // pixels it uses, in ascending order, with byte offsets ws.pix of their
 // weight rows, and for pixel j the entries ws.pstart[j]:ws.pstart[j+1]
 // naming the images using it (ws.entK, the byte offset of the image's row in
