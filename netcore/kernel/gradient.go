@@ -14,9 +14,7 @@ import (
 // of m's shape. A sample index outside s, or a label out of range, panics.
 func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	m.mustMatch("Gradient", s, ws)
-	if len(g.flat) != m.FlatLen() {
-		panic(fmt.Sprintf("kernel: Gradient: gradient of length %d, want %d", len(g.flat), m.FlatLen()))
-	}
+	m.mustFitGrad("Gradient", g)
 	if m.fast {
 		g.Cost += m.gradientAsm(g, s, idx, ws, nil)
 		return
@@ -53,6 +51,13 @@ func (m *Model) forwardGo(h, d, z2 []float32, pix []uint16, val []uint8) {
 	gatherGo(h, m.w1t, m.hp, pix, val, &m.table)
 	activateGo(m.act, h, d)
 	gemvGo(z2, m.w2, h, m.hp)
+}
+
+// mustFitGrad panics, naming op, unless g has m's gradient length.
+func (m *Model) mustFitGrad(op string, g *Grad) {
+	if len(g.flat) != m.FlatLen() {
+		panic(fmt.Sprintf("kernel: %s: gradient of length %d, want %d", op, len(g.flat), m.FlatLen()))
+	}
 }
 
 func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {

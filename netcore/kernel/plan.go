@@ -109,7 +109,9 @@ func (p *Plan) Len() int { return len(p.idx) }
 // as Gradient does for them (see Plan for how the sums may differ). It does
 // not allocate. It panics if the plan was made for a model of another shape.
 func (m *Model) GradientPlan(g *Grad, p *Plan, ws *Scratch) {
-	if p.inputs != m.inputs || p.hp != m.hp || p.batch != m.batchSize() {
+	// The batch size follows from hp (see batchSize), so the plan's batches
+	// are m's too.
+	if p.inputs != m.inputs || p.hp != m.hp {
 		panic("kernel: GradientPlan: plan made for another model shape")
 	}
 	if !m.fast || p.pixAt == nil {
@@ -117,8 +119,6 @@ func (m *Model) GradientPlan(g *Grad, p *Plan, ws *Scratch) {
 		return
 	}
 	m.mustMatch("GradientPlan", p.s, ws)
-	if len(g.flat) != m.FlatLen() {
-		panic(fmt.Sprintf("kernel: GradientPlan: gradient of length %d, want %d", len(g.flat), m.FlatLen()))
-	}
+	m.mustFitGrad("GradientPlan", g)
 	g.Cost += m.gradientAsm(g, p.s, p.idx, ws, p)
 }
