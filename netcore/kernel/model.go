@@ -186,32 +186,26 @@ func (m *Model) Load(w1, b1, w2, b2 []float64) {
 	for h, v := range b1 {
 		m.b1[h] = float32(v)
 	}
+	// W2 goes to w2 and, where the model keeps them, to its transpose w2t
+	// and its broadcast copy w2b.
 	for o := range m.outputs {
 		dst := m.w2[o*hp : o*hp+m.hidden]
 		for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
-			dst[h] = float32(v)
+			f := float32(v)
+			dst[h] = f
+			if m.w2t != nil {
+				m.w2t[h*m.op+o] = f
+			}
+			if m.w2b != nil {
+				at := (h*m.outputs + o) * lanes
+				for l := range lanes {
+					m.w2b[at+l] = f
+				}
+			}
 		}
 	}
 	for o, v := range b2 {
 		m.b2[o] = float32(v)
-	}
-	if m.w2t != nil {
-		for o := range m.outputs {
-			for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
-				m.w2t[h*m.op+o] = float32(v)
-			}
-		}
-	}
-	for o := range m.outputs {
-		if m.w2b == nil {
-			break
-		}
-		for h, v := range w2[o*m.hidden : (o+1)*m.hidden] {
-			at := (h*m.outputs + o) * lanes
-			for l := range lanes {
-				m.w2b[at+l] = float32(v)
-			}
-		}
 	}
 }
 
