@@ -169,20 +169,39 @@ func (m *Model) Fast() bool { return m.fast }
 // programming error rather than bad data.
 func (m *Model) Load(w1, b1, w2, b2 []float64) {
 	m.checkLens("Load", len(w1), len(b1), len(w2), len(b2))
+	m.LoadRows(w1, 0, m.hidden)
+	m.LoadOutput(b1, w2, b2)
+}
+
+// LoadRows is Load for rows h0 ≤ h < h1 of W1 alone (w1 is the whole
+// tensor). Calls for disjoint row ranges write disjoint values and may run
+// at the same time, so that the workers that update the parameters can
+// each refresh their own rows of the model.
+func (m *Model) LoadRows(w1 []float64, h0, h1 int) {
+	if len(w1) != m.hidden*m.inputs || h0 < 0 || h1 > m.hidden || h0 > h1 {
+		panic(fmt.Sprintf("kernel: LoadRows: rows %d..%d of a W1 of %d values, want within %d rows of %d",
+			h0, h1, len(w1), m.hidden, m.inputs))
+	}
 	in, hp := m.inputs, m.hp
 	// Transpose in square tiles so that both the rows read and the rows
 	// written stay in cache.
-	for h0 := 0; h0 < m.hidden; h0 += transposeTile {
-		h1 := min(h0+transposeTile, m.hidden)
+	for t0 := h0; t0 < h1; t0 += transposeTile {
+		t1 := min(t0+transposeTile, h1)
 		for i0 := 0; i0 < in; i0 += transposeTile {
 			i1 := min(i0+transposeTile, in)
-			for h := h0; h < h1; h++ {
+			for h := t0; h < t1; h++ {
 				for i, v := range w1[h*in+i0 : h*in+i1] {
 					m.w1t[(i0+i)*hp+h] = float32(v)
 				}
 			}
 		}
 	}
+}
+
+// LoadOutput is Load for b1, W2 and b2 alone.
+func (m *Model) LoadOutput(b1, w2, b2 []float64) {
+	m.checkLens("LoadOutput", m.hidden*m.inputs, len(b1), len(w2), len(b2))
+	hp := m.hp
 	for h, v := range b1 {
 		m.b1[h] = float32(v)
 	}
