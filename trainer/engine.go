@@ -243,9 +243,11 @@ func (e *Engine) Gradient(batch []int32, grad *netcore.Params) (cost float64, er
 // mean gradient and cost over batch as Gradient computes them, then, if all
 // of them are finite, opt's update of p with learning rate lr (step counts
 // updates from 1). The gradient goes from the reduced sum to the update a
-// block at a time and is not kept. If the cost or a gradient element is not
-// a finite number, p is left unchanged and nonFinite names the first such
-// tensor of "cost", "dW1", "db1", "dW2" and "db2". Step allocates nothing
+// block at a time and is not kept, and each updated block is loaded into the
+// model at once, so that Step leaves the model holding the new p. If the
+// cost or a gradient element is not a finite number, p and the model are
+// left unchanged and nonFinite names the first such tensor of "cost",
+// "dW1", "db1", "dW2" and "db2". Step allocates nothing
 // once each batch length has been seen, and gives bitwise the same p as
 // Gradient followed by opt.Update over all of p, for every worker count.
 func (e *Engine) Step(batch []int32, p *netcore.Params, opt Optimizer, step int, lr float64) (cost float64, nonFinite string, err error) {
@@ -495,6 +497,11 @@ func (e *Engine) update(w int) {
 			}
 		}
 		e.apply(h0*in, g)
+		if e.opt != nil {
+			// The rows are in cache: refresh them in the model for the next
+			// step here rather than in one serial Load.
+			e.model.LoadRows(e.params.W1, h0, h1)
+		}
 	}
 	if w != e.tailAt {
 		return
@@ -509,6 +516,9 @@ func (e *Engine) update(w int) {
 		at += hidden
 	}
 	e.scaled(w, at, sum[in*hp+hp+out*hp:in*hp+hp+out*hp+out])
+	if e.opt != nil {
+		e.model.LoadOutput(e.params.B1, e.params.W2, e.params.B2)
+	}
 }
 
 // scaled takes src·inv as the gradient of the netcore elements from at on.

@@ -3,6 +3,7 @@ package trainer_test
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -303,5 +304,39 @@ func TestEngineStepNonFinite(t *testing.T) {
 	}
 	if p.Digest() != before {
 		t.Error("Step changed the parameters although the gradient was not finite")
+	}
+}
+
+// TestEngineStepLoadsModel: after Step the model holds the updated
+// parameters, bitwise as a fresh Load would, for several worker counts and a
+// hidden size that is not a multiple of the row block.
+func TestEngineStepLoadsModel(t *testing.T) {
+	data := mustData(t, syntheticSet(500, 9, 6), 0)
+	shape := netcore.Shape{Inputs: 81, Hidden: 13, Outputs: 10}
+	batch := trainer.Identity(data.Train.N)
+	for _, workers := range []int{1, 3, 16} {
+		p := randomParams(t, shape)
+		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+		e, err := trainer.NewEngine(m, data.Train, workers, 8, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Start(context.Background())
+		opt, _ := trainer.NewOptimizer(smallConfig(workers, 1), shape.Len())
+		for step := 1; step <= 3; step++ {
+			if _, bad, err := e.Step(batch, p, opt, step, 0.1); err != nil || bad != "" {
+				t.Fatal(err, bad)
+			}
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fresh, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+		got, want := kernel.NewGrad(m), kernel.NewGrad(fresh)
+		m.Gradient(got, data.Train, batch, kernel.NewScratch(m))
+		fresh.Gradient(want, data.Train, batch, kernel.NewScratch(fresh))
+		if !slices.Equal(got.Flat(), want.Flat()) || got.Cost != want.Cost {
+			t.Errorf("workers=%d: the model after Step differs from the updated parameters loaded afresh", workers)
+		}
 	}
 }

@@ -327,6 +327,8 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		validator = newEvaluator(t.model, t.data.Validation)
 	}
 
+	// Step keeps the model in step with the parameters from here on.
+	t.refreshModel()
 	step := t.start
 	for step < total {
 		if ctx.Err() != nil {
@@ -334,7 +336,6 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		}
 		batch := t.batch(step, full)
 		tick := time.Now()
-		t.refreshModel()
 		cost, tensor, err := engine.Step(batch, t.params, t.opt, step+1, LearningRate(cfg, step, total))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -363,7 +364,6 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		progress.update(step, cost)
 
 		if validator != nil && (step%evalEvery == 0 || step == total) {
-			t.refreshModel()
 			acc := validator.accuracy()
 			t.valid = append(t.valid, AccuracyPoint{Iteration: step, Accuracy: acc})
 			progress.clear()
@@ -376,6 +376,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			} else if sinceBest++; cfg.EarlyStopping > 0 && sinceBest >= cfg.EarlyStopping {
 				t.log.Info("early stopping", zap.Int("iteration", step), zap.Float64("best_accuracy", best))
 				_ = t.params.CopyFrom(bestParams)
+				t.refreshModel()
 				stoppedEarly = true
 				break
 			}
