@@ -20,7 +20,9 @@
 // size nor on timing.
 //
 // The float64 reference in package netcore is the oracle these kernels are
-// tested against; this package does not import it, to avoid an import cycle.
+// tested against. This package does not import it, so that the kernels stay
+// free of gonum and of netcore's types (Activation is mirrored, with the
+// same values); the trainer converts between the two.
 package kernel
 
 import (
