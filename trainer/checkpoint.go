@@ -1,11 +1,12 @@
 package trainer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
+	"github.com/shardnet/shardnet/internal/atomicfile"
 	"github.com/shardnet/shardnet/netcore"
 )
 
@@ -19,41 +20,14 @@ func WriteCheckpoint(path string, c *netcore.Checkpoint) error {
 	})
 }
 
-// WriteFileAtomic writes what write produces to path atomically.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("trainer: write %s: %w", path, err)
+// WriteFileAtomic writes what write produces to path atomically, as
+// atomicfile.Write does, with errors of the form "trainer: <step> <path>: ...".
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	err := atomicfile.Write(path, write)
+	if e, ok := errors.AsType[*atomicfile.Error](err); ok {
+		return fmt.Errorf("trainer: %s %s: %w", e.Op, e.Path, e.Err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	// CreateTemp makes the file private; outputs are ordinary files.
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("trainer: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("trainer: sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("trainer: close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("trainer: rename into %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		// Syncing the directory makes the rename itself durable.
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return err
 }
 
 // ReadCheckpoint loads the checkpoint at path. Errors name the file and wrap

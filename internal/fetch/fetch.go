@@ -29,6 +29,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/shardnet/shardnet/internal/atomicfile"
 	"github.com/shardnet/shardnet/shard"
 )
 
@@ -431,20 +432,16 @@ func (f *fetcher) fromSource(ctx context.Context, i int, src Source, base, want 
 }
 
 // install copies r into a temporary file in the target directory, checks
-// the content hash, syncs it and renames it to name. On any failure the
+// the content hash and commits it under its final name: name, or name
+// without .gz when the contents are not gzipped. On any failure the
 // temporary file is removed. It returns the final path and the number of
 // bytes written.
 func (f *fetcher) install(r io.Reader, name string, src Source, want string) (path string, n int64, err error) {
-	tmp, err := os.CreateTemp(f.dir, "."+name+".tmp-*")
+	tmp, err := atomicfile.Create(f.dir, name)
 	if err != nil {
 		return "", 0, fmt.Errorf("fetch: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 	n, err = io.Copy(tmp, io.LimitReader(r, maxDownloadBytes+1))
 	if err != nil {
 		return "", n, fmt.Errorf("fetch: %s from %s: after %d bytes: %w", name, src, n, err)
@@ -463,15 +460,6 @@ func (f *fetcher) install(r io.Reader, name string, src Source, want string) (pa
 		err = fmt.Errorf("fetch: %s from %s: sha256 of contents %s, want %s", name, src, got, want)
 		return "", n, err
 	}
-	if err = tmp.Sync(); err != nil {
-		return "", n, fmt.Errorf("fetch: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return "", n, fmt.Errorf("fetch: %w", err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", n, fmt.Errorf("fetch: %w", err)
-	}
 	final := name
 	if !gzipped {
 		// A source that serves the file uncompressed gets it stored under
@@ -479,20 +467,10 @@ func (f *fetcher) install(r io.Reader, name string, src Source, want string) (pa
 		final = strings.TrimSuffix(name, ".gz")
 	}
 	path = filepath.Join(f.dir, final)
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = tmp.Commit(path); err != nil {
 		return "", n, fmt.Errorf("fetch: %w", err)
 	}
-	syncDir(f.dir)
 	return path, n, nil
-}
-
-// syncDir makes a rename durable. Failure is ignored: some file systems do
-// not support syncing a directory, and the file itself is already synced.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }
 
 // module returns the local directory of a module source, downloading the
