@@ -15,9 +15,12 @@ const (
 	TestLabelsFile  = "t10k-labels-idx1-ubyte"
 )
 
-// files lists the four standard file names (without .gz) in a fixed order:
-// train images, train labels, test images, test labels.
-var files = [4]string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
+// Files returns the four standard file names (without .gz) in a fixed order:
+// train images, train labels, test images, test labels. The result is an
+// array, a copy, so that no caller can change the names for others.
+func Files() [4]string {
+	return [4]string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
+}
 
 // numClasses is the number of label values of MNIST and Fashion-MNIST; the
 // trainer's output layer has one unit per class, so a larger label would
@@ -56,7 +59,7 @@ func FindFile(dir, base string) (string, error) {
 // HasDataset reports whether dir holds all four standard files, each gzipped
 // or raw. It does not validate their contents.
 func HasDataset(dir string) bool {
-	for _, f := range files {
+	for _, f := range Files() {
 		if _, err := FindFile(dir, f); err != nil {
 			return false
 		}
@@ -69,7 +72,7 @@ func HasDataset(dir string) bool {
 // train and test images have the same dimensions.
 func Load(dir string) (*Dataset, error) {
 	var paths [4]string
-	for i, f := range files {
+	for i, f := range Files() {
 		p, err := FindFile(dir, f)
 		if err != nil {
 			return nil, err

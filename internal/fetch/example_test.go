@@ -24,7 +24,7 @@ func ExampleLocate() {
 		fmt.Println(err)
 		return
 	}
-	for _, name := range []string{shard.TrainImagesFile, shard.TrainLabelsFile, shard.TestImagesFile, shard.TestLabelsFile} {
+	for _, name := range shard.Files() {
 		if err := os.WriteFile(filepath.Join(full, name+".gz"), nil, 0o644); err != nil {
 			fmt.Println(err)
 			return

@@ -56,9 +56,6 @@ const (
 	maxContentBytes  = 1 << 30
 )
 
-// files lists the four standard files, without .gz, in a fixed order.
-var files = [4]string{shard.TrainImagesFile, shard.TrainLabelsFile, shard.TestImagesFile, shard.TestLabelsFile}
-
 // Sums maps a standard file name (without .gz) to the hex SHA-256 of its
 // decompressed contents.
 type Sums map[string]string
@@ -231,7 +228,7 @@ func Verify(dataset, dir string) error {
 // function Verify does for a known data set.
 func (o Options) Verify(dir string) error {
 	var errs []error
-	for _, base := range files {
+	for _, base := range shard.Files() {
 		path, err := shard.FindFile(dir, base)
 		if err != nil {
 			continue
@@ -311,7 +308,7 @@ func (o Options) Fetch(ctx context.Context, dir string, log *zap.Logger) error {
 	if f.client == nil {
 		f.client = NewClient()
 	}
-	for _, base := range files {
+	for _, base := range shard.Files() {
 		if err := f.file(ctx, base); err != nil {
 			return err
 		}
