@@ -104,27 +104,58 @@ func knownSize(r io.Reader) (int64, bool) {
 	return 0, false
 }
 
-// openInput detects gzip by its magic bytes (IDX files start with two zero
-// bytes, so the two formats cannot be confused) and returns the decoded
-// stream. hdr receives the first len(hdr) decoded bytes; n is how many of them
-// exist.
+// Decompress returns the contents of r: what r decompresses to when it
+// starts with the gzip magic bytes 0x1f 0x8b, else r's own bytes, and
+// whether r was gzipped. It reads the first two bytes of r to decide. IDX
+// files start with two zero bytes, so the two formats cannot be confused.
+//
+// The errors are those of r and of compress/gzip, unwrapped, for the caller
+// to put in context: with gzipped false, reading the first two bytes failed;
+// with gzipped true, the gzip header is missing, invalid or unreadable.
+func Decompress(r io.Reader) (contents io.Reader, gzipped bool, err error) {
+	var magic [2]byte
+	n, err := io.ReadFull(r, magic[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, false, err
+	}
+	return decompress(magic[:n], r)
+}
+
+// decompress is Decompress for a stream of which prefix has already been
+// read from r; the returned contents include prefix.
+func decompress(prefix []byte, r io.Reader) (contents io.Reader, gzipped bool, err error) {
+	src := io.MultiReader(bytes.NewReader(prefix), r)
+	if len(prefix) < 2 || prefix[0] != 0x1f || prefix[1] != 0x8b {
+		return src, false, nil
+	}
+	zr, err := gzip.NewReader(src)
+	if err != nil {
+		return nil, true, err
+	}
+	return zr, true, nil
+}
+
+// openInput detects gzip by its magic bytes, as Decompress does, and returns
+// the decoded stream. hdr receives the first len(hdr) decoded bytes; n is how
+// many of them exist.
 func openInput(r io.Reader, name string, hdr []byte) (in input, n int, err error) {
 	size, known := knownSize(r)
 	n, err = io.ReadFull(r, hdr)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return in, n, fmt.Errorf("shard: %s: reading header: %w", name, err)
 	}
-	if n < 2 || hdr[0] != 0x1f || hdr[1] != 0x8b {
+	zr, gzipped, err := decompress(hdr[:n], r)
+	if err != nil {
+		return in, 0, fmt.Errorf("shard: %s: expected a valid gzip header, found: %w", name, err)
+	}
+	if !gzipped {
+		// hdr already holds the header, and the body follows in r.
 		in = input{r: r, exact: -1, bound: -1}
 		if known {
 			in.exact = size
 			in.bound = size
 		}
 		return in, n, nil
-	}
-	zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(hdr[:n]), r))
-	if err != nil {
-		return in, 0, fmt.Errorf("shard: %s: expected a valid gzip header, found: %w", name, err)
 	}
 	in = input{r: zr, exact: -1, bound: -1}
 	if known {

@@ -186,6 +186,51 @@ func TestReadGzipMalformed(t *testing.T) {
 	}
 }
 
+func TestDecompress(t *testing.T) {
+	raw := labelsBytes(t, genLabels(4, 30))
+	cases := []struct {
+		name    string
+		data    []byte
+		gzipped bool
+	}{
+		{"raw", raw, false},
+		{"gzip", gz(t, raw), true},
+		{"empty", nil, false},
+		{"one byte", []byte{0x1f}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, gzipped, err := shard.Decompress(onlyReader{bytes.NewReader(tc.data)})
+			if err != nil || gzipped != tc.gzipped {
+				t.Fatalf("got gzipped %v, %v; want %v, nil", gzipped, err, tc.gzipped)
+			}
+			got, err := io.ReadAll(r)
+			want := tc.data
+			if tc.gzipped {
+				want = raw
+			}
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("contents %d bytes, %v; want %d bytes", len(got), err, len(want))
+			}
+		})
+	}
+
+	// Errors come back unwrapped; gzipped tells a bad gzip header from a
+	// failed read.
+	if _, gzipped, err := shard.Decompress(bytes.NewReader([]byte{0x1f, 0x8b, 0x99})); err == nil || !gzipped {
+		t.Fatalf("corrupt gzip header: got gzipped %v, %v", gzipped, err)
+	}
+	boom := errors.New("boom")
+	if _, gzipped, err := shard.Decompress(errReader{boom}); err != boom || gzipped {
+		t.Fatalf("failing reader: got gzipped %v, %v; want false, boom", gzipped, err)
+	}
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
 // allocated returns the bytes allocated on the heap while f ran.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats

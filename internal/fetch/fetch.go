@@ -11,7 +11,6 @@ package fetch
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -269,19 +268,12 @@ func contentSum(r io.Reader) (string, error) {
 
 // contentSumGzip is contentSum that also reports whether r was gzipped.
 func contentSumGzip(r io.Reader) (sum string, gzipped bool, err error) {
-	var magic [2]byte
-	n, err := io.ReadFull(r, magic[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", false, fmt.Errorf("reading: %w", err)
-	}
-	src := io.MultiReader(bytes.NewReader(magic[:n]), r)
-	gzipped = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-	if gzipped {
-		zr, err := gzip.NewReader(src)
-		if err != nil {
+	src, gzipped, err := shard.Decompress(r)
+	if err != nil {
+		if gzipped {
 			return "", true, fmt.Errorf("expected gzip data, found: %w", err)
 		}
-		src = zr
+		return "", false, fmt.Errorf("reading: %w", err)
 	}
 	h := sha256.New()
 	m, err := io.Copy(h, io.LimitReader(src, maxContentBytes+1))
