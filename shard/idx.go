@@ -260,6 +260,26 @@ func normLimit(limit int64) int64 {
 	return limit
 }
 
+// readHeader opens r as openInput does and reads an IDX header of len(hdr)
+// bytes into hdr, checking the magic number against want as soon as its four
+// bytes exist, so that a short file of the wrong kind is reported as such
+// rather than as truncated.
+func readHeader(r io.Reader, name string, hdr []byte, want uint32) (input, error) {
+	in, n, err := openInput(r, name, hdr)
+	if err != nil {
+		return in, err
+	}
+	if n >= 4 {
+		if err := checkMagic(name, binary.BigEndian.Uint32(hdr[0:]), want); err != nil {
+			return in, err
+		}
+	}
+	if n < len(hdr) {
+		return in, fmt.Errorf("shard: %s: truncated header: expected %d bytes, found %d", name, len(hdr), n)
+	}
+	return in, nil
+}
+
 // ReadImages reads an IDX3 unsigned-byte image file from r, raw or gzipped
 // (detected by the gzip magic bytes). name identifies the file in errors.
 // limit is the largest decoded size in bytes, header included, that is
@@ -267,17 +287,9 @@ func normLimit(limit int64) int64 {
 func ReadImages(r io.Reader, name string, limit int64) (*Images, error) {
 	limit = normLimit(limit)
 	var hdr [imagesHeaderLen]byte
-	in, n, err := openInput(r, name, hdr[:])
+	in, err := readHeader(r, name, hdr[:], imagesMagic)
 	if err != nil {
 		return nil, err
-	}
-	if n >= 4 {
-		if err := checkMagic(name, binary.BigEndian.Uint32(hdr[0:]), imagesMagic); err != nil {
-			return nil, err
-		}
-	}
-	if n < imagesHeaderLen {
-		return nil, fmt.Errorf("shard: %s: truncated header: expected %d bytes, found %d", name, imagesHeaderLen, n)
 	}
 	count := binary.BigEndian.Uint32(hdr[4:])
 	rows := binary.BigEndian.Uint32(hdr[8:])
@@ -308,17 +320,9 @@ const maxInt = int(^uint(0) >> 1)
 func ReadLabels(r io.Reader, name string, limit int64) ([]uint8, error) {
 	limit = normLimit(limit)
 	var hdr [labelsHeaderLen]byte
-	in, n, err := openInput(r, name, hdr[:])
+	in, err := readHeader(r, name, hdr[:], labelsMagic)
 	if err != nil {
 		return nil, err
-	}
-	if n >= 4 {
-		if err := checkMagic(name, binary.BigEndian.Uint32(hdr[0:]), labelsMagic); err != nil {
-			return nil, err
-		}
-	}
-	if n < labelsHeaderLen {
-		return nil, fmt.Errorf("shard: %s: truncated header: expected %d bytes, found %d", name, labelsHeaderLen, n)
 	}
 	count := binary.BigEndian.Uint32(hdr[4:])
 	if int64(count) > max(limit-labelsHeaderLen, 0) {
@@ -330,23 +334,25 @@ func ReadLabels(r io.Reader, name string, limit int64) ([]uint8, error) {
 // OpenImages reads an image file, gzipped or raw (detected by content, not
 // by the file name).
 func OpenImages(path string) (*Images, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("shard: %w", err)
-	}
-	defer f.Close()
-	return ReadImages(f, baseName(path), 0)
+	return openFile(path, ReadImages)
 }
 
 // OpenLabels reads a label file, gzipped or raw (detected by content, not by
 // the file name).
 func OpenLabels(path string) ([]uint8, error) {
+	return openFile(path, ReadLabels)
+}
+
+// openFile opens path and reads it with read, ReadImages or ReadLabels,
+// naming it by its base name and with the default limit.
+func openFile[T any](path string, read func(io.Reader, string, int64) (T, error)) (T, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("shard: %w", err)
+		var zero T
+		return zero, fmt.Errorf("shard: %w", err)
 	}
 	defer f.Close()
-	return ReadLabels(f, baseName(path), 0)
+	return read(f, baseName(path), 0)
 }
 
 // WriteImages writes im to w as a raw (uncompressed) IDX3 file.
@@ -369,13 +375,7 @@ func WriteImages(w io.Writer, im *Images) error {
 	binary.BigEndian.PutUint32(hdr[4:], uint32(im.Count))
 	binary.BigEndian.PutUint32(hdr[8:], uint32(im.Rows))
 	binary.BigEndian.PutUint32(hdr[12:], uint32(im.Cols))
-	if _, err := w.Write(hdr[:]); err != nil {
-		return fmt.Errorf("shard: writing images: %w", err)
-	}
-	if _, err := w.Write(im.Pixels); err != nil {
-		return fmt.Errorf("shard: writing images: %w", err)
-	}
-	return nil
+	return writeIDX(w, "images", hdr[:], im.Pixels)
 }
 
 // WriteLabels writes labels to w as a raw (uncompressed) IDX1 file.
@@ -386,11 +386,17 @@ func WriteLabels(w io.Writer, labels []uint8) error {
 	var hdr [labelsHeaderLen]byte
 	binary.BigEndian.PutUint32(hdr[0:], labelsMagic)
 	binary.BigEndian.PutUint32(hdr[4:], uint32(len(labels)))
-	if _, err := w.Write(hdr[:]); err != nil {
-		return fmt.Errorf("shard: writing labels: %w", err)
+	return writeIDX(w, "labels", hdr[:], labels)
+}
+
+// writeIDX writes an IDX header and its payload to w; what names the
+// payload in errors ("images", "labels").
+func writeIDX(w io.Writer, what string, hdr, payload []byte) error {
+	if _, err := w.Write(hdr); err != nil {
+		return fmt.Errorf("shard: writing %s: %w", what, err)
 	}
-	if _, err := w.Write(labels); err != nil {
-		return fmt.Errorf("shard: writing labels: %w", err)
+	if _, err := w.Write(payload); err != nil {
+		return fmt.Errorf("shard: writing %s: %w", what, err)
 	}
 	return nil
 }
