@@ -82,6 +82,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	fs.Var(&hidden, "hidden", "hidden sizes to sweep, e.g. 10,300")
 	iterations := fs.Int("iterations", 0, "timed iterations per cell (default from the config)")
 	warmup := fs.Int("warmup", -1, "untimed iterations per cell (default from the config)")
+	rounds := fs.Int("rounds", 0, "times the sweep runs, alternately forwards and backwards, pooling each cell's timings (default from the config)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -111,6 +112,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			b.Iterations = *iterations
 		case "warmup":
 			b.Warmup = *warmup
+		case "rounds":
+			b.Rounds = *rounds
 		case "data-dir":
 			b.DataDir = *dataDir
 		}
@@ -150,10 +153,21 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		perIteration = b.BatchSize
 	}
 	report := BenchReport{Machine: machine(), Config: b, Samples: perIteration, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
+	type cell struct{ hidden, workers int }
+	var cells []cell
 	for _, h := range b.Hidden {
-		var base float64
 		for _, w := range sweep {
-			tr, err := trainer.New(b.Train(w, h), data, trainer.Options{})
+			cells = append(cells, cell{h, w})
+		}
+	}
+	times := make([][]time.Duration, len(cells))
+	for round := range b.Rounds {
+		for k := range cells {
+			if round%2 == 1 {
+				k = len(cells) - 1 - k
+			}
+			c := cells[k]
+			tr, err := trainer.New(b.Train(c.workers, c.hidden), data, trainer.Options{})
 			if err != nil {
 				return usage(err)
 			}
@@ -161,16 +175,21 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			if err != nil {
 				return err
 			}
-			times := res.IterationTimes[b.Warmup:]
-			row := benchRow(h, w, perIteration, data.Train.Dim, times)
-			if w == 1 {
-				base = row.MedianMs
-			}
-			row.Speedup = base / row.MedianMs
-			row.Efficiency = row.Speedup / float64(w)
-			report.Rows = append(report.Rows, row)
-			log.Info("measured", fieldsOf(row)...)
+			timed := res.IterationTimes[b.Warmup:]
+			times[k] = append(times[k], timed...)
+			this := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, timed)
+			log.Info("measured", append(fieldsOf(this), zap.Int("round", round+1))...)
 		}
+	}
+	var base float64
+	for k, c := range cells {
+		row := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, times[k])
+		if c.workers == 1 {
+			base = row.MedianMs // sweep is sorted: the baseline comes first
+		}
+		row.Speedup = base / row.MedianMs
+		row.Efficiency = row.Speedup / float64(c.workers)
+		report.Rows = append(report.Rows, row)
 	}
 	report.SecondsAll = time.Since(began).Seconds()
 
@@ -224,7 +243,7 @@ func printBenchTable(w io.Writer, r *BenchReport) {
 	if m.PeakGFLOPS > 0 {
 		fmt.Fprintf(w, "measured peak: %.1f GFLOP/s per core (float32 FMA), %.1f for %d cores\n", m.PeakGFLOPS, m.PeakGFLOPS*float64(m.Cores), m.Cores)
 	}
-	fmt.Fprintf(w, "%d samples per iteration, %d warm-up + %d timed iterations per cell\n", r.Samples, r.Config.Warmup, r.Config.Iterations)
+	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %d rounds, timings pooled\n", r.Samples, r.Config.Warmup, r.Config.Iterations, r.Config.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tGFLOP/s\tspeedup\tefficiency\t")
 	for _, row := range r.Rows {

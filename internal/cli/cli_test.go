@@ -379,7 +379,7 @@ func TestNoData(t *testing.T) {
 
 func TestBench(t *testing.T) {
 	data, out := dataDir(t), t.TempDir()
-	r := mustRun(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1,2", "--hidden", "4,8", "--iterations", "3", "--warmup", "1", "--out", out)
+	r := mustRun(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1,2", "--hidden", "4,8", "--iterations", "3", "--warmup", "1", "--rounds", "2", "--out", out)
 	header := regexp.MustCompile(`(?m)^\s*hidden\s+workers\s+median ms\s+min ms\s+max ms\s+samples/s\s+GFLOP/s\s+speedup\s+efficiency\s*$`)
 	if !header.MatchString(r.stdout) {
 		t.Errorf("no table header in:\n%s", r.stdout)
@@ -387,6 +387,15 @@ func TestBench(t *testing.T) {
 	rows := regexp.MustCompile(`(?m)^\s*([48])\s+([12])\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+[\d.]+\s+([\d.]+)\s+\d+%\s*$`).FindAllStringSubmatch(r.stdout, -1)
 	if len(rows) != 4 {
 		t.Errorf("found %d table rows, want 4 (hidden 4, 8 × workers 1, 2):\n%s", len(rows), r.stdout)
+	}
+	// Each round measures every cell once; the second runs them backwards.
+	measured := regexp.MustCompile(`(?m)measured.*"hidden": (\d+), "workers": (\d+).*"round": (\d+)`).FindAllStringSubmatch(r.stderr, -1)
+	var order []string
+	for _, m := range measured {
+		order = append(order, m[3]+":"+m[1]+"/"+m[2])
+	}
+	if want := "1:4/1 1:4/2 1:8/1 1:8/2 2:8/2 2:8/1 2:4/2 2:4/1"; strings.Join(order, " ") != want {
+		t.Errorf("cells measured in the order %q, want %q; log:\n%s", strings.Join(order, " "), want, r.stderr)
 	}
 
 	var report struct {
@@ -425,8 +434,8 @@ func TestBench(t *testing.T) {
 		if row["workers"] == 1.0 && speedup != 1 {
 			t.Errorf("row %v: the one-worker baseline has speedup %v, want 1", row, speedup)
 		}
-		if row["timed_iterations"] != 3.0 {
-			t.Errorf("row %v: timed_iterations %v, want 3", row, row["timed_iterations"])
+		if row["timed_iterations"] != 6.0 {
+			t.Errorf("row %v: timed_iterations %v, want 6 (3 in each of 2 rounds)", row, row["timed_iterations"])
 		}
 		if !(row["min_ms"].(float64) <= row["median_ms"].(float64) && row["median_ms"].(float64) <= row["max_ms"].(float64)) {
 			t.Errorf("row %v: want min <= median <= max", row)

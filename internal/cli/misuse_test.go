@@ -173,6 +173,7 @@ func TestMisuse(t *testing.T) {
 		{"bench workers list", []string{"bench", "--workers", "1,two"}, cli.ExitUsage, []string{"-workers", "1,2,4"}},
 		{"bench iterations 0", []string{"bench", "--data-dir", f.data, "--no-fetch", "--iterations", "0"}, cli.ExitUsage, []string{"iterations", "found 0"}},
 		{"bench negative warmup", []string{"bench", "--data-dir", f.data, "--no-fetch", "--warmup", "-2"}, cli.ExitUsage, []string{"warmup", "found -2"}},
+		{"bench rounds 0", []string{"bench", "--data-dir", f.data, "--no-fetch", "--rounds", "0"}, cli.ExitUsage, []string{"flag --rounds:", "found 0"}},
 		{"bench hidden 0", []string{"bench", "--data-dir", f.data, "--no-fetch", "--hidden", "0"}, cli.ExitUsage, []string{"hidden", "found 0"}},
 		{"bench workers above images", []string{"bench", "--data-dir", f.data, "--no-fetch", "--workers", "601", "--hidden", "4", "--iterations", "1", "--out", f.out}, cli.ExitUsage, []string{"601", "600 training images"}},
 		{"bench config unknown key", []string{"bench", "--config", f.unknownKey}, cli.ExitUsage, []string{`unknown key "learnig_rate"`}},

@@ -27,6 +27,11 @@ type Bench struct {
 	Hidden     IntList `yaml:"hidden"`     // hidden sizes to sweep
 	Warmup     int     `yaml:"warmup"`     // untimed iterations before each measurement
 	Iterations int     `yaml:"iterations"` // timed iterations per measurement
+	// Rounds is how many times the whole sweep runs, every other round in
+	// reverse order; a cell's timed iterations are pooled over the rounds,
+	// so that a slow spell of a shared machine, or the ramp of its clock at
+	// the start, does not land on one cell alone.
+	Rounds int `yaml:"rounds"`
 }
 
 // DefaultBench sweeps 1, 2, 4, ... up to the CPU count for the seed's and a
@@ -41,7 +46,7 @@ func DefaultBench() Bench {
 	return Bench{
 		Dataset: d.Dataset, PixelScale: d.PixelScale, Activation: d.Activation, LearningRate: d.LearningRate,
 		MicroShards: d.MicroShards, Deterministic: true, Seed: d.Seed,
-		Workers: workers, Hidden: IntList{10, 300}, Warmup: 3, Iterations: 20,
+		Workers: workers, Hidden: IntList{10, 300}, Warmup: 2, Iterations: 10, Rounds: 3,
 	}
 }
 
@@ -58,7 +63,7 @@ func LoadBench(path string) (Bench, error) {
 // Validate checks the sweep's keys in turn and returns at the first bad
 // one: first the training keys as the sweep's cells will use them (with all
 // their problems, as Config.Validate reports them), then the worker counts,
-// hidden sizes, warmup and iterations.
+// hidden sizes, warmup, iterations and rounds.
 func (b *Bench) Validate() error {
 	// The training keys are checked as the sweep's cells will use them.
 	c := b.Train(1, 1)
@@ -83,6 +88,9 @@ func (b *Bench) Validate() error {
 	}
 	if b.Iterations < 1 {
 		return keyErrorf("iterations", "want an integer >= 1, found %d", b.Iterations)
+	}
+	if b.Rounds < 1 {
+		return keyErrorf("rounds", "want an integer >= 1, found %d", b.Rounds)
 	}
 	return nil
 }

@@ -131,6 +131,7 @@ func TestBenchValidate(t *testing.T) {
 		{"hidden", func(b *config.Bench) { b.Hidden = nil }},
 		{"warmup", func(b *config.Bench) { b.Warmup = -1 }},
 		{"iterations", func(b *config.Bench) { b.Iterations = 0 }},
+		{"rounds", func(b *config.Bench) { b.Rounds = 0 }},
 		{"learning_rate", func(b *config.Bench) { b.LearningRate = 0 }},
 		{"dataset", func(b *config.Bench) { b.Dataset = "cifar" }},
 		{"micro_shards", func(b *config.Bench) { b.MicroShards = 0 }},
