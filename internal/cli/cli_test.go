@@ -400,6 +400,7 @@ func TestBench(t *testing.T) {
 
 	var report struct {
 		Machine map[string]any   `json:"machine"`
+		Config  map[string]any   `json:"config"`
 		Samples int              `json:"samples"`
 		Rows    []map[string]any `json:"rows"`
 	}
@@ -417,6 +418,12 @@ func TestBench(t *testing.T) {
 	}
 	if report.Samples != trainImages {
 		t.Errorf("bench.json samples = %d, want %d", report.Samples, trainImages)
+	}
+	// The sweep's settings keep their YAML names.
+	for key, want := range map[string]any{"rounds": 2.0, "iterations": 3.0, "warmup": 1.0, "micro_shards": 64.0, "hidden": []any{4.0, 8.0}} {
+		if got := report.Config[key]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("bench.json config.%s = %v, want %v", key, got, want)
+		}
 	}
 	if len(report.Rows) != 4 {
 		t.Fatalf("bench.json has %d rows, want 4", len(report.Rows))

@@ -11,27 +11,28 @@ import (
 )
 
 // Bench is the configuration of 'shardnet bench': the training settings to
-// time and the grid of worker counts and hidden sizes to sweep.
+// time and the grid of worker counts and hidden sizes to sweep. It is
+// written into bench.json under the same key names as in the YAML file.
 type Bench struct {
-	Dataset       string  `yaml:"dataset"`
-	DataDir       string  `yaml:"data_dir"`
-	PixelScale    Scale   `yaml:"pixel_scale"`
-	Activation    string  `yaml:"activation"`
-	LearningRate  float64 `yaml:"learning_rate"`
-	MicroShards   int     `yaml:"micro_shards"`
-	Deterministic bool    `yaml:"deterministic"`
-	BatchSize     int     `yaml:"batch_size"`
-	Seed          uint64  `yaml:"seed"`
+	Dataset       string  `yaml:"dataset" json:"dataset"`
+	DataDir       string  `yaml:"data_dir" json:"data_dir"`
+	PixelScale    Scale   `yaml:"pixel_scale" json:"pixel_scale"`
+	Activation    string  `yaml:"activation" json:"activation"`
+	LearningRate  float64 `yaml:"learning_rate" json:"learning_rate"`
+	MicroShards   int     `yaml:"micro_shards" json:"micro_shards"`
+	Deterministic bool    `yaml:"deterministic" json:"deterministic"`
+	BatchSize     int     `yaml:"batch_size" json:"batch_size"`
+	Seed          uint64  `yaml:"seed" json:"seed"`
 
-	Workers    IntList `yaml:"workers"`    // worker counts to sweep; 1 is always measured as the baseline
-	Hidden     IntList `yaml:"hidden"`     // hidden sizes to sweep
-	Warmup     int     `yaml:"warmup"`     // untimed iterations before each measurement
-	Iterations int     `yaml:"iterations"` // timed iterations per measurement
+	Workers    IntList `yaml:"workers" json:"workers"`       // worker counts to sweep; 1 is always measured as the baseline
+	Hidden     IntList `yaml:"hidden" json:"hidden"`         // hidden sizes to sweep
+	Warmup     int     `yaml:"warmup" json:"warmup"`         // untimed iterations before each measurement
+	Iterations int     `yaml:"iterations" json:"iterations"` // timed iterations per measurement
 	// Rounds is how many times the whole sweep runs, every other round in
 	// reverse order; a cell's timed iterations are pooled over the rounds,
 	// so that a slow spell of a shared machine, or the ramp of its clock at
 	// the start, does not land on one cell alone.
-	Rounds int `yaml:"rounds"`
+	Rounds int `yaml:"rounds" json:"rounds"`
 }
 
 // DefaultBench sweeps 1, 2, 4, ... up to the CPU count for the seed's and a
