@@ -1,9 +1,11 @@
 package trainer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -31,8 +33,10 @@ const minMicroShard = 64
 // is therefore bitwise the same for every worker count and every schedule.
 //
 // The workers live for the whole run rather than one errgroup per iteration,
-// so that a training step allocates nothing: each iteration is a few
-// barrier rounds over preallocated channels.
+// so that a training step allocates nothing: each iteration is three
+// rounds (gradient, reduction, update) handed out by a phaser. The caller's
+// goroutine is worker 0, so that n workers take n goroutines, and each
+// round's signals are polled for a moment before anyone parks.
 //
 // Step also spreads the rest of an iteration over the workers, each on its
 // own elements: the reduction with its check for non-finite values, then,
@@ -78,11 +82,13 @@ type Engine struct {
 	step         int
 	lr           float64
 
-	start  []chan phase
-	done   chan struct{}
+	phaser *phaser     // rounds for workers 1 and up, goroutines of group
+	failed atomic.Bool // a helper's gradient phase failed
+	lead   error       // worker 0's gradient phase failed
 	group  *errgroup.Group
 	ctx    context.Context
 	stop   sync.Once
+	closed bool
 	err    error
 	faults func(microShard int) // test hook, nil in production
 }
@@ -93,6 +99,7 @@ const (
 	phaseGradient phase = iota + 1
 	phaseReduce
 	phaseUpdate
+	phaseStop
 )
 
 // rowBlock is how many hidden units (rows of netcore's W1) the update
@@ -129,7 +136,6 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		sum:     make([]float64, model.FlatLen()),
 		finite:  make([]bool, workers),
 		splits:  map[int][]shard.Range{},
-		done:    make(chan struct{}, workers),
 	}
 	// No batch of the run can use more micro-shards than the whole set.
 	e.partials = make([]*kernel.Grad, e.microShards(samples.N))
@@ -139,11 +145,9 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		e.flats[i] = e.partials[i].Flat()
 	}
 	e.scratch = make([]*kernel.Scratch, workers)
-	e.start = make([]chan phase, workers)
 	e.buf = make([][]float64, workers)
 	for w := range workers {
 		e.scratch[w] = kernel.NewScratch(model)
-		e.start[w] = make(chan phase, 1)
 		e.buf[w] = make([]float64, max(rowBlock*model.Inputs(), model.Hidden(), model.Outputs()))
 	}
 	var err error
@@ -207,21 +211,26 @@ func (e *Engine) isFixed(batch []int32) bool {
 // Workers is the number of worker goroutines.
 func (e *Engine) Workers() int { return e.workers }
 
-// Start launches the workers. They run until Close or until ctx is done.
+// Start launches the workers other than the caller's. They run until Close
+// or until ctx is done. The workers poll for their next round before
+// parking only if each of them can have a processor (GOMAXPROCS) to itself.
 func (e *Engine) Start(ctx context.Context) {
 	e.group, e.ctx = errgroup.WithContext(ctx)
-	for w := range e.workers {
+	e.phaser = newPhaser(e.workers-1, e.workers <= runtime.GOMAXPROCS(0))
+	for w := 1; w < e.workers; w++ {
 		e.group.Go(func() error { return e.work(w) })
 	}
 }
 
 // Close stops the workers and returns the first error any of them hit.
+// Gradient and Step fail after Close.
 func (e *Engine) Close() error {
 	e.stop.Do(func() {
-		for _, c := range e.start {
-			close(c)
-		}
-		e.err = e.group.Wait()
+		e.closed = true
+		e.phaser.publish(phaseStop)
+		// A helper's failure cancels the context, which worker 0 may
+		// have reported instead of its own; the helper's error says more.
+		e.err = cmp.Or(e.group.Wait(), e.lead)
 	})
 	return e.err
 }
@@ -352,50 +361,62 @@ func (e *Engine) split(n int) ([]shard.Range, error) {
 	return r, nil
 }
 
-// round runs one phase on every worker and waits for all of them. The
-// reduction and the update are short and cannot fail, and are never left half
-// done: a cancellation then waits for them, so that the parameters are
-// either those before the step or those after it, and is seen by the next
-// step.
+// round runs one phase on every worker, the caller being worker 0, and
+// waits for all of them. The reduction and the update are short and cannot
+// fail, and are never left half done: a cancellation then waits for them,
+// so that the parameters are either those before the step or those after
+// it, and is seen by the next step. A failed or cancelled gradient phase
+// closes the engine.
 func (e *Engine) round(p phase) error {
-	for _, c := range e.start {
-		c <- p
+	if e.closed {
+		return fmt.Errorf("trainer: engine closed")
 	}
+	e.phaser.publish(p)
 	if p != phaseGradient {
-		for range e.workers {
-			<-e.done
-		}
+		e.phase(0, p)
+		e.phaser.wait(nil)
 		return nil
 	}
-	for range e.workers {
-		select {
-		case <-e.done:
-		case <-e.ctx.Done():
-			if err := e.Close(); err != nil {
-				return err
-			}
-			return e.ctx.Err()
-		}
+	e.lead = e.gradients(0)
+	finished := e.phaser.wait(e.ctx.Done())
+	if e.lead == nil && finished && !e.failed.Load() && e.ctx.Err() == nil {
+		return nil
+	}
+	if err := e.Close(); err != nil {
+		return err
 	}
 	return e.ctx.Err()
 }
 
-// work is one worker's loop: wait for a phase, run it, report done.
+// work is the loop of worker w ≥ 1: wait for a phase, run it, report it
+// finished. A failed gradient phase ends the worker, and its error the
+// errgroup.
 func (e *Engine) work(w int) error {
-	for p := range e.start[w] {
-		var err error
-		switch p {
-		case phaseGradient:
-			err = e.gradients(w)
-		case phaseReduce:
-			e.reduce(w)
-		case phaseUpdate:
-			e.update(w)
+	var seq uint64
+	for {
+		seq = e.phaser.next(w-1, seq)
+		p := phase(seq & 0xff)
+		if p == phaseStop {
+			return nil
 		}
-		if err != nil {
+		if err := e.phase(w, p); err != nil {
+			e.failed.Store(true)
+			e.phaser.finished(seq)
 			return err
 		}
-		e.done <- struct{}{}
+		e.phaser.finished(seq)
+	}
+}
+
+// phase runs worker w's share of phase p.
+func (e *Engine) phase(w int, p phase) error {
+	switch p {
+	case phaseGradient:
+		return e.gradients(w)
+	case phaseReduce:
+		e.reduce(w)
+	case phaseUpdate:
+		e.update(w)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package trainer_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -140,29 +141,64 @@ func relativeError(a, b []float64) float64 {
 }
 
 // TestEngineWorkerPanic: a panic inside a worker becomes an error naming the
-// worker and micro-shard, and every goroutine ends (goleak in TestMain).
+// worker and micro-shard, whether it is the caller's goroutine (worker 0, the
+// only one with 1 worker) or another, and every goroutine ends (goleak in
+// TestMain). The engine then refuses further steps.
 func TestEngineWorkerPanic(t *testing.T) {
 	data := mustData(t, syntheticSet(1000, 9, 3), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 5, Outputs: 10})
-	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
-	e, err := trainer.NewEngine(m, data.Train, 4, 16, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trainer.SetEngineFaultHook(e, func(micro int) {
-		if micro == 9 {
-			panic("injected fault")
+	for _, workers := range []int{1, 4} {
+		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+		e, err := trainer.NewEngine(m, data.Train, workers, 16, true)
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	e.Start(context.Background())
-	grad, _ := netcore.NewParams(p.Shape)
-	batch := trainer.Identity(data.Train.N)
-	_, err = e.Gradient(batch, grad)
-	if err == nil || !strings.Contains(err.Error(), "micro-shard 9: panic: injected fault") {
-		t.Fatalf("Gradient error = %v, want the injected panic naming micro-shard 9", err)
+		trainer.SetEngineFaultHook(e, func(micro int) {
+			if micro == 9 {
+				panic("injected fault")
+			}
+		})
+		e.Start(context.Background())
+		grad, _ := netcore.NewParams(p.Shape)
+		batch := trainer.Identity(data.Train.N)
+		_, err = e.Gradient(batch, grad)
+		if err == nil || !strings.Contains(err.Error(), "micro-shard 9: panic: injected fault") {
+			t.Fatalf("workers=%d: Gradient error = %v, want the injected panic naming micro-shard 9", workers, err)
+		}
+		if _, err := e.Gradient(batch, grad); err == nil {
+			t.Errorf("workers=%d: Gradient after a failed one returned no error", workers)
+		}
+		if err := e.Close(); err == nil {
+			t.Fatalf("workers=%d: Close after a worker panic returned nil", workers)
+		}
 	}
-	if err := e.Close(); err == nil {
-		t.Fatal("Close after a worker panic returned nil")
+}
+
+// TestEngineCancel: cancelling the context during a gradient phase makes
+// Gradient return the context's error and stops every worker.
+func TestEngineCancel(t *testing.T) {
+	data := mustData(t, syntheticSet(1000, 9, 3), 0)
+	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 5, Outputs: 10})
+	for _, workers := range []int{1, 3} {
+		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+		e, err := trainer.NewEngine(m, data.Train, workers, 16, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		trainer.SetEngineFaultHook(e, func(micro int) {
+			if micro == 5 {
+				cancel()
+			}
+		})
+		e.Start(ctx)
+		grad, _ := netcore.NewParams(p.Shape)
+		if _, err := e.Gradient(trainer.Identity(data.Train.N), grad); !errors.Is(err, context.Canceled) {
+			t.Errorf("workers=%d: Gradient = %v, want context.Canceled", workers, err)
+		}
+		if err := e.Close(); !errors.Is(err, context.Canceled) {
+			t.Errorf("workers=%d: Close = %v, want context.Canceled", workers, err)
+		}
 	}
 }
 

@@ -1,0 +1,99 @@
+package trainer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestPhaser drives a phaser through many rounds, polling and parking, with
+// helpers that finish at random moments, some after the poll has given up,
+// and checks that every helper runs every round exactly once, in order, and
+// that wait returns only after all of them have finished it.
+func TestPhaser(t *testing.T) {
+	for _, tc := range []struct {
+		helpers int
+		spin    bool
+		pause   time.Duration // longest random pause of a helper
+	}{
+		{0, true, 0},
+		{1, true, 0},
+		{3, true, 0},
+		{3, false, 0},
+		{3, true, 3 * spinFor},
+		{7, false, 50 * time.Microsecond},
+	} {
+		t.Run(fmt.Sprintf("helpers=%d/spin=%t/pause=%v", tc.helpers, tc.spin, tc.pause), func(t *testing.T) {
+			const rounds = 300
+			p := newPhaser(tc.helpers, tc.spin)
+			ran := make([][]int, tc.helpers) // the rounds each helper ran
+			var round int                    // written by the coordinator before publish
+			var wg sync.WaitGroup
+			for h := range tc.helpers {
+				wg.Go(func() {
+					rng := rand.New(rand.NewPCG(uint64(h), 1))
+					var seq uint64
+					for {
+						seq = p.next(h, seq)
+						if phase(seq&0xff) == phaseStop {
+							return
+						}
+						if tc.pause > 0 && rng.IntN(4) == 0 {
+							time.Sleep(time.Duration(rng.Int64N(int64(tc.pause))))
+						}
+						ran[h] = append(ran[h], round)
+						p.finished(seq)
+					}
+				})
+			}
+			for r := range rounds {
+				round = r
+				p.publish(phaseGradient + phase(r%3))
+				if !p.wait(nil) {
+					t.Fatal("wait without cancel returned false")
+				}
+				for h := range ran {
+					if len(ran[h]) != r+1 || ran[h][r] != r {
+						t.Fatalf("after round %d helper %d ran %v", r, h, ran[h][max(0, len(ran[h])-3):])
+					}
+				}
+			}
+			p.publish(phaseStop)
+			wg.Wait()
+		})
+	}
+}
+
+// TestPhaserCancel: wait returns false when cancel closes before a helper
+// has finished, and the late helper's signal is not left for the next wait.
+func TestPhaserCancel(t *testing.T) {
+	for _, spin := range []bool{true, false} {
+		p := newPhaser(1, spin)
+		started, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			seq := p.next(0, 0)
+			close(started)
+			<-release
+			p.finished(seq)
+			if seq = p.next(0, seq); phase(seq&0xff) != phaseStop {
+				t.Errorf("spin=%t: helper got phase %d, want stop", spin, seq&0xff)
+			}
+		}()
+		p.publish(phaseGradient)
+		<-started
+		cancel := make(chan struct{})
+		close(cancel)
+		if p.wait(cancel) {
+			t.Errorf("spin=%t: wait returned true with a helper still busy", spin)
+		}
+		close(release)
+		p.publish(phaseStop)
+		<-done
+		if len(p.coord.wake) != 0 {
+			t.Errorf("spin=%t: a wake was left for the coordinator", spin)
+		}
+	}
+}
