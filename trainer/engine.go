@@ -68,7 +68,8 @@ type Engine struct {
 	planned bool
 
 	// The current job, written by the coordinator before it signals the
-	// workers and read by them after; the channel operations order the two.
+	// workers and read by them after; the phaser's atomic operations order the
+	// two.
 	batch  []int32
 	ranges []shard.Range
 	active int          // partials in use this round
@@ -208,7 +209,7 @@ func (e *Engine) isFixed(batch []int32) bool {
 	return e.plans != nil && len(batch) == len(e.fixed) && &batch[0] == &e.fixed[0]
 }
 
-// Workers is the number of worker goroutines.
+// Workers is the number of workers, the caller's goroutine among them.
 func (e *Engine) Workers() int { return e.workers }
 
 // Start launches the workers other than the caller's. They run until Close
@@ -395,7 +396,7 @@ func (e *Engine) work(w int) error {
 	var seq uint64
 	for {
 		seq = e.phaser.next(w-1, seq)
-		p := phase(seq & 0xff)
+		p := phaseOf(seq)
 		if p == phaseStop {
 			return nil
 		}

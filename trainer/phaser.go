@@ -48,6 +48,9 @@ type sleeper struct {
 	_      [48]byte
 }
 
+// phaseOf returns the phase that seq, a value of phaser.seq, announces.
+func phaseOf(seq uint64) phase { return phase(seq & 0xff) }
+
 func newPhaser(helpers int, spin bool) *phaser {
 	p := &phaser{spin: spin, helpers: make([]sleeper, helpers)}
 	p.coord.wake = make(chan struct{}, 1)

@@ -37,7 +37,7 @@ func TestPhaser(t *testing.T) {
 					var seq uint64
 					for {
 						seq = p.next(h, seq)
-						if phase(seq&0xff) == phaseStop {
+						if phaseOf(seq) == phaseStop {
 							return
 						}
 						if tc.pause > 0 && rng.IntN(4) == 0 {
@@ -78,8 +78,8 @@ func TestPhaserCancel(t *testing.T) {
 			close(started)
 			<-release
 			p.finished(seq)
-			if seq = p.next(0, seq); phase(seq&0xff) != phaseStop {
-				t.Errorf("spin=%t: helper got phase %d, want stop", spin, seq&0xff)
+			if seq = p.next(0, seq); phaseOf(seq) != phaseStop {
+				t.Errorf("spin=%t: helper got phase %d, want stop", spin, phaseOf(seq))
 			}
 		}()
 		p.publish(phaseGradient)
