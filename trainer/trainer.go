@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -357,7 +358,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 				zap.Int("iteration", step),
 				zap.Float64("cost", cost),
 				zap.Duration("elapsed", now.Sub(began).Round(time.Millisecond)),
-				zap.Float64("ms_per_iteration", float64(now.Sub(lastLogAt))/1e6/float64(max(1, step+1-lastLogAtStep))))
+				zap.Float64("ms_per_iteration", msPer(now.Sub(lastLogAt), step+1-lastLogAtStep)))
 			lastLogAt, lastLogAtStep = now, step+1
 		}
 		step++
@@ -419,4 +420,10 @@ func (t *Trainer) interrupted(ctx context.Context, step int) error {
 		return errors.Join(context.Cause(ctx), err)
 	}
 	return &InterruptedError{Iteration: step, Checkpoint: path, Cause: context.Cause(ctx)}
+}
+
+// msPer is d spread over n iterations, in milliseconds rounded to the
+// microsecond, which is all a clock read once per log line can tell.
+func msPer(d time.Duration, n int) float64 {
+	return math.Round(float64(d)/float64(max(1, n))/1e3) / 1e3
 }

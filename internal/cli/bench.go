@@ -234,7 +234,7 @@ func benchRow(hidden, workers, samples, inputs int, times []time.Duration) Bench
 }
 
 func fieldsOf(r BenchRow) []zap.Field {
-	return []zap.Field{zap.Int("hidden", r.Hidden), zap.Int("workers", r.Workers), zap.Float64("median_ms", r.MedianMs), zap.Float64("samples_per_sec", r.SamplesPerSec)}
+	return []zap.Field{zap.Int("hidden", r.Hidden), zap.Int("workers", r.Workers), zap.Float64("median_ms", round(r.MedianMs, 3)), zap.Float64("samples_per_sec", round(r.SamplesPerSec, 0))}
 }
 
 func printBenchTable(w io.Writer, r *BenchReport) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -156,9 +157,16 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	log.Info("done", zap.String("data", dataDir), zap.String("model", modelPath),
-		zap.Float64("seconds_training", m.SecondsTraining), zap.Float64("ms_per_iteration", m.MsPerIteration),
+		zap.Float64("seconds_training", round(m.SecondsTraining, 3)), zap.Float64("ms_per_iteration", round(m.MsPerIteration, 3)),
 		zap.Float64("test_accuracy", ev.Accuracy))
 	fmt.Fprintf(env.Stdout, "model: %s\n", modelPath)
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
 	return nil
+}
+
+// round rounds x to the given number of decimal places, for log lines: a
+// timing's last digits are noise, and float64's longest forms hide the rest.
+func round(x float64, places int) float64 {
+	scale := math.Pow(10, float64(places))
+	return math.Round(x*scale) / scale
 }
