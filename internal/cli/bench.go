@@ -161,9 +161,9 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	times := make([][]time.Duration, len(cells))
-	for round := range b.Rounds {
+	for pass := range b.Rounds {
 		for k := range cells {
-			if round%2 == 1 {
+			if pass%2 == 1 {
 				k = len(cells) - 1 - k
 			}
 			c := cells[k]
@@ -178,7 +178,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			timed := res.IterationTimes[b.Warmup:]
 			times[k] = append(times[k], timed...)
 			this := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, timed)
-			log.Info("measured", append(fieldsOf(this), zap.Int("round", round+1))...)
+			log.Info("measured", append(fieldsOf(this), zap.Int("round", pass+1))...)
 		}
 	}
 	var base float64
