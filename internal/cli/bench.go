@@ -76,7 +76,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	outDir := fs.String("out", "", "output `directory` for bench.json, bench.csv and speedup.png (default runs/bench-<timestamp>)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
 	dataDir := fs.String("data-dir", "", "data `directory`")
-	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	logFormat := logFormatFlag(fs)
 	var workers, hidden config.IntList
 	fs.Var(&workers, "workers", "worker counts to sweep, e.g. 1,2,4")
 	fs.Var(&hidden, "hidden", "hidden sizes to sweep, e.g. 10,300")
@@ -86,8 +86,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("bench: unexpected argument %q", fs.Arg(0))
+	if err := noArguments(fs); err != nil {
+		return err
 	}
 	b := config.DefaultBench()
 	if *configPath != "" {

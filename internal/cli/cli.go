@@ -161,6 +161,20 @@ func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 	return fs
 }
 
+// logFormatFlag adds --log-format, the encoding newLogger takes, to fs.
+func logFormatFlag(fs *flag.FlagSet) *string {
+	return fs.String("log-format", "console", "log encoding: console or json")
+}
+
+// noArguments fails if arguments are left after the flags of fs, for the
+// commands that take flags only.
+func noArguments(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (flags only; see 'shardnet %s -h')", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
 // blame rewrites the configuration errors in err (joined *config.KeyError
 // values) to say where each bad value came from: source returns, for a key,
 // its flag or file ("flag --learning-rate", "config: FILE: learning_rate"),

@@ -40,15 +40,15 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	dataDir := fs.String("data-dir", "", "`directory` holding the test files (default: located as train does)")
 	outDir := fs.String("out", "", "`directory` for confusion.png and misclassified.png (default: the model file's directory)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
-	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	logFormat := logFormatFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *modelPath == "" {
 		return usagef("eval: --model FILE is required")
 	}
-	if fs.NArg() > 0 {
-		return usagef("eval: unexpected argument %q", fs.Arg(0))
+	if err := noArguments(fs); err != nil {
+		return err
 	}
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
@@ -143,8 +143,8 @@ func runInspect(args []string, env Env) error {
 	if *modelPath == "" {
 		return usagef("inspect: --model FILE is required")
 	}
-	if fs.NArg() > 0 {
-		return usagef("inspect: unexpected argument %q", fs.Arg(0))
+	if err := noArguments(fs); err != nil {
+		return err
 	}
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
@@ -174,12 +174,12 @@ func runFetch(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("fetch", "[--dataset mnist|fashion-mnist] [--dir DIR]", env)
 	dataset := fs.String("dataset", "mnist", "data set: mnist or fashion-mnist")
 	dir := fs.String("dir", "", "destination `directory` (default: the user cache directory, shardnet/<dataset>)")
-	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	logFormat := logFormatFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("fetch: unexpected argument %q", fs.Arg(0))
+	if err := noArguments(fs); err != nil {
+		return err
 	}
 	if *dataset != "mnist" && *dataset != "fashion-mnist" {
 		return usagef("fetch: --dataset: want mnist or fashion-mnist, found %q", *dataset)

@@ -25,13 +25,13 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	outDir := fs.String("out", "", "output `directory` for model.ckpt, metrics.json and cost.png (default runs/<timestamp>)")
 	noFetch := fs.Bool("no-fetch", false, "never download data; fail if it is not found locally")
 	resume := fs.String("resume", "", "continue from this checkpoint `file` up to iterations in total")
-	logFormat := fs.String("log-format", "console", "log encoding: console or json")
+	logFormat := logFormatFlag(fs)
 	overrides := config.Register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("train: unexpected argument %q (flags only; see 'shardnet train -h')", fs.Arg(0))
+	if err := noArguments(fs); err != nil {
+		return err
 	}
 	cfg := config.Default()
 	// configFile names where the configuration came from, for errors about
