@@ -229,8 +229,8 @@ var (
 	mnistErr  error
 )
 
-// mnistTrain returns the MNIST training set from $SHARDNET_DATA or
-// /work/shared/data/mnist, or skips the test where it is absent.
+// mnistTrain returns the MNIST training set from $SHARDNET_DATA, or skips
+// the test where it is absent.
 func mnistTrain(t testing.TB) dataset {
 	t.Helper()
 	d, err := loadMNIST()
@@ -245,7 +245,8 @@ func loadMNIST() (dataset, error) {
 	mnistOnce.Do(func() {
 		dir := os.Getenv("SHARDNET_DATA")
 		if dir == "" {
-			dir = "/work/shared/data/mnist"
+			mnistErr = fmt.Errorf("SHARDNET_DATA is not set; it names a directory with the MNIST files")
+			return
 		}
 		var img, lab []byte
 		img, mnistErr = readGz(filepath.Join(dir, "train-images-idx3-ubyte.gz"))
