@@ -71,9 +71,8 @@ type Engine struct {
 	// workers and read by them after; the phaser's atomic operations order the
 	// two.
 	batch  []int32
-	ranges []shard.Range
-	active int          // partials in use this round
-	next   atomic.Int64 // next micro-shard to take
+	ranges []shard.Range // its micro-shards, one partial each
+	next   atomic.Int64  // next micro-shard to take
 
 	// Where the mean gradient goes, in netcore's layout: into grad
 	// (Gradient), or into opt's update of params (Step).
@@ -289,13 +288,13 @@ func (e *Engine) run(batch []int32) (cost float64, nonFinite string, err error) 
 	if err != nil {
 		return 0, "", err
 	}
-	e.batch, e.ranges, e.active = batch, ranges, len(ranges)
+	e.batch, e.ranges = batch, ranges
 	e.planned = e.isFixed(batch)
 	e.next.Store(0)
 	if err := e.round(phaseGradient); err != nil {
 		return 0, "", err
 	}
-	for _, p := range e.partials[:e.active] {
+	for _, p := range e.partials[:len(e.ranges)] {
 		cost += p.Cost
 	}
 	if err := e.round(phaseReduce); err != nil {
@@ -433,7 +432,7 @@ func (e *Engine) gradients(w int) (err error) {
 	}()
 	for {
 		i := int(e.next.Add(1) - 1)
-		if i >= e.active {
+		if i >= len(e.ranges) {
 			return nil
 		}
 		if err := e.ctx.Err(); err != nil {
@@ -466,7 +465,7 @@ func (e *Engine) reduce(w int) {
 		return
 	}
 	r := e.reduceAt[w]
-	parts := e.flats[:e.active]
+	parts := e.flats[:len(e.ranges)]
 	// x·0 is 0 for every finite x and NaN for an infinity or a NaN; four
 	// accumulators break the chain of dependent additions.
 	var a, b, c, d float64
