@@ -136,6 +136,15 @@ def row_offset(reg, blocks):
         w('\tIMUL3Q $%d, %s, %s' % (stride, reg, reg))
 
 
+def text(name, args):
+    """Opens the assembly function name, whose Go arguments are the 8-byte
+    values args, a list of (argument, register): the TEXT line with the
+    frame size they take, then each argument loaded into its register."""
+    w('TEXT ·%s(SB), NOSPLIT, $0-%d' % (name, 8*len(args)))
+    for i, (arg, reg) in enumerate(args):
+        w('\tMOVQ %s+%d(FP), %s' % (arg, 8*i, reg))
+
+
 # PREFETCH is how many pixels ahead the eight-pixel loops ask for their
 # pixel data: the hardware prefetchers follow the streams, but not far
 # enough ahead for loops this short.
@@ -204,16 +213,9 @@ def gather_raw(blocks, sets):
         w('// count mod %d, which go to set 0; the sets are added in a fixed order.' % sets)
     else:
         w('// One FMA chain per register.')
-    w('TEXT ·gatherRaw%d(SB), NOSPLIT, $0-64' % blocks)
-    w("""	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ idx+16(FP), R8
-	MOVQ val+24(FP), R9
-	MOVQ src+32(FP), R10
-	MOVQ n+40(FP), R14
-	MOVQ zstride+48(FP), DX
-	MOVQ scale+56(FP), AX
-	VBROADCASTSS (AX), Y15""")
+    text('gatherRaw%d' % blocks, [('z','DI'), ('w','SI'), ('idx','R8'), ('val','R9'),
+        ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
+    w('\tVBROADCASTSS (AX), Y15')
     w('%simg:' % L)
     w('\tMOVLQSX (R10), BX')
     w('\tMOVLQSX 4(R10), CX')
@@ -292,15 +294,8 @@ def scatter_raw(blocks, unroll):
     w('// form, for a model of HiddenPad %d: dw[idx[e]·%d:][0:%d] += table[val[e]]·' % (W, W, W))
     w('// (row k of dz, zstride bytes apart) for the src[2k+1] pixels e from src[2k]')
     w('// on of each image k, summed image by image in sample order.')
-    w('TEXT ·scatterRaw%d(SB), NOSPLIT, $0-64' % blocks)
-    w("""	MOVQ dw+0(FP), DI
-	MOVQ dz+8(FP), SI
-	MOVQ idx+16(FP), R8
-	MOVQ val+24(FP), R9
-	MOVQ src+32(FP), R10
-	MOVQ n+40(FP), R14
-	MOVQ zstride+48(FP), DX
-	MOVQ table+56(FP), R13""")
+    text('scatterRaw%d' % blocks, [('dw','DI'), ('dz','SI'), ('idx','R8'), ('val','R9'),
+        ('src','R10'), ('n','R14'), ('zstride','DX'), ('table','R13')])
     w('%simg:' % L)
     w('\tMOVLQSX (R10), BX')
     w('\tMOVLQSX 4(R10), CX')
@@ -375,18 +370,10 @@ def plan_scatter(blocks, sets):
         w('// order and their sum added to the row once.')
     else:
         w('// The sum is added to the row once.')
-    w('TEXT ·planScatter%d(SB), NOSPLIT, $0-72' % blocks)
-    w("""	MOVQ dw+0(FP), DI
-	MOVQ dz+8(FP), SI
-	MOVQ pix+16(FP), R8
-	MOVQ pstart+24(FP), R9
-	MOVQ entK+32(FP), R10
-	MOVQ entRaw+40(FP), R13
-	MOVQ npix+48(FP), CX
-	MOVQ zstride+56(FP), DX
-	MOVQ scale+64(FP), AX
-	VBROADCASTSS (AX), Y15
-	MOVLQSX (R9), R11""")
+    text('planScatter%d' % blocks, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
+        ('entK','R10'), ('entRaw','R13'), ('npix','CX'), ('zstride','DX'), ('scale','AX')])
+    w('\tVBROADCASTSS (AX), Y15')
+    w('\tMOVLQSX (R9), R11')
     w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
     zero_sets(regs, blocks, sets)
@@ -461,16 +448,10 @@ def csc_scatter(blocks):
     w('// added for each of its entries e in order, and is stored once. Entries')
     w('// are in sample order, so every element is summed image by image in')
     w('// sample order, as scatterRaw sums it.')
-    w('TEXT ·cscScatter%d(SB), NOSPLIT, $0-56' % blocks)
-    w("""	MOVQ dw+0(FP), DI
-	MOVQ dz+8(FP), SI
-	MOVQ pix+16(FP), R8
-	MOVQ pstart+24(FP), R9
-	MOVQ entK+32(FP), R10
-	MOVQ entV+40(FP), R11
-	MOVQ npix+48(FP), CX
-	MOVLQSX (R9), DX
-cs%dpix:""" % blocks)
+    text('cscScatter%d' % blocks, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
+        ('entK','R10'), ('entV','R11'), ('npix','CX')])
+    w('\tMOVLQSX (R9), DX')
+    w('cs%dpix:' % blocks)
     w('\tMOVL (R8), AX')
     for j in range(blocks):
         w('\tVMOVUPS %d(DI)(AX*1), Y%d' % (j*32, j))
@@ -502,15 +483,8 @@ def tiled_gather(blocks):
     w('// bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the chain of')
     w('// FMAs from the value the row holds, so tiles summed in pixel order give')
     w('// the same bits as one pass.')
-    w('TEXT ·tiledGather%d(SB), NOSPLIT, $0-64' % blocks)
-    w("""	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ off+16(FP), R8
-	MOVQ fv+24(FP), R9
-	MOVQ bounds+32(FP), R10
-	MOVQ n+40(FP), CX
-	MOVQ bstride+48(FP), DX
-	MOVQ zstride+56(FP), R11""")
+    text('tiledGather%d' % blocks, [('z','DI'), ('w','SI'), ('off','R8'), ('fv','R9'),
+        ('bounds','R10'), ('n','CX'), ('bstride','DX'), ('zstride','R11')])
     w('%simg:' % L)
     w('\tMOVLQSX (R10), AX')
     w('\tMOVLQSX 4(R10), BX')
