@@ -24,10 +24,7 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	for _, i := range idx {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
 		pix, val := s.Index[lo:hi], s.Value[lo:hi]
-		label := int(s.Labels[i])
-		if label >= m.outputs {
-			panic(labelPanic(i, label, m.outputs))
-		}
+		label := m.label(s, i)
 		m.forwardGo(h, d, z2, pix, val)
 		cost += softmaxCost(z2, label) // z2 now holds dz2 = p - onehot
 		for o, v := range z2 {
@@ -39,8 +36,23 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	g.Cost += cost
 }
 
-func labelPanic(i int32, label, outputs int) string {
-	return fmt.Sprintf("kernel: sample %d has label %d, want below %d", i, label, outputs)
+// label returns sample i's label, which must name one of the outputs. The
+// kernels index the output row with it, so a bad one panics here, naming
+// the sample, rather than as an out-of-range write somewhere inside.
+func (m *Model) label(s *Samples, i int32) int {
+	label := int(s.Labels[i])
+	if label >= m.outputs {
+		badLabel(i, label, m.outputs)
+	}
+	return label
+}
+
+// badLabel panics for label; it is out of line so that label inlines into
+// the per-image loops.
+//
+//go:noinline
+func badLabel(i int32, label, outputs int) {
+	panic(fmt.Sprintf("kernel: sample %d has label %d, want below %d", i, label, outputs))
 }
 
 // forwardGo computes the hidden activations h, their derivatives d (both

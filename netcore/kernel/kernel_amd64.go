@@ -269,12 +269,7 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 		for l := range ws.labels {
 			ws.labels[l] = 0
 			if l < n {
-				i := batch[g0+l]
-				label := int(s.Labels[i])
-				if label >= m.outputs {
-					panic(labelPanic(i, label, m.outputs))
-				}
-				ws.labels[l] = int32(label)
+				ws.labels[l] = int32(m.label(s, batch[g0+l]))
 			}
 		}
 		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.dz2[g0*m.op]
@@ -317,10 +312,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 			continue
 		}
 		for k, i := range batch {
-			label := int(s.Labels[i])
-			if label >= m.outputs {
-				panic(labelPanic(i, label, m.outputs))
-			}
+			label := m.label(s, i)
 			row := k * hp
 			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
 			if wide {
