@@ -140,6 +140,22 @@ func relativeError(a, b []float64) float64 {
 	return math.Sqrt(diff / norm)
 }
 
+// startFaulty starts an engine of workers over data, with 16 micro-shards
+// and p's shape, that calls fault before each micro-shard, and returns it
+// with a gradient to fill.
+func startFaulty(t *testing.T, ctx context.Context, data *trainer.Data, p *netcore.Params, workers int, fault func(microShard int)) (*trainer.Engine, *netcore.Params) {
+	t.Helper()
+	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+	e, err := trainer.NewEngine(m, data.Train, workers, 16, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainer.SetEngineFaultHook(e, fault)
+	e.Start(ctx)
+	grad, _ := netcore.NewParams(p.Shape)
+	return e, grad
+}
+
 // TestEngineWorkerPanic: a panic inside a worker becomes an error naming the
 // worker and micro-shard, whether it is the caller's goroutine (worker 0, the
 // only one with 1 worker) or another, and every goroutine ends (goleak in
@@ -148,20 +164,13 @@ func TestEngineWorkerPanic(t *testing.T) {
 	data := mustData(t, syntheticSet(1000, 9, 3), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 5, Outputs: 10})
 	for _, workers := range []int{1, 4} {
-		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
-		e, err := trainer.NewEngine(m, data.Train, workers, 16, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		trainer.SetEngineFaultHook(e, func(micro int) {
+		e, grad := startFaulty(t, context.Background(), data, p, workers, func(micro int) {
 			if micro == 9 {
 				panic("injected fault")
 			}
 		})
-		e.Start(context.Background())
-		grad, _ := netcore.NewParams(p.Shape)
 		batch := trainer.Identity(data.Train.N)
-		_, err = e.Gradient(batch, grad)
+		_, err := e.Gradient(batch, grad)
 		if err == nil || !strings.Contains(err.Error(), "micro-shard 9: panic: injected fault") {
 			t.Fatalf("workers=%d: Gradient error = %v, want the injected panic naming micro-shard 9", workers, err)
 		}
@@ -180,19 +189,12 @@ func TestEngineCancel(t *testing.T) {
 	data := mustData(t, syntheticSet(1000, 9, 3), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 5, Outputs: 10})
 	for _, workers := range []int{1, 3} {
-		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
-		e, err := trainer.NewEngine(m, data.Train, workers, 16, true)
-		if err != nil {
-			t.Fatal(err)
-		}
 		ctx, cancel := context.WithCancel(context.Background())
-		trainer.SetEngineFaultHook(e, func(micro int) {
+		e, grad := startFaulty(t, ctx, data, p, workers, func(micro int) {
 			if micro == 5 {
 				cancel()
 			}
 		})
-		e.Start(ctx)
-		grad, _ := netcore.NewParams(p.Shape)
 		if _, err := e.Gradient(trainer.Identity(data.Train.N), grad); !errors.Is(err, context.Canceled) {
 			t.Errorf("workers=%d: Gradient = %v, want context.Canceled", workers, err)
 		}
