@@ -79,19 +79,9 @@ func (p *phaser) publish(ph phase) {
 // next waits until a phase after the one seen in last is published and
 // returns its seq; helper h calls it.
 func (p *phaser) next(h int, last uint64) uint64 {
-	if p.spin {
-		start := time.Now()
-		for i := 1; ; i++ {
-			if seq := p.seq.Load(); seq != last {
-				return seq
-			}
-			if i%spinCheck == 0 {
-				if time.Since(start) > spinFor {
-					break
-				}
-				runtime.Gosched()
-			}
-		}
+	var seq uint64
+	if p.spin && poll(func() bool { seq = p.seq.Load(); return seq != last }, nil) {
+		return seq
 	}
 	s := &p.helpers[h]
 	s.parked.Store(last + 1)
@@ -118,24 +108,8 @@ func (p *phaser) finished(seq uint64) {
 // phase and returns true, or returns whether they have once cancel is
 // closed (a nil cancel never is).
 func (p *phaser) wait(cancel <-chan struct{}) bool {
-	if p.spin {
-		start := time.Now()
-		for i := 1; ; i++ {
-			if p.left.Load() == 0 {
-				return true
-			}
-			if i%spinCheck == 0 {
-				if time.Since(start) > spinFor {
-					break
-				}
-				select {
-				case <-cancel:
-					return false
-				default:
-				}
-				runtime.Gosched()
-			}
-		}
+	if p.spin && poll(func() bool { return p.left.Load() == 0 }, cancel) {
+		return true
 	}
 	s, flag := &p.coord, p.seq.Load()+1
 	s.parked.Store(flag)
@@ -153,5 +127,31 @@ func (p *phaser) wait(cancel <-chan struct{}) bool {
 			<-s.wake
 		}
 		return p.left.Load() == 0
+	}
+}
+
+// poll calls ready until it returns true, for up to spinFor, yielding the
+// processor every spinCheck calls, and reports whether it did. It gives up
+// early once cancel is closed (a nil cancel never is).
+func poll(ready func() bool, cancel <-chan struct{}) bool {
+	if ready() {
+		return true // no clock read when the signal is already there
+	}
+	start := time.Now()
+	for i := 1; ; i++ {
+		if ready() {
+			return true
+		}
+		if i%spinCheck == 0 {
+			if time.Since(start) > spinFor {
+				return false
+			}
+			select {
+			case <-cancel:
+				return false
+			default:
+			}
+			runtime.Gosched()
+		}
 	}
 }
