@@ -177,8 +177,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			}
 			timed := res.IterationTimes[b.Warmup:]
 			times[k] = append(times[k], timed...)
-			this := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, timed)
-			log.Info("measured", append(fieldsOf(this), zap.Int("round", pass+1))...)
+			measured := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, timed)
+			log.Info("measured", append(fieldsOf(measured), zap.Int("round", pass+1))...)
 		}
 	}
 	var base float64
