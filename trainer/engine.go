@@ -103,10 +103,9 @@ const (
 )
 
 // rowBlock is how many hidden units (rows of netcore's W1) the update
-// converts and updates at a time. The kernel stores W1 transposed, so the
-// block's sums for one input are eight adjacent float64 values, one cache
-// line; the block's gradient, 8·Inputs values, is still in cache when the
-// optimizer reads it.
+// converts and updates at a time: the block's gradient, 8·Inputs values, is
+// still in cache when the optimizer reads it, and the kernel keeps a
+// block's sums for one input in one cache line (see Model.UnpackRows).
 const rowBlock = 8
 
 // reduceChunk is how many elements the reduction sums over every partial
@@ -148,7 +147,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	e.buf = make([][]float64, workers)
 	for w := range workers {
 		e.scratch[w] = kernel.NewScratch(model)
-		e.buf[w] = make([]float64, max(rowBlock*model.Inputs(), model.Hidden(), model.Outputs()))
+		e.buf[w] = make([]float64, max(rowBlock*model.Inputs(), e.tailLen()))
 	}
 	var err error
 	if e.reduceAt, err = shard.Split(len(e.sum), min(workers, len(e.sum))); err != nil {
@@ -499,24 +498,12 @@ func (e *Engine) update(w int) {
 	if w >= len(e.updateAt) {
 		return
 	}
-	in, hidden, hp, out := e.model.Inputs(), e.model.Hidden(), e.model.HiddenPad(), e.model.Outputs()
-	sum, inv := e.sum, e.inv
+	in := e.model.Inputs()
 	r := e.updateAt[w]
 	for h0 := r.Start; h0 < r.End; h0 += rowBlock {
 		h1 := min(h0+rowBlock, r.End)
 		g := e.out(w, h0*in, (h1-h0)*in)
-		// The kernel keeps W1 transposed (Inputs×HiddenPad): input i's
-		// sums for hidden units h0..h1 are adjacent and go to rows h0..h1
-		// of netcore's Hidden×Inputs W1.
-		if h1-h0 == rowBlock {
-			transpose8(g, sum[h0:], in, hp, inv)
-		} else {
-			for i := range in {
-				for k, v := range sum[i*hp+h0 : i*hp+h1] {
-					g[k*in+i] = v * inv
-				}
-			}
-		}
+		e.model.UnpackRows(g, e.sum, h0, h1, e.inv)
 		e.apply(h0*in, g)
 		if e.opt != nil {
 			// The rows are in cache: refresh them in the model for the next
@@ -527,28 +514,20 @@ func (e *Engine) update(w int) {
 	if w != e.tailAt {
 		return
 	}
-	// b1, each row of W2, and b2 are contiguous in both layouts.
-	at := hidden * in
-	e.scaled(w, at, sum[in*hp:in*hp+hidden])
-	at += hidden
-	for o := range out {
-		row := in*hp + hp + o*hp
-		e.scaled(w, at, sum[row:row+hidden])
-		at += hidden
-	}
-	e.scaled(w, at, sum[in*hp+hp+out*hp:in*hp+hp+out*hp+out])
+	// b1, W2 and b2 follow W1 in netcore's layout.
+	at := e.model.Hidden() * in
+	g := e.out(w, at, e.tailLen())
+	e.model.UnpackOutput(g, e.sum, e.inv)
+	e.apply(at, g)
 	if e.opt != nil {
 		e.model.LoadOutput(e.params.B1, e.params.W2, e.params.B2)
 	}
 }
 
-// scaled takes src·inv as the gradient of the netcore elements from at on.
-func (e *Engine) scaled(w, at int, src []float64) {
-	g := e.out(w, at, len(src))
-	for i, v := range src {
-		g[i] = v * e.inv
-	}
-	e.apply(at, g)
+// tailLen is the number of parameters after W1: b1, W2 and b2.
+func (e *Engine) tailLen() int {
+	hidden, out := e.model.Hidden(), e.model.Outputs()
+	return hidden + out*hidden + out
 }
 
 // out returns where the gradient of the n netcore elements from on is to
@@ -566,25 +545,5 @@ func (e *Engine) out(w, from, n int) []float64 {
 func (e *Engine) apply(from int, g []float64) {
 	if e.opt != nil {
 		e.opt.Update(e.params.Data, g, from, e.step, e.lr)
-	}
-}
-
-// transpose8 writes dst, eight rows of n values, from the first eight
-// columns of src, n rows of stride values, times scale. Named rows and a
-// fixed-size array view let the compiler drop the bounds checks of the
-// inner loop, which makes it four times as fast as indexing dst by row.
-func transpose8(dst, src []float64, n, stride int, scale float64) {
-	r0, r1, r2, r3 := dst[0*n:1*n], dst[1*n:2*n], dst[2*n:3*n], dst[3*n:4*n]
-	r4, r5, r6, r7 := dst[4*n:5*n], dst[5*n:6*n], dst[6*n:7*n], dst[7*n:8*n]
-	for i := range r0 {
-		s := (*[rowBlock]float64)(src[i*stride : i*stride+rowBlock])
-		r0[i] = s[0] * scale
-		r1[i] = s[1] * scale
-		r2[i] = s[2] * scale
-		r3[i] = s[3] * scale
-		r4[i] = s[4] * scale
-		r5[i] = s[5] * scale
-		r6[i] = s[6] * scale
-		r7[i] = s[7] * scale
 	}
 }

@@ -345,6 +345,21 @@ func TestUnpackRoundTrip(t *testing.T) {
 					t.Fatalf("b2[%d] = %v", o, p.b2[o])
 				}
 			}
+			// UnpackRows and UnpackOutput give the same values scaled, W1
+			// in any split of its rows: here one that cuts a block of 8.
+			const scale = 0.25
+			w1 := make([]float64, hidden*in)
+			for _, cut := range [][2]int{{0, hidden / 3}, {hidden / 3, hidden}} {
+				m.UnpackRows(w1[cut[0]*in:cut[1]*in], flat, cut[0], cut[1], scale)
+			}
+			tail := make([]float64, hidden+out*hidden+out)
+			m.UnpackOutput(tail, flat, scale)
+			want := slices.Concat(p.w1, p.b1, p.w2, p.b2)
+			for i, v := range slices.Concat(w1, tail) {
+				if v != want[i]*scale {
+					t.Fatalf("scaled value %d = %v, want %v", i, v, want[i]*scale)
+				}
+			}
 		})
 	}
 }
@@ -408,6 +423,33 @@ func TestProbabilities(t *testing.T) {
 	}
 }
 
+// TestUnpackPartsPanic checks that UnpackRows and UnpackOutput refuse
+// ranges and lengths that do not fit the model, as Unpack does.
+func TestUnpackPartsPanic(t *testing.T) {
+	m, err := kernel.NewModel(4, 3, 2, kernel.Sigmoid, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := make([]float64, m.FlatLen())
+	for name, f := range map[string]func(){
+		"rows past the last":     func() { m.UnpackRows(make([]float64, 8), flat, 2, 4, 1) },
+		"rows into a short dst":  func() { m.UnpackRows(make([]float64, 3), flat, 0, 1, 1) },
+		"rows from a short flat": func() { m.UnpackRows(make([]float64, 4), flat[1:], 0, 1, 1) },
+		"output into a long tail": func() {
+			m.UnpackOutput(make([]float64, 3+2*3+2+1), flat, 1)
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
 func TestZeroAllocs(t *testing.T) {
 	d := syntheticData(21, 20, 784, 10)
 	for _, asm := range paths() {
@@ -417,6 +459,7 @@ func TestZeroAllocs(t *testing.T) {
 			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
 			plan := m.NewPlan(s, idx)
 			flat := make([]float64, m.FlatLen())
+			tail := make([]float64, 300+10*300+10)
 			pred, prob, x := make([]uint8, d.n), make([]float64, 10), make([]float32, d.dim)
 			for name, f := range map[string]func(){
 				"Gradient":      func() { m.Gradient(g, s, idx, ws) },
@@ -425,6 +468,8 @@ func TestZeroAllocs(t *testing.T) {
 				"Probabilities": func() { m.Probabilities(prob, x, ws) },
 				"Load":          func() { m.Load(p.w1, p.b1, p.w2, p.b2) },
 				"Unpack":        func() { m.Unpack(flat, p.w1, p.b1, p.w2, p.b2) },
+				"UnpackRows":    func() { m.UnpackRows(p.w1[8*d.dim:], flat, 8, 300, 0.5) },
+				"UnpackOutput":  func() { m.UnpackOutput(tail, flat, 0.5) },
 				"Reset":         func() { g.Reset() },
 			} {
 				if n := testing.AllocsPerRun(5, f); n != 0 {
