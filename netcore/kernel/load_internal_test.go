@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestLoadRows checks that LoadRows over any split of the rows, plus
-// LoadOutput, leaves the model exactly as Load does.
+// TestLoadRows checks that Load transposes W1 into place and that LoadRows
+// over any split of the rows, plus LoadOutput, leaves the model exactly as
+// Load does.
 func TestLoadRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
 	for _, hidden := range []int{1, 10, 37, 300} {
@@ -20,6 +21,19 @@ func TestLoadRows(t *testing.T) {
 		}
 		want, _ := NewModel(in, hidden, out, Sigmoid, 1)
 		want.Load(w1, b1, w2, b2)
+		// Load itself puts weight (h, i) at input i's row, column h, and
+		// leaves the padding columns zero.
+		for i := range in {
+			for h := range want.hp {
+				v := float32(0)
+				if h < hidden {
+					v = float32(w1[h*in+i])
+				}
+				if got := want.w1t[i*want.hp+h]; got != v {
+					t.Fatalf("hidden %d: Load put %v at input %d, column %d, want %v", hidden, got, i, h, v)
+				}
+			}
+		}
 		got, _ := NewModel(in, hidden, out, Sigmoid, 1)
 		for h0 := 0; h0 < hidden; {
 			h1 := min(hidden, h0+1+r.IntN(9))

@@ -121,9 +121,6 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 // registers, instead of one dot product (and horizontal sum) per output.
 const narrowHidden = 64
 
-// transposeTile is the side of the tiles Load and Unpack transpose W1 in.
-const transposeTile = 32
-
 // maxWeights bounds the first layer (1 GiB of float32).
 const maxWeights = 1 << 28
 
@@ -183,18 +180,37 @@ func (m *Model) LoadRows(w1 []float64, h0, h1 int) {
 			h0, h1, len(w1), m.hidden, m.inputs))
 	}
 	in, hp := m.inputs, m.hp
-	// Transpose in square tiles so that both the rows read and the rows
-	// written stay in cache.
-	for t0 := h0; t0 < h1; t0 += transposeTile {
-		t1 := min(t0+transposeTile, h1)
-		for i0 := 0; i0 < in; i0 += transposeTile {
-			i1 := min(i0+transposeTile, in)
-			for h := t0; h < t1; h++ {
-				for i, v := range w1[h*in+i0 : h*in+i1] {
-					m.w1t[(i0+i)*hp+h] = float32(v)
-				}
-			}
+	// Eight rows at a time fill eight adjacent values of each transposed
+	// row, half a cache line, in one go (see loadRows8).
+	h := h0
+	for ; h+blockRows <= h1; h += blockRows {
+		loadRows8(m.w1t[h:], w1[h*in:(h+blockRows)*in], in, hp)
+	}
+	for ; h < h1; h++ {
+		for i, v := range w1[h*in : (h+1)*in] {
+			m.w1t[i*hp+h] = float32(v)
 		}
+	}
+}
+
+// loadRows8 is unpackRows8 the other way: it writes the first eight
+// columns of dst, n rows of stride values, from src, eight rows of n
+// values, converted to float32. Going row by row through dst rather than
+// by tiles of src touches each destination cache line once, and the named
+// rows again let the compiler drop the inner loop's bounds checks.
+func loadRows8(dst []float32, src []float64, n, stride int) {
+	r0, r1, r2, r3 := src[0*n:1*n], src[1*n:2*n], src[2*n:3*n], src[3*n:4*n]
+	r4, r5, r6, r7 := src[4*n:5*n], src[5*n:6*n], src[6*n:7*n], src[7*n:8*n]
+	for i := range r0 {
+		d := (*[blockRows]float32)(dst[i*stride : i*stride+blockRows])
+		d[0] = float32(r0[i])
+		d[1] = float32(r1[i])
+		d[2] = float32(r2[i])
+		d[3] = float32(r3[i])
+		d[4] = float32(r4[i])
+		d[5] = float32(r5[i])
+		d[6] = float32(r6[i])
+		d[7] = float32(r7[i])
 	}
 }
 
@@ -267,8 +283,8 @@ func (m *Model) UnpackRows(w1, flat []float64, h0, h1 int, scale float64) {
 	// adjacent hidden units are one cache line, which unpackRows8 spreads
 	// over eight rows at once.
 	h := h0
-	for ; h+unpackRows <= h1; h += unpackRows {
-		unpackRows8(w1[(h-h0)*in:(h-h0+unpackRows)*in], flat[h:], in, hp, scale)
+	for ; h+blockRows <= h1; h += blockRows {
+		unpackRows8(w1[(h-h0)*in:(h-h0+blockRows)*in], flat[h:], in, hp, scale)
 	}
 	for ; h < h1; h++ {
 		dst := w1[(h-h0)*in : (h-h0+1)*in]
@@ -306,8 +322,10 @@ func (m *Model) unpackOutput(b1, w2, b2, flat []float64, scale float64) {
 	scaled(b2, fw2[m.outputs*hp:m.outputs*hp+m.outputs])
 }
 
-// unpackRows is how many rows unpackRows8 writes at once.
-const unpackRows = 8
+// blockRows is how many rows of netcore's W1 loadRows8 and unpackRows8
+// move at once: in the transposed layout, one input's values for them are
+// eight adjacent floats.
+const blockRows = 8
 
 // unpackRows8 writes dst, eight rows of n values, from the first eight
 // columns of src, n rows of stride values, times scale. Named rows and a
@@ -317,7 +335,7 @@ func unpackRows8(dst, src []float64, n, stride int, scale float64) {
 	r0, r1, r2, r3 := dst[0*n:1*n], dst[1*n:2*n], dst[2*n:3*n], dst[3*n:4*n]
 	r4, r5, r6, r7 := dst[4*n:5*n], dst[5*n:6*n], dst[6*n:7*n], dst[7*n:8*n]
 	for i := range r0 {
-		s := (*[unpackRows]float64)(src[i*stride : i*stride+unpackRows])
+		s := (*[blockRows]float64)(src[i*stride : i*stride+blockRows])
 		r0[i] = s[0] * scale
 		r1[i] = s[1] * scale
 		r2[i] = s[2] * scale
