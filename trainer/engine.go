@@ -306,33 +306,10 @@ func (e *Engine) run(batch []int32) (cost float64, nonFinite string, err error) 
 			return cost, "cost", nil
 		}
 		if slices.Contains(e.finite[:len(e.reduceAt)], false) {
-			return cost, e.firstNonFinite(), nil
+			return cost, e.model.FirstNonFinite(e.sum), nil
 		}
 	}
 	return cost, "", e.round(phaseUpdate)
-}
-
-// firstNonFinite names the first of dW1, db1, dW2 and db2 whose sum holds a
-// NaN or an infinity.
-func (e *Engine) firstNonFinite() string {
-	in, hp, out := e.model.Inputs(), e.model.HiddenPad(), e.model.Outputs()
-	tensors := [...]struct {
-		name     string
-		from, to int
-	}{
-		{"dW1", 0, in * hp},
-		{"db1", in * hp, in*hp + hp},
-		{"dW2", in*hp + hp, in*hp + hp + out*hp},
-		{"db2", in*hp + hp + out*hp, e.model.FlatLen()},
-	}
-	for _, t := range tensors {
-		for _, v := range e.sum[t.from:t.to] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return t.name
-			}
-		}
-	}
-	return ""
 }
 
 // microShards is how many micro-shards a batch of n samples is cut into:

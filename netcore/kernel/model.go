@@ -347,6 +347,33 @@ func unpackRows8(dst, src []float64, n, stride int, scale float64) {
 	}
 }
 
+// FirstNonFinite names the first of "dW1", "db1", "dW2" and "db2" whose
+// sums in flat (in Flat's layout) hold a NaN or an infinity, or returns ""
+// if none does. It panics if flat has the wrong length.
+func (m *Model) FirstNonFinite(flat []float64) string {
+	if len(flat) != m.FlatLen() {
+		panic(fmt.Sprintf("kernel: FirstNonFinite: flat vector of length %d, want %d", len(flat), m.FlatLen()))
+	}
+	in, hp, out := m.inputs, m.hp, m.outputs
+	tensors := [...]struct {
+		name     string
+		from, to int
+	}{
+		{"dW1", 0, in * hp},
+		{"db1", in * hp, in*hp + hp},
+		{"dW2", in*hp + hp, in*hp + hp + out*hp},
+		{"db2", in*hp + hp + out*hp, len(flat)},
+	}
+	for _, t := range tensors {
+		for _, v := range flat[t.from:t.to] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return t.name
+			}
+		}
+	}
+	return ""
+}
+
 // Check reports whether s can be fed to this model: matching image size,
 // consistent offsets, every pixel index below Inputs and every label below
 // Outputs. Samples from NewSamples only need the size and label checks, but
