@@ -7,7 +7,8 @@ package kernel
 // Declarations of the assembly in kernel_amd64.s. The loops over pixels
 // come in one variant per block width (1 to 8 AVX2 registers of 8 columns);
 // the tables below index them by width. Lengths count float32 elements
-// except the byte offsets off, pix, entK and the strides. The functions
+// except the byte offsets off, pix, entK, entOff and the strides (and the
+// row offsets of gatherPlan, in units of 8 bytes). The functions
 // trust their Go callers for every bound.
 
 //go:noescape
@@ -113,6 +114,30 @@ func gatherRaw7(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride i
 func gatherRaw8(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
+func gatherPlan1(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan2(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan3(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan4(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan5(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan6(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan7(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
+func gatherPlan8(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+
+//go:noescape
 func scatterRaw1(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
 
 //go:noescape
@@ -137,33 +162,37 @@ func scatterRaw7(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstrid
 func scatterRaw8(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
 
 //go:noescape
-func planScatter1(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter1(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter2(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter2(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter3(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter3(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter4(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter4(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter5(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter5(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter6(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter6(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter7(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter7(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 //go:noescape
-func planScatter8(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)
+func planScatter8(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // gatherRawFns[w] is gatherRaw<w>: for each image of a batch, read from its
 // sparse form, its row of z[·][0:8w] = Σ_e value·w[pixel row][0:8w] (single
 // column block).
 var gatherRawFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherRaw1, gatherRaw2, gatherRaw3, gatherRaw4, gatherRaw5, gatherRaw6, gatherRaw7, gatherRaw8}
+
+// gatherPlanFns[w] is gatherPlan<w>: gatherRawFns over a Plan's copy of its
+// images, whose pixels are given as weight-row offsets.
+var gatherPlanFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherPlan1, gatherPlan2, gatherPlan3, gatherPlan4, gatherPlan5, gatherPlan6, gatherPlan7, gatherPlan8}
 
 // scatterRawFns[w] is scatterRaw<w>: for each image of a batch and each of its
 // pixels, dw[pixel row][0:8w] += value·(its row of dz)[0:8w] (single column
@@ -172,7 +201,7 @@ var scatterRawFns = [...]func(dw, dz *float32, idx *uint16, val *uint8, src *int
 
 // planScatterFns[w] is planScatter<w>: the first layer's gradient of a batch
 // transposed once by NewPlan.
-var planScatterFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32){nil, planScatter1, planScatter2, planScatter3, planScatter4, planScatter5, planScatter6, planScatter7, planScatter8}
+var planScatterFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32){nil, planScatter1, planScatter2, planScatter3, planScatter4, planScatter5, planScatter6, planScatter7, planScatter8}
 
 // tiledGatherFns[w] is tiledGather<w>, gatherRawFns over one pixel tile of a
 // decoded batch, for one of several column blocks.

@@ -169,21 +169,36 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 	}
 }
 
-// firstLayer leaves in ws.z the first layer's sums (W1·x) of the batch's images.
-func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch) {
+// firstLayer leaves in ws.z the first layer's sums (W1·x) of the batch's
+// images; with a plan, the batch is plan batch b.
+func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
 	if len(m.blocks) == 1 {
-		m.locate(s, batch, ws)
-		if len(s.Index) == 0 {
-			clear(ws.z[:len(batch)*m.hp])
-			return
+		if plan == nil || plan.offs == nil {
+			m.locate(s, batch, ws)
 		}
-		gatherRawFns[m.blocks[0].width](&ws.z[0], &m.w1t[0], &s.Index[0], &s.Value[0], &ws.src[0], len(batch), m.hp*4, &m.scale)
+		m.gatherRaw(s, len(batch), ws, plan, b)
 		return
 	}
 	m.prepare(s, batch, ws)
 	m.tileBounds(s, batch, ws)
 	clear(ws.z[:len(batch)*m.hp])
 	m.gatherTiled(len(batch), ws)
+}
+
+// gatherRaw is the first layer of a model with one column block, for n
+// images: plan batch b from the plan's copy of its images where it has
+// one, else the batch located in ws.src.
+func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
+	width := m.blocks[0].width
+	if plan != nil && plan.offs != nil {
+		gatherPlanFns[width](&ws.z[0], &m.w1t[0], &plan.offs[0], &plan.vals[0], &plan.src[2*b*plan.batch], n, m.hp*4, &m.scale)
+		return
+	}
+	if len(s.Index) == 0 {
+		clear(ws.z[:n*m.hp])
+		return
+	}
+	gatherRawFns[width](&ws.z[0], &m.w1t[0], &s.Index[0], &s.Value[0], &ws.src[0], n, m.hp*4, &m.scale)
 }
 
 // locate sets ws.src to where each image of the batch lies in s: image k's
@@ -218,10 +233,10 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 	if lo == hi {
 		return
 	}
-	pix, ps, ek, er := &p.pix[lo], &p.pstart[lo], &p.entK[0], &p.entRaw[0]
+	pix, ps, eo, er := &p.pix[lo], &p.pstart[lo], &p.entOff[0], &p.entRaw[0]
 	for _, blk := range m.blocks {
 		c := blk.col
-		planScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, ek, er, int(hi-lo), m.hp*4, &m.scale)
+		planScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale)
 	}
 }
 
@@ -305,7 +320,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 	for b := 0; len(idx) > 0; b++ {
 		batch := idx[:min(len(idx), ws.batch)]
 		idx = idx[len(batch):]
-		m.firstLayer(s, batch, ws)
+		m.firstLayer(s, batch, ws, plan, b)
 		if m.soa {
 			m.denseSoA(g, s, batch, ws, &cost)
 			m.firstLayerGrad(g, s, batch, ws, plan, b)
@@ -350,7 +365,7 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	z2 := ws.z2[:m.outputs]
 	for len(idx) > 0 {
 		batch := idx[:min(len(idx), ws.batch)]
-		m.firstLayer(s, batch, ws)
+		m.firstLayer(s, batch, ws, nil, 0)
 		for k := range batch {
 			row := k * hp
 			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]

@@ -12,8 +12,12 @@ import (
 // read once, the contributions of all the images using that pixel summed
 // in registers, and the row written once. That needs the images of a batch
 // transposed, which costs more than it saves if done for every gradient.
-// A Plan stores the transposition of every batch, made once, in two bytes
-// per non-zero pixel.
+// A Plan stores the transposition of every batch, made once, in three
+// bytes per non-zero pixel. Where the model has one column block, it also
+// stores its images in their own order with each pixel as the offset of
+// its weight row, another two bytes (three if the images are not a run of
+// consecutive samples), so that the first layer reads the offset rather
+// than computing it.
 //
 // GradientPlan over a plan gives the same sums as Gradient over the same
 // samples up to float32 rounding (the terms of each first-layer weight's
@@ -28,13 +32,23 @@ type Plan struct {
 	// Batch b (images idx[b·batch:], at most batch of them) uses the
 	// distinct pixels pix[pixAt[b]:pixAt[b+1]], ascending, as byte offsets
 	// of their weight rows. Pixel j's entries are pstart[j]:pstart[j+1],
-	// one per image using it, in image order: entK holds the image's
-	// position in its batch and entRaw its raw pixel value.
+	// one per image using it, in image order: entOff holds the byte offset
+	// of the image's row of the batch's dz1 (position × HiddenPad × 4, below
+	// 64 KiB since a batch's rows are, see batchSize) and entRaw its raw
+	// pixel value.
 	pixAt  []int32
 	pix    []uint32
 	pstart []int32
-	entK   []uint8
+	entOff []uint16
 	entRaw []uint8
+
+	// The images again, for gatherPlan: image k of the plan has the
+	// src[2k+1] pixels from src[2k] on in offs (each weight row's byte
+	// offset divided by 8) and vals. Nil where the model has several
+	// column blocks, the offsets do not fit 16 bits, or no pixel is set.
+	src  []int32
+	offs []uint16
+	vals []uint8
 }
 
 // NewPlan prepares the samples s[idx[k]] for GradientPlan with m or any
@@ -64,7 +78,7 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 	}
 	batches := (len(idx) + p.batch - 1) / p.batch
 	p.pixAt = make([]int32, batches+1)
-	p.entK = make([]uint8, nnz)
+	p.entOff = make([]uint16, nnz)
 	p.entRaw = make([]uint8, nnz)
 	p.pstart = []int32{0}
 	count := make([]int32, m.inputs)
@@ -93,13 +107,44 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 		for k, i := range batch {
 			lo, hi := s.Offsets[i], s.Offsets[i+1]
 			for e, px := range s.Index[lo:hi] {
-				p.entK[next[px]] = uint8(k)
+				p.entOff[next[px]] = uint16(k * m.hp * 4)
 				p.entRaw[next[px]] = s.Value[int(lo)+e]
 				next[px]++
 			}
 		}
 	}
+	if len(m.blocks) == 1 && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16 {
+		p.copyImages(s, m.hp)
+	}
 	return p
+}
+
+// copyImages fills src, offs and vals from the plan's images in s. Where
+// they are a run of consecutive samples, as the micro-shards of a full
+// batch are, vals is that run of s.Value itself rather than a copy.
+func (p *Plan) copyImages(s *Samples, hp int) {
+	p.src = make([]int32, 2*len(p.idx))
+	p.offs = make([]uint16, 0, len(p.entRaw))
+	first, last := p.idx[0], p.idx[len(p.idx)-1]
+	consecutive := int(last-first) == len(p.idx)-1
+	for k, i := range p.idx {
+		consecutive = consecutive && i == first+int32(k)
+	}
+	if consecutive {
+		p.vals = s.Value[s.Offsets[first]:s.Offsets[last+1]]
+	} else {
+		p.vals = make([]uint8, 0, len(p.entRaw))
+	}
+	for k, i := range p.idx {
+		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		p.src[2*k], p.src[2*k+1] = int32(len(p.offs)), hi-lo
+		for _, px := range s.Index[lo:hi] {
+			p.offs = append(p.offs, uint16(int(px)*hp/2))
+		}
+		if !consecutive {
+			p.vals = append(p.vals, s.Value[lo:hi]...)
+		}
+	}
 }
 
 // Len returns the number of samples in the plan.

@@ -71,6 +71,37 @@ func TestPlanMatchesGradient(t *testing.T) {
 	}
 }
 
+// TestPlanForwardMatchesGradient checks, for every width of a single
+// column block, that GradientPlan's first layer (from the plan's copy of
+// its images) is bitwise Gradient's: only dW1's sums are added in another
+// order, so the cost, db1, dW2 and db2 must come out identical.
+func TestPlanForwardMatchesGradient(t *testing.T) {
+	d := syntheticData(36, 300, 784, 10)
+	for width := 1; width <= 8; width++ {
+		hidden := 8*width - 1
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+				p := randomParams(uint64(hidden), d.dim, hidden, 10, 0.05)
+				m, s := setup(t, asm, p, kernel.Tanh, 1.0/255, d)
+				idx := allIdx(d.n)
+				got, cost, _ := planGradient(m, s, idx)
+				want, wantCost, _ := unpacked(m, s, idx)
+				if cost != wantCost {
+					t.Errorf("cost %v, Gradient's %v", cost, wantCost)
+				}
+				for _, tc := range []struct {
+					name      string
+					got, want []float64
+				}{{"db1", got.b1, want.b1}, {"dW2", got.w2, want.w2}, {"db2", got.b2, want.b2}} {
+					if !slices.Equal(tc.got, tc.want) {
+						t.Errorf("%s differs from Gradient's", tc.name)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestPlanDeterministic checks that a plan gives bitwise the same sums on
 // every call, with fresh or reused scratch, and for a second plan of the
 // same samples; and that the plan follows its samples, not the order

@@ -196,25 +196,42 @@ def add_sets(regs, blocks, sets):
             w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
 
 
-def gather_raw(blocks, sets):
+def gather_raw(blocks, sets, planned):
+    """gatherRaw<blocks>, or with planned gatherPlan<blocks>, which reads
+    each pixel's weight-row offset, divided by 8, where gatherRaw reads the
+    pixel number: one load instead of a load, a shift and a multiplication,
+    which matters in a loop this short."""
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
-    L='gr%d' % blocks
-    w('// func gatherRaw%d(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
+    name=('gatherPlan%d' if planned else 'gatherRaw%d') % blocks
+    L=('gp%d' if planned else 'gr%d') % blocks
+    w('// func %s(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % name)
     w('//')
     w('// The first layer of n ≥ 1 images straight from their sparse form, for a')
     w('// model of HiddenPad %d (one column block, weight rows of %d bytes): image k' % (W, 4*W))
-    w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
-    w('// its src[2k+1] pixels e from src[2k] on. Eight pixels at a time, their')
-    w('// values converted in one register and spread with in-register shuffles')
-    w('// rather than loaded one by one; then four, then one.')
+    if planned:
+        w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·2:][0:%d] over' % W)
+        w('// its src[2k+1] pixels e from src[2k] on, idx[e] being the byte offset of')
+        w('// the weight row divided by 8 (Plan.offs). As gatherRaw otherwise.')
+    else:
+        w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
+        w('// its src[2k+1] pixels e from src[2k] on. Eight pixels at a time, their')
+        w('// values converted in one register and spread with in-register shuffles')
+        w('// rather than loaded one by one; then four, then one.')
     if sets > 1:
         w('// Pixel e of an image goes to accumulator set e mod %d, except the last' % sets)
         w('// count mod %d, which go to set 0; the sets are added in a fixed order.' % sets)
     else:
         w('// One FMA chain per register.')
-    text('gatherRaw%d' % blocks, [('z','DI'), ('w','SI'), ('idx','R8'), ('val','R9'),
+    text(name, [('z','DI'), ('w','SI'), ('idx','R8'), ('val','R9'),
         ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
+    # row(i) loads pixel i's row offset (from R11) into BX; ROW is how BX
+    # addresses the row.
+    ROW = '(SI)(BX*8)' if planned else '(SI)(BX*1)'
+    def row(at):
+        w('\tMOVWLZX %s, BX' % at)
+        if not planned:
+            row_offset('BX', blocks)
     w('\tVBROADCASTSS (AX), Y15')
     w('%simg:' % L)
     w('\tMOVLQSX (R10), BX')
@@ -230,16 +247,18 @@ def gather_raw(blocks, sets):
     w('\tPREFETCHT0 %d(R12)' % PREFETCH)
     spread8('(R12)')
     for i in range(8):
-        if i % 4 == 0:
-            w('\tMOVQ %d(R11), AX' % (2*i))
+        if planned:
+            row('%d(R11)' % (2*i))
         else:
-            w('\tSHRQ $16, AX')
-        w('\tMOVWLZX AX, BX')
-        row_offset('BX', blocks)
+            if i % 4 == 0:
+                w('\tMOVQ %d(R11), AX' % (2*i))
+            else:
+                w('\tSHRQ $16, AX')
+            row('AX')
         t=tmp[i%2]
         lane(i, t)
         for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
+            w('\tVFMADD231PS %d%s, %s, %s' % (j*32, ROW, t, regs(i%sets,j)))
     w('\tADDQ $16, R11')
     w('\tADDQ $8, R12')
     w('\tSUBQ $8, CX')
@@ -251,10 +270,9 @@ def gather_raw(blocks, sets):
     for i in range(4):
         t=tmp[i%2]
         scaled('%d(R12)' % i, t)
-        w('\tMOVWLZX %d(R11), BX' % (2*i))
-        row_offset('BX', blocks)
+        row('%d(R11)' % (2*i))
         for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
+            w('\tVFMADD231PS %d%s, %s, %s' % (j*32, ROW, t, regs(i%sets,j)))
     w('\tADDQ $8, R11')
     w('\tADDQ $4, R12')
     w('\tSUBQ $4, CX')
@@ -263,10 +281,9 @@ def gather_raw(blocks, sets):
     w('\tJZ %sdone' % L)
     w('%sone:' % L)
     scaled('(R12)', tmp[0])
-    w('\tMOVWLZX (R11), BX')
-    row_offset('BX', blocks)
+    row('(R11)')
     for j in range(blocks):
-        w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
+        w('\tVFMADD231PS %d%s, %s, %s' % (j*32, ROW, tmp[0], regs(0,j)))
     w('\tADDQ $2, R11')
     w('\tINCQ R12')
     w('\tDECQ CX')
@@ -281,8 +298,9 @@ def gather_raw(blocks, sets):
     w('\tJNZ %simg' % L)
     w('\tVZEROUPPER\n\tRET\n')
 
-for b in range(8,0,-1):
-    gather_raw(b, 4 if b<=2 else 2 if b<=4 else 1)
+for planned in (False, True):
+    for b in range(8,0,-1):
+        gather_raw(b, 4 if b<=2 else 2 if b<=4 else 1, planned)
 
 
 def scatter_raw(blocks, unroll):
@@ -357,11 +375,11 @@ def plan_scatter(blocks, sets):
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
     L='ps%d' % blocks
-    w('// func planScatter%d(dw, dz *float32, pix *uint32, pstart *int32, entK, entRaw *uint8, npix, zstride int, scale *float32)' % blocks)
+    w('// func planScatter%d(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)' % blocks)
     w('//')
     w("// The first layer's gradient of a batch transposed by NewPlan, for one")
     w('// block of %d columns: for each of npix ≥ 1 distinct pixels j, the row' % W)
-    w('// block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entK[e]·zstride/4:][0:%d]' % (W, W))
+    w('// block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]' % (W, W))
     w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),')
     w('// eight entries at a time as in gatherRaw, then four, then one.')
     if sets > 1:
@@ -371,7 +389,7 @@ def plan_scatter(blocks, sets):
     else:
         w('// The sum is added to the row once.')
     text('planScatter%d' % blocks, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
-        ('entK','R10'), ('entRaw','R13'), ('npix','CX'), ('zstride','DX'), ('scale','AX')])
+        ('entOff','R10'), ('entRaw','R13'), ('npix','CX'), ('scale','AX')])
     w('\tVBROADCASTSS (AX), Y15')
     w('\tMOVLQSX (R9), R11')
     w('%spix:' % L)
@@ -383,14 +401,10 @@ def plan_scatter(blocks, sets):
     w('\tJG %sfour' % L)
     w('%seight:' % L)
     w('\tPREFETCHT0 %d(R13)(R11*1)' % PREFETCH)
-    w('\tPREFETCHT0 %d(R10)(R11*1)' % PREFETCH)
+    w('\tPREFETCHT0 %d(R10)(R11*2)' % (2*PREFETCH))
     spread8('(R13)(R11*1)')
-    w('\tMOVQ (R10)(R11*1), R14')
     for i in range(8):
-        if i > 0:
-            w('\tSHRQ $8, R14')
-        w('\tMOVBLZX R14, BX')
-        w('\tIMULQ DX, BX')
+        w('\tMOVWLZX %d(R10)(R11*2), BX' % (2*i))
         t=tmp[i%2]
         lane(i, t)
         for j in range(blocks):
@@ -406,8 +420,7 @@ def plan_scatter(blocks, sets):
     for i in range(4):
         t=tmp[i%2]
         scaled('%d(R13)(R11*1)' % i, t)
-        w('\tMOVBLZX %d(R10)(R11*1), BX' % i)
-        w('\tIMULQ DX, BX')
+        w('\tMOVWLZX %d(R10)(R11*2), BX' % (2*i))
         for j in range(blocks):
             w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
     w('\tADDQ $4, R11')
@@ -416,8 +429,7 @@ def plan_scatter(blocks, sets):
     w('\tJGE %sdone' % L)
     w('%sone:' % L)
     scaled('(R13)(R11*1)', tmp[0])
-    w('\tMOVBLZX (R10)(R11*1), BX')
-    w('\tIMULQ DX, BX')
+    w('\tMOVWLZX (R10)(R11*2), BX')
     for j in range(blocks):
         w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
     w('\tINCQ R11')
