@@ -114,28 +114,28 @@ func gatherRaw7(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride i
 func gatherRaw8(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan1(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan1(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan2(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan2(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan3(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan3(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan4(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan4(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan5(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan5(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan6(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan6(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan7(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan7(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
-func gatherPlan8(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+func gatherPlan8(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 
 //go:noescape
 func scatterRaw1(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
@@ -192,7 +192,7 @@ var gatherRawFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32,
 
 // gatherPlanFns[w] is gatherPlan<w>: gatherRawFns over a Plan's copy of its
 // images, whose pixels are given as weight-row offsets.
-var gatherPlanFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherPlan1, gatherPlan2, gatherPlan3, gatherPlan4, gatherPlan5, gatherPlan6, gatherPlan7, gatherPlan8}
+var gatherPlanFns = [...]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherPlan1, gatherPlan2, gatherPlan3, gatherPlan4, gatherPlan5, gatherPlan6, gatherPlan7, gatherPlan8}
 
 // scatterRawFns[w] is scatterRaw<w>: for each image of a batch and each of its
 // pixels, dw[pixel row][0:8w] += value·(its row of dz)[0:8w] (single column

@@ -196,42 +196,25 @@ def add_sets(regs, blocks, sets):
             w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
 
 
-def gather_raw(blocks, sets, planned):
-    """gatherRaw<blocks>, or with planned gatherPlan<blocks>, which reads
-    each pixel's weight-row offset, divided by 8, where gatherRaw reads the
-    pixel number: one load instead of a load, a shift and a multiplication,
-    which matters in a loop this short."""
+def gather_raw(blocks, sets):
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
-    name=('gatherPlan%d' if planned else 'gatherRaw%d') % blocks
-    L=('gp%d' if planned else 'gr%d') % blocks
-    w('// func %s(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % name)
+    L='gr%d' % blocks
+    w('// func gatherRaw%d(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
     w('//')
     w('// The first layer of n ≥ 1 images straight from their sparse form, for a')
     w('// model of HiddenPad %d (one column block, weight rows of %d bytes): image k' % (W, 4*W))
-    if planned:
-        w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·2:][0:%d] over' % W)
-        w('// its src[2k+1] pixels e from src[2k] on, idx[e] being the byte offset of')
-        w('// the weight row divided by 8 (Plan.offs). As gatherRaw otherwise.')
-    else:
-        w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
-        w('// its src[2k+1] pixels e from src[2k] on. Eight pixels at a time, their')
-        w('// values converted in one register and spread with in-register shuffles')
-        w('// rather than loaded one by one; then four, then one.')
+    w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
+    w('// its src[2k+1] pixels e from src[2k] on. Eight pixels at a time, their')
+    w('// values converted in one register and spread with in-register shuffles')
+    w('// rather than loaded one by one; then four, then one.')
     if sets > 1:
         w('// Pixel e of an image goes to accumulator set e mod %d, except the last' % sets)
         w('// count mod %d, which go to set 0; the sets are added in a fixed order.' % sets)
     else:
         w('// One FMA chain per register.')
-    text(name, [('z','DI'), ('w','SI'), ('idx','R8'), ('val','R9'),
+    text('gatherRaw%d' % blocks, [('z','DI'), ('w','SI'), ('idx','R8'), ('val','R9'),
         ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
-    # row(i) loads pixel i's row offset (from R11) into BX; ROW is how BX
-    # addresses the row.
-    ROW = '(SI)(BX*8)' if planned else '(SI)(BX*1)'
-    def row(at):
-        w('\tMOVWLZX %s, BX' % at)
-        if not planned:
-            row_offset('BX', blocks)
     w('\tVBROADCASTSS (AX), Y15')
     w('%simg:' % L)
     w('\tMOVLQSX (R10), BX')
@@ -247,18 +230,16 @@ def gather_raw(blocks, sets, planned):
     w('\tPREFETCHT0 %d(R12)' % PREFETCH)
     spread8('(R12)')
     for i in range(8):
-        if planned:
-            row('%d(R11)' % (2*i))
+        if i % 4 == 0:
+            w('\tMOVQ %d(R11), AX' % (2*i))
         else:
-            if i % 4 == 0:
-                w('\tMOVQ %d(R11), AX' % (2*i))
-            else:
-                w('\tSHRQ $16, AX')
-            row('AX')
+            w('\tSHRQ $16, AX')
+        w('\tMOVWLZX AX, BX')
+        row_offset('BX', blocks)
         t=tmp[i%2]
         lane(i, t)
         for j in range(blocks):
-            w('\tVFMADD231PS %d%s, %s, %s' % (j*32, ROW, t, regs(i%sets,j)))
+            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
     w('\tADDQ $16, R11')
     w('\tADDQ $8, R12')
     w('\tSUBQ $8, CX')
@@ -270,9 +251,10 @@ def gather_raw(blocks, sets, planned):
     for i in range(4):
         t=tmp[i%2]
         scaled('%d(R12)' % i, t)
-        row('%d(R11)' % (2*i))
+        w('\tMOVWLZX %d(R11), BX' % (2*i))
+        row_offset('BX', blocks)
         for j in range(blocks):
-            w('\tVFMADD231PS %d%s, %s, %s' % (j*32, ROW, t, regs(i%sets,j)))
+            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
     w('\tADDQ $8, R11')
     w('\tADDQ $4, R12')
     w('\tSUBQ $4, CX')
@@ -281,9 +263,10 @@ def gather_raw(blocks, sets, planned):
     w('\tJZ %sdone' % L)
     w('%sone:' % L)
     scaled('(R12)', tmp[0])
-    row('(R11)')
+    w('\tMOVWLZX (R11), BX')
+    row_offset('BX', blocks)
     for j in range(blocks):
-        w('\tVFMADD231PS %d%s, %s, %s' % (j*32, ROW, tmp[0], regs(0,j)))
+        w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
     w('\tADDQ $2, R11')
     w('\tINCQ R12')
     w('\tDECQ CX')
@@ -298,9 +281,93 @@ def gather_raw(blocks, sets, planned):
     w('\tJNZ %simg' % L)
     w('\tVZEROUPPER\n\tRET\n')
 
-for planned in (False, True):
-    for b in range(8,0,-1):
-        gather_raw(b, 4 if b<=2 else 2 if b<=4 else 1, planned)
+for b in range(8,0,-1):
+    gather_raw(b, 4 if b<=2 else 2 if b<=4 else 1)
+
+
+def entry_loops(L, blocks, sets, regs, off, val, row, end8):
+    """The loops over the entries R11 < R12 of one list (an image's pixels,
+    or a pixel's images), end8 holding R12 - 8: eight entries at a time,
+    their values converted in one register and spread with in-register
+    shuffles rather than loaded one by one; then four, then one. Entry e's
+    row offset is the uint16 at off % (2e's displacement), its raw value the
+    byte at val % (displacement), and row (SI and BX) addresses its row.
+    Entry i of a group goes to accumulator set i mod sets, the last count
+    mod 4 to set 0, and the sets are added in a fixed order at the end."""
+    tmp=['Y12','Y13']
+    def fmas(t, s_):
+        for j in range(blocks):
+            w('\tVFMADD231PS %d%s, %s, %s' % (j*32, row, t, regs(s_,j)))
+    w('\tCMPQ R11, %s' % end8)
+    w('\tJG %sfour' % L)
+    w('%seight:' % L)
+    w('\tPREFETCHT0 %s' % (off % (2*PREFETCH)))
+    w('\tPREFETCHT0 %s' % (val % PREFETCH))
+    spread8(val % 0)
+    for i in range(8):
+        w('\tMOVWLZX %s, BX' % (off % (2*i)))
+        t=tmp[i%2]
+        lane(i, t)
+        fmas(t, i%sets)
+    w('\tADDQ $8, R11')
+    w('\tCMPQ R11, %s' % end8)
+    w('\tJLE %seight' % L)
+    w('%sfour:' % L)
+    w('\tLEAQ 4(R11), AX')
+    w('\tCMPQ AX, R12')
+    w('\tJG %stail' % L)
+    for i in range(4):
+        t=tmp[i%2]
+        scaled(val % i, t)
+        w('\tMOVWLZX %s, BX' % (off % (2*i)))
+        fmas(t, i%sets)
+    w('\tADDQ $4, R11')
+    w('%stail:' % L)
+    w('\tCMPQ R11, R12')
+    w('\tJGE %sdone' % L)
+    w('%sone:' % L)
+    scaled(val % 0, tmp[0])
+    w('\tMOVWLZX %s, BX' % (off % 0))
+    fmas(tmp[0], 0)
+    w('\tINCQ R11')
+    w('\tCMPQ R11, R12')
+    w('\tJL %sone' % L)
+    w('%sdone:' % L)
+    add_sets(regs, blocks, sets)
+
+
+def gather_plan(blocks, sets):
+    regs=lambda s,j: 'Y%d' % (s*blocks+j)
+    W=blocks*8
+    L='gp%d' % blocks
+    w('// func gatherPlan%d(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
+    w('//')
+    w('// gatherRaw%d over the images a Plan keeps: image k (row z + k·zstride' % blocks)
+    w('// bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its src[2k+1]' % W)
+    w('// pixels e from src[2k] on, off[e] being the byte offset of the weight')
+    w('// row divided by 8. Reading the offset instead of computing it from the')
+    w('// pixel number saves integer work in a loop this short, and one index')
+    w('// serves both streams. Summed in the same order as gatherRaw%d.' % blocks)
+    text('gatherPlan%d' % blocks, [('z','DI'), ('w','SI'), ('off','R8'), ('val','R9'),
+        ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
+    w('\tVBROADCASTSS (AX), Y15')
+    w('%simg:' % L)
+    w('\tMOVLQSX (R10), R11')
+    w('\tMOVLQSX 4(R10), R12')
+    w('\tADDQ R11, R12')
+    w('\tLEAQ -8(R12), CX')
+    zero_sets(regs, blocks, sets)
+    entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*8)', 'CX')
+    for j in range(blocks):
+        w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
+    w('\tADDQ DX, DI')
+    w('\tADDQ $8, R10')
+    w('\tDECQ R14')
+    w('\tJNZ %simg' % L)
+    w('\tVZEROUPPER\n\tRET\n')
+
+for b in range(8,0,-1):
+    gather_plan(b, 4 if b<=2 else 2 if b<=4 else 1)
 
 
 def scatter_raw(blocks, unroll):
@@ -381,62 +448,17 @@ def plan_scatter(blocks, sets):
     w('// block of %d columns: for each of npix ≥ 1 distinct pixels j, the row' % W)
     w('// block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]' % (W, W))
     w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),')
-    w('// eight entries at a time as in gatherRaw, then four, then one.')
-    if sets > 1:
-        w('// Entry i of a pixel goes to accumulator set i mod %d (the last count mod %d' % (sets, sets))
-        w('// to set 0), so that %d FMA chains overlap; the sets are added in a fixed' % (sets*blocks))
-        w('// order and their sum added to the row once.')
-    else:
-        w('// The sum is added to the row once.')
+    w('// summed in registers and added to the row once (see entry_loops in')
+    w('// asmgen/gen.py for the order).')
     text('planScatter%d' % blocks, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
         ('entOff','R10'), ('entRaw','R13'), ('npix','CX'), ('scale','AX')])
     w('\tVBROADCASTSS (AX), Y15')
     w('\tMOVLQSX (R9), R11')
     w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
+    w('\tLEAQ -8(R12), DX')
     zero_sets(regs, blocks, sets)
-    tmp=['Y12','Y13']
-    w('\tLEAQ 8(R11), AX')
-    w('\tCMPQ AX, R12')
-    w('\tJG %sfour' % L)
-    w('%seight:' % L)
-    w('\tPREFETCHT0 %d(R13)(R11*1)' % PREFETCH)
-    w('\tPREFETCHT0 %d(R10)(R11*2)' % (2*PREFETCH))
-    spread8('(R13)(R11*1)')
-    for i in range(8):
-        w('\tMOVWLZX %d(R10)(R11*2), BX' % (2*i))
-        t=tmp[i%2]
-        lane(i, t)
-        for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
-    w('\tADDQ $8, R11')
-    w('\tLEAQ 8(R11), AX')
-    w('\tCMPQ AX, R12')
-    w('\tJLE %seight' % L)
-    w('%sfour:' % L)
-    w('\tLEAQ 4(R11), AX')
-    w('\tCMPQ AX, R12')
-    w('\tJG %stail' % L)
-    for i in range(4):
-        t=tmp[i%2]
-        scaled('%d(R13)(R11*1)' % i, t)
-        w('\tMOVWLZX %d(R10)(R11*2), BX' % (2*i))
-        for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
-    w('\tADDQ $4, R11')
-    w('%stail:' % L)
-    w('\tCMPQ R11, R12')
-    w('\tJGE %sdone' % L)
-    w('%sone:' % L)
-    scaled('(R13)(R11*1)', tmp[0])
-    w('\tMOVWLZX (R10)(R11*2), BX')
-    for j in range(blocks):
-        w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
-    w('\tINCQ R11')
-    w('\tCMPQ R11, R12')
-    w('\tJL %sone' % L)
-    w('%sdone:' % L)
-    add_sets(regs, blocks, sets)
+    entry_loops(L, blocks, sets, regs, '%d(R10)(R11*2)', '%d(R13)(R11*1)', '(SI)(BX*1)', 'DX')
     w('\tMOVL (R8), R14')
     for j in range(blocks):
         w('\tVADDPS %d(DI)(R14*1), %s, %s' % (j*32, regs(0,j), regs(0,j)))
