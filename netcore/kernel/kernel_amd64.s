@@ -3731,9 +3731,10 @@ sr1next:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter8(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -3747,7 +3748,6 @@ TEXT ·planScatter8(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps8pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -3756,8 +3756,6 @@ ps8pix:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ R11, DX
-	JG ps8four
 ps8eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -3847,91 +3845,8 @@ ps8eight:
 	VFMADD231PS 192(SI)(BX*1), Y13, Y6
 	VFMADD231PS 224(SI)(BX*1), Y13, Y7
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps8eight
-ps8four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps8tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	VFMADD231PS 192(SI)(BX*1), Y12, Y6
-	VFMADD231PS 224(SI)(BX*1), Y12, Y7
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	VFMADD231PS 160(SI)(BX*1), Y13, Y5
-	VFMADD231PS 192(SI)(BX*1), Y13, Y6
-	VFMADD231PS 224(SI)(BX*1), Y13, Y7
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	VFMADD231PS 192(SI)(BX*1), Y12, Y6
-	VFMADD231PS 224(SI)(BX*1), Y12, Y7
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	VFMADD231PS 160(SI)(BX*1), Y13, Y5
-	VFMADD231PS 192(SI)(BX*1), Y13, Y6
-	VFMADD231PS 224(SI)(BX*1), Y13, Y7
-	ADDQ $4, R11
-ps8tail:
 	CMPQ R11, R12
-	JGE ps8done
-ps8one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	VFMADD231PS 192(SI)(BX*1), Y12, Y6
-	VFMADD231PS 224(SI)(BX*1), Y12, Y7
-	INCQ R11
-	CMPQ R11, R12
-	JL ps8one
-ps8done:
+	JL ps8eight
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -3961,9 +3876,10 @@ ps8done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 56 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:56] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:56]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter7(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -3977,7 +3893,6 @@ TEXT ·planScatter7(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps7pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -3985,8 +3900,6 @@ ps7pix:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	CMPQ R11, DX
-	JG ps7four
 ps7eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4068,86 +3981,8 @@ ps7eight:
 	VFMADD231PS 160(SI)(BX*1), Y13, Y5
 	VFMADD231PS 192(SI)(BX*1), Y13, Y6
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps7eight
-ps7four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps7tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	VFMADD231PS 192(SI)(BX*1), Y12, Y6
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	VFMADD231PS 160(SI)(BX*1), Y13, Y5
-	VFMADD231PS 192(SI)(BX*1), Y13, Y6
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	VFMADD231PS 192(SI)(BX*1), Y12, Y6
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	VFMADD231PS 160(SI)(BX*1), Y13, Y5
-	VFMADD231PS 192(SI)(BX*1), Y13, Y6
-	ADDQ $4, R11
-ps7tail:
 	CMPQ R11, R12
-	JGE ps7done
-ps7one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	VFMADD231PS 192(SI)(BX*1), Y12, Y6
-	INCQ R11
-	CMPQ R11, R12
-	JL ps7one
-ps7done:
+	JL ps7eight
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -4175,9 +4010,10 @@ ps7done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter6(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -4191,15 +4027,12 @@ TEXT ·planScatter6(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps6pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	CMPQ R11, DX
-	JG ps6four
 ps6eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4273,81 +4106,8 @@ ps6eight:
 	VFMADD231PS 128(SI)(BX*1), Y13, Y4
 	VFMADD231PS 160(SI)(BX*1), Y13, Y5
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps6eight
-ps6four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps6tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	VFMADD231PS 160(SI)(BX*1), Y13, Y5
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	VFMADD231PS 160(SI)(BX*1), Y13, Y5
-	ADDQ $4, R11
-ps6tail:
 	CMPQ R11, R12
-	JGE ps6done
-ps6one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	VFMADD231PS 160(SI)(BX*1), Y12, Y5
-	INCQ R11
-	CMPQ R11, R12
-	JL ps6one
-ps6done:
+	JL ps6eight
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -4373,9 +4133,10 @@ ps6done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 40 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:40] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:40]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter5(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -4389,14 +4150,11 @@ TEXT ·planScatter5(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps5pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	CMPQ R11, DX
-	JG ps5four
 ps5eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4462,76 +4220,8 @@ ps5eight:
 	VFMADD231PS 96(SI)(BX*1), Y13, Y3
 	VFMADD231PS 128(SI)(BX*1), Y13, Y4
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps5eight
-ps5four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps5tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y0
-	VFMADD231PS 32(SI)(BX*1), Y13, Y1
-	VFMADD231PS 64(SI)(BX*1), Y13, Y2
-	VFMADD231PS 96(SI)(BX*1), Y13, Y3
-	VFMADD231PS 128(SI)(BX*1), Y13, Y4
-	ADDQ $4, R11
-ps5tail:
 	CMPQ R11, R12
-	JGE ps5done
-ps5one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	VFMADD231PS 128(SI)(BX*1), Y12, Y4
-	INCQ R11
-	CMPQ R11, R12
-	JL ps5one
-ps5done:
+	JL ps5eight
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -4555,9 +4245,10 @@ ps5done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter4(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -4571,7 +4262,6 @@ TEXT ·planScatter4(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps4pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -4580,8 +4270,6 @@ ps4pix:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ R11, DX
-	JG ps4four
 ps4eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4639,71 +4327,8 @@ ps4eight:
 	VFMADD231PS 64(SI)(BX*1), Y13, Y6
 	VFMADD231PS 96(SI)(BX*1), Y13, Y7
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps4eight
-ps4four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps4tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y4
-	VFMADD231PS 32(SI)(BX*1), Y13, Y5
-	VFMADD231PS 64(SI)(BX*1), Y13, Y6
-	VFMADD231PS 96(SI)(BX*1), Y13, Y7
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y4
-	VFMADD231PS 32(SI)(BX*1), Y13, Y5
-	VFMADD231PS 64(SI)(BX*1), Y13, Y6
-	VFMADD231PS 96(SI)(BX*1), Y13, Y7
-	ADDQ $4, R11
-ps4tail:
 	CMPQ R11, R12
-	JGE ps4done
-ps4one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	VFMADD231PS 96(SI)(BX*1), Y12, Y3
-	INCQ R11
-	CMPQ R11, R12
-	JL ps4one
-ps4done:
+	JL ps4eight
 	VADDPS Y4, Y0, Y0
 	VADDPS Y5, Y1, Y1
 	VADDPS Y6, Y2, Y2
@@ -4729,9 +4354,10 @@ ps4done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 24 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:24] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:24]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter3(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -4745,15 +4371,12 @@ TEXT ·planScatter3(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps3pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	CMPQ R11, DX
-	JG ps3four
 ps3eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4803,66 +4426,8 @@ ps3eight:
 	VFMADD231PS 32(SI)(BX*1), Y13, Y4
 	VFMADD231PS 64(SI)(BX*1), Y13, Y5
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps3eight
-ps3four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps3tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y3
-	VFMADD231PS 32(SI)(BX*1), Y13, Y4
-	VFMADD231PS 64(SI)(BX*1), Y13, Y5
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y3
-	VFMADD231PS 32(SI)(BX*1), Y13, Y4
-	VFMADD231PS 64(SI)(BX*1), Y13, Y5
-	ADDQ $4, R11
-ps3tail:
 	CMPQ R11, R12
-	JGE ps3done
-ps3one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	VFMADD231PS 64(SI)(BX*1), Y12, Y2
-	INCQ R11
-	CMPQ R11, R12
-	JL ps3one
-ps3done:
+	JL ps3eight
 	VADDPS Y3, Y0, Y0
 	VADDPS Y4, Y1, Y1
 	VADDPS Y5, Y2, Y2
@@ -4885,9 +4450,10 @@ ps3done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter2(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -4901,7 +4467,6 @@ TEXT ·planScatter2(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps2pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -4910,8 +4475,6 @@ ps2pix:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ R11, DX
-	JG ps2four
 ps2eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4953,61 +4516,8 @@ ps2eight:
 	VFMADD231PS 0(SI)(BX*1), Y13, Y6
 	VFMADD231PS 32(SI)(BX*1), Y13, Y7
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps2eight
-ps2four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps2tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y2
-	VFMADD231PS 32(SI)(BX*1), Y13, Y3
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y4
-	VFMADD231PS 32(SI)(BX*1), Y12, Y5
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y6
-	VFMADD231PS 32(SI)(BX*1), Y13, Y7
-	ADDQ $4, R11
-ps2tail:
 	CMPQ R11, R12
-	JGE ps2done
-ps2one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	VFMADD231PS 32(SI)(BX*1), Y12, Y1
-	INCQ R11
-	CMPQ R11, R12
-	JL ps2one
-ps2done:
+	JL ps2eight
 	VADDPS Y2, Y0, Y0
 	VADDPS Y6, Y4, Y4
 	VADDPS Y4, Y0, Y0
@@ -5031,9 +4541,10 @@ ps2done:
 // The first layer's gradient of a batch transposed by NewPlan, for one
 // block of 8 columns: for each of npix ≥ 1 distinct pixels j, the row
 // block dw[pix[j]/4:][0:8] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:8]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),
-// summed in registers and added to the row once (see entry_loops in
-// asmgen/gen.py for the order).
+// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
+// a multiple of 8 of them: NewPlan pads the lists), summed in registers
+// and added to the row once (see entry_loops in asmgen/gen.py for the
+// order).
 TEXT ·planScatter1(SB), NOSPLIT, $0-64
 	MOVQ dw+0(FP), DI
 	MOVQ dz+8(FP), SI
@@ -5047,13 +4558,10 @@ TEXT ·planScatter1(SB), NOSPLIT, $0-64
 	MOVLQSX (R9), R11
 ps1pix:
 	MOVLQSX 4(R9), R12
-	LEAQ -8(R12), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	CMPQ R11, DX
-	JG ps1four
 ps1eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -5087,56 +4595,8 @@ ps1eight:
 	VPERMILPS $0xFF, Y10, Y13
 	VFMADD231PS 0(SI)(BX*1), Y13, Y3
 	ADDQ $8, R11
-	CMPQ R11, DX
-	JLE ps1eight
-ps1four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG ps1tail
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	MOVBLZX 1(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y1
-	MOVBLZX 2(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y2
-	MOVBLZX 3(R13)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y13, Y3
-	ADDQ $4, R11
-ps1tail:
 	CMPQ R11, R12
-	JGE ps1done
-ps1one:
-	MOVBLZX 0(R13)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R10)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*1), Y12, Y0
-	INCQ R11
-	CMPQ R11, R12
-	JL ps1one
-ps1done:
+	JL ps1eight
 	VADDPS Y1, Y0, Y0
 	VADDPS Y3, Y2, Y2
 	VADDPS Y2, Y0, Y0

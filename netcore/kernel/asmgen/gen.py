@@ -293,13 +293,16 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     row offset is the uint16 at off % (2e's displacement), its raw value the
     byte at val % (displacement), and row (SI and BX) addresses its row.
     Entry i of a group goes to accumulator set i mod sets, the last count
-    mod 4 to set 0, and the sets are added in a fixed order at the end."""
+    mod 4 to set 0, and the sets are added in a fixed order at the end.
+    With end8 None, the list is a non-empty multiple of 8 entries long and
+    only the eight-entry loop is emitted."""
     tmp=['Y12','Y13']
     def fmas(t, s_):
         for j in range(blocks):
             w('\tVFMADD231PS %d%s, %s, %s' % (j*32, row, t, regs(s_,j)))
-    w('\tCMPQ R11, %s' % end8)
-    w('\tJG %sfour' % L)
+    if end8 is not None:
+        w('\tCMPQ R11, %s' % end8)
+        w('\tJG %sfour' % L)
     w('%seight:' % L)
     w('\tPREFETCHT0 %s' % (off % (2*PREFETCH)))
     w('\tPREFETCHT0 %s' % (val % PREFETCH))
@@ -310,6 +313,11 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
         lane(i, t)
         fmas(t, i%sets)
     w('\tADDQ $8, R11')
+    if end8 is None:
+        w('\tCMPQ R11, R12')
+        w('\tJL %seight' % L)
+        add_sets(regs, blocks, sets)
+        return
     w('\tCMPQ R11, %s' % end8)
     w('\tJLE %seight' % L)
     w('%sfour:' % L)
@@ -447,18 +455,18 @@ def plan_scatter(blocks, sets):
     w("// The first layer's gradient of a batch transposed by NewPlan, for one")
     w('// block of %d columns: for each of npix ≥ 1 distinct pixels j, the row' % W)
     w('// block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]' % (W, W))
-    w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order),')
-    w('// summed in registers and added to the row once (see entry_loops in')
-    w('// asmgen/gen.py for the order).')
+    w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,')
+    w('// a multiple of 8 of them: NewPlan pads the lists), summed in registers')
+    w('// and added to the row once (see entry_loops in asmgen/gen.py for the')
+    w('// order).')
     text('planScatter%d' % blocks, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
         ('entOff','R10'), ('entRaw','R13'), ('npix','CX'), ('scale','AX')])
     w('\tVBROADCASTSS (AX), Y15')
     w('\tMOVLQSX (R9), R11')
     w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
-    w('\tLEAQ -8(R12), DX')
     zero_sets(regs, blocks, sets)
-    entry_loops(L, blocks, sets, regs, '%d(R10)(R11*2)', '%d(R13)(R11*1)', '(SI)(BX*1)', 'DX')
+    entry_loops(L, blocks, sets, regs, '%d(R10)(R11*2)', '%d(R13)(R11*1)', '(SI)(BX*1)', None)
     w('\tMOVL (R8), R14')
     for j in range(blocks):
         w('\tVADDPS %d(DI)(R14*1), %s, %s' % (j*32, regs(0,j), regs(0,j)))
