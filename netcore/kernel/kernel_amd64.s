@@ -1830,10 +1830,11 @@ gr1done:
 //
 // gatherRaw8 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:64] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw8.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 1 (see entry_loops).
 TEXT ·gatherPlan8(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -1848,7 +1849,6 @@ gp8img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1857,8 +1857,8 @@ gp8img:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ R11, CX
-	JG gp8four
+	CMPQ R11, R12
+	JGE gp8done
 gp8eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -1948,90 +1948,8 @@ gp8eight:
 	VFMADD231PS 192(SI)(BX*8), Y13, Y6
 	VFMADD231PS 224(SI)(BX*8), Y13, Y7
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp8eight
-gp8four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp8tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	VFMADD231PS 192(SI)(BX*8), Y12, Y6
-	VFMADD231PS 224(SI)(BX*8), Y12, Y7
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	VFMADD231PS 160(SI)(BX*8), Y13, Y5
-	VFMADD231PS 192(SI)(BX*8), Y13, Y6
-	VFMADD231PS 224(SI)(BX*8), Y13, Y7
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	VFMADD231PS 192(SI)(BX*8), Y12, Y6
-	VFMADD231PS 224(SI)(BX*8), Y12, Y7
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	VFMADD231PS 160(SI)(BX*8), Y13, Y5
-	VFMADD231PS 192(SI)(BX*8), Y13, Y6
-	VFMADD231PS 224(SI)(BX*8), Y13, Y7
-	ADDQ $4, R11
-gp8tail:
 	CMPQ R11, R12
-	JGE gp8done
-gp8one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	VFMADD231PS 192(SI)(BX*8), Y12, Y6
-	VFMADD231PS 224(SI)(BX*8), Y12, Y7
-	INCQ R11
-	CMPQ R11, R12
-	JL gp8one
+	JL gp8eight
 gp8done:
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
@@ -2052,10 +1970,11 @@ gp8done:
 //
 // gatherRaw7 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:56] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw7.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 1 (see entry_loops).
 TEXT ·gatherPlan7(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -2070,7 +1989,6 @@ gp7img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2078,8 +1996,8 @@ gp7img:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	CMPQ R11, CX
-	JG gp7four
+	CMPQ R11, R12
+	JGE gp7done
 gp7eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -2161,85 +2079,8 @@ gp7eight:
 	VFMADD231PS 160(SI)(BX*8), Y13, Y5
 	VFMADD231PS 192(SI)(BX*8), Y13, Y6
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp7eight
-gp7four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp7tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	VFMADD231PS 192(SI)(BX*8), Y12, Y6
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	VFMADD231PS 160(SI)(BX*8), Y13, Y5
-	VFMADD231PS 192(SI)(BX*8), Y13, Y6
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	VFMADD231PS 192(SI)(BX*8), Y12, Y6
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	VFMADD231PS 160(SI)(BX*8), Y13, Y5
-	VFMADD231PS 192(SI)(BX*8), Y13, Y6
-	ADDQ $4, R11
-gp7tail:
 	CMPQ R11, R12
-	JGE gp7done
-gp7one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	VFMADD231PS 192(SI)(BX*8), Y12, Y6
-	INCQ R11
-	CMPQ R11, R12
-	JL gp7one
+	JL gp7eight
 gp7done:
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
@@ -2259,10 +2100,11 @@ gp7done:
 //
 // gatherRaw6 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:48] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw6.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 1 (see entry_loops).
 TEXT ·gatherPlan6(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -2277,15 +2119,14 @@ gp6img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	CMPQ R11, CX
-	JG gp6four
+	CMPQ R11, R12
+	JGE gp6done
 gp6eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -2359,80 +2200,8 @@ gp6eight:
 	VFMADD231PS 128(SI)(BX*8), Y13, Y4
 	VFMADD231PS 160(SI)(BX*8), Y13, Y5
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp6eight
-gp6four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp6tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	VFMADD231PS 160(SI)(BX*8), Y13, Y5
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	VFMADD231PS 160(SI)(BX*8), Y13, Y5
-	ADDQ $4, R11
-gp6tail:
 	CMPQ R11, R12
-	JGE gp6done
-gp6one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	VFMADD231PS 160(SI)(BX*8), Y12, Y5
-	INCQ R11
-	CMPQ R11, R12
-	JL gp6one
+	JL gp6eight
 gp6done:
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
@@ -2451,10 +2220,11 @@ gp6done:
 //
 // gatherRaw5 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:40] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw5.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 1 (see entry_loops).
 TEXT ·gatherPlan5(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -2469,14 +2239,13 @@ gp5img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	CMPQ R11, CX
-	JG gp5four
+	CMPQ R11, R12
+	JGE gp5done
 gp5eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -2542,75 +2311,8 @@ gp5eight:
 	VFMADD231PS 96(SI)(BX*8), Y13, Y3
 	VFMADD231PS 128(SI)(BX*8), Y13, Y4
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp5eight
-gp5four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp5tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y0
-	VFMADD231PS 32(SI)(BX*8), Y13, Y1
-	VFMADD231PS 64(SI)(BX*8), Y13, Y2
-	VFMADD231PS 96(SI)(BX*8), Y13, Y3
-	VFMADD231PS 128(SI)(BX*8), Y13, Y4
-	ADDQ $4, R11
-gp5tail:
 	CMPQ R11, R12
-	JGE gp5done
-gp5one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	VFMADD231PS 128(SI)(BX*8), Y12, Y4
-	INCQ R11
-	CMPQ R11, R12
-	JL gp5one
+	JL gp5eight
 gp5done:
 	VMOVUPS Y0, 0(DI)
 	VMOVUPS Y1, 32(DI)
@@ -2628,10 +2330,11 @@ gp5done:
 //
 // gatherRaw4 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:32] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw4.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 2 (see entry_loops).
 TEXT ·gatherPlan4(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -2646,7 +2349,6 @@ gp4img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2655,8 +2357,8 @@ gp4img:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ R11, CX
-	JG gp4four
+	CMPQ R11, R12
+	JGE gp4done
 gp4eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -2714,70 +2416,8 @@ gp4eight:
 	VFMADD231PS 64(SI)(BX*8), Y13, Y6
 	VFMADD231PS 96(SI)(BX*8), Y13, Y7
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp4eight
-gp4four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp4tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y4
-	VFMADD231PS 32(SI)(BX*8), Y13, Y5
-	VFMADD231PS 64(SI)(BX*8), Y13, Y6
-	VFMADD231PS 96(SI)(BX*8), Y13, Y7
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y4
-	VFMADD231PS 32(SI)(BX*8), Y13, Y5
-	VFMADD231PS 64(SI)(BX*8), Y13, Y6
-	VFMADD231PS 96(SI)(BX*8), Y13, Y7
-	ADDQ $4, R11
-gp4tail:
 	CMPQ R11, R12
-	JGE gp4done
-gp4one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	VFMADD231PS 96(SI)(BX*8), Y12, Y3
-	INCQ R11
-	CMPQ R11, R12
-	JL gp4one
+	JL gp4eight
 gp4done:
 	VADDPS Y4, Y0, Y0
 	VADDPS Y5, Y1, Y1
@@ -2798,10 +2438,11 @@ gp4done:
 //
 // gatherRaw3 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:24] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw3.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 2 (see entry_loops).
 TEXT ·gatherPlan3(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -2816,15 +2457,14 @@ gp3img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	CMPQ R11, CX
-	JG gp3four
+	CMPQ R11, R12
+	JGE gp3done
 gp3eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -2874,65 +2514,8 @@ gp3eight:
 	VFMADD231PS 32(SI)(BX*8), Y13, Y4
 	VFMADD231PS 64(SI)(BX*8), Y13, Y5
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp3eight
-gp3four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp3tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y3
-	VFMADD231PS 32(SI)(BX*8), Y13, Y4
-	VFMADD231PS 64(SI)(BX*8), Y13, Y5
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y3
-	VFMADD231PS 32(SI)(BX*8), Y13, Y4
-	VFMADD231PS 64(SI)(BX*8), Y13, Y5
-	ADDQ $4, R11
-gp3tail:
 	CMPQ R11, R12
-	JGE gp3done
-gp3one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	VFMADD231PS 64(SI)(BX*8), Y12, Y2
-	INCQ R11
-	CMPQ R11, R12
-	JL gp3one
+	JL gp3eight
 gp3done:
 	VADDPS Y3, Y0, Y0
 	VADDPS Y4, Y1, Y1
@@ -2951,10 +2534,11 @@ gp3done:
 //
 // gatherRaw2 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:16] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw2.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 4 (see entry_loops).
 TEXT ·gatherPlan2(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -2969,7 +2553,6 @@ gp2img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2978,8 +2561,8 @@ gp2img:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ R11, CX
-	JG gp2four
+	CMPQ R11, R12
+	JGE gp2done
 gp2eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -3021,60 +2604,8 @@ gp2eight:
 	VFMADD231PS 0(SI)(BX*8), Y13, Y6
 	VFMADD231PS 32(SI)(BX*8), Y13, Y7
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp2eight
-gp2four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp2tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y2
-	VFMADD231PS 32(SI)(BX*8), Y13, Y3
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y4
-	VFMADD231PS 32(SI)(BX*8), Y12, Y5
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y6
-	VFMADD231PS 32(SI)(BX*8), Y13, Y7
-	ADDQ $4, R11
-gp2tail:
 	CMPQ R11, R12
-	JGE gp2done
-gp2one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	VFMADD231PS 32(SI)(BX*8), Y12, Y1
-	INCQ R11
-	CMPQ R11, R12
-	JL gp2one
+	JL gp2eight
 gp2done:
 	VADDPS Y2, Y0, Y0
 	VADDPS Y6, Y4, Y4
@@ -3095,10 +2626,11 @@ gp2done:
 //
 // gatherRaw1 over the images a Plan keeps: image k (row z + k·zstride
 // bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:8] over its src[2k+1]
-// pixels e from src[2k] on, off[e] being the byte offset of the weight
-// row divided by 8. Reading the offset instead of computing it from the
-// pixel number saves integer work in a loop this short, and one index
-// serves both streams. Summed in the same order as gatherRaw1.
+// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),
+// off[e] being the byte offset of the weight row divided by 8. Reading
+// the offset instead of computing it from the pixel number saves integer
+// work in a loop this short, and one index serves both streams. Pixel e
+// goes to accumulator set e mod 4 (see entry_loops).
 TEXT ·gatherPlan1(SB), NOSPLIT, $0-64
 	MOVQ z+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -3113,13 +2645,12 @@ gp1img:
 	MOVLQSX (R10), R11
 	MOVLQSX 4(R10), R12
 	ADDQ R11, R12
-	LEAQ -8(R12), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	CMPQ R11, CX
-	JG gp1four
+	CMPQ R11, R12
+	JGE gp1done
 gp1eight:
 	PREFETCHT0 768(R8)(R11*2)
 	PREFETCHT0 384(R9)(R11*1)
@@ -3153,55 +2684,8 @@ gp1eight:
 	VPERMILPS $0xFF, Y10, Y13
 	VFMADD231PS 0(SI)(BX*8), Y13, Y3
 	ADDQ $8, R11
-	CMPQ R11, CX
-	JLE gp1eight
-gp1four:
-	LEAQ 4(R11), AX
-	CMPQ AX, R12
-	JG gp1tail
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	MOVBLZX 1(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 2(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y1
-	MOVBLZX 2(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 4(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y2
-	MOVBLZX 3(R9)(R11*1), AX
-	VXORPS X13, X13, X13
-	VCVTSI2SSL AX, X13, X13
-	VMULSS X15, X13, X13
-	VBROADCASTSS X13, Y13
-	MOVWLZX 6(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y13, Y3
-	ADDQ $4, R11
-gp1tail:
 	CMPQ R11, R12
-	JGE gp1done
-gp1one:
-	MOVBLZX 0(R9)(R11*1), AX
-	VXORPS X12, X12, X12
-	VCVTSI2SSL AX, X12, X12
-	VMULSS X15, X12, X12
-	VBROADCASTSS X12, Y12
-	MOVWLZX 0(R8)(R11*2), BX
-	VFMADD231PS 0(SI)(BX*8), Y12, Y0
-	INCQ R11
-	CMPQ R11, R12
-	JL gp1one
+	JL gp1eight
 gp1done:
 	VADDPS Y1, Y0, Y0
 	VADDPS Y3, Y2, Y2
@@ -3756,6 +3240,8 @@ ps8pix:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	CMPQ R11, R12
+	JGE ps8done
 ps8eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -3847,6 +3333,7 @@ ps8eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps8eight
+ps8done:
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -3900,6 +3387,8 @@ ps7pix:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
+	CMPQ R11, R12
+	JGE ps7done
 ps7eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -3983,6 +3472,7 @@ ps7eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps7eight
+ps7done:
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -4033,6 +3523,8 @@ ps6pix:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	CMPQ R11, R12
+	JGE ps6done
 ps6eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4108,6 +3600,7 @@ ps6eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps6eight
+ps6done:
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -4155,6 +3648,8 @@ ps5pix:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
+	CMPQ R11, R12
+	JGE ps5done
 ps5eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4222,6 +3717,7 @@ ps5eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps5eight
+ps5done:
 	MOVL (R8), R14
 	VADDPS 0(DI)(R14*1), Y0, Y0
 	VMOVUPS Y0, 0(DI)(R14*1)
@@ -4270,6 +3766,8 @@ ps4pix:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	CMPQ R11, R12
+	JGE ps4done
 ps4eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4329,6 +3827,7 @@ ps4eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps4eight
+ps4done:
 	VADDPS Y4, Y0, Y0
 	VADDPS Y5, Y1, Y1
 	VADDPS Y6, Y2, Y2
@@ -4377,6 +3876,8 @@ ps3pix:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	CMPQ R11, R12
+	JGE ps3done
 ps3eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4428,6 +3929,7 @@ ps3eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps3eight
+ps3done:
 	VADDPS Y3, Y0, Y0
 	VADDPS Y4, Y1, Y1
 	VADDPS Y5, Y2, Y2
@@ -4475,6 +3977,8 @@ ps2pix:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	CMPQ R11, R12
+	JGE ps2done
 ps2eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4518,6 +4022,7 @@ ps2eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps2eight
+ps2done:
 	VADDPS Y2, Y0, Y0
 	VADDPS Y6, Y4, Y4
 	VADDPS Y4, Y0, Y0
@@ -4562,6 +4067,8 @@ ps1pix:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	CMPQ R11, R12
+	JGE ps1done
 ps1eight:
 	PREFETCHT0 768(R10)(R11*2)
 	PREFETCHT0 384(R13)(R11*1)
@@ -4597,6 +4104,7 @@ ps1eight:
 	ADDQ $8, R11
 	CMPQ R11, R12
 	JL ps1eight
+ps1done:
 	VADDPS Y1, Y0, Y0
 	VADDPS Y3, Y2, Y2
 	VADDPS Y2, Y0, Y0

@@ -15,13 +15,13 @@ import (
 // A Plan stores the transposition of every batch, made once, in three
 // bytes per non-zero pixel (and per padding entry, about 5% more on MNIST). Where the model has one column block, it also
 // stores its images in their own order with each pixel as the offset of
-// its weight row, another two bytes (three if the images are not a run of
-// consecutive samples), so that the first layer reads the offset rather
-// than computing it.
+// its weight row and its value, another three bytes, so that the first
+// layer reads the offset rather than computing it.
 //
 // GradientPlan over a plan gives the same sums as Gradient over the same
-// samples up to float32 rounding (the terms of each first-layer weight's
-// sum are added in another order), and bitwise the same sums on every call.
+// samples up to float32 rounding (the terms of each image's first layer and
+// of each first-layer weight's gradient are added in another order), and
+// bitwise the same sums on every call.
 // A Plan is read-only once made and may be shared by goroutines.
 type Plan struct {
 	s   *Samples
@@ -46,8 +46,10 @@ type Plan struct {
 
 	// The images again, for gatherPlan: image k of the plan has the
 	// src[2k+1] pixels from src[2k] on in offs (each weight row's byte
-	// offset divided by 8) and vals. Nil where the model has several
-	// column blocks, the offsets do not fit 16 bits, or no pixel is set.
+	// offset divided by 8) and vals, padded to a multiple of 8 with the
+	// value 0 on the image's last weight row. Nil where the model has
+	// several column blocks, the offsets do not fit 16 bits, or no pixel is
+	// set.
 	src  []int32
 	offs []uint16
 	vals []uint8
@@ -135,31 +137,28 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 	return p
 }
 
-// copyImages fills src, offs and vals from the plan's images in s. Where
-// they are a run of consecutive samples, as the micro-shards of a full
-// batch are, vals is that run of s.Value itself rather than a copy.
+// copyImages fills src, offs and vals from the plan's images in s, each
+// image's pixels padded to a multiple of 8 as the transposition's lists
+// are, for the same reason (gatherPlan has no tail loops).
 func (p *Plan) copyImages(s *Samples, hp int) {
 	p.src = make([]int32, 2*len(p.idx))
-	p.offs = make([]uint16, 0, len(p.entRaw))
-	first, last := p.idx[0], p.idx[len(p.idx)-1]
-	consecutive := int(last-first) == len(p.idx)-1
-	for k, i := range p.idx {
-		consecutive = consecutive && i == first+int32(k)
+	padded := 0
+	for _, i := range p.idx {
+		padded += int(s.Offsets[i+1]-s.Offsets[i]+7) &^ 7
 	}
-	if consecutive {
-		p.vals = s.Value[s.Offsets[first]:s.Offsets[last+1]]
-	} else {
-		p.vals = make([]uint8, 0, len(p.entRaw))
-	}
+	p.offs = make([]uint16, 0, padded)
+	p.vals = make([]uint8, 0, padded)
 	for k, i := range p.idx {
 		lo, hi := s.Offsets[i], s.Offsets[i+1]
-		p.src[2*k], p.src[2*k+1] = int32(len(p.offs)), hi-lo
+		start := len(p.offs)
 		for _, px := range s.Index[lo:hi] {
 			p.offs = append(p.offs, uint16(int(px)*hp/2))
 		}
-		if !consecutive {
-			p.vals = append(p.vals, s.Value[lo:hi]...)
+		p.vals = append(p.vals, s.Value[lo:hi]...)
+		for len(p.offs)%8 != 0 {
+			p.offs, p.vals = append(p.offs, p.offs[len(p.offs)-1]), append(p.vals, 0)
 		}
+		p.src[2*k], p.src[2*k+1] = int32(start), int32(len(p.offs)-start)
 	}
 }
 

@@ -5,10 +5,13 @@ import (
 	"testing"
 )
 
-// TestPlanPadding checks the padding of a plan's per-pixel lists: each is a
-// non-empty multiple of 8 entries, its used entries are the batch's images
-// using the pixel, and every padding entry repeats the last used image with
-// the value 0, so that it adds nothing a used entry does not already touch.
+// TestPlanPadding checks the padding of a plan's lists. Each pixel's list
+// of images is a non-empty multiple of 8 entries, its first entries are the
+// batch's images using the pixel, and every padding entry repeats the last
+// of those images with the value 0, so that it adds nothing to a row the
+// image does not already touch. Likewise each image's copy is its pixels, as
+// weight-row offsets, padded to a multiple of 8 with its last row and the
+// value 0.
 func TestPlanPadding(t *testing.T) {
 	if !haveAsm {
 		t.Skip("plans keep no transposition without the assembly path")
@@ -38,6 +41,26 @@ func TestPlanPadding(t *testing.T) {
 	}
 	p := m.NewPlan(s, idx)
 	row := m.hp * 4
+	for k := range n {
+		lo, count := int(p.src[2*k]), int(p.src[2*k+1])
+		used := 0
+		for px := range dim {
+			if v := pixels[k*dim+px]; v != 0 {
+				if e := lo + used; int(p.offs[e])*8 != px*row || p.vals[e] != v {
+					t.Fatalf("image %d, pixel %d: copy holds offset %d·8, value %d, want %d, %d", k, px, p.offs[e], p.vals[e], px*row, v)
+				}
+				used++
+			}
+		}
+		if count != (used+7)&^7 {
+			t.Fatalf("image %d: %d pixels padded to %d, want %d", k, used, count, (used+7)&^7)
+		}
+		for e := lo + used; e < lo+count; e++ {
+			if p.vals[e] != 0 || p.offs[e] != p.offs[lo+used-1] {
+				t.Fatalf("image %d: padding entry %d is (%d, %d), want the last row %d with value 0", k, e-lo, p.offs[e], p.vals[e], p.offs[lo+used-1])
+			}
+		}
+	}
 	for b := 0; b+1 < len(p.pixAt); b++ {
 		for j := p.pixAt[b]; j < p.pixAt[b+1]; j++ {
 			px := int(p.pix[j]) / row

@@ -62,7 +62,10 @@ func TestPlanMatchesGradient(t *testing.T) {
 							t.Errorf("%s: plan and float64 oracle differ by %.3g relative, want < 1e-4", tc.name, e)
 						}
 					}
-					if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-9 {
+					// The plan's first layer adds each image's pixels in
+					// another order (it pads them to groups of 8), so the
+					// cost agrees to float32 rounding of the logits.
+					if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-6 {
 						t.Errorf("cost %v, Gradient's %v", cost, wantCost)
 					}
 				})
@@ -71,11 +74,11 @@ func TestPlanMatchesGradient(t *testing.T) {
 	}
 }
 
-// TestPlanForwardMatchesGradient checks, for every width of a single
-// column block, that GradientPlan's first layer (from the plan's copy of
-// its images) is bitwise Gradient's: only dW1's sums are added in another
-// order, so the cost, db1, dW2 and db2 must come out identical.
-func TestPlanForwardMatchesGradient(t *testing.T) {
+// TestPlanWidths checks GradientPlan against Gradient for every width of a
+// single column block, each with its own gatherPlan and planScatter
+// variant: the plan adds the terms of the first layer and of its gradient
+// in another order, so the sums agree to float32 rounding.
+func TestPlanWidths(t *testing.T) {
 	d := syntheticData(36, 300, 784, 10)
 	for width := 1; width <= 8; width++ {
 		hidden := 8*width - 1
@@ -86,15 +89,15 @@ func TestPlanForwardMatchesGradient(t *testing.T) {
 				idx := allIdx(d.n)
 				got, cost, _ := planGradient(m, s, idx)
 				want, wantCost, _ := unpacked(m, s, idx)
-				if cost != wantCost {
+				if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-6 {
 					t.Errorf("cost %v, Gradient's %v", cost, wantCost)
 				}
 				for _, tc := range []struct {
 					name      string
 					got, want []float64
-				}{{"db1", got.b1, want.b1}, {"dW2", got.w2, want.w2}, {"db2", got.b2, want.b2}} {
-					if !slices.Equal(tc.got, tc.want) {
-						t.Errorf("%s differs from Gradient's", tc.name)
+				}{{"dW1", got.w1, want.w1}, {"db1", got.b1, want.b1}, {"dW2", got.w2, want.w2}, {"db2", got.b2, want.b2}} {
+					if e := relErr(tc.got, tc.want); e > 1e-5 {
+						t.Errorf("%s: plan and Gradient differ by %.3g relative, want < 1e-5", tc.name, e)
 					}
 				}
 			})

@@ -294,13 +294,16 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     byte at val % (displacement), and row (SI and BX) addresses its row.
     Entry i of a group goes to accumulator set i mod sets, the last count
     mod 4 to set 0, and the sets are added in a fixed order at the end.
-    With end8 None, the list is a non-empty multiple of 8 entries long and
-    only the eight-entry loop is emitted."""
+    With end8 None, the list is a multiple of 8 entries long and only the
+    eight-entry loop is emitted."""
     tmp=['Y12','Y13']
     def fmas(t, s_):
         for j in range(blocks):
             w('\tVFMADD231PS %d%s, %s, %s' % (j*32, row, t, regs(s_,j)))
-    if end8 is not None:
+    if end8 is None:
+        w('\tCMPQ R11, R12')
+        w('\tJGE %sdone' % L)
+    else:
         w('\tCMPQ R11, %s' % end8)
         w('\tJG %sfour' % L)
     w('%seight:' % L)
@@ -316,6 +319,7 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     if end8 is None:
         w('\tCMPQ R11, R12')
         w('\tJL %seight' % L)
+        w('%sdone:' % L)
         add_sets(regs, blocks, sets)
         return
     w('\tCMPQ R11, %s' % end8)
@@ -352,10 +356,11 @@ def gather_plan(blocks, sets):
     w('//')
     w('// gatherRaw%d over the images a Plan keeps: image k (row z + k·zstride' % blocks)
     w('// bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its src[2k+1]' % W)
-    w('// pixels e from src[2k] on, off[e] being the byte offset of the weight')
-    w('// row divided by 8. Reading the offset instead of computing it from the')
-    w('// pixel number saves integer work in a loop this short, and one index')
-    w('// serves both streams. Summed in the same order as gatherRaw%d.' % blocks)
+    w('// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),')
+    w('// off[e] being the byte offset of the weight row divided by 8. Reading')
+    w('// the offset instead of computing it from the pixel number saves integer')
+    w('// work in a loop this short, and one index serves both streams. Pixel e')
+    w('// goes to accumulator set e mod %d (see entry_loops).' % sets)
     text('gatherPlan%d' % blocks, [('z','DI'), ('w','SI'), ('off','R8'), ('val','R9'),
         ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
     w('\tVBROADCASTSS (AX), Y15')
@@ -363,9 +368,8 @@ def gather_plan(blocks, sets):
     w('\tMOVLQSX (R10), R11')
     w('\tMOVLQSX 4(R10), R12')
     w('\tADDQ R11, R12')
-    w('\tLEAQ -8(R12), CX')
     zero_sets(regs, blocks, sets)
-    entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*8)', 'CX')
+    entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*8)', None)
     for j in range(blocks):
         w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
     w('\tADDQ DX, DI')
