@@ -185,6 +185,30 @@ func planScatter7(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, e
 //go:noescape
 func planScatter8(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
+//go:noescape
+func planScatterPad1(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad2(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad3(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad4(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad5(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad6(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad7(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
+//go:noescape
+func planScatterPad8(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+
 // gatherRawFns[w] is gatherRaw<w>: for each image of a batch, read from its
 // sparse form, its row of z[·][0:8w] = Σ_e value·w[pixel row][0:8w] (single
 // column block).
@@ -202,6 +226,10 @@ var scatterRawFns = [...]func(dw, dz *float32, idx *uint16, val *uint8, src *int
 // planScatterFns[w] is planScatter<w>: the first layer's gradient of a batch
 // transposed once by NewPlan.
 var planScatterFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32){nil, planScatter1, planScatter2, planScatter3, planScatter4, planScatter5, planScatter6, planScatter7, planScatter8}
+
+// planScatterPadFns[w] is planScatter<w> for the padded lists of a plan for
+// a model with one column block (see Plan.padded).
+var planScatterPadFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32){nil, planScatterPad1, planScatterPad2, planScatterPad3, planScatterPad4, planScatterPad5, planScatterPad6, planScatterPad7, planScatterPad8}
 
 // tiledGatherFns[w] is tiledGather<w>, gatherRawFns over one pixel tile of a
 // decoded batch, for one of several column blocks.

@@ -234,9 +234,13 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 		return
 	}
 	pix, ps, eo, er := &p.pix[lo], &p.pstart[lo], &p.entOff[0], &p.entRaw[0]
+	fns := &planScatterFns
+	if p.padded {
+		fns = &planScatterPadFns
+	}
 	for _, blk := range m.blocks {
 		c := blk.col
-		planScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale)
+		fns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale)
 	}
 }
 

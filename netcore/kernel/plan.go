@@ -13,7 +13,8 @@ import (
 // in registers, and the row written once. That needs the images of a batch
 // transposed, which costs more than it saves if done for every gradient.
 // A Plan stores the transposition of every batch, made once, in three
-// bytes per non-zero pixel (and per padding entry, about 5% more on MNIST). Where the model has one column block, it also
+// bytes per non-zero pixel (and per padding entry, about 5% more on MNIST,
+// where padded). Where the model has one column block, it also
 // stores its images in their own order with each pixel as the offset of
 // its weight row and its value, another three bytes, so that the first
 // layer reads the offset rather than computing it.
@@ -35,9 +36,13 @@ type Plan struct {
 	// one per image using it, in image order: entOff holds the byte offset
 	// of the image's row of the batch's dz1 (position × HiddenPad × 4, below
 	// 64 KiB since a batch's rows are, see batchSize) and entRaw its raw
-	// pixel value. Each list is padded to a multiple of 8 entries, so that
-	// planScatter runs its eight-entry loop alone, without the slower
-	// four- and one-entry tails.
+	// pixel value. Where padded, each list is padded to a multiple of 8
+	// entries, so that planScatterPad runs its eight-entry loop alone,
+	// without the slower four- and one-entry tails. That pays where a
+	// model has one column block (and so do the image copies below); with
+	// several, each block walks the lists again and a padding entry costs
+	// more than a tail saves.
+	padded bool
 	pixAt  []int32
 	pix    []uint32
 	pstart []int32
@@ -78,8 +83,12 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 		nnz += int(s.Offsets[i+1] - s.Offsets[i])
 	}
 	batches := (len(idx) + p.batch - 1) / p.batch
-	// Padding adds at most 7 entries per pixel and batch.
-	entries := nnz + 7*min(nnz, m.inputs*batches)
+	p.padded = len(m.blocks) == 1
+	entries := nnz
+	if p.padded {
+		// Padding adds at most 7 entries per pixel and batch.
+		entries += 7 * min(nnz, m.inputs*batches)
+	}
 	if entries > math.MaxInt32 {
 		panic(fmt.Sprintf("kernel: NewPlan: %d non-zero pixels take up to %d entries, want at most %d", nnz, entries, math.MaxInt32))
 	}
@@ -106,7 +115,10 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 			}
 			p.pix = append(p.pix, uint32(px*m.hp*4))
 			next[px] = at
-			at += (c + 7) &^ 7
+			if p.padded {
+				c = (c + 7) &^ 7
+			}
+			at += c
 			p.pstart = append(p.pstart, at)
 			count[px] = 0
 		}

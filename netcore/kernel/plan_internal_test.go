@@ -11,7 +11,7 @@ import (
 // of those images with the value 0, so that it adds nothing to a row the
 // image does not already touch. Likewise each image's copy is its pixels, as
 // weight-row offsets, padded to a multiple of 8 with its last row and the
-// value 0.
+// value 0. Plans for models of several column blocks are not padded.
 func TestPlanPadding(t *testing.T) {
 	if !haveAsm {
 		t.Skip("plans keep no transposition without the assembly path")
@@ -40,6 +40,18 @@ func TestPlanPadding(t *testing.T) {
 		idx[i] = int32(i)
 	}
 	p := m.NewPlan(s, idx)
+	if !p.padded {
+		t.Fatal("a plan for one column block is not padded")
+	}
+	// With several column blocks the lists stay as they are.
+	wide, err := NewModel(dim, 100, 10, Sigmoid, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := wide.NewPlan(s, idx); q.padded || len(q.entOff) != len(s.Index) || q.offs != nil {
+		t.Fatalf("a plan for %d column blocks: padded %t, %d entries for %d pixels, image copy %t",
+			len(wide.blocks), q.padded, len(q.entOff), len(s.Index), q.offs != nil)
+	}
 	row := m.hp * 4
 	for k := range n {
 		lo, count := int(p.src[2*k]), int(p.src[2*k+1])

@@ -450,27 +450,37 @@ for b in range(8,0,-1):
     scatter_raw(b, 2 if b<=2 else 1)
 
 
-def plan_scatter(blocks, sets):
+def plan_scatter(blocks, sets, padded):
+    """planScatter<blocks>, or with padded planScatterPad<blocks>, for the
+    lists of a plan that pads them to multiples of 8 (see Plan.padded):
+    only the eight-entry loop, no tails."""
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
-    L='ps%d' % blocks
-    w('// func planScatter%d(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)' % blocks)
+    name=('planScatterPad%d' if padded else 'planScatter%d') % blocks
+    L=('pq%d' if padded else 'ps%d') % blocks
+    w('// func %s(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)' % name)
     w('//')
     w("// The first layer's gradient of a batch transposed by NewPlan, for one")
     w('// block of %d columns: for each of npix ≥ 1 distinct pixels j, the row' % W)
     w('// block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]' % (W, W))
-    w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,')
-    w('// a multiple of 8 of them: NewPlan pads the lists), summed in registers')
+    if padded:
+        w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,')
+        w('// a multiple of 8 of them: NewPlan pads the lists), summed in registers')
+    else:
+        w('// over its entries e in pstart[j]:pstart[j+1] (images in ascending')
+        w('// order), summed in registers')
     w('// and added to the row once (see entry_loops in asmgen/gen.py for the')
     w('// order).')
-    text('planScatter%d' % blocks, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
+    text(name, [('dw','DI'), ('dz','SI'), ('pix','R8'), ('pstart','R9'),
         ('entOff','R10'), ('entRaw','R13'), ('npix','CX'), ('scale','AX')])
     w('\tVBROADCASTSS (AX), Y15')
     w('\tMOVLQSX (R9), R11')
     w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
+    if not padded:
+        w('\tLEAQ -8(R12), DX')
     zero_sets(regs, blocks, sets)
-    entry_loops(L, blocks, sets, regs, '%d(R10)(R11*2)', '%d(R13)(R11*1)', '(SI)(BX*1)', None)
+    entry_loops(L, blocks, sets, regs, '%d(R10)(R11*2)', '%d(R13)(R11*1)', '(SI)(BX*1)', None if padded else 'DX')
     w('\tMOVL (R8), R14')
     for j in range(blocks):
         w('\tVADDPS %d(DI)(R14*1), %s, %s' % (j*32, regs(0,j), regs(0,j)))
@@ -481,8 +491,9 @@ def plan_scatter(blocks, sets):
     w('\tJNZ %spix' % L)
     w('\tVZEROUPPER\n\tRET\n')
 
-for b in range(8,0,-1):
-    plan_scatter(b, 4 if b<=2 else 2 if b<=4 else 1)
+for padded in (False, True):
+    for b in range(8,0,-1):
+        plan_scatter(b, 4 if b<=2 else 2 if b<=4 else 1, padded)
 
 def csc_scatter(blocks):
     W=blocks*8
