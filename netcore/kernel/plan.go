@@ -143,7 +143,7 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 			}
 		}
 	}
-	if len(m.blocks) == 1 && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16 {
+	if p.padded && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16 {
 		p.copyImages(s, m.hp)
 	}
 	return p

@@ -196,96 +196,7 @@ def add_sets(regs, blocks, sets):
             w('\tVADDPS %s, %s, %s' % (regs(2,j),regs(0,j),regs(0,j)))
 
 
-def gather_raw(blocks, sets):
-    regs=lambda s,j: 'Y%d' % (s*blocks+j)
-    W=blocks*8
-    L='gr%d' % blocks
-    w('// func gatherRaw%d(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
-    w('//')
-    w('// The first layer of n ≥ 1 images straight from their sparse form, for a')
-    w('// model of HiddenPad %d (one column block, weight rows of %d bytes): image k' % (W, 4*W))
-    w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
-    w('// its src[2k+1] pixels e from src[2k] on. Eight pixels at a time, their')
-    w('// values converted in one register and spread with in-register shuffles')
-    w('// rather than loaded one by one; then four, then one.')
-    if sets > 1:
-        w('// Pixel e of an image goes to accumulator set e mod %d, except the last' % sets)
-        w('// count mod %d, which go to set 0; the sets are added in a fixed order.' % sets)
-    else:
-        w('// One FMA chain per register.')
-    text('gatherRaw%d' % blocks, [('z','DI'), ('w','SI'), ('idx','R8'), ('val','R9'),
-        ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
-    w('\tVBROADCASTSS (AX), Y15')
-    w('%simg:' % L)
-    w('\tMOVLQSX (R10), BX')
-    w('\tMOVLQSX 4(R10), CX')
-    w('\tLEAQ (R8)(BX*2), R11')
-    w('\tLEAQ (R9)(BX*1), R12')
-    zero_sets(regs, blocks, sets)
-    tmp=['Y12','Y13']
-    w('\tCMPQ CX, $8')
-    w('\tJL %sfour' % L)
-    w('%seight:' % L)
-    w('\tPREFETCHT0 %d(R11)' % (2*PREFETCH))
-    w('\tPREFETCHT0 %d(R12)' % PREFETCH)
-    spread8('(R12)')
-    for i in range(8):
-        if i % 4 == 0:
-            w('\tMOVQ %d(R11), AX' % (2*i))
-        else:
-            w('\tSHRQ $16, AX')
-        w('\tMOVWLZX AX, BX')
-        row_offset('BX', blocks)
-        t=tmp[i%2]
-        lane(i, t)
-        for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
-    w('\tADDQ $16, R11')
-    w('\tADDQ $8, R12')
-    w('\tSUBQ $8, CX')
-    w('\tCMPQ CX, $8')
-    w('\tJGE %seight' % L)
-    w('%sfour:' % L)
-    w('\tCMPQ CX, $4')
-    w('\tJL %stail' % L)
-    for i in range(4):
-        t=tmp[i%2]
-        scaled('%d(R12)' % i, t)
-        w('\tMOVWLZX %d(R11), BX' % (2*i))
-        row_offset('BX', blocks)
-        for j in range(blocks):
-            w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, t, regs(i%sets,j)))
-    w('\tADDQ $8, R11')
-    w('\tADDQ $4, R12')
-    w('\tSUBQ $4, CX')
-    w('%stail:' % L)
-    w('\tTESTQ CX, CX')
-    w('\tJZ %sdone' % L)
-    w('%sone:' % L)
-    scaled('(R12)', tmp[0])
-    w('\tMOVWLZX (R11), BX')
-    row_offset('BX', blocks)
-    for j in range(blocks):
-        w('\tVFMADD231PS %d(SI)(BX*1), %s, %s' % (j*32, tmp[0], regs(0,j)))
-    w('\tADDQ $2, R11')
-    w('\tINCQ R12')
-    w('\tDECQ CX')
-    w('\tJNZ %sone' % L)
-    w('%sdone:' % L)
-    add_sets(regs, blocks, sets)
-    for j in range(blocks):
-        w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
-    w('\tADDQ DX, DI')
-    w('\tADDQ $8, R10')
-    w('\tDECQ R14')
-    w('\tJNZ %simg' % L)
-    w('\tVZEROUPPER\n\tRET\n')
-
-for b in range(8,0,-1):
-    gather_raw(b, 4 if b<=2 else 2 if b<=4 else 1)
-
-
-def entry_loops(L, blocks, sets, regs, off, val, row, end8):
+def entry_loops(L, blocks, sets, regs, off, val, row, end8, fix=None):
     """The loops over the entries R11 < R12 of one list (an image's pixels,
     or a pixel's images), end8 holding R12 - 8: eight entries at a time,
     their values converted in one register and spread with in-register
@@ -295,7 +206,8 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     Entry i of a group goes to accumulator set i mod sets, the last count
     mod 4 to set 0, and the sets are added in a fixed order at the end.
     With end8 None, the list is a multiple of 8 entries long and only the
-    eight-entry loop is emitted."""
+    eight-entry loop is emitted. fix, if given, emits what turns the loaded
+    uint16 in BX into the offset row wants."""
     tmp=['Y12','Y13']
     def fmas(t, s_):
         for j in range(blocks):
@@ -312,6 +224,7 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     spread8(val % 0)
     for i in range(8):
         w('\tMOVWLZX %s, BX' % (off % (2*i)))
+        if fix: fix()
         t=tmp[i%2]
         lane(i, t)
         fmas(t, i%sets)
@@ -332,6 +245,7 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
         t=tmp[i%2]
         scaled(val % i, t)
         w('\tMOVWLZX %s, BX' % (off % (2*i)))
+        if fix: fix()
         fmas(t, i%sets)
     w('\tADDQ $4, R11')
     w('%stail:' % L)
@@ -340,6 +254,7 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     w('%sone:' % L)
     scaled(val % 0, tmp[0])
     w('\tMOVWLZX %s, BX' % (off % 0))
+    if fix: fix()
     fmas(tmp[0], 0)
     w('\tINCQ R11')
     w('\tCMPQ R11, R12')
@@ -348,28 +263,44 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8):
     add_sets(regs, blocks, sets)
 
 
-def gather_plan(blocks, sets):
+def gather(blocks, sets, planned):
+    """gatherRaw<blocks>, or with planned gatherPlan<blocks>."""
     regs=lambda s,j: 'Y%d' % (s*blocks+j)
     W=blocks*8
-    L='gp%d' % blocks
-    w('// func gatherPlan%d(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
-    w('//')
-    w('// gatherRaw%d over the images a Plan keeps: image k (row z + k·zstride' % blocks)
-    w('// bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its src[2k+1]' % W)
-    w('// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),')
-    w('// off[e] being the byte offset of the weight row divided by 8. Reading')
-    w('// the offset instead of computing it from the pixel number saves integer')
-    w('// work in a loop this short, and one index serves both streams. Pixel e')
-    w('// goes to accumulator set e mod %d (see entry_loops).' % sets)
-    text('gatherPlan%d' % blocks, [('z','DI'), ('w','SI'), ('off','R8'), ('val','R9'),
+    name=('gatherPlan%d' if planned else 'gatherRaw%d') % blocks
+    L=('gp%d' if planned else 'gr%d') % blocks
+    if planned:
+        w('// func gatherPlan%d(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
+        w('//')
+        w('// gatherRaw%d over the images a Plan keeps: image k (row z + k·zstride' % blocks)
+        w('// bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its src[2k+1]' % W)
+        w('// pixels e from src[2k] on, a multiple of 8 (NewPlan pads the images),')
+        w('// off[e] being the byte offset of the weight row divided by 8. Reading')
+        w('// the offset instead of computing it from the pixel number saves integer')
+        w('// work in a loop this short. Pixel e goes to accumulator set e mod %d' % sets)
+        w('// (see entry_loops).')
+    else:
+        w('// func gatherRaw%d(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)' % blocks)
+        w('//')
+        w('// The first layer of n ≥ 1 images straight from their sparse form, for a')
+        w('// model of HiddenPad %d (one column block, weight rows of %d bytes): image k' % (W, 4*W))
+        w('// (row z + k·zstride bytes) = Σ float32(val[e])·scale·w[idx[e]·%d:][0:%d] over' % (W, W))
+        w('// its src[2k+1] pixels e from src[2k] on, summed as entry_loops says.')
+    text(name, [('z','DI'), ('w','SI'), ('off' if planned else 'idx','R8'), ('val','R9'),
         ('src','R10'), ('n','R14'), ('zstride','DX'), ('scale','AX')])
     w('\tVBROADCASTSS (AX), Y15')
     w('%simg:' % L)
     w('\tMOVLQSX (R10), R11')
     w('\tMOVLQSX 4(R10), R12')
     w('\tADDQ R11, R12')
+    if not planned:
+        w('\tLEAQ -8(R12), CX')
     zero_sets(regs, blocks, sets)
-    entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*8)', None)
+    if planned:
+        entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*8)', None)
+    else:
+        entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*1)', 'CX',
+                    fix=lambda: row_offset('BX', blocks))
     for j in range(blocks):
         w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
     w('\tADDQ DX, DI')
@@ -378,8 +309,10 @@ def gather_plan(blocks, sets):
     w('\tJNZ %simg' % L)
     w('\tVZEROUPPER\n\tRET\n')
 
-for b in range(8,0,-1):
-    gather_plan(b, 4 if b<=2 else 2 if b<=4 else 1)
+for planned in (False, True):
+    for b in range(8,0,-1):
+        gather(b, 4 if b<=2 else 2 if b<=4 else 1, planned)
+
 
 
 def scatter_raw(blocks, unroll):
