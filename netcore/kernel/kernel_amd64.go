@@ -278,17 +278,22 @@ func (c *costSum) total() float64 { return c.logs + math.Log(c.prod) - c.zl }
 
 // denseSoA runs the dense middle and the output layer's gradient sums for
 // the batch (whose first layer is in ws.z) and adds its cost terms to cost.
-func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *costSum) {
+// With a plan, the batch is plan batch b, whose labels the plan holds.
+func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *costSum, plan *Plan, b int) {
 	hp := m.hp
 	a := &ws.soa
 	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.w2b[0], &m.b2[0], &ws.work[0]
 	a.labels, a.hidden, a.act = &ws.labels[0], m.hidden, int(m.act)
 	for g0 := 0; g0 < len(batch); g0 += 8 {
 		n := min(8, len(batch)-g0)
-		for l := range ws.labels {
-			ws.labels[l] = 0
-			if l < n {
-				ws.labels[l] = int32(m.label(s, batch[g0+l]))
+		if plan != nil {
+			a.labels = &plan.labels[b*plan.batch+g0]
+		} else {
+			for l := range ws.labels {
+				ws.labels[l] = 0
+				if l < n {
+					ws.labels[l] = int32(m.label(s, batch[g0+l]))
+				}
 			}
 		}
 		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.dz2[g0*m.op]
@@ -305,7 +310,7 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 	rowSum(&g.b1[0], &ws.dz1[0], n, hp/lanes, hp*4)
 	rowSum(&g.b2[0], &ws.dz2[0], n, m.op/lanes, m.op*4)
 	dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, n, m.op*4, hp*4)
-	a.z, a.dz1, a.dz2 = nil, nil, nil
+	a.z, a.dz1, a.dz2, a.labels = nil, nil, nil, nil
 }
 
 // gradientAsm is Gradient on the assembly path; it returns the summed cost.
@@ -326,7 +331,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 		idx = idx[len(batch):]
 		m.firstLayer(s, batch, ws, plan, b)
 		if m.soa {
-			m.denseSoA(g, s, batch, ws, &cost)
+			m.denseSoA(g, s, batch, ws, &cost, plan, b)
 			m.firstLayerGrad(g, s, batch, ws, plan, b)
 			continue
 		}

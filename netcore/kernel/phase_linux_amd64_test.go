@@ -139,7 +139,7 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 			t2 := threadTime()
 			if m.soa {
 				cost := newCostSum()
-				m.denseSoA(g, s, batch, ws, &cost)
+				m.denseSoA(g, s, batch, ws, &cost, plan, bi)
 			}
 			for k, i := range batch {
 				if m.soa {

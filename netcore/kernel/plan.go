@@ -49,6 +49,11 @@ type Plan struct {
 	entOff []uint16
 	entRaw []uint8
 
+	// labels holds the images' labels for the dense middle of narrow
+	// networks (Model.soa), checked once here rather than per call: image
+	// k's at labels[k], zero beyond the last image up to a multiple of 8.
+	labels []int32
+
 	// The images again, for gatherPlan: image k of the plan has the
 	// src[2k+1] pixels from src[2k] on in offs (each weight row's byte
 	// offset divided by 8) and vals, padded to a multiple of 8 with the
@@ -145,6 +150,12 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 	}
 	if p.padded && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16 {
 		p.copyImages(s, m.hp)
+	}
+	if m.soa {
+		p.labels = make([]int32, (len(idx)+7)&^7)
+		for k, i := range idx {
+			p.labels[k] = int32(m.label(s, i))
+		}
 	}
 	return p
 }

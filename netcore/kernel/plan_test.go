@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shardnet/shardnet/netcore/kernel"
@@ -142,3 +143,45 @@ func TestPlanOtherShapePanics(t *testing.T) {
 
 // BenchmarkGradientPlan times GradientPlan on the path Path reports.
 func BenchmarkGradientPlan(b *testing.B) { benchGradient(b, kernel.HaveAsm, true, 10, 300) }
+
+// TestBadLabelPanics checks that a label beyond the outputs, which Check
+// rejects, still cannot reach the kernels: Gradient and GradientPlan panic
+// naming the sample, the plan of a narrow network already when it is made.
+func TestBadLabelPanics(t *testing.T) {
+	d := syntheticData(41, 20, 784, 10)
+	d.labels[13] = 10
+	for _, hidden := range []int{10, 300} {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+				restore, ok := kernel.SetAsmForTest(asm)
+				if !ok {
+					t.Skip("no assembly path on this machine")
+				}
+				defer restore()
+				m, err := kernel.NewModel(d.dim, hidden, 10, kernel.Sigmoid, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := kernel.NewSamples(d.pixels, d.labels, d.n, d.dim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				idx := allIdx(d.n)
+				for name, f := range map[string]func(){
+					"Gradient":     func() { m.Gradient(kernel.NewGrad(m), s, idx, kernel.NewScratch(m)) },
+					"GradientPlan": func() { m.GradientPlan(kernel.NewGrad(m), m.NewPlan(s, idx), kernel.NewScratch(m)) },
+				} {
+					func() {
+						defer func() {
+							r := recover()
+							if msg, _ := r.(string); !strings.Contains(msg, "sample 13 has label 10") {
+								t.Errorf("%s: recovered %v, want a panic naming sample 13's label", name, r)
+							}
+						}()
+						f()
+					}()
+				}
+			})
+		}
+	}
+}
