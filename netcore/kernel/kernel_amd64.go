@@ -278,7 +278,9 @@ func (c *costSum) total() float64 { return c.logs + math.Log(c.prod) - c.zl }
 
 // denseSoA runs the dense middle and the output layer's gradient sums for
 // the batch (whose first layer is in ws.z) and adds its cost terms to cost.
-// With a plan, the batch is plan batch b, whose labels the plan holds.
+// With a plan, the batch is plan batch b, whose labels the plan holds if
+// it was made by a narrow network too (any model of the same HiddenPad may
+// have made it).
 func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *costSum, plan *Plan, b int) {
 	hp := m.hp
 	a := &ws.soa
@@ -286,7 +288,7 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 	a.labels, a.hidden, a.act = &ws.labels[0], m.hidden, int(m.act)
 	for g0 := 0; g0 < len(batch); g0 += 8 {
 		n := min(8, len(batch)-g0)
-		if plan != nil {
+		if plan != nil && plan.labels != nil {
 			a.labels = &plan.labels[b*plan.batch+g0]
 		} else {
 			for l := range ws.labels {

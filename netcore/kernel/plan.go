@@ -68,7 +68,8 @@ type Plan struct {
 // NewPlan prepares the samples s[idx[k]] for GradientPlan with m or any
 // model of the same shape. It copies idx; s must stay unchanged while the
 // plan is used. Like Gradient, it panics if s does not fit m or an index is
-// outside s.
+// outside s, and, for a narrow network (whose plan keeps the labels), if a
+// label is not below m's outputs.
 func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 	if s.Dim != m.inputs {
 		panic(fmt.Sprintf("kernel: NewPlan: images of %d pixels, model wants %d", s.Dim, m.inputs))

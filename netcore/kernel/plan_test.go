@@ -141,6 +141,23 @@ func TestPlanOtherShapePanics(t *testing.T) {
 	m40.GradientPlan(kernel.NewGrad(m40), plan, kernel.NewScratch(m40))
 }
 
+// TestPlanFromOtherOutputs checks that a plan made by a model with another
+// number of outputs, which keeps no labels, still serves a narrow network
+// (whose dense middle then reads the samples' labels itself), with the sums
+// of that network's own plan.
+func TestPlanFromOtherOutputs(t *testing.T) {
+	d := syntheticData(42, 300, 784, 3) // labels every model here accepts
+	m10, s := setup(t, kernel.HaveAsm, randomParams(2, d.dim, 10, 10, 0.1), kernel.Sigmoid, 1, d)
+	m3, _ := setup(t, kernel.HaveAsm, randomParams(2, d.dim, 10, 3, 0.1), kernel.Sigmoid, 1, d)
+	idx := allIdx(d.n)
+	own, other := kernel.NewGrad(m10), kernel.NewGrad(m10)
+	m10.GradientPlan(own, m10.NewPlan(s, idx), kernel.NewScratch(m10))
+	m10.GradientPlan(other, m3.NewPlan(s, idx), kernel.NewScratch(m10))
+	if !slices.Equal(own.Flat(), other.Flat()) || own.Cost != other.Cost {
+		t.Error("a plan made by a 3-output model gives other sums than the model's own")
+	}
+}
+
 // BenchmarkGradientPlan times GradientPlan on the path Path reports.
 func BenchmarkGradientPlan(b *testing.B) { benchGradient(b, kernel.HaveAsm, true, 10, 300) }
 
