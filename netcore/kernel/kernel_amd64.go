@@ -173,7 +173,7 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 // images; with a plan, the batch is plan batch b.
 func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
 	if len(m.blocks) == 1 {
-		if plan == nil || plan.offs == nil {
+		if !plan.hasImages() {
 			m.locate(s, batch, ws)
 		}
 		m.gatherRaw(s, len(batch), ws, plan, b)
@@ -190,7 +190,7 @@ func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b
 // one, else the batch located in ws.src.
 func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
 	width := m.blocks[0].width
-	if plan != nil && plan.offs != nil {
+	if plan.hasImages() {
 		gatherPlanFns[width](&ws.z[0], &m.w1t[0], &plan.offs[0], &plan.vals[0], &plan.src[2*b*plan.batch], n, m.hp*4, &m.scale)
 		return
 	}

@@ -186,6 +186,10 @@ func (p *Plan) copyImages(s *Samples, hp int) {
 	}
 }
 
+// hasImages reports whether p is a plan with its own copy of its images
+// for gatherPlan; a nil plan has none.
+func (p *Plan) hasImages() bool { return p != nil && p.offs != nil }
+
 // Len returns the number of samples in the plan.
 func (p *Plan) Len() int { return len(p.idx) }
 
