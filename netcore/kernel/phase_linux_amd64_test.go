@@ -126,7 +126,7 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 			if tiled {
 				m.prepare(s, batch, ws)
 				m.tileBounds(s, batch, ws)
-			} else {
+			} else if !plan.hasImages() {
 				m.locate(s, batch, ws)
 			}
 			t1 := threadTime()
@@ -134,7 +134,7 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 				clear(ws.z[:len(batch)*m.hp])
 				m.gatherTiled(len(batch), ws)
 			} else {
-				gatherRawFns[m.blocks[0].width](&ws.z[0], &m.w1t[0], &s.Index[0], &s.Value[0], &ws.src[0], len(batch), m.hp*4, &m.scale)
+				m.gatherRaw(s, len(batch), ws, plan, bi)
 			}
 			t2 := threadTime()
 			if m.soa {
