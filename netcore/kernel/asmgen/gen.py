@@ -198,7 +198,8 @@ def add_sets(regs, blocks, sets):
 
 def entry_loops(L, blocks, sets, regs, off, val, row, end8, fix=None):
     """The loops over the entries R11 < R12 of one list (an image's pixels,
-    or a pixel's images), end8 holding R12 - 8: eight entries at a time,
+    or a pixel's images), with end8 a free register for R12 - 8: eight
+    entries at a time,
     their values converted in one register and spread with in-register
     shuffles rather than loaded one by one; then four, then one. Entry e's
     row offset is the uint16 at off % (2e's displacement), its raw value the
@@ -216,6 +217,7 @@ def entry_loops(L, blocks, sets, regs, off, val, row, end8, fix=None):
         w('\tCMPQ R11, R12')
         w('\tJGE %sdone' % L)
     else:
+        w('\tLEAQ -8(R12), %s' % end8)
         w('\tCMPQ R11, %s' % end8)
         w('\tJG %sfour' % L)
     w('%seight:' % L)
@@ -293,14 +295,14 @@ def gather(blocks, sets, planned):
     w('\tMOVLQSX (R10), R11')
     w('\tMOVLQSX 4(R10), R12')
     w('\tADDQ R11, R12')
-    if not planned:
-        w('\tLEAQ -8(R12), CX')
     zero_sets(regs, blocks, sets)
+    # The plan's images are padded and hold row offsets divided by 8; the
+    # samples' are not, and hold pixel numbers.
     if planned:
-        entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*8)', None)
+        row, end8, fix = '(SI)(BX*8)', None, None
     else:
-        entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', '(SI)(BX*1)', 'CX',
-                    fix=lambda: row_offset('BX', blocks))
+        row, end8, fix = '(SI)(BX*1)', 'CX', lambda: row_offset('BX', blocks)
+    entry_loops(L, blocks, sets, regs, '%d(R8)(R11*2)', '%d(R9)(R11*1)', row, end8, fix)
     for j in range(blocks):
         w('\tVMOVUPS %s, %d(DI)' % (regs(0,j), j*32))
     w('\tADDQ DX, DI')
@@ -312,7 +314,6 @@ def gather(blocks, sets, planned):
 for planned in (False, True):
     for b in range(8,0,-1):
         gather(b, 4 if b<=2 else 2 if b<=4 else 1, planned)
-
 
 
 def scatter_raw(blocks, unroll):
@@ -410,8 +411,6 @@ def plan_scatter(blocks, sets, padded):
     w('\tMOVLQSX (R9), R11')
     w('%spix:' % L)
     w('\tMOVLQSX 4(R9), R12')
-    if not padded:
-        w('\tLEAQ -8(R12), DX')
     zero_sets(regs, blocks, sets)
     entry_loops(L, blocks, sets, regs, '%d(R10)(R11*2)', '%d(R13)(R11*1)', '(SI)(BX*1)', None if padded else 'DX')
     w('\tMOVL (R8), R14')
@@ -575,34 +574,25 @@ TEXT ·accumulateAsm(SB), NOSPLIT, $0-25
 	MOVBLZX add+24(FP), AX
 	VXORPS Y15, Y15, Y15
 	TESTQ AX, AX
-	JZ accset
-accadd:
-	VCVTPS2PD (SI), Y0
-	VCVTPS2PD 16(SI), Y1
-	VADDPD (DI), Y0, Y0
-	VADDPD 32(DI), Y1, Y1
-	VMOVUPD Y0, (DI)
+	JZ accset''')
+for label, add in (('accadd', True), ('accset', False)):
+    w('%s:' % label)
+    w('\tVCVTPS2PD (SI), Y0')
+    w('\tVCVTPS2PD 16(SI), Y1')
+    if add:
+        w('\tVADDPD (DI), Y0, Y0')
+        w('\tVADDPD 32(DI), Y1, Y1')
+    w('''	VMOVUPD Y0, (DI)
 	VMOVUPD Y1, 32(DI)
 	VMOVUPS Y15, (SI)
 	ADDQ $32, SI
 	ADDQ $64, DI
 	SUBQ $8, CX
-	JNZ accadd
+	JNZ %s
 	VZEROUPPER
-	RET
-accset:
-	VCVTPS2PD (SI), Y0
-	VCVTPS2PD 16(SI), Y1
-	VMOVUPD Y0, (DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPS Y15, (SI)
-	ADDQ $32, SI
-	ADDQ $64, DI
-	SUBQ $8, CX
-	JNZ accset
-	VZEROUPPER
-	RET
-''')
+	RET''' % label)
+w('')
+
 w(fragment('csc.s.in'))
 w(fragment('dw2.s.in'))
 w(soa.generate())
