@@ -263,6 +263,9 @@ func (m *Model) FlatLen() int {
 // float64 across shards) into netcore's row-major layout, dropping the
 // padding. It does not allocate. It panics on wrong lengths.
 func (m *Model) Unpack(flat []float64, w1, b1, w2, b2 []float64) {
+	if len(flat) != m.FlatLen() {
+		panic(fmt.Sprintf("kernel: Unpack: flat vector of length %d, want %d", len(flat), m.FlatLen()))
+	}
 	m.checkLens("Unpack", len(w1), len(b1), len(w2), len(b2))
 	m.UnpackRows(w1, flat, 0, m.hidden, 1)
 	m.unpackOutput(b1, w2, b2, flat, 1)
