@@ -3,6 +3,7 @@ module github.com/shardnet/shardnet
 go 1.26.8
 
 require (
+	github.com/google/renameio/v2 v2.0.2
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 	go.yaml.in/yaml/v3 v3.0.6

@@ -38,6 +38,9 @@ func (m Init) String() string {
 	return fmt.Sprintf("Init(%d)", m)
 }
 
+// Valid reports whether m is one of the defined methods.
+func (m Init) Valid() bool { return int(m) < len(initNames) }
+
 // ParseInit returns the initialisation method with the given configuration name.
 func ParseInit(name string) (Init, error) {
 	for i, n := range initNames {

@@ -22,15 +22,17 @@ func Files() [4]string {
 	return [4]string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
 }
 
-// numClasses is the number of label values of MNIST and Fashion-MNIST; the
-// trainer's output layer has one unit per class, so a larger label would
-// index out of range there.
-const numClasses = 10
+// standardClasses is the number of classes of MNIST and Fashion-MNIST, the
+// ten digits and the ten kinds of garment. It is the one place the number
+// is written: a Set carries it as Classes, and a network trained on the set
+// has one output per class.
+const standardClasses = 10
 
 // Set is a set of images with one label per image.
 type Set struct {
-	Images *Images
-	Labels []uint8 // len(Labels) == Images.Count
+	Images  *Images
+	Labels  []uint8 // len(Labels) == Images.Count
+	Classes int     // every label is below Classes
 }
 
 // Len returns the number of samples in the set.
@@ -68,8 +70,9 @@ func HasDataset(dir string) bool {
 }
 
 // Load reads the four standard files from dir and checks that each set has
-// one label per image, that every label is a class index below 10, and that
-// train and test images have the same dimensions.
+// one label per image, that every label is a class index below the
+// standard data sets' 10, and that train and test images have the same
+// dimensions.
 func Load(dir string) (*Dataset, error) {
 	var paths [4]string
 	for i, f := range Files() {
@@ -106,12 +109,12 @@ func Load(dir string) (*Dataset, error) {
 				baseName(paths[2*s+1]), im.Count, baseName(paths[2*s]), len(lb))
 		}
 		for i, l := range lb {
-			if l >= numClasses {
+			if l >= standardClasses {
 				return nil, fmt.Errorf("shard: %s: expected labels 0..%d, found %d at index %d",
-					baseName(paths[2*s+1]), numClasses-1, l, i)
+					baseName(paths[2*s+1]), standardClasses-1, l, i)
 			}
 		}
-		sets[s] = &Set{Images: im, Labels: lb}
+		sets[s] = &Set{Images: im, Labels: lb, Classes: standardClasses}
 	}
 	tr, te := images[0], images[1]
 	if tr.Rows != te.Rows || tr.Cols != te.Cols {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/shardnet/shardnet/netcore"
-	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/shard"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -23,19 +22,18 @@ func benchSet(b *testing.B) *shard.Set {
 
 var benchData *trainer.Data
 
-// benchmarkIteration times one full-batch training iteration: refresh the
-// float32 model, sharded gradient over the fixed batch, deterministic
-// reduction, then a whole-vector update (Run fuses the last two in
-// Engine.Step).
+// benchmarkIteration times one full-batch training iteration as Run takes
+// it: Engine.Step over the fixed batch (sharded gradient, reduction, update
+// and refresh of the float32 model), with the seed's gradient descent.
 func benchmarkIteration(b *testing.B, hidden, workers int) {
 	if benchData == nil {
 		benchData = mustData(b, benchSet(b), 0)
 	}
 	data := benchData
-	shape := netcore.Shape{Inputs: data.Train.Dim, Hidden: hidden, Outputs: trainer.Classes}
+	shape := netcore.Shape{Inputs: data.Train.Dim(), Hidden: hidden, Outputs: data.Classes}
 	p, _ := netcore.NewParams(shape)
 	p.Init(netcore.NormalInit, 0.01, newRand(1))
-	m, err := kernel.NewModel(shape.Inputs, hidden, shape.Outputs, kernel.Sigmoid, 1)
+	m, err := trainer.NewModel(p, netcore.Sigmoid, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,24 +41,24 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.Start(context.Background())
+	ctx := context.Background()
+	e.Start(ctx)
 	defer e.Close()
-	opt, _ := trainer.NewOptimizer(smallConfig(workers, 1), shape.Len())
-	grad, _ := netcore.NewParams(shape)
-	batch := trainer.Identity(data.Train.N)
+	params := make([]float64, m.FlatLen())
+	m.FromRowMajor(params, p.Data)
+	opt := trainer.GradientDescent{}.NewOptimizer(len(params))
+	batch := trainer.Identity(data.Train.Len())
 	if err := e.Fix(batch); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		m.Load(p.W1, p.B1, p.W2, p.B2)
-		if _, err := e.Gradient(batch, grad); err != nil {
-			b.Fatal(err)
+		if _, bad, err := e.Step(ctx, batch, params, opt, i+1, 0.04); err != nil || bad != "" {
+			b.Fatal(err, bad)
 		}
-		opt.Update(p.Data, grad.Data, 0, i+1, 0.04)
 	}
-	b.ReportMetric(float64(data.Train.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(data.Train.Len())*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
 func BenchmarkIteration(b *testing.B) {
@@ -80,7 +78,7 @@ func benchmarkMiniBatch(b *testing.B, hidden, batch, workers int) {
 	}
 	cfg := smallConfig(workers, 1)
 	cfg.Hidden, cfg.BatchSize = hidden, batch
-	cfg.Activation, cfg.Init, cfg.Optimizer, cfg.LearningRate = "relu", "he", "adam", 1e-3
+	cfg.Activation, cfg.Init, cfg.Rule, cfg.LearningRate = netcore.ReLU, netcore.He, adam, trainer.Constant(1e-3)
 	cfg.LogEvery = 1 << 30
 	cfg.MicroShards = workers // one partial per worker, as configs/default.yaml has it
 	b.ReportAllocs()

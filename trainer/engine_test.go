@@ -27,21 +27,30 @@ func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers
 	}
 	e.Start(context.Background())
 	defer e.Close()
-	grad, _ := netcore.NewParams(p.Shape)
-	batch := trainer.Identity(data.Train.N)
+	flat := make([]float64, m.FlatLen())
+	batch := trainer.Identity(data.Train.Len())
 	if fixed {
 		if err := e.Fix(batch); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cost, err := e.Gradient(batch, grad)
+	cost, err := e.Gradient(context.Background(), batch, flat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
+	grad, _ := netcore.NewParams(p.Shape)
+	m.ToRowMajor(grad.Data, flat)
 	return grad, cost
+}
+
+// flatParams returns p in m's flat layout.
+func flatParams(m *kernel.Model, p *netcore.Params) []float64 {
+	flat := make([]float64, m.FlatLen())
+	m.FromRowMajor(flat, p.Data)
+	return flat
 }
 
 func randomParams(t *testing.T, s netcore.Shape) *netcore.Params {
@@ -100,7 +109,7 @@ func TestEngineFix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][]int32{nil, {0, 1, int32(data.Train.N)}, {-1}} {
+	for _, bad := range [][]int32{nil, {0, 1, int32(data.Train.Len())}, {-1}} {
 		if err := e.Fix(bad); err == nil || !strings.HasPrefix(err.Error(), "trainer: Fix: ") {
 			t.Errorf("Fix(%v) = %v, want a trainer: Fix: error", bad, err)
 		}
@@ -143,7 +152,7 @@ func relativeError(a, b []float64) float64 {
 // startFaulty starts an engine of workers over data, with 16 micro-shards
 // and p's shape, that calls fault before each micro-shard, and returns it
 // with a gradient to fill.
-func startFaulty(t *testing.T, ctx context.Context, data *trainer.Data, p *netcore.Params, workers int, fault func(microShard int)) (*trainer.Engine, *netcore.Params) {
+func startFaulty(t *testing.T, ctx context.Context, data *trainer.Data, p *netcore.Params, workers int, fault func(microShard int)) (*trainer.Engine, []float64) {
 	t.Helper()
 	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
 	e, err := trainer.NewEngine(m, data.Train, workers, 16, true)
@@ -152,8 +161,7 @@ func startFaulty(t *testing.T, ctx context.Context, data *trainer.Data, p *netco
 	}
 	trainer.SetEngineFaultHook(e, fault)
 	e.Start(ctx)
-	grad, _ := netcore.NewParams(p.Shape)
-	return e, grad
+	return e, make([]float64, m.FlatLen())
 }
 
 // TestEngineWorkerPanic: a panic inside a worker becomes an error naming the
@@ -169,12 +177,12 @@ func TestEngineWorkerPanic(t *testing.T) {
 				panic("injected fault")
 			}
 		})
-		batch := trainer.Identity(data.Train.N)
-		_, err := e.Gradient(batch, grad)
+		batch := trainer.Identity(data.Train.Len())
+		_, err := e.Gradient(context.Background(), batch, grad)
 		if err == nil || !strings.Contains(err.Error(), "micro-shard 9: panic: injected fault") {
 			t.Fatalf("workers=%d: Gradient error = %v, want the injected panic naming micro-shard 9", workers, err)
 		}
-		if _, err := e.Gradient(batch, grad); err == nil {
+		if _, err := e.Gradient(context.Background(), batch, grad); err == nil {
 			t.Errorf("workers=%d: Gradient after a failed one returned no error", workers)
 		}
 		if err := e.Close(); err == nil {
@@ -195,7 +203,7 @@ func TestEngineCancel(t *testing.T) {
 				cancel()
 			}
 		})
-		if _, err := e.Gradient(trainer.Identity(data.Train.N), grad); !errors.Is(err, context.Canceled) {
+		if _, err := e.Gradient(ctx, trainer.Identity(data.Train.Len()), grad); !errors.Is(err, context.Canceled) {
 			t.Errorf("workers=%d: Gradient = %v, want context.Canceled", workers, err)
 		}
 		if err := e.Close(); !errors.Is(err, context.Canceled) {
@@ -204,106 +212,107 @@ func TestEngineCancel(t *testing.T) {
 	}
 }
 
-// TestEngineStepAllocatesNothing: a steady-state training step (model
-// refresh, sharded gradient, reduction, update) makes no allocation.
+// TestEngineStepAllocatesNothing: a steady-state training step (sharded
+// gradient, reduction, update and model refresh) makes no allocation, over
+// a mini-batch and over a fixed batch.
 func TestEngineStepAllocatesNothing(t *testing.T) {
 	data := mustData(t, syntheticSet(2000, 9, 4), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 10, Outputs: 10})
-	m, _ := kernel.NewModel(81, 10, 10, kernel.Sigmoid, 1.0/255)
+	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1.0/255)
 	e, err := trainer.NewEngine(m, data.Train, 2, 64, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Start(context.Background())
+	ctx := context.Background()
+	e.Start(ctx)
 	defer e.Close()
-	cfg := smallConfig(2, 1)
-	opt, _ := trainer.NewOptimizer(cfg, p.Shape.Len())
-	grad, _ := netcore.NewParams(p.Shape)
-	batch := trainer.Identity(data.Train.N)
+	params := flatParams(m, p)
+	opt := adam.NewOptimizer(len(params))
+	grad := make([]float64, len(params))
+	batch := trainer.Identity(data.Train.Len())
 	step := 0
 	allocs := testing.AllocsPerRun(20, func() {
-		m.Load(p.W1, p.B1, p.W2, p.B2)
-		if _, err := e.Gradient(batch, grad); err != nil {
+		if _, err := e.Gradient(ctx, batch, grad); err != nil {
 			t.Fatal(err)
 		}
-		step++
-		opt.Update(p.Data, grad.Data, 0, step, 0.1)
 	})
 	if allocs != 0 {
-		t.Errorf("a training step allocates %v times, want 0", allocs)
+		t.Errorf("a gradient allocates %v times, want 0", allocs)
 	}
 	allocs = testing.AllocsPerRun(20, func() {
-		m.Load(p.W1, p.B1, p.W2, p.B2)
 		step++
-		if _, bad, err := e.Step(batch[:300], p, opt, step, 0.1); err != nil || bad != "" {
+		if _, bad, err := e.Step(ctx, batch[:300], params, opt, step, 0.1); err != nil || bad != "" {
 			t.Fatal(err, bad)
 		}
 	})
 	if allocs != 0 {
-		t.Errorf("a fused mini-batch step allocates %v times, want 0", allocs)
+		t.Errorf("a mini-batch step allocates %v times, want 0", allocs)
 	}
 	if err := e.Fix(batch); err != nil {
 		t.Fatal(err)
 	}
 	allocs = testing.AllocsPerRun(20, func() {
-		m.Load(p.W1, p.B1, p.W2, p.B2)
 		step++
-		if _, bad, err := e.Step(batch, p, opt, step, 0.1); err != nil || bad != "" {
+		if _, bad, err := e.Step(ctx, batch, params, opt, step, 0.1); err != nil || bad != "" {
 			t.Fatal(err, bad)
 		}
 	})
 	if allocs != 0 {
-		t.Errorf("a fused step over a fixed batch allocates %v times, want 0", allocs)
+		t.Errorf("a step over a fixed batch allocates %v times, want 0", allocs)
 	}
 }
 
-// TestEngineStepMatchesGradientThenUpdate: Engine.Step, which hands the
-// gradient to the optimizer a block at a time on every worker, gives bitwise
-// the parameters of Gradient followed by the optimizer's Update, for every
-// optimizer, worker count and a hidden size that is not a multiple of the
-// engine's row block.
+// TestEngineStepMatchesGradientThenUpdate: Engine.Step, which scales and
+// applies the gradient a slice at a time on every worker, gives bitwise
+// the parameters of Gradient followed by one Update of the whole vector,
+// for every update rule, worker count and a hidden size that is not a
+// multiple of 8.
 func TestEngineStepMatchesGradientThenUpdate(t *testing.T) {
 	data := mustData(t, syntheticSet(700, 9, 12), 0)
 	shape := netcore.Shape{Inputs: 81, Hidden: 21, Outputs: 10}
 	batch := make([]int32, 333)
 	for i := range batch {
-		batch[i] = int32((i * 7) % data.Train.N)
+		batch[i] = int32((i * 7) % data.Train.Len())
 	}
-	for _, name := range []string{"gd", "nesterov", "adam"} {
+	ctx := context.Background()
+	rules := []trainer.UpdateRule{
+		trainer.GradientDescent{WeightDecay: 1e-3},
+		trainer.Momentum{Momentum: 0.9, Nesterov: true, WeightDecay: 1e-3},
+		trainer.Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, WeightDecay: 1e-3},
+	}
+	for _, rule := range rules {
 		for _, workers := range []int{1, 2, 3, 5} {
-			cfg := smallConfig(workers, 1)
-			cfg.Optimizer, cfg.WeightDecay = name, 1e-3
-			m, _ := kernel.NewModel(shape.Inputs, shape.Hidden, shape.Outputs, kernel.ReLU, 1.0/255)
+			p := randomParams(t, shape)
+			m, _ := trainer.NewModel(p, netcore.ReLU, 1.0/255)
 			e, err := trainer.NewEngine(m, data.Train, workers, 64, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.Start(context.Background())
-			want, got := randomParams(t, shape), randomParams(t, shape)
-			optWant, _ := trainer.NewOptimizer(cfg, shape.Len())
-			optGot, _ := trainer.NewOptimizer(cfg, shape.Len())
-			grad, _ := netcore.NewParams(shape)
+			e.Start(ctx)
+			want, got := flatParams(m, p), flatParams(m, p)
+			optWant, optGot := rule.NewOptimizer(len(want)), rule.NewOptimizer(len(got))
+			grad := make([]float64, len(want))
 			for step := 1; step <= 3; step++ {
-				m.Load(want.W1, want.B1, want.W2, want.B2)
-				wantCost, err := e.Gradient(batch, grad)
+				m.Load(want, 0, len(want))
+				wantCost, err := e.Gradient(ctx, batch, grad)
 				if err != nil {
 					t.Fatal(err)
 				}
-				optWant.Update(want.Data, grad.Data, 0, step, 0.01)
-				m.Load(got.W1, got.B1, got.W2, got.B2)
-				cost, bad, err := e.Step(batch, got, optGot, step, 0.01)
+				optWant.Update(want, grad, 0, step, 0.01)
+				m.Load(got, 0, len(got))
+				cost, bad, err := e.Step(ctx, batch, got, optGot, step, 0.01)
 				if err != nil || bad != "" {
 					t.Fatalf("Step: %v %q", err, bad)
 				}
 				if cost != wantCost {
-					t.Errorf("%s workers=%d step %d: cost %v, Gradient gives %v", name, workers, step, cost, wantCost)
+					t.Errorf("%T workers=%d step %d: cost %v, Gradient gives %v", rule, workers, step, cost, wantCost)
 				}
 			}
 			if err := e.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if got.Digest() != want.Digest() {
-				t.Errorf("%s workers=%d: Step's parameters differ from Gradient then the optimizer's Update", name, workers)
+			if !slices.Equal(got, want) {
+				t.Errorf("%T workers=%d: Step's parameters differ from Gradient then the optimizer's Update", rule, workers)
 			}
 		}
 	}
@@ -323,52 +332,56 @@ func TestEngineStepNonFinite(t *testing.T) {
 			p.W2[o*shape.Hidden+h] = 1e36 * (float64(o) - 4.5)
 		}
 	}
-	before := p.Digest()
 	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+	params := flatParams(m, p)
+	before := slices.Clone(params)
 	e, err := trainer.NewEngine(m, data.Train, 2, 8, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Start(context.Background())
 	defer e.Close()
-	opt, _ := trainer.NewOptimizer(smallConfig(2, 1), shape.Len())
+	opt := trainer.GradientDescent{}.NewOptimizer(len(params))
 	batch := []int32{0, 1, 2, 3, 4, 5, 6, 7}
-	_, bad, err := e.Step(batch, p, opt, 1, 0.1)
+	_, bad, err := e.Step(context.Background(), batch, params, opt, 1, 0.1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bad != "dW1" {
 		t.Fatalf("Step reported non-finite %q, want dW1", bad)
 	}
-	if p.Digest() != before {
+	if !slices.Equal(params, before) {
 		t.Error("Step changed the parameters although the gradient was not finite")
 	}
 }
 
 // TestEngineStepLoadsModel: after Step the model holds the updated
-// parameters, bitwise as a fresh Load would, for several worker counts and a
-// hidden size that is not a multiple of the row block.
+// parameters, bitwise as a fresh model of them would, for several worker
+// counts and a hidden size that is not a multiple of 8.
 func TestEngineStepLoadsModel(t *testing.T) {
 	data := mustData(t, syntheticSet(500, 9, 6), 0)
 	shape := netcore.Shape{Inputs: 81, Hidden: 13, Outputs: 10}
-	batch := trainer.Identity(data.Train.N)
+	batch := trainer.Identity(data.Train.Len())
+	ctx := context.Background()
 	for _, workers := range []int{1, 3, 16} {
 		p := randomParams(t, shape)
 		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
+		params := flatParams(m, p)
 		e, err := trainer.NewEngine(m, data.Train, workers, 8, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.Start(context.Background())
-		opt, _ := trainer.NewOptimizer(smallConfig(workers, 1), shape.Len())
+		e.Start(ctx)
+		opt := trainer.GradientDescent{}.NewOptimizer(len(params))
 		for step := 1; step <= 3; step++ {
-			if _, bad, err := e.Step(batch, p, opt, step, 0.1); err != nil || bad != "" {
+			if _, bad, err := e.Step(ctx, batch, params, opt, step, 0.1); err != nil || bad != "" {
 				t.Fatal(err, bad)
 			}
 		}
 		if err := e.Close(); err != nil {
 			t.Fatal(err)
 		}
+		m.ToRowMajor(p.Data, params)
 		fresh, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
 		got, want := kernel.NewGrad(m), kernel.NewGrad(fresh)
 		m.Gradient(got, data.Train, batch, kernel.NewScratch(m))

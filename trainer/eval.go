@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/netcore/kernel"
@@ -18,7 +17,7 @@ type evaluator struct {
 }
 
 func newEvaluator(m *kernel.Model, s *kernel.Samples) *evaluator {
-	return &evaluator{model: m, samples: s, order: identity(s.N), pred: make([]uint8, s.N), scratch: kernel.NewScratch(m)}
+	return &evaluator{model: m, samples: s, order: identity(s.Len()), pred: make([]uint8, s.Len()), scratch: kernel.NewScratch(m)}
 }
 
 // accuracy predicts every sample with the model's current parameters.
@@ -26,7 +25,7 @@ func (e *evaluator) accuracy() float64 {
 	e.model.Predict(e.pred, e.samples, e.order, e.scratch)
 	correct := 0
 	for i, p := range e.pred {
-		if p == e.samples.Labels[i] {
+		if p == e.samples.Label(i) {
 			correct++
 		}
 	}
@@ -35,8 +34,10 @@ func (e *evaluator) accuracy() float64 {
 
 // Evaluation is a model's performance on a labelled set.
 type Evaluation struct {
-	Accuracy    float64
-	Confusion   [Classes][Classes]int // [true label][predicted label]
+	Accuracy float64
+	// Confusion counts the images of each true label (row) by predicted
+	// label (column); it has one row and column per class.
+	Confusion   [][]int
 	Predictions []uint8
 }
 
@@ -47,32 +48,42 @@ func NewModel(p *netcore.Params, act netcore.Activation, pixelScale float32) (*k
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
-	m.Load(p.W1, p.B1, p.W2, p.B2)
+	m.LoadRowMajor(p.Data)
 	return m, nil
 }
 
 // Evaluate predicts every sample of s with parameters p.
 func Evaluate(p *netcore.Params, act netcore.Activation, pixelScale float64, s *kernel.Samples) (*Evaluation, error) {
-	if s.Dim != p.Shape.Inputs {
-		return nil, fmt.Errorf("trainer: model takes %d inputs, images have %d pixels", p.Shape.Inputs, s.Dim)
+	if s.Dim() != p.Shape.Inputs {
+		return nil, fmt.Errorf("trainer: the model takes %d inputs, the images have %d pixels", p.Shape.Inputs, s.Dim())
 	}
 	m, err := NewModel(p, act, float32(pixelScale))
 	if err != nil {
 		return nil, err
 	}
 	e := newEvaluator(m, s)
-	ev := &Evaluation{Accuracy: e.accuracy(), Predictions: e.pred}
+	classes := p.Shape.Outputs
+	ev := &Evaluation{Accuracy: e.accuracy(), Predictions: e.pred, Confusion: make([][]int, classes)}
+	for c := range ev.Confusion {
+		ev.Confusion[c] = make([]int, classes)
+	}
 	for i, pred := range e.pred {
-		ev.Confusion[s.Labels[i]][pred]++
+		label := int(s.Label(i))
+		if label >= classes {
+			return nil, fmt.Errorf("trainer: image %d has label %d, the model has %d classes", i, label, classes)
+		}
+		ev.Confusion[label][pred]++
 	}
 	return ev, nil
 }
 
 // PrecisionRecall returns each class's precision and recall.
-func (ev *Evaluation) PrecisionRecall() (precision, recall [Classes]float64) {
-	for c := range Classes {
+func (ev *Evaluation) PrecisionRecall() (precision, recall []float64) {
+	classes := len(ev.Confusion)
+	precision, recall = make([]float64, classes), make([]float64, classes)
+	for c := range classes {
 		var predicted, actual int
-		for o := range Classes {
+		for o := range classes {
 			predicted += ev.Confusion[o][c]
 			actual += ev.Confusion[c][o]
 		}
@@ -84,22 +95,4 @@ func (ev *Evaluation) PrecisionRecall() (precision, recall [Classes]float64) {
 		}
 	}
 	return precision, recall
-}
-
-// ConfusionText formats the confusion matrix with true labels as rows.
-func (ev *Evaluation) ConfusionText() string {
-	var b strings.Builder
-	b.WriteString("confusion matrix (rows: true label, columns: predicted)\n     ")
-	for c := range Classes {
-		fmt.Fprintf(&b, "%6d", c)
-	}
-	b.WriteByte('\n')
-	for r := range Classes {
-		fmt.Fprintf(&b, "%5d", r)
-		for c := range Classes {
-			fmt.Fprintf(&b, "%6d", ev.Confusion[r][c])
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
 }

@@ -1,43 +1,67 @@
 package trainer
 
-import (
-	"fmt"
-	"math"
-
-	"github.com/shardnet/shardnet/internal/config"
-)
+import "math"
 
 // Optimizer turns a mean gradient into an update of the parameters.
 type Optimizer interface {
-	// Update updates the elements p[from:from+len(g)] of the flat parameter
-	// vector (netcore.Params.Data), g holding their gradient. step counts
-	// updates from 1 (Adam's bias correction needs it) and lr is the
-	// scheduled learning rate. Every element's update depends on that
-	// element alone, so updating disjoint ranges that cover the vector,
-	// concurrently and in any partition, gives bitwise the result of one
-	// call over the whole vector.
+	// Update updates the elements p[from:from+len(g)] of the parameter
+	// vector, g holding their gradient. step counts updates from 1 (Adam's
+	// bias correction needs it) and lr is the scheduled learning rate.
+	// Every element's update depends on that element alone, so updating
+	// disjoint ranges that cover the vector, concurrently and in any
+	// partition, gives bitwise the result of one call over the whole vector,
+	// and the layout of the vector does not matter either.
 	Update(p, g []float64, from, step int, lr float64)
 	// State returns the optimizer's buffers by name, for checkpoints. The
-	// slices are the live buffers: a checkpoint restores by copying into them.
+	// slices are the live buffers, in the layout of the parameter vector: a
+	// checkpoint restores by copying into them.
 	State() map[string][]float64
 }
 
-// NewOptimizer returns the optimizer named by c.Optimizer for parameters of
-// n values. Weight decay adds c.WeightDecay·p to every gradient.
-func NewOptimizer(c config.Config, n int) (Optimizer, error) {
-	decay := c.WeightDecay
-	switch c.Optimizer {
-	case "gd":
-		return &gradientDescent{decay: decay}, nil
-	case "momentum", "nesterov":
-		return &momentum{decay: decay, mu: c.Momentum, nesterov: c.Optimizer == "nesterov", velocity: make([]float64, n)}, nil
-	case "adam":
-		return &adam{decay: decay, beta1: c.Beta1, beta2: c.Beta2, eps: c.Epsilon, m: make([]float64, n), v: make([]float64, n)}, nil
-	}
-	return nil, fmt.Errorf("trainer: optimizer: want one of %v, found %q", config.Optimizers, c.Optimizer)
+// An UpdateRule makes the optimizer of a run: [GradientDescent],
+// [Momentum] or [Adam].
+type UpdateRule interface {
+	// NewOptimizer returns an optimizer for a vector of n parameters, its
+	// state zeroed.
+	NewOptimizer(n int) Optimizer
 }
 
-// gradientDescent is the post's update: p -= lr·g.
+// GradientDescent is the post's update, p -= lr·(g + WeightDecay·p).
+type GradientDescent struct {
+	WeightDecay float64 // L2 penalty added to the gradient
+}
+
+// NewOptimizer implements [UpdateRule].
+func (r GradientDescent) NewOptimizer(n int) Optimizer { return &gradientDescent{decay: r.WeightDecay} }
+
+// Momentum is heavy-ball momentum, v = µv + g, p -= lr·v, or with Nesterov
+// p -= lr·(g + µv), the formulation PyTorch's SGD uses. The weight decay is
+// added to the gradient first.
+type Momentum struct {
+	Momentum    float64 // µ
+	Nesterov    bool
+	WeightDecay float64
+}
+
+// NewOptimizer implements [UpdateRule].
+func (r Momentum) NewOptimizer(n int) Optimizer {
+	return &momentum{decay: r.WeightDecay, mu: r.Momentum, nesterov: r.Nesterov, velocity: make([]float64, n)}
+}
+
+// Adam is Kingma and Ba's Adam with bias-corrected moments:
+// p -= lr·m̂/(√v̂ + ε) with m̂ = m/(1-β1^t) and v̂ = v/(1-β2^t). The weight
+// decay is added to the gradient first (L2, not AdamW's decoupled decay).
+type Adam struct {
+	Beta1, Beta2, Epsilon float64
+	WeightDecay           float64
+}
+
+// NewOptimizer implements [UpdateRule].
+func (r Adam) NewOptimizer(n int) Optimizer {
+	return &adam{decay: r.WeightDecay, beta1: r.Beta1, beta2: r.Beta2, eps: r.Epsilon, m: make([]float64, n), v: make([]float64, n)}
+}
+
+// gradientDescent is the optimizer of [GradientDescent].
 type gradientDescent struct{ decay float64 }
 
 func (o *gradientDescent) Update(p, g []float64, from, _ int, lr float64) {
@@ -51,8 +75,7 @@ func (o *gradientDescent) Update(p, g []float64, from, _ int, lr float64) {
 
 func (o *gradientDescent) State() map[string][]float64 { return nil }
 
-// momentum is heavy-ball momentum, v = µv + g, p -= lr·v, or with nesterov
-// p -= lr·(g + µv), the formulation PyTorch's SGD uses.
+// momentum is the optimizer of [Momentum].
 type momentum struct {
 	decay, mu float64
 	nesterov  bool
@@ -78,8 +101,7 @@ func (o *momentum) State() map[string][]float64 {
 	return map[string][]float64{"velocity": o.velocity}
 }
 
-// adam is Kingma and Ba's Adam with bias-corrected moments:
-// p -= lr·m̂/(√v̂ + ε) with m̂ = m/(1-β1^t) and v̂ = v/(1-β2^t).
+// adam is the optimizer of [Adam].
 type adam struct {
 	decay, beta1, beta2, eps float64
 	m, v                     []float64
@@ -130,14 +152,39 @@ func (o *adam) State() map[string][]float64 {
 	return map[string][]float64{"adam_m": o.m, "adam_v": o.v}
 }
 
-// LearningRate returns the scheduled learning rate for update number step
-// (counted from 0) of total.
-func LearningRate(c config.Config, step, total int) float64 {
-	switch c.Schedule {
-	case "step":
-		return c.LearningRate * math.Pow(c.StepGamma, float64(step/c.StepEvery))
-	case "cosine":
-		return c.LearningRate * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
-	}
-	return c.LearningRate
+// A Schedule gives the learning rate of every update: [Constant],
+// [StepDecay] or [Cosine].
+type Schedule interface {
+	// Rate returns the learning rate of update number step (counted from 0)
+	// of total.
+	Rate(step, total int) float64
+}
+
+// Constant is a fixed learning rate, the post's.
+type Constant float64
+
+// Rate implements [Schedule].
+func (c Constant) Rate(step, total int) float64 { return float64(c) }
+
+// StepDecay multiplies the rate by Gamma every Every updates.
+type StepDecay struct {
+	Initial float64 // the first rate
+	Every   int
+	Gamma   float64
+}
+
+// Rate implements [Schedule].
+func (s StepDecay) Rate(step, total int) float64 {
+	return s.Initial * math.Pow(s.Gamma, float64(step/s.Every))
+}
+
+// Cosine anneals the rate from Initial to zero over the run along half a
+// cosine wave.
+type Cosine struct {
+	Initial float64 // the first rate
+}
+
+// Rate implements [Schedule].
+func (c Cosine) Rate(step, total int) float64 {
+	return c.Initial * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
 }

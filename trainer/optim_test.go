@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -45,9 +44,9 @@ func adamByHand(decay float64) [2][2]float64 {
 func TestOptimizersByHand(t *testing.T) {
 	adam0, adamDecay := adamByHand(0), adamByHand(0.1)
 	tests := []struct {
-		optimizer string
-		decay     float64
-		want      [2][2]float64 // parameters after step 1 and after step 2
+		rule  string
+		decay float64
+		want  [2][2]float64 // parameters after step 1 and after step 2
 	}{
 		// p -= 0.1·g: (1-0.05, -2+0.1), then (0.95-0.025, -1.9-0.05).
 		{"gd", 0, [2][2]float64{{0.95, -1.9}, {0.925, -1.95}}},
@@ -67,13 +66,8 @@ func TestOptimizersByHand(t *testing.T) {
 		{"adam", 0.1, adamDecay},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s/decay=%g", tt.optimizer, tt.decay), func(t *testing.T) {
-			c := config.Default()
-			c.Optimizer, c.WeightDecay = tt.optimizer, tt.decay
-			opt, err := trainer.NewOptimizer(c, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
+		t.Run(fmt.Sprintf("%s/decay=%g", tt.rule, tt.decay), func(t *testing.T) {
+			opt := rule(tt.rule, tt.decay).NewOptimizer(2)
 			p := append([]float64(nil), handStart...)
 			for step, g := range handGrads {
 				opt.Update(p, g, 0, step+1, 0.1)
@@ -91,9 +85,7 @@ func TestOptimizersByHand(t *testing.T) {
 // every parameter by the learning rate against the sign of its gradient,
 // whatever the gradient's size (up to ε).
 func TestAdamFirstStepIsSignStep(t *testing.T) {
-	c := config.Default()
-	c.Optimizer = "adam"
-	opt, _ := trainer.NewOptimizer(c, 3)
+	opt := adam.NewOptimizer(3)
 	p := []float64{0, 0, 0}
 	opt.Update(p, []float64{1e-3, -7, 200}, 0, 1, 0.01)
 	for i, want := range []float64{-0.01, 0.01, -0.01} {
@@ -107,11 +99,9 @@ func TestAdamFirstStepIsSignStep(t *testing.T) {
 // engine's workers do, gives bitwise what one Update over all of it gives.
 func TestOptimizerRangesMatchStep(t *testing.T) {
 	shape := netcore.Shape{Inputs: 7, Hidden: 5, Outputs: 3}
-	for _, name := range config.Optimizers {
-		c := config.Default()
-		c.Optimizer, c.WeightDecay = name, 1e-3
-		whole, _ := trainer.NewOptimizer(c, shape.Len())
-		pieces, _ := trainer.NewOptimizer(c, shape.Len())
+	for _, name := range []string{"gd", "momentum", "nesterov", "adam"} {
+		whole := rule(name, 1e-3).NewOptimizer(shape.Len())
+		pieces := rule(name, 1e-3).NewOptimizer(shape.Len())
 		p := randomParams(t, shape)
 		q := p.Clone()
 		g := randomParams(t, shape)
@@ -131,44 +121,47 @@ func TestOptimizerRangesMatchStep(t *testing.T) {
 	}
 }
 
+// rule returns the update rule a test names, with the hand-worked
+// problem's constants.
+func rule(name string, decay float64) trainer.UpdateRule {
+	switch name {
+	case "momentum", "nesterov":
+		return trainer.Momentum{Momentum: 0.9, Nesterov: name == "nesterov", WeightDecay: decay}
+	case "adam":
+		return trainer.Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, WeightDecay: decay}
+	}
+	return trainer.GradientDescent{WeightDecay: decay}
+}
+
 // TestLearningRateSchedules checks the schedules at a few steps against
 // their formulas worked out by hand.
 func TestLearningRateSchedules(t *testing.T) {
+	step := trainer.StepDecay{Initial: 0.1, Every: 3, Gamma: 0.5}
+	cosine := trainer.Cosine{Initial: 0.1}
 	tests := []struct {
-		schedule    string
+		schedule    trainer.Schedule
 		step, total int
 		want        float64
 	}{
-		{"constant", 0, 4, 0.1},
-		{"constant", 3, 4, 0.1},
+		{trainer.Constant(0.1), 0, 4, 0.1},
+		{trainer.Constant(0.1), 3, 4, 0.1},
 		// step: 0.1·0.5^⌊step/3⌋.
-		{"step", 0, 10, 0.1},
-		{"step", 2, 10, 0.1},
-		{"step", 3, 10, 0.05},
-		{"step", 5, 10, 0.05},
-		{"step", 6, 10, 0.025},
-		{"step", 9, 10, 0.0125},
+		{step, 0, 10, 0.1},
+		{step, 2, 10, 0.1},
+		{step, 3, 10, 0.05},
+		{step, 5, 10, 0.05},
+		{step, 6, 10, 0.025},
+		{step, 9, 10, 0.0125},
 		// cosine: 0.1·(1+cos(π·step/total))/2, cos(π/4) = √2/2.
-		{"cosine", 0, 4, 0.1},
-		{"cosine", 1, 4, 0.05 * (1 + math.Sqrt2/2)},
-		{"cosine", 2, 4, 0.05},
-		{"cosine", 3, 4, 0.05 * (1 - math.Sqrt2/2)},
-		{"cosine", 4, 4, 0},
+		{cosine, 0, 4, 0.1},
+		{cosine, 1, 4, 0.05 * (1 + math.Sqrt2/2)},
+		{cosine, 2, 4, 0.05},
+		{cosine, 3, 4, 0.05 * (1 - math.Sqrt2/2)},
+		{cosine, 4, 4, 0},
 	}
 	for _, tt := range tests {
-		c := config.Default()
-		c.LearningRate, c.Schedule, c.StepEvery, c.StepGamma = 0.1, tt.schedule, 3, 0.5
-		if got := trainer.LearningRate(c, tt.step, tt.total); math.Abs(got-tt.want) > 1e-15 {
-			t.Errorf("%s step %d of %d: learning rate %.17g, want %.17g", tt.schedule, tt.step, tt.total, got, tt.want)
+		if got := tt.schedule.Rate(tt.step, tt.total); math.Abs(got-tt.want) > 1e-15 {
+			t.Errorf("%#v step %d of %d: learning rate %.17g, want %.17g", tt.schedule, tt.step, tt.total, got, tt.want)
 		}
-	}
-}
-
-// TestNewOptimizerUnknown: an unknown name is an error naming the choices.
-func TestNewOptimizerUnknown(t *testing.T) {
-	c := config.Default()
-	c.Optimizer = "rmsprop"
-	if _, err := trainer.NewOptimizer(c, 4); err == nil {
-		t.Fatal("NewOptimizer(rmsprop) returned no error")
 	}
 }

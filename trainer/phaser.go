@@ -48,6 +48,9 @@ type sleeper struct {
 	_      [48]byte
 }
 
+// phase is what a phaser announces to the helpers, in the low byte of seq.
+type phase uint8
+
 // phaseOf returns the phase that seq, a value of phaser.seq, announces.
 func phaseOf(seq uint64) phase { return phase(seq & 0xff) }
 

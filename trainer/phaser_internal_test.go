@@ -50,7 +50,7 @@ func TestPhaser(t *testing.T) {
 			}
 			for r := range rounds {
 				round = r
-				p.publish(phaseGradient + phase(r%3))
+				p.publish(phaseRun)
 				if !p.wait(nil) {
 					t.Fatal("wait without cancel returned false")
 				}
@@ -82,7 +82,7 @@ func TestPhaserCancel(t *testing.T) {
 				t.Errorf("spin=%t: helper got phase %d, want stop", spin, phaseOf(seq))
 			}
 		}()
-		p.publish(phaseGradient)
+		p.publish(phaseRun)
 		<-started
 		cancel := make(chan struct{})
 		close(cancel)

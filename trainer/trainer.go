@@ -1,7 +1,13 @@
-// Package trainer coordinates data-parallel training of the seed network:
-// worker goroutines under an errgroup compute partial gradients of fixed
-// micro-shards, reduce them in a fixed order and apply one update per
-// iteration, and the run is logged, timed and checkpointed.
+// Package trainer trains the seed network data-parallel: worker goroutines
+// compute partial gradients of fixed micro-shards of each batch, the
+// partials are reduced in a fixed order, and one update per iteration is
+// applied, so that the parameters are bitwise the same for every worker
+// count. A [Trainer] runs a [Config] over [Data], logging, timing and
+// handing out checkpoints; the [Engine] underneath computes the steps.
+//
+// The package takes plain values: it reads no configuration files and
+// writes no files. Checkpoints go to the caller through
+// [Options.Checkpoint].
 package trainer
 
 import (
@@ -9,28 +15,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"go.uber.org/zap"
-	"go.yaml.in/yaml/v3"
 
-	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/netcore/kernel"
 )
-
-// Options are the parts of a run that are not training configuration.
-type Options struct {
-	Logger   *zap.Logger         // nil logs nothing
-	OutDir   string              // directory for periodic and interrupt checkpoints; "" writes none
-	Progress io.Writer           // where a live progress line goes (a terminal); nil for none
-	Resume   *netcore.Checkpoint // continue from this checkpoint instead of initialising
-}
 
 // CostPoint is the mean training cost before the update of one iteration.
 type CostPoint struct {
@@ -51,6 +45,12 @@ func (p *CostPoint) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// AccuracyPoint is the validation accuracy after an iteration.
+type AccuracyPoint struct {
+	Iteration int     `json:"iteration"`
+	Accuracy  float64 `json:"accuracy"`
+}
+
 // Result is what a finished (or early-stopped) run produced.
 type Result struct {
 	Params     *netcore.Params
@@ -64,12 +64,6 @@ type Result struct {
 	Training       time.Duration
 	IterationTimes []time.Duration
 	StoppedEarly   bool
-}
-
-// AccuracyPoint is the validation accuracy after an iteration.
-type AccuracyPoint struct {
-	Iteration int     `json:"iteration"`
-	Accuracy  float64 `json:"accuracy"`
 }
 
 // MedianIterationMillis is the median of the timed iterations in ms.
@@ -89,10 +83,10 @@ func medianMillis(d []time.Duration) float64 {
 }
 
 // InterruptedError reports a run stopped by its context (a signal), after
-// its state was saved.
+// its state was handed to Options.Checkpoint.
 type InterruptedError struct {
 	Iteration  int    // updates applied before stopping
-	Checkpoint string // where they were saved, "" if no output directory
+	Checkpoint string // where they were saved, "" if nowhere
 	Cause      error  // context.Cause of the cancellation
 }
 
@@ -106,91 +100,80 @@ func (e *InterruptedError) Error() string {
 func (e *InterruptedError) Unwrap() error { return e.Cause }
 
 // DivergedError reports a non-finite cost or gradient. The parameters of the
-// previous iteration and any checkpoint on disk are left as they were.
+// previous iteration and any checkpoint already taken are left as they were.
 type DivergedError struct {
 	Iteration int
 	Tensor    string // "cost", "dW1", "db1", "dW2" or "db2"
 }
 
 func (e *DivergedError) Error() string {
-	return fmt.Sprintf("trainer: training diverged at iteration %d: %s is not finite (try a smaller learning_rate)", e.Iteration, e.Tensor)
+	return fmt.Sprintf("trainer: training diverged at iteration %d: %s is not finite", e.Iteration, e.Tensor)
 }
 
 // Trainer runs one training configuration over one data set.
 type Trainer struct {
-	cfg    config.Config
-	data   *Data
-	opts   Options
-	log    *zap.Logger
-	act    netcore.Activation
-	model  *kernel.Model
-	params *netcore.Params
+	cfg   Config
+	data  *Data
+	opts  Options
+	log   *zap.Logger
+	model *kernel.Model
+	// params and the optimizer's state are in the model's flat layout;
+	// the post's row-major layout appears only in checkpoints and results.
+	params []float64
 	opt    Optimizer
 	start  int // first iteration to run (non-zero when resuming)
 	cost   []CostPoint
 	valid  []AccuracyPoint
-
-	// mini-batch order: the epoch whose permutation perm holds
-	perm      []int32
-	permEpoch int
-	shuffler  *rand.PCG
-	rng       *rand.Rand
+	order  *batchOrder // nil for full-batch training
 
 	faults func(microShard int) // test hook handed to the engine
 }
 
 // New prepares a run: parameters initialised from cfg.Seed (or restored from
 // opts.Resume), the optimizer, and the kernels' model.
-func New(cfg config.Config, data *Data, opts Options) (*Trainer, error) {
+func New(cfg Config, data *Data, opts Options) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	n := data.Train.Len()
+	if cfg.BatchSize > n {
+		return nil, fmt.Errorf("trainer: a batch of %d images, want at most the %d training images", cfg.BatchSize, n)
+	}
+	if cfg.Workers > n {
+		return nil, fmt.Errorf("trainer: %d workers, want at most the %d training images", cfg.Workers, n)
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	act, err := netcore.ParseActivation(cfg.Activation)
+	model, err := kernel.NewModel(data.Train.Dim(), cfg.Hidden, data.Classes, kernel.Activation(cfg.Activation), float32(cfg.PixelScale))
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
-	init, err := netcore.ParseInit(cfg.Init)
-	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
-	}
-	shape := netcore.Shape{Inputs: data.Train.Dim, Hidden: cfg.Hidden, Outputs: Classes}
-	if cfg.BatchSize > data.Train.N {
-		return nil, fmt.Errorf("config: batch_size: want at most the %d training images, found %d", data.Train.N, cfg.BatchSize)
-	}
-	if cfg.Workers > data.Train.N {
-		return nil, fmt.Errorf("config: workers: want at most the %d training images, found %d", data.Train.N, cfg.Workers)
-	}
-	t := &Trainer{cfg: cfg, data: data, opts: opts, log: opts.Logger, act: act}
-	if t.params, err = netcore.NewParams(shape); err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
-	}
-	if t.opt, err = NewOptimizer(cfg, shape.Len()); err != nil {
-		return nil, err
-	}
+	t := &Trainer{cfg: cfg, data: data, opts: opts, log: opts.Logger, model: model,
+		params: make([]float64, model.FlatLen()), opt: cfg.Rule.NewOptimizer(model.FlatLen())}
 	if opts.Resume != nil {
 		if err := t.restore(opts.Resume); err != nil {
 			return nil, err
 		}
 	} else {
-		t.params.Init(init, cfg.InitScale, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
+		p, err := netcore.NewParams(t.shape())
+		if err != nil {
+			return nil, fmt.Errorf("trainer: %w", err)
+		}
+		p.Init(cfg.Init, cfg.InitScale, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
+		model.FromRowMajor(t.params, p.Data)
 	}
-	if t.model, err = NewModel(t.params, act, float32(cfg.PixelScale)); err != nil {
-		return nil, err
-	}
+	model.Load(t.params, 0, len(t.params))
 	if cfg.BatchSize > 0 {
-		t.perm = make([]int32, data.Train.N)
-		t.permEpoch = -1
-		t.shuffler = rand.NewPCG(0, 0)
-		t.rng = rand.New(t.shuffler)
+		t.order = newBatchOrder(n, cfg.BatchSize, cfg.Seed)
 	}
 	return t, nil
 }
 
-// Params returns the live parameters.
-func (t *Trainer) Params() *netcore.Params { return t.params }
+// shape is the network's shape in netcore's terms.
+func (t *Trainer) shape() netcore.Shape {
+	return netcore.Shape{Inputs: t.model.Inputs(), Hidden: t.model.Hidden(), Outputs: t.model.Outputs()}
+}
 
 // checkpointState is what a checkpoint's Extra blob holds beyond the
 // parameters: the history a resumed run carries on.
@@ -200,23 +183,22 @@ type checkpointState struct {
 }
 
 func (t *Trainer) restore(c *netcore.Checkpoint) error {
-	if c.Params.Shape != t.params.Shape {
-		return fmt.Errorf("trainer: resume: checkpoint holds a %v network, the configuration asks for %v", c.Params.Shape, t.params.Shape)
+	if shape := t.shape(); c.Params.Shape != shape {
+		return fmt.Errorf("trainer: resume: checkpoint holds a %v network, the configuration asks for %v", c.Params.Shape, shape)
 	}
-	if c.Activation != t.act {
-		return fmt.Errorf("trainer: resume: checkpoint uses activation %v, the configuration asks for %v", c.Activation, t.act)
+	if c.Activation != t.cfg.Activation {
+		return fmt.Errorf("trainer: resume: checkpoint uses activation %v, the configuration asks for %v", c.Activation, t.cfg.Activation)
 	}
 	if c.Iteration < 0 || c.Iteration > int64(t.cfg.Iterations) {
-		return fmt.Errorf("trainer: resume: checkpoint is at iteration %d, want at most iterations=%d", c.Iteration, t.cfg.Iterations)
+		return fmt.Errorf("trainer: resume: checkpoint is at iteration %d, want at most the %d iterations of the run", c.Iteration, t.cfg.Iterations)
 	}
-	_ = t.params.CopyFrom(c.Params)
-	state := t.opt.State()
-	for name, buf := range state {
+	t.model.FromRowMajor(t.params, c.Params.Data)
+	for name, buf := range t.opt.State() {
 		saved, ok := c.State[name]
 		if !ok {
-			return fmt.Errorf("trainer: resume: checkpoint has no %q state for optimizer %s", name, t.cfg.Optimizer)
+			return fmt.Errorf("trainer: resume: checkpoint has no %q state for the update rule", name)
 		}
-		copy(buf, saved)
+		t.model.FromRowMajor(buf, saved)
 	}
 	if len(c.Extra) > 0 {
 		var s checkpointState
@@ -229,61 +211,49 @@ func (t *Trainer) restore(c *netcore.Checkpoint) error {
 	return nil
 }
 
-// Checkpoint returns the current state as a checkpoint after iteration.
+// rowMajor returns a copy of flat, in the model's flat layout, as
+// parameters of the network's shape in the post's row-major layout.
+func (t *Trainer) rowMajor(flat []float64) *netcore.Params {
+	p, _ := netcore.NewParams(t.shape()) // the shape made the model
+	t.model.ToRowMajor(p.Data, flat)
+	return p
+}
+
+// Params returns a copy of the current parameters.
+func (t *Trainer) Params() *netcore.Params { return t.rowMajor(t.params) }
+
+// Checkpoint returns the current state as a checkpoint after iteration. Its
+// Config is left empty for the caller, who knows the configuration's
+// encoding.
 func (t *Trainer) Checkpoint(iteration int) (*netcore.Checkpoint, error) {
-	cfg, err := yaml.Marshal(t.cfg)
-	if err != nil {
-		return nil, fmt.Errorf("trainer: encode config: %w", err)
-	}
 	extra, err := json.Marshal(checkpointState{Cost: t.cost, Validation: t.valid})
 	if err != nil {
 		return nil, fmt.Errorf("trainer: encode history: %w", err)
 	}
+	state := map[string][]float64{}
+	for name, buf := range t.opt.State() {
+		state[name] = t.rowMajor(buf).Data
+	}
 	return &netcore.Checkpoint{
-		Activation: t.act,
+		Activation: t.cfg.Activation,
 		Iteration:  int64(iteration),
-		Config:     cfg,
-		Params:     t.params,
-		State:      t.opt.State(),
+		Params:     t.Params(),
+		State:      state,
 		Extra:      extra,
 	}, nil
 }
 
-// saveCheckpoint writes the state after iteration into the output directory
-// as ckpt-<iteration>.ckpt and returns its path.
+// saveCheckpoint hands the state after iteration to Options.Checkpoint and
+// returns where it went.
 func (t *Trainer) saveCheckpoint(iteration int) (string, error) {
-	if t.opts.OutDir == "" {
+	if t.opts.Checkpoint == nil {
 		return "", nil
 	}
 	c, err := t.Checkpoint(iteration)
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(t.opts.OutDir, fmt.Sprintf("ckpt-%06d.ckpt", iteration))
-	if err := WriteCheckpoint(path, c); err != nil {
-		return "", err
-	}
-	return path, nil
-}
-
-// batch returns the sample order of update step: every sample for full-batch
-// training, else a slice of the epoch's permutation. The permutation is a
-// function of the seed and the epoch alone, so resumed runs replay it.
-func (t *Trainer) batch(step int, full []int32) []int32 {
-	b := t.cfg.BatchSize
-	if b == 0 {
-		return full
-	}
-	n := len(t.perm)
-	perEpoch := (n + b - 1) / b
-	epoch, pos := step/perEpoch, step%perEpoch
-	if epoch != t.permEpoch {
-		copy(t.perm, full)
-		t.shuffler.Seed(t.cfg.Seed, uint64(epoch)+1)
-		t.rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
-		t.permEpoch = epoch
-	}
-	return t.perm[pos*b : min((pos+1)*b, n)]
+	return t.opts.Checkpoint(c)
 }
 
 // Run trains until cfg.Iterations updates have been applied, the context is
@@ -296,11 +266,11 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine.faults = t.faults
+	engine.grads.faults = t.faults
 	engine.Start(ctx)
 	defer engine.Close()
 
-	full := identity(t.data.Train.N)
+	full := identity(t.data.Train.Len())
 	if cfg.BatchSize == 0 {
 		// Every iteration takes the whole set in the same order.
 		if err := engine.Fix(full); err != nil {
@@ -316,7 +286,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	var (
 		validator     *evaluator
 		best          = -1.0
-		bestParams    *netcore.Params
+		bestParams    []float64
 		sinceBest     int
 		stoppedEarly  bool
 		lastCost      float64
@@ -328,16 +298,17 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		validator = newEvaluator(t.model, t.data.Validation)
 	}
 
-	// Step keeps the model in step with the parameters from here on.
-	t.refreshModel()
 	step := t.start
 	for step < total {
 		if ctx.Err() != nil {
 			return nil, t.interrupted(ctx, step)
 		}
-		batch := t.batch(step, full)
+		batch := full
+		if t.order != nil {
+			batch = t.order.batch(step, full)
+		}
 		tick := time.Now()
-		cost, tensor, err := engine.Step(batch, t.params, t.opt, step+1, LearningRate(cfg, step, total))
+		cost, tensor, err := engine.Step(ctx, batch, t.params, t.opt, step+1, cfg.LearningRate.Rate(step, total))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, t.interrupted(ctx, step)
@@ -372,12 +343,12 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			if acc > best {
 				best, sinceBest = acc, 0
 				if cfg.EarlyStopping > 0 {
-					bestParams = t.params.Clone()
+					bestParams = append(bestParams[:0], t.params...)
 				}
 			} else if sinceBest++; cfg.EarlyStopping > 0 && sinceBest >= cfg.EarlyStopping {
 				t.log.Info("early stopping", zap.Int("iteration", step), zap.Float64("best_accuracy", best))
-				_ = t.params.CopyFrom(bestParams)
-				t.refreshModel()
+				copy(t.params, bestParams)
+				t.model.Load(t.params, 0, len(t.params))
 				stoppedEarly = true
 				break
 			}
@@ -397,8 +368,8 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	return &Result{
-		Params:         t.params,
-		Activation:     t.act,
+		Params:         t.Params(),
+		Activation:     cfg.Activation,
 		Iterations:     step,
 		Cost:           t.cost,
 		FinalCost:      lastCost,
@@ -409,10 +380,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	}, nil
 }
 
-// refreshModel copies the current parameters into the kernels' model.
-func (t *Trainer) refreshModel() { t.model.Load(t.params.W1, t.params.B1, t.params.W2, t.params.B2) }
-
-// interrupted saves a checkpoint after the last completed iteration and
+// interrupted takes a checkpoint after the last completed iteration and
 // describes the stop.
 func (t *Trainer) interrupted(ctx context.Context, step int) error {
 	path, err := t.saveCheckpoint(step)

@@ -3,14 +3,10 @@ package trainer_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
-	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/trainer"
 )
 
@@ -48,7 +44,7 @@ func TestRunDeterministicAcrossWorkers(t *testing.T) {
 func TestRunLearns(t *testing.T) {
 	set := syntheticSet(1000, 8, 6)
 	data := mustData(t, set, 0)
-	res := train(t, data, 2, 60, trainer.Options{}, func(c *cfgT) { c.Optimizer, c.LearningRate = "adam", 0.01 })
+	res := train(t, data, 2, 60, trainer.Options{}, func(c *cfgT) { c.Rule, c.LearningRate = adam, trainer.Constant(0.01) })
 	first, last := res.Cost[0].Cost, res.Cost[len(res.Cost)-1].Cost
 	if !(last < first*0.7) {
 		t.Errorf("cost went from %v to %v, want it to fall by 30%%", first, last)
@@ -69,20 +65,16 @@ func TestRunLearns(t *testing.T) {
 // a checkpoint written to disk and read back, and N more.
 func TestResumeBitwise(t *testing.T) {
 	data := mustData(t, syntheticSet(600, 8, 7), 0)
-	for _, opt := range []string{"gd", "momentum", "adam"} {
+	for _, rule := range []trainer.UpdateRule{trainer.GradientDescent{}, trainer.Momentum{Momentum: 0.9}, adam} {
 		for _, batch := range []int{0, 100} {
-			edit := func(c *cfgT) { c.Optimizer, c.BatchSize, c.LearningRate = opt, batch, 0.05 }
+			edit := func(c *cfgT) { c.Rule, c.BatchSize, c.LearningRate = rule, batch, trainer.Constant(0.05) }
 			straight := train(t, data, 2, 16, trainer.Options{}, edit)
 
-			dir := t.TempDir()
-			train(t, data, 3, 16, trainer.Options{OutDir: dir}, func(c *cfgT) { edit(c); c.CheckpointEvery = 8 })
-			ck, err := trainer.ReadCheckpoint(filepath.Join(dir, "ckpt-000008.ckpt"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resumed := train(t, data, 5, 16, trainer.Options{Resume: ck}, edit)
+			var kept checkpoints
+			train(t, data, 3, 16, trainer.Options{Checkpoint: kept.save}, func(c *cfgT) { edit(c); c.CheckpointEvery = 8 })
+			resumed := train(t, data, 5, 16, trainer.Options{Resume: kept.at(t, 8)}, edit)
 			if got, want := resumed.Params.Digest(), straight.Params.Digest(); got != want {
-				t.Errorf("optimizer=%s batch=%d: resumed run ends with params %s, straight run %s", opt, batch, got, want)
+				t.Errorf("rule=%T batch=%d: resumed run ends with params %s, straight run %s", rule, batch, got, want)
 			}
 			if len(resumed.IterationTimes) != 8 {
 				t.Errorf("resumed run timed %d iterations, want 8", len(resumed.IterationTimes))
@@ -95,16 +87,16 @@ func TestResumeBitwise(t *testing.T) {
 }
 
 // TestDiverges: an absurd learning rate stops training with a
-// *DivergedError naming the iteration and tensor, and leaves the last
-// checkpoint untouched.
+// *DivergedError naming the iteration and tensor, after a last checkpoint
+// of finite parameters and none after it.
 func TestDiverges(t *testing.T) {
 	data := mustData(t, syntheticSet(300, 8, 8), 0)
 	cfg := smallConfig(2, 200)
-	cfg.LearningRate = 1e300
+	cfg.LearningRate = trainer.Constant(1e300)
 	cfg.PixelScale = 1
 	cfg.CheckpointEvery = 1
-	dir := t.TempDir()
-	tr, err := trainer.New(cfg, data, trainer.Options{OutDir: dir})
+	var kept checkpoints
+	tr, err := trainer.New(cfg, data, trainer.Options{Checkpoint: kept.save})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,18 +106,13 @@ func TestDiverges(t *testing.T) {
 		t.Fatalf("Run error = %v, want a *DivergedError", err)
 	}
 	t.Log(diverged)
-	last := filepath.Join(dir, "ckpt-"+pad6(diverged.Iteration)+".ckpt")
-	ck, err := trainer.ReadCheckpoint(last)
-	if err != nil {
-		t.Fatalf("last good checkpoint: %v", err)
-	}
-	for _, v := range ck.Params.Data {
+	for _, v := range kept.at(t, diverged.Iteration).Params.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			t.Fatalf("last checkpoint %s holds non-finite parameters", last)
+			t.Fatalf("the last checkpoint, after iteration %d, holds non-finite parameters", diverged.Iteration)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "ckpt-"+pad6(diverged.Iteration+1)+".ckpt")); !os.IsNotExist(err) {
-		t.Errorf("a checkpoint after the divergence exists (err %v)", err)
+	if len(kept.saved) != diverged.Iteration {
+		t.Errorf("%d checkpoints for iterations 1 to %d", len(kept.saved), diverged.Iteration)
 	}
 }
 
@@ -136,9 +123,9 @@ func TestInterrupt(t *testing.T) {
 	data := mustData(t, syntheticSet(600, 8, 9), 0)
 	straight := train(t, data, 2, 30, trainer.Options{}, nil)
 
-	dir := t.TempDir()
+	var kept checkpoints
 	cfg := smallConfig(2, 30)
-	tr, err := trainer.New(cfg, data, trainer.Options{OutDir: dir})
+	tr, err := trainer.New(cfg, data, trainer.Options{Checkpoint: kept.save})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +145,7 @@ func TestInterrupt(t *testing.T) {
 	if interrupted.Checkpoint == "" || interrupted.Iteration < 1 || interrupted.Iteration >= 30 {
 		t.Fatalf("interrupted at %d with checkpoint %q", interrupted.Iteration, interrupted.Checkpoint)
 	}
-	ck, err := trainer.ReadCheckpoint(interrupted.Checkpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resumed := train(t, data, 3, 30, trainer.Options{Resume: ck}, nil)
+	resumed := train(t, data, 3, 30, trainer.Options{Resume: kept.at(t, interrupted.Iteration)}, nil)
 	if resumed.Params.Digest() != straight.Params.Digest() {
 		t.Error("run resumed from the interrupt checkpoint differs from the straight run")
 	}
@@ -172,7 +155,7 @@ func TestInterrupt(t *testing.T) {
 func TestEarlyStopping(t *testing.T) {
 	data := mustData(t, syntheticSet(800, 8, 10), 200)
 	res := train(t, data, 2, 400, trainer.Options{}, func(c *cfgT) {
-		c.Validation, c.EarlyStopping, c.EvalEvery, c.LearningRate = 200, 2, 10, 5
+		c.EarlyStopping, c.EvalEvery, c.LearningRate = 2, 10, trainer.Constant(5)
 	})
 	if len(res.Validation) == 0 {
 		t.Fatal("no validation accuracy recorded")
@@ -204,7 +187,5 @@ func TestMiniBatchFullEqualsFullBatch(t *testing.T) {
 	}
 }
 
-func pad6(n int) string { return fmt.Sprintf("%06d", n) }
-
 // cfgT shortens the configuration type in test edit functions.
-type cfgT = config.Config
+type cfgT = trainer.Config

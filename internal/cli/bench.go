@@ -3,8 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -12,59 +10,18 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"go.uber.org/zap"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/internal/cpupeak"
+	"github.com/shardnet/shardnet/internal/output"
 	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
-
-// Machine describes where a benchmark ran.
-type Machine struct {
-	CPU        string `json:"cpu"`
-	Cores      int    `json:"cores"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	Kernel     string `json:"kernel_path"`
-	GoVersion  string `json:"go_version"`
-	OS         string `json:"os"`
-	// PeakGFLOPS is one core's measured float32 FMA rate (0 if unknown).
-	PeakGFLOPS float64 `json:"peak_gflops_per_core"`
-}
-
-// BenchRow is one cell of the sweep. Its JSON keys are a contract.
-type BenchRow struct {
-	Hidden        int     `json:"hidden"`
-	Workers       int     `json:"workers"`
-	MedianMs      float64 `json:"median_ms"`
-	MinMs         float64 `json:"min_ms"`
-	MaxMs         float64 `json:"max_ms"`
-	SamplesPerSec float64 `json:"samples_per_sec"`
-	GFLOPS        float64 `json:"gflops"`
-	Speedup       float64 `json:"speedup"`
-	Efficiency    float64 `json:"efficiency"`
-	TimedIters    int     `json:"timed_iterations"`
-}
-
-// BenchReport is the content of bench.json.
-type BenchReport struct {
-	Machine    Machine      `json:"machine"`
-	Config     config.Bench `json:"config"`
-	Samples    int          `json:"samples"`
-	Rows       []BenchRow   `json:"rows"`
-	FLOPsNote  string       `json:"flops_note"`
-	StartedAt  string       `json:"started_at"`
-	SecondsAll float64      `json:"seconds_total"`
-}
 
 const flopsNote = "GFLOP/s counts the dense-equivalent work of one full-batch iteration, 2·m·(2·784·H + 3·10·H) floating-point operations (forward, dW1, dW2, dH), divided by the median time; the kernels skip zero pixels, so they execute fewer"
 
@@ -75,14 +32,16 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	configPath := fs.String("config", "", "bench configuration `file` (see configs/bench.yaml)")
 	outDir := fs.String("out", "", "output `directory` for bench.json, bench.csv and speedup.png (default runs/bench-<timestamp>)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
-	dataDir := fs.String("data-dir", "", "data `directory`")
 	logFormat := logFormatFlag(fs)
 	var workers, hidden config.IntList
-	fs.Var(&workers, "workers", "worker counts to sweep, e.g. 1,2,4")
-	fs.Var(&hidden, "hidden", "hidden sizes to sweep, e.g. 10,300")
+	fs.Var(&workers, "workers", "`list` of worker counts to sweep, e.g. 1,2,4")
+	fs.Var(&hidden, "hidden", "`list` of hidden sizes to sweep, e.g. 10,300")
 	iterations := fs.Int("iterations", 0, "timed iterations per cell (default from the config)")
 	warmup := fs.Int("warmup", -1, "untimed iterations per cell (default from the config)")
 	rounds := fs.Int("rounds", 0, "times the sweep runs, alternately forwards and backwards, pooling each cell's timings (default from the config)")
+	// Every other training key is a flag too, as for train; the sweep's
+	// own flags above take workers, hidden and iterations.
+	overrides := config.Register(fs, "workers", "hidden", "iterations")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -95,6 +54,9 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		if b, err = config.LoadBench(*configPath); err != nil {
 			return usage(err)
 		}
+	}
+	if err := overrides.Apply(&b.Train); err != nil {
+		return usage(err)
 	}
 	if workers != nil {
 		b.Workers = workers
@@ -114,12 +76,10 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			b.Warmup = *warmup
 		case "rounds":
 			b.Rounds = *rounds
-		case "data-dir":
-			b.DataDir = *dataDir
 		}
 	})
+	flagGiven := func(key string) bool { return given[config.FlagName(key)] }
 	if err := b.Validate(); err != nil {
-		flagGiven := func(key string) bool { return given[config.FlagName(key)] }
 		return usage(blame(err, keySource(flagGiven, *configPath)))
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
@@ -127,7 +87,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer log.Sync()
-	ds, _, err := loadDataset(ctx, b.Dataset, b.DataDir, *noFetch, log, env)
+	ds, _, err := loadDataset(ctx, b.Train.Dataset, b.Train.DataDir, *noFetch, log, env)
 	if err != nil {
 		return err
 	}
@@ -135,24 +95,24 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usage(err)
 	}
-	if *outDir, err = outputDir(*outDir, "bench-"); err != nil {
-		return err
-	}
-
 	sweep := slices.Clone(b.Workers)
 	if !slices.Contains(sweep, 1) {
 		sweep = append(sweep, 1) // the baseline of speedup and efficiency
 	}
 	slices.Sort(sweep)
 	sweep = slices.Compact(sweep)
-	if most := sweep[len(sweep)-1]; most > data.Train.N {
-		return usagef("bench: workers: %d exceeds the %d training images", most, data.Train.N)
+	if err := checkAgainstData(b.Cell(sweep[len(sweep)-1], 1), data.Train.Len()); err != nil {
+		return usage(blame(err, keySource(flagGiven, *configPath)))
 	}
-	perIteration := data.Train.N // samples one iteration visits
-	if b.BatchSize > 0 {
-		perIteration = b.BatchSize
+	if *outDir, err = outputDir(*outDir, "bench-"); err != nil {
+		return err
 	}
-	report := BenchReport{Machine: machine(), Config: b, Samples: perIteration, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
+
+	perIteration := data.Train.Len() // samples one iteration visits
+	if b.Train.BatchSize > 0 {
+		perIteration = b.Train.BatchSize
+	}
+	report := output.BenchReport{Machine: machine(), Config: b, Samples: perIteration, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
 	type cell struct{ hidden, workers int }
 	var cells []cell
 	for _, h := range b.Hidden {
@@ -167,7 +127,11 @@ func runBench(ctx context.Context, args []string, env Env) error {
 				k = len(cells) - 1 - k
 			}
 			c := cells[k]
-			tr, err := trainer.New(b.Train(c.workers, c.hidden), data, trainer.Options{})
+			tcfg, err := trainerConfig(b.Cell(c.workers, c.hidden))
+			if err != nil {
+				return usage(err)
+			}
+			tr, err := trainer.New(tcfg, data, trainer.Options{})
 			if err != nil {
 				return usage(err)
 			}
@@ -177,13 +141,13 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			}
 			timed := res.IterationTimes[b.Warmup:]
 			times[k] = append(times[k], timed...)
-			measured := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, timed)
+			measured := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim(), data.Classes, timed)
 			log.Info("measured", append(fieldsOf(measured), zap.Int("round", pass+1))...)
 		}
 	}
 	var base float64
 	for k, c := range cells {
-		row := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim, times[k])
+		row := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim(), data.Classes, times[k])
 		if c.workers == 1 {
 			base = row.MedianMs // sweep is sorted: the baseline comes first
 		}
@@ -193,28 +157,16 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	}
 	report.SecondsAll = time.Since(began).Seconds()
 
-	printBenchTable(env.Stdout, &report)
-	if err := trainer.WriteFileAtomic(filepath.Join(*outDir, "bench.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(&report)
-	}); err != nil {
+	printBenchTable(env.Stdout, &report, &b)
+	if err := output.WriteBench(*outDir, &report); err != nil {
 		return err
-	}
-	if err := trainer.WriteFileAtomic(filepath.Join(*outDir, "bench.csv"), func(w io.Writer) error {
-		return writeBenchCSV(w, report.Rows)
-	}); err != nil {
-		return err
-	}
-	if err := plotSpeedup(filepath.Join(*outDir, "speedup.png"), &report); err != nil {
-		return fmt.Errorf("plot speedup: %w", err)
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s\n", filepath.Join(*outDir, "bench.json"))
 	return nil
 }
 
 // benchRow summarises the timed iterations of one cell.
-func benchRow(hidden, workers, samples, inputs int, times []time.Duration) BenchRow {
+func benchRow(hidden, workers, samples, inputs, classes int, times []time.Duration) output.BenchRow {
 	ms := make([]float64, len(times))
 	for i, t := range times {
 		ms[i] = float64(t) / 1e6
@@ -224,8 +176,8 @@ func benchRow(hidden, workers, samples, inputs int, times []time.Duration) Bench
 	if len(ms)%2 == 0 {
 		median = (ms[len(ms)/2-1] + ms[len(ms)/2]) / 2
 	}
-	flops := 2 * float64(samples) * float64(2*inputs*hidden+3*trainer.Classes*hidden)
-	return BenchRow{
+	flops := 2 * float64(samples) * float64(2*inputs*hidden+3*classes*hidden)
+	return output.BenchRow{
 		Hidden: hidden, Workers: workers, TimedIters: len(ms),
 		MedianMs: median, MinMs: ms[0], MaxMs: ms[len(ms)-1],
 		SamplesPerSec: float64(samples) / (median / 1e3),
@@ -233,17 +185,17 @@ func benchRow(hidden, workers, samples, inputs int, times []time.Duration) Bench
 	}
 }
 
-func fieldsOf(r BenchRow) []zap.Field {
+func fieldsOf(r output.BenchRow) []zap.Field {
 	return []zap.Field{zap.Int("hidden", r.Hidden), zap.Int("workers", r.Workers), zap.Float64("median_ms", round(r.MedianMs, 3)), zap.Float64("samples_per_sec", round(r.SamplesPerSec, 0))}
 }
 
-func printBenchTable(w io.Writer, r *BenchReport) {
+func printBenchTable(w io.Writer, r *output.BenchReport, b *config.Bench) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %s, %d cores, GOMAXPROCS %d, kernel %s, %s, %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.OS)
 	if m.PeakGFLOPS > 0 {
 		fmt.Fprintf(w, "measured peak: %.1f GFLOP/s per core (float32 FMA), %.1f for %d cores\n", m.PeakGFLOPS, m.PeakGFLOPS*float64(m.Cores), m.Cores)
 	}
-	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %d rounds, timings pooled\n", r.Samples, r.Config.Warmup, r.Config.Iterations, r.Config.Rounds)
+	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %d rounds, timings pooled\n", r.Samples, b.Warmup, b.Iterations, b.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tGFLOP/s\tspeedup\tefficiency\t")
 	for _, row := range r.Rows {
@@ -253,49 +205,9 @@ func printBenchTable(w io.Writer, r *BenchReport) {
 	tw.Flush()
 }
 
-func writeBenchCSV(w io.Writer, rows []BenchRow) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations"})
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
-	for _, r := range rows {
-		_ = cw.Write([]string{strconv.Itoa(r.Hidden), strconv.Itoa(r.Workers), f(r.MedianMs), f(r.MinMs), f(r.MaxMs), f(r.SamplesPerSec), f(r.GFLOPS), f(r.Speedup), f(r.Efficiency), strconv.Itoa(r.TimedIters)})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// plotSpeedup draws speedup against workers, one line per hidden size, with
-// the ideal linear speedup for reference.
-func plotSpeedup(path string, r *BenchReport) error {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("shardnet speedup over 1 worker (%s)", r.Machine.CPU)
-	p.X.Label.Text = "workers"
-	p.Y.Label.Text = "speedup"
-	p.Add(plotter.NewGrid())
-	maxW := 1
-	var lines []any
-	for _, h := range r.Config.Hidden {
-		var xy plotter.XYs
-		for _, row := range r.Rows {
-			if row.Hidden == h {
-				xy = append(xy, plotter.XY{X: float64(row.Workers), Y: row.Speedup})
-				maxW = max(maxW, row.Workers)
-			}
-		}
-		lines = append(lines, fmt.Sprintf("hidden %d", h), xy)
-	}
-	lines = append(lines, "ideal", plotter.XYs{{X: 1, Y: 1}, {X: float64(maxW), Y: float64(maxW)}})
-	if err := plotutil.AddLinePoints(p, lines...); err != nil {
-		return err
-	}
-	p.Legend.Top = true
-	p.Legend.Left = true
-	return trainer.SavePNG(path, p, 6*vg.Inch, 4*vg.Inch)
-}
-
 // machine describes this computer for the report.
-func machine() Machine {
-	return Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernel: kernel.Path(),
+func machine() output.Machine {
+	return output.Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernel: kernel.Path(),
 		GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, PeakGFLOPS: cpupeak.SingleCore()}
 }
 

@@ -163,7 +163,7 @@ func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 
 // logFormatFlag adds --log-format, the encoding newLogger takes, to fs.
 func logFormatFlag(fs *flag.FlagSet) *string {
-	return fs.String("log-format", "console", "log encoding: console or json")
+	return fs.String("log-format", "console", "log encoding, the `name` console or json")
 }
 
 // noArguments fails if arguments are left after the flags of fs, for the
@@ -219,24 +219,34 @@ func embeddedName(path string) string {
 	return path + " (embedded config)"
 }
 
-// printFlags lists fs's flags in flag.PrintDefaults's layout, but names
-// the kind of value a flag takes (int, float, string, list, ...) where the
-// flag package, for a flag.Value of its own type, would only say "value".
+// printFlags lists fs's flags in flag.PrintDefaults's layout, but as
+// --name PLACEHOLDER, the placeholder naming the value the flag takes: the
+// word of the usage text in backquotes (a directory is DIR), else the
+// flag's own Placeholder, else N for an integer and X for a number.
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		kind, usage := flag.UnquoteUsage(f)
-		if p, ok := f.Value.(interface{ Placeholder() string }); ok && kind == "value" {
-			kind = p.Placeholder()
+		switch {
+		case kind == "directory":
+			kind = "DIR"
+		case kind == "int":
+			kind = "N"
+		case kind == "float":
+			kind = "X"
+		case kind == "value":
+			if p, ok := f.Value.(interface{ Placeholder() string }); ok {
+				kind = p.Placeholder()
+			}
 		}
-		line := "  -" + f.Name
+		line := "  --" + f.Name
 		if kind != "" {
-			line += " " + kind
+			line += " " + strings.ToUpper(kind)
 		}
 		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
 		// Like PrintDefaults, leave out zero defaults; and defaults the usage
 		// already explains.
 		if def := f.DefValue; def != "" && def != "false" && def != "0" && !strings.Contains(usage, "(default") {
-			if _, isString := f.Value.(interface{ Get() any }); isString && kind == "string" {
+			if _, isString := f.Value.(interface{ Get() any }); isString && kind == "NAME" {
 				def = strconv.Quote(def)
 			}
 			line += " (default " + def + ")"

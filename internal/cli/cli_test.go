@@ -525,16 +525,19 @@ func TestHelpAndVersion(t *testing.T) {
 	// Flags name the kind of value they take.
 	bench := run(t, "bench", "-h")
 	for _, c := range []struct{ help, want string }{
-		{r.stderr, "-hidden int\n"}, {r.stderr, "-learning-rate float\n"}, {r.stderr, "-pixel-scale number\n"},
-		{r.stderr, "-activation string\n"}, {r.stderr, "-deterministic\n"}, {r.stderr, "-config file\n"},
-		{bench.stderr, "-workers list\n"}, {bench.stderr, "-hidden list\n"},
+		{r.stderr, "--hidden N\n"}, {r.stderr, "--learning-rate X\n"}, {r.stderr, "--pixel-scale SCALE\n"},
+		{r.stderr, "--activation NAME\n"}, {r.stderr, "--deterministic\n"}, {r.stderr, "--config FILE\n"},
+		{r.stderr, "--workers N\n"}, {r.stderr, "--data-dir DIR\n"}, {r.stderr, "--out DIR\n"},
+		{r.stderr, "--log-format NAME\n"}, {r.stderr, "--resume FILE\n"},
+		{bench.stderr, "--workers LIST\n"}, {bench.stderr, "--hidden LIST\n"}, {bench.stderr, "--rounds N\n"},
+		{bench.stderr, "--optimizer NAME\n"},
 	} {
 		if !strings.Contains(c.help, c.want) {
 			t.Errorf("help lacks %q", c.want)
 		}
 	}
 	for _, help := range []string{r.stderr, bench.stderr} {
-		if strings.Contains(help, " value\n") {
+		if strings.Contains(help, " value\n") || strings.Contains(help, " VALUE\n") || strings.Contains(help, " STRING\n") {
 			t.Errorf("a flag still shows the placeholder \"value\":\n%s", help)
 		}
 	}

@@ -78,8 +78,11 @@ func outputDir(dir, prefix string) (string, error) {
 	if dir == "" {
 		dir = filepath.Join("runs", prefix+time.Now().Format("20060102-150405"))
 	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return "", usagef("--out %s: a file, want a directory", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create output directory: %w", err)
+		return "", usagef("--out: create output directory: %w", err)
 	}
 	return dir, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shardnet/shardnet/internal/cli"
 	"github.com/shardnet/shardnet/internal/synth"
+	"github.com/shardnet/shardnet/netcore"
 )
 
 // shared holds data sets built once for the whole package, removed by
@@ -176,4 +177,19 @@ func checkOneErrorLine(t *testing.T, r result) string {
 		}
 	}
 	return msgs[0]
+}
+
+// readCheckpointFile reads the checkpoint at path.
+func readCheckpointFile(t *testing.T, path string) *netcore.Checkpoint {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ck, err := netcore.ReadCheckpoint(f, 0)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ck
 }

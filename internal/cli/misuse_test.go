@@ -22,6 +22,7 @@ type fixtures struct {
 	truncCkpt, randCkpt    string // damaged checkpoints
 	unknownKey, badValue   string // damaged configuration files
 	badType, twoDocs       string
+	emptyConfig            string // a configuration file without a key
 	notDir                 string // a regular file
 }
 
@@ -99,6 +100,7 @@ func newFixtures(t *testing.T) *fixtures {
 	f.badType = write("bad-type.yaml", []byte("hidden: ten\n"))
 	f.twoDocs = write("two.yaml", []byte("hidden: 8\n---\nhidden: 9\n"))
 	f.notDir = write("file", []byte("x"))
+	f.emptyConfig = write("empty.yaml", []byte("# nothing set\n"))
 	return f
 }
 
@@ -131,13 +133,15 @@ func TestMisuse(t *testing.T) {
 		{"unknown dataset", train("--dataset", "cifar"), cli.ExitUsage, []string{"dataset", `"cifar"`}},
 		{"early stopping without validation", train("--early-stopping", "3"), cli.ExitUsage, []string{"flag --early-stopping:", "validation"}},
 		{"validation takes every image", train("--validation", "600"), cli.ExitUsage, []string{"validation", "600"}},
-		{"batch above images", train("--batch-size", "601"), cli.ExitUsage, []string{"batch_size", "601"}},
+		{"batch above images", train("--batch-size", "601"), cli.ExitUsage, []string{"--batch-size", "601"}},
 		{"config missing", train("--config", filepath.Join(f.empty, "nope.yaml")), cli.ExitUsage, []string{"nope.yaml", "no such file"}},
 		{"config is a directory", train("--config", f.empty), cli.ExitUsage, []string{f.empty}},
 		{"config unknown key", train("--config", f.unknownKey), cli.ExitUsage, []string{"unknown.yaml", `unknown key "learnig_rate"`}},
 		{"config bad value", train("--config", f.badValue), cli.ExitUsage, []string{"bad-value.yaml: learning_rate:", "found -1"}},
 		{"config and flag bad values", train("--config", f.badValue, "--optimizer", "momentum", "--momentum", "2"), cli.ExitUsage, []string{"bad-value.yaml: learning_rate:", "flag --momentum:", "found 2"}},
 		{"config bad type", train("--config", f.badType), cli.ExitUsage, []string{"bad-type.yaml", "hidden", `"ten"`}},
+		{"config empty", train("--config", f.emptyConfig), cli.ExitUsage, []string{"empty.yaml", "empty, want at least one key"}},
+		{"bench config empty", []string{"bench", "--config", f.emptyConfig, "--data-dir", f.data, "--no-fetch"}, cli.ExitUsage, []string{"empty.yaml", "empty"}},
 		{"config two documents", train("--config", f.twoDocs), cli.ExitUsage, []string{"two.yaml", "single YAML document"}},
 		{"empty data dir", train("--data-dir", f.empty), cli.ExitUsage, []string{"data_dir " + f.empty, "no mnist files", shard.TrainImagesFile}},
 		{"corrupt image file", train("--data-dir", f.badMagic), cli.ExitUsage, []string{shard.TestImagesFile, "magic"}},
@@ -146,7 +150,8 @@ func TestMisuse(t *testing.T) {
 		{"label out of range", train("--data-dir", f.badLabel), cli.ExitUsage, []string{shard.TestLabelsFile, "found 10"}},
 		{"stray argument", train("extra"), cli.ExitUsage, []string{`unexpected argument "extra"`}},
 		{"log format xml", train("--log-format", "xml"), cli.ExitUsage, []string{"--log-format", `"xml"`, "console or json"}},
-		{"output is a file", train("--out", f.notDir), cli.ExitFailure, []string{"output directory", f.notDir}},
+		{"output is a file", train("--out", f.notDir), cli.ExitUsage, []string{"--out", f.notDir, "want a directory"}},
+		{"output below a file", train("--out", filepath.Join(f.notDir, "sub")), cli.ExitUsage, []string{"--out", "create output directory", f.notDir}},
 
 		{"resume corrupt checkpoint", train("--resume", f.truncCkpt), cli.ExitUsage, []string{f.truncCkpt, "checkpoint"}},
 		{"resume random checkpoint", train("--resume", f.randCkpt), cli.ExitUsage, []string{f.randCkpt}},

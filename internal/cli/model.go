@@ -9,22 +9,38 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/internal/fetch"
-	"github.com/shardnet/shardnet/internal/report"
+	"github.com/shardnet/shardnet/internal/output"
 	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/shard"
 	"github.com/shardnet/shardnet/trainer"
 )
 
+// readCheckpoint loads the checkpoint at path. Its errors name the file and
+// are usage errors (exit 2).
+func readCheckpoint(path string) (*netcore.Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("read checkpoint: %w", err)
+	}
+	defer f.Close()
+	c, err := netcore.ReadCheckpoint(f, 0)
+	if err != nil {
+		return nil, usagef("read checkpoint %s: %w", path, err)
+	}
+	return c, nil
+}
+
 // loadModel reads a checkpoint and the configuration embedded in it.
 func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
-	ck, err := trainer.ReadCheckpoint(path)
+	ck, err := readCheckpoint(path)
 	if err != nil {
-		return nil, config.Config{}, usage(err)
+		return nil, config.Config{}, err
 	}
 	cfg := config.Default()
 	if err := cfg.Decode(bytes.NewReader(ck.Config), embeddedName(path)); err != nil {
@@ -76,9 +92,9 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		return usage(err)
 	}
 	precision, recall := ev.PrecisionRecall()
-	fmt.Fprint(env.Stdout, ev.ConfusionText())
+	fmt.Fprint(env.Stdout, confusionText(ev.Confusion))
 	fmt.Fprintln(env.Stdout, "class  precision  recall")
-	for c := range trainer.Classes {
+	for c := range precision {
 		fmt.Fprintf(env.Stdout, "%5d  %9.4f  %6.4f\n", c, precision[c], recall[c])
 	}
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
@@ -112,7 +128,7 @@ func evalReports(dir, modelPath string, ck *netcore.Checkpoint, cfg config.Confi
 	if err != nil {
 		return usage(err)
 	}
-	mistakes, err := report.Mistakes(m, float32(cfg.PixelScale), test, ev.Predictions, worstMistakes)
+	worst, err := mistakes(m, float32(cfg.PixelScale), test, ev.Predictions, worstMistakes)
 	if err != nil {
 		return err
 	}
@@ -125,12 +141,30 @@ func evalReports(dir, modelPath string, ck *netcore.Checkpoint, cfg config.Confi
 		}
 	}
 	name := filepath.Base(modelPath)
-	if err := report.Confusion(filepath.Join(dir, "confusion.png"), ev.Confusion,
+	if err := output.Confusion(filepath.Join(dir, "confusion.png"), ev.Confusion,
 		fmt.Sprintf("%s: test accuracy %.4f", name, ev.Accuracy)); err != nil {
 		return err
 	}
-	return report.Misclassified(filepath.Join(dir, "misclassified.png"), mistakes,
-		fmt.Sprintf("%s: the %d most confident of %d mistakes", name, len(mistakes), wrong))
+	return output.Misclassified(filepath.Join(dir, "misclassified.png"), worst,
+		fmt.Sprintf("%s: the %d most confident of %d mistakes", name, len(worst), wrong))
+}
+
+// confusionText formats a confusion matrix with true labels as rows.
+func confusionText(confusion [][]int) string {
+	var b strings.Builder
+	b.WriteString("confusion matrix (rows: true label, columns: predicted)\n     ")
+	for c := range confusion {
+		fmt.Fprintf(&b, "%6d", c)
+	}
+	b.WriteByte('\n')
+	for r, row := range confusion {
+		fmt.Fprintf(&b, "%5d", r)
+		for _, n := range row {
+			fmt.Fprintf(&b, "%6d", n)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // runInspect implements 'shardnet inspect'.
@@ -172,7 +206,7 @@ func runInspect(args []string, env Env) error {
 // runFetch implements 'shardnet fetch'.
 func runFetch(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("fetch", "[--dataset mnist|fashion-mnist] [--dir DIR]", env)
-	dataset := fs.String("dataset", "mnist", "data set: mnist or fashion-mnist")
+	dataset := fs.String("dataset", "mnist", "`name` of the data set: mnist or fashion-mnist")
 	dir := fs.String("dir", "", "destination `directory` (default: the user cache directory, shardnet/<dataset>)")
 	logFormat := logFormatFlag(fs)
 	if err := parseFlags(fs, args); err != nil {

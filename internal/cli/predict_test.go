@@ -18,8 +18,8 @@ import (
 
 	"github.com/shardnet/shardnet/internal/cli"
 	"github.com/shardnet/shardnet/internal/digit"
+	"github.com/shardnet/shardnet/internal/output"
 	"github.com/shardnet/shardnet/netcore"
-	"github.com/shardnet/shardnet/trainer"
 )
 
 // writeModel writes a checkpoint of a 784-16-10 network with random weights
@@ -38,7 +38,7 @@ func writeModel(t *testing.T, dir string, act netcore.Activation, inputs int) st
 	}
 	cfg := "pixel_scale: 1/255\nhidden: 16\nactivation: " + act.String() + "\n"
 	path := filepath.Join(dir, act.String()+".ckpt")
-	if err := trainer.WriteCheckpoint(path, &netcore.Checkpoint{Activation: act, Config: []byte(cfg), Params: p}); err != nil {
+	if err := output.WriteCheckpoint(path, &netcore.Checkpoint{Activation: act, Config: []byte(cfg), Params: p}); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -87,10 +87,7 @@ func writeImage(t *testing.T, dir, name string, img image.Image) string {
 // reference network of package netcore, independently of the command.
 func referenceProbabilities(t *testing.T, model, file string) []float64 {
 	t.Helper()
-	ck, err := trainer.ReadCheckpoint(model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ck := readCheckpointFile(t, model)
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shardnet/shardnet/internal/config"
+	"github.com/shardnet/shardnet/internal/output"
+	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -44,11 +46,11 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 			return usage(err)
 		}
 	}
-	var opts trainer.Options
+	var resumed *netcore.Checkpoint
 	if *resume != "" {
-		ck, err := trainer.ReadCheckpoint(*resume)
+		ck, err := readCheckpoint(*resume)
 		if err != nil {
-			return usage(err)
+			return err
 		}
 		if *configPath == "" {
 			// The checkpoint's own configuration, so that a resumed run
@@ -58,13 +60,25 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 				return usage(err)
 			}
 		}
-		opts.Resume = ck
+		resumed = ck
 	}
 	if err := overrides.Apply(&cfg); err != nil {
 		return usage(err)
 	}
+	source := keySource(overrides.Has, configFile)
 	if err := cfg.Validate(); err != nil {
-		return usage(blame(err, keySource(overrides.Has, configFile)))
+		return usage(blame(err, source))
+	}
+	tcfg, err := trainerConfig(cfg)
+	if err != nil {
+		return usage(err)
+	}
+	if resumed != nil && resumed.Iteration > int64(cfg.Iterations) {
+		return usagef("resume: %s is at iteration %d, beyond iterations=%d; raise --iterations to continue it", *resume, resumed.Iteration, cfg.Iterations)
+	}
+	embedded, err := cfg.Marshal()
+	if err != nil {
+		return err
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {
@@ -76,6 +90,9 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAgainstData(cfg, ds.Train.Len()); err != nil {
+		return usage(blame(err, source))
+	}
 	data, err := trainer.NewData(ds.Train, cfg.Validation)
 	if err != nil {
 		return usage(err)
@@ -83,17 +100,23 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if *outDir, err = outputDir(*outDir, ""); err != nil {
 		return err
 	}
-	opts.Logger, opts.OutDir = log, *outDir
+	opts := trainer.Options{Logger: log, Resume: resumed,
+		Checkpoint: func(ck *netcore.Checkpoint) (string, error) {
+			path := filepath.Join(*outDir, fmt.Sprintf("ckpt-%06d.ckpt", ck.Iteration))
+			ck.Config = embedded
+			return path, output.WriteCheckpoint(path, ck)
+		}}
 	if env.Terminal {
 		opts.Progress = env.Stderr
 	}
-	tr, err := trainer.New(cfg, data, opts)
+	tr, err := trainer.New(tcfg, data, opts)
 	if err != nil {
 		return usage(err)
 	}
+	network := fmt.Sprintf("%d-%d-%d", data.Train.Dim(), cfg.Hidden, data.Classes)
 	log.Info("training",
-		zap.String("network", fmt.Sprintf("%d-%d-%d", data.Train.Dim, cfg.Hidden, trainer.Classes)),
-		zap.Int("samples", data.Train.N), zap.Int("iterations", cfg.Iterations), zap.Int("workers", cfg.Workers),
+		zap.String("network", network),
+		zap.Int("samples", data.Train.Len()), zap.Int("iterations", cfg.Iterations), zap.Int("workers", cfg.Workers),
 		zap.Float64("learning_rate", cfg.LearningRate), zap.String("optimizer", cfg.Optimizer),
 		zap.Int("batch_size", cfg.BatchSize), zap.String("kernel", kernel.Path()), zap.String("out", *outDir))
 	res, err := tr.Run(ctx)
@@ -101,6 +124,9 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		var interrupted *trainer.InterruptedError
 		if errors.As(err, &interrupted) && interrupted.Checkpoint != "" {
 			log.Warn("interrupted; resume with --resume", zap.Int("iteration", interrupted.Iteration), zap.String("checkpoint", interrupted.Checkpoint))
+		}
+		if errors.As(err, new(*trainer.DivergedError)) {
+			return fmt.Errorf("%w; try a smaller learning_rate", err)
 		}
 		return err
 	}
@@ -117,15 +143,17 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	ck.Config = embedded
 	modelPath := filepath.Join(*outDir, "model.ckpt")
-	if err := trainer.WriteCheckpoint(modelPath, ck); err != nil {
+	if err := output.WriteCheckpoint(modelPath, ck); err != nil {
 		return err
 	}
-	if err := trainer.PlotCost(filepath.Join(*outDir, "cost.png"),
-		fmt.Sprintf("%s %d-%d-%d, learning rate %g", cfg.Dataset, data.Train.Dim, cfg.Hidden, trainer.Classes, cfg.LearningRate), res.Cost); err != nil {
-		return fmt.Errorf("plot cost: %w", err)
+	cost := costPoints(res.Cost)
+	if err := output.CostPlot(filepath.Join(*outDir, "cost.png"),
+		fmt.Sprintf("%s %s, learning rate %g", cfg.Dataset, network, cfg.LearningRate), cost); err != nil {
+		return err
 	}
-	m := &trainer.Metrics{
+	m := &output.Metrics{
 		TestAccuracy:    ev.Accuracy,
 		TrainCostFinal:  res.FinalCost,
 		Iterations:      res.Iterations,
@@ -134,8 +162,8 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		LearningRate:    cfg.LearningRate,
 		SecondsTraining: res.Training.Seconds(),
 		MsPerIteration:  res.MedianIterationMillis(),
-		Cost:            res.Cost,
-		Validation:      res.Validation,
+		Cost:            cost,
+		Validation:      accuracyPoints(res.Validation),
 		Dataset:         cfg.Dataset,
 		PixelScale:      float64(cfg.PixelScale),
 		Activation:      cfg.Activation,
@@ -149,11 +177,11 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		GOMAXPROCS:      runtime.GOMAXPROCS(0),
 		PeakRSSMB:       peakRSSMB(),
 	}
-	if opts.Resume != nil {
-		m.ResumedFrom = int(opts.Resume.Iteration)
+	if resumed != nil {
+		m.ResumedFrom = int(resumed.Iteration)
 	}
 	m.SecondsTotal = time.Since(began).Seconds()
-	if err := trainer.WriteMetrics(filepath.Join(*outDir, "metrics.json"), m); err != nil {
+	if err := output.WriteMetrics(filepath.Join(*outDir, "metrics.json"), m); err != nil {
 		return err
 	}
 	log.Info("done", zap.String("data", dataDir), zap.String("model", modelPath),
@@ -162,6 +190,27 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(env.Stdout, "model: %s\n", modelPath)
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
 	return nil
+}
+
+// costPoints is the cost curve for metrics.json and cost.png.
+func costPoints(cost []trainer.CostPoint) []output.Point {
+	out := make([]output.Point, len(cost))
+	for i, c := range cost {
+		out[i] = output.Point{Iteration: c.Iteration, Cost: c.Cost}
+	}
+	return out
+}
+
+// accuracyPoints is the validation curve for metrics.json.
+func accuracyPoints(valid []trainer.AccuracyPoint) []output.AccuracyPoint {
+	if valid == nil {
+		return nil
+	}
+	out := make([]output.AccuracyPoint, len(valid))
+	for i, v := range valid {
+		out[i] = output.AccuracyPoint{Iteration: v.Iteration, Accuracy: v.Accuracy}
+	}
+	return out
 }
 
 // round rounds x to the given number of decimal places, for log lines: a

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -11,18 +13,16 @@ import (
 )
 
 // Bench is the configuration of 'shardnet bench': the training settings to
-// time and the grid of worker counts and hidden sizes to sweep. It is
-// written into bench.json under the same key names as in the YAML file.
+// time and the grid of worker counts and hidden sizes to sweep.
+//
+// A bench file takes every key of a training configuration (Config), with
+// the same meaning, except three that the sweep gives its own: workers and
+// hidden are the lists to sweep, and iterations counts the timed
+// iterations of each cell. Warmup and rounds are the bench's alone.
 type Bench struct {
-	Dataset       string  `yaml:"dataset" json:"dataset"`
-	DataDir       string  `yaml:"data_dir" json:"data_dir"`
-	PixelScale    Scale   `yaml:"pixel_scale" json:"pixel_scale"`
-	Activation    string  `yaml:"activation" json:"activation"`
-	LearningRate  float64 `yaml:"learning_rate" json:"learning_rate"`
-	MicroShards   int     `yaml:"micro_shards" json:"micro_shards"`
-	Deterministic bool    `yaml:"deterministic" json:"deterministic"`
-	BatchSize     int     `yaml:"batch_size" json:"batch_size"`
-	Seed          uint64  `yaml:"seed" json:"seed"`
+	// Train holds the training settings every cell uses; its Workers,
+	// Hidden and Iterations are replaced per cell (see Cell).
+	Train Config
 
 	Workers    IntList `yaml:"workers" json:"workers"`       // worker counts to sweep; 1 is always measured as the baseline
 	Hidden     IntList `yaml:"hidden" json:"hidden"`         // hidden sizes to sweep
@@ -36,19 +36,14 @@ type Bench struct {
 }
 
 // DefaultBench sweeps 1, 2, 4, ... up to the CPU count for the seed's and a
-// wide hidden layer.
+// wide hidden layer, on the seed's settings.
 func DefaultBench() Bench {
-	d := Default()
 	var workers IntList
 	for w := 1; w < runtime.NumCPU(); w *= 2 {
 		workers = append(workers, w)
 	}
 	workers = append(workers, runtime.NumCPU())
-	return Bench{
-		Dataset: d.Dataset, PixelScale: d.PixelScale, Activation: d.Activation, LearningRate: d.LearningRate,
-		MicroShards: d.MicroShards, Deterministic: true, Seed: d.Seed,
-		Workers: workers, Hidden: IntList{10, 300}, Warmup: 2, Iterations: 10, Rounds: 3,
-	}
+	return Bench{Train: Default(), Workers: workers, Hidden: IntList{10, 300}, Warmup: 2, Iterations: 10, Rounds: 3}
 }
 
 // LoadBench returns the bench defaults overlaid with the YAML file at path.
@@ -58,7 +53,41 @@ func LoadBench(path string) (Bench, error) {
 	if err != nil {
 		return b, fmt.Errorf("config: %w", err)
 	}
-	return b, decodeStrict(data, path, &b)
+	return b, b.decode(data, path)
+}
+
+// decode overlays the flat YAML document data (from the file name) onto b:
+// the sweep's keys onto b, every other key onto b.Train, unknown keys being
+// errors.
+func (b *Bench) decode(data []byte, name string) error {
+	return decodeFlat(data, name, func(key string) (any, bool) {
+		switch key {
+		case "workers":
+			return &b.Workers, true
+		case "hidden":
+			return &b.Hidden, true
+		case "warmup":
+			return &b.Warmup, true
+		case "iterations":
+			return &b.Iterations, true
+		case "rounds":
+			return &b.Rounds, true
+		}
+		return b.Train.field(key)
+	})
+}
+
+// MarshalJSON writes the bench configuration as one flat object, as its
+// YAML file has it: the training keys and the sweep's.
+func (b Bench) MarshalJSON() ([]byte, error) {
+	flat := map[string]any{}
+	v := reflect.ValueOf(b.Train)
+	for i, key := range Keys() {
+		flat[key] = v.Field(i).Interface()
+	}
+	flat["workers"], flat["hidden"] = b.Workers, b.Hidden
+	flat["warmup"], flat["iterations"], flat["rounds"] = b.Warmup, b.Iterations, b.Rounds
+	return json.Marshal(flat)
 }
 
 // Validate checks the sweep's keys in turn and returns at the first bad
@@ -66,8 +95,7 @@ func LoadBench(path string) (Bench, error) {
 // their problems, as Config.Validate reports them), then the worker counts,
 // hidden sizes, warmup, iterations and rounds.
 func (b *Bench) Validate() error {
-	// The training keys are checked as the sweep's cells will use them.
-	c := b.Train(1, 1)
+	c := b.Cell(1, 1)
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -96,14 +124,15 @@ func (b *Bench) Validate() error {
 	return nil
 }
 
-// Train returns the training configuration of one cell of the sweep.
-func (b *Bench) Train(workers, hidden int) Config {
-	c := Default()
-	c.Dataset, c.DataDir, c.PixelScale, c.Activation = b.Dataset, b.DataDir, b.PixelScale, b.Activation
-	c.LearningRate, c.MicroShards, c.Deterministic, c.BatchSize, c.Seed = b.LearningRate, b.MicroShards, b.Deterministic, b.BatchSize, b.Seed
+// Cell returns the training configuration of one cell of the sweep: Train
+// with the cell's workers and hidden size, warmup plus timed iterations, and
+// no cost logging.
+func (b *Bench) Cell(workers, hidden int) Config {
+	c := b.Train
 	c.Workers, c.Hidden = workers, hidden
 	c.Iterations = b.Warmup + b.Iterations
 	c.LogEvery = c.Iterations + 1
+	c.Validation, c.EarlyStopping, c.CheckpointEvery = 0, 0, 0
 	return c
 }
 
@@ -121,7 +150,7 @@ func (l IntList) String() string {
 }
 
 // Placeholder names the value in help text.
-func (l *IntList) Placeholder() string { return "list" }
+func (l *IntList) Placeholder() string { return "LIST" }
 
 // Set implements flag.Value.
 func (l *IntList) Set(text string) error {

@@ -10,6 +10,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,6 +91,16 @@ func Default() Config {
 	}
 }
 
+// Marshal encodes c as a flat YAML document that Decode reads back, the
+// form in which checkpoints embed their configuration.
+func (c Config) Marshal() ([]byte, error) {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("config: encode: %w", err)
+	}
+	return b, nil
+}
+
 // Load returns the defaults overlaid with the YAML file at path.
 func Load(path string) (Config, error) {
 	c := Default()
@@ -104,29 +116,76 @@ func Load(path string) (Config, error) {
 }
 
 // Decode overlays the flat YAML document read from r onto c. Unknown keys,
-// values of the wrong type and more than one document are errors that name
-// the file (name) and the key.
+// values of the wrong type, an empty document and more than one document
+// are errors that name the file (name) and the key.
 func (c *Config) Decode(r io.Reader, name string) error {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return fmt.Errorf("config: %s: %w", name, err)
 	}
-	return decodeStrict(data, name, c)
+	return decodeFlat(data, name, c.field)
 }
 
-// decodeStrict decodes one flat YAML mapping into v, rejecting unknown keys.
-func decodeStrict(data []byte, name string, v any) error {
+// field returns a pointer to the field of c with the YAML key key.
+func (c *Config) field(key string) (any, bool) {
+	i := slices.Index(Keys(), key)
+	if i < 0 {
+		return nil, false
+	}
+	return reflect.ValueOf(c).Elem().Field(i).Addr().Interface(), true
+}
+
+// decodeFlat decodes one flat YAML mapping into the fields that field
+// returns for its keys, rejecting unknown keys and reporting every bad
+// entry, each with its line.
+func decodeFlat(data []byte, name string, field func(key string) (any, bool)) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil // an empty file keeps the defaults
+			// An empty file is more likely a mistake (the wrong file, a
+			// truncated copy) than a wish for the defaults, which running
+			// without a file gives.
+			return fmt.Errorf("config: %s: empty, want at least one key", name)
 		}
 		return fmt.Errorf("config: %s: %s", name, yamlMessage(err, topKeys(data)))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config: %s: want a single YAML document", name)
+	}
+	top := &doc
+	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
+		top = top.Content[0]
+	}
+	switch {
+	case top.Kind == yaml.ScalarNode && top.Tag == "!!null":
+		return fmt.Errorf("config: %s: empty, want at least one key", name)
+	case top.Kind != yaml.MappingNode:
+		found := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: strconv.Quote(top.Value)}[top.Kind]
+		return fmt.Errorf("config: %s: line %d: want a mapping of keys to values, found %s", name, top.Line, cmp.Or(found, "something else"))
+	}
+	keys := topKeys(data)
+	var msgs []string
+	seen := map[string]int{} // key -> line
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		key, value := top.Content[i], top.Content[i+1]
+		if line, dup := seen[key.Value]; dup {
+			msgs = append(msgs, fmt.Sprintf("line %d: mapping key %q already defined at line %d", key.Line, key.Value, line))
+			continue
+		}
+		seen[key.Value] = key.Line
+		dst, ok := field(key.Value)
+		if !ok {
+			msgs = append(msgs, fmt.Sprintf("line %d: unknown key %q", key.Line, key.Value))
+			continue
+		}
+		if err := value.Decode(dst); err != nil {
+			msgs = append(msgs, yamlMessage(err, keys))
+		}
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("config: %s: %s", name, strings.Join(msgs, "; "))
 	}
 	return nil
 }
@@ -269,7 +328,7 @@ func (s Scale) String() string {
 
 // Placeholder names the value in help text: a number, or a fraction such
 // as 1/255.
-func (s *Scale) Placeholder() string { return "number" }
+func (s *Scale) Placeholder() string { return "SCALE" }
 
 // Set implements flag.Value.
 func (s *Scale) Set(text string) error {

@@ -113,15 +113,12 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeKeepsDefaults(t *testing.T) {
-	for _, text := range []string{"", "# only a comment\n", "---\n"} {
-		c, err := decode(t, text)
-		if err != nil {
-			t.Fatalf("Decode(%q) = %v, want nil", text, err)
-		}
-		if !reflect.DeepEqual(c, config.Default()) {
-			t.Errorf("Decode(%q) changed the defaults to %+v", text, c)
-		}
+// TestDecodeEmpty: a file without a key is an error naming it, not a
+// silent run of the defaults.
+func TestDecodeEmpty(t *testing.T) {
+	for _, text := range []string{"", "# only a comment\n", "---\n", "~\n"} {
+		_, err := decode(t, text)
+		checkMessage(t, err, "config: test.yaml: ", "empty, want at least one key")
 	}
 }
 

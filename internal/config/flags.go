@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,17 +19,20 @@ type Overrides struct {
 // becomes learning-rate.
 func FlagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 
-// Register defines one flag per configuration key on fs, named after the key
-// with dashes for underscores. The defaults shown in the help text are the
-// built-in defaults. Parsed values are kept in the returned Overrides until
-// Apply.
-func Register(fs *flag.FlagSet) *Overrides {
+// Register defines one flag per configuration key on fs, except the keys
+// named in except, named after the key with dashes for underscores. The
+// defaults shown in the help text are the built-in defaults. Parsed values
+// are kept in the returned Overrides until Apply.
+func Register(fs *flag.FlagSet, except ...string) *Overrides {
 	o := &Overrides{set: map[string]func(*Config) error{}}
 	def := reflect.ValueOf(Default())
 	t := def.Type()
 	for i := range t.NumField() {
 		field := t.Field(i)
 		key := field.Tag.Get("yaml")
+		if slices.Contains(except, key) {
+			continue
+		}
 		fs.Var(&override{o: o, key: key, index: i, def: def.Field(i)}, FlagName(key), field.Tag.Get("usage"))
 	}
 	return o
@@ -73,22 +77,27 @@ func (v *override) String() string {
 
 func (v *override) IsBoolFlag() bool { return v.def.Kind() == reflect.Bool }
 
-// Placeholder names the kind of value the flag takes, for help text, where
-// the flag package would only say "value": the field type's own Placeholder
-// when it has one (Scale, IntList), else after the field's kind.
+// Placeholder names the value the flag takes, for help text, where the
+// flag package would only say "value": the field type's own Placeholder
+// when it has one (Scale, IntList), else after the key and the field's
+// kind: DIR for a directory, N for an integer, X for a number and NAME for
+// one of a set of names.
 func (v *override) Placeholder() string {
 	if p, ok := reflect.New(v.def.Type()).Interface().(interface{ Placeholder() string }); ok {
 		return p.Placeholder()
 	}
 	switch v.def.Kind() {
 	case reflect.Int, reflect.Uint64:
-		return "int"
+		return "N"
 	case reflect.Float64:
-		return "float"
+		return "X"
 	case reflect.String:
-		return "string"
+		if strings.HasSuffix(v.key, "_dir") {
+			return "DIR"
+		}
+		return "NAME"
 	}
-	return "value"
+	return "VALUE"
 }
 
 func (v *override) Set(text string) error {

@@ -132,10 +132,11 @@ func TestBenchValidate(t *testing.T) {
 		{"warmup", func(b *config.Bench) { b.Warmup = -1 }},
 		{"iterations", func(b *config.Bench) { b.Iterations = 0 }},
 		{"rounds", func(b *config.Bench) { b.Rounds = 0 }},
-		{"learning_rate", func(b *config.Bench) { b.LearningRate = 0 }},
-		{"dataset", func(b *config.Bench) { b.Dataset = "cifar" }},
-		{"micro_shards", func(b *config.Bench) { b.MicroShards = 0 }},
-		{"batch_size", func(b *config.Bench) { b.BatchSize = -2 }},
+		{"learning_rate", func(b *config.Bench) { b.Train.LearningRate = 0 }},
+		{"dataset", func(b *config.Bench) { b.Train.Dataset = "cifar" }},
+		{"micro_shards", func(b *config.Bench) { b.Train.MicroShards = 0 }},
+		{"batch_size", func(b *config.Bench) { b.Train.BatchSize = -2 }},
+		{"optimizer", func(b *config.Bench) { b.Train.Optimizer = "sgd" }},
 	} {
 		b := config.DefaultBench()
 		tc.change(&b)
@@ -146,18 +147,18 @@ func TestBenchValidate(t *testing.T) {
 	}
 }
 
-func TestBenchTrain(t *testing.T) {
+func TestBenchCell(t *testing.T) {
 	b := config.DefaultBench()
-	b.Warmup, b.Iterations, b.LearningRate = 2, 5, 0.5
-	c := b.Train(3, 17)
+	b.Warmup, b.Iterations, b.Train.LearningRate = 2, 5, 0.5
+	c := b.Cell(3, 17)
 	if c.Workers != 3 || c.Hidden != 17 || c.Iterations != 7 || c.LearningRate != 0.5 {
-		t.Errorf("Train(3, 17) = %+v, want 3 workers, 17 hidden, 7 iterations, learning rate 0.5", c)
+		t.Errorf("Cell(3, 17) = %+v, want 3 workers, 17 hidden, 7 iterations, learning rate 0.5", c)
 	}
 	if c.LogEvery <= c.Iterations-1 {
-		t.Errorf("Train(3, 17).LogEvery = %d: a timed run should log only its last iteration", c.LogEvery)
+		t.Errorf("Cell(3, 17).LogEvery = %d: a timed run should log only its last iteration", c.LogEvery)
 	}
 	if err := c.Validate(); err != nil {
-		t.Errorf("Train(3, 17).Validate() = %v", err)
+		t.Errorf("Cell(3, 17).Validate() = %v", err)
 	}
 }
 
@@ -197,6 +198,10 @@ func TestLoadBenchYAML(t *testing.T) {
 		{"workers:\n  - 1\n  - x\n", "", "", "line 2: workers: want a list of integers"},
 		{"hidden: ten\n", "", "", "hidden: want an integer or a list"},
 		{"hiden: 7\n", "", "", `unknown key "hiden"`},
+		{"", "", "", "empty, want at least one key"},
+		// Every training key means what it means in a training file.
+		{"workers: [2]\nhidden: [5]\noptimizer: adam\nbatch_size: 64\n", "2", "5", ""},
+		{"optimizer: rmsprop\nlearning_rate: x\n", "", "", "line 2: learning_rate: want a number"},
 	} {
 		path := fmt.Sprintf("%s/bench.yaml", t.TempDir())
 		if err := writeFile(path, tc.yaml); err != nil {

@@ -10,6 +10,7 @@
 package fetch
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -26,9 +27,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/renameio/v2"
 	"go.uber.org/zap"
 
-	"github.com/shardnet/shardnet/internal/atomicfile"
 	"github.com/shardnet/shardnet/shard"
 )
 
@@ -421,17 +422,26 @@ func (f *fetcher) fromSource(ctx context.Context, i int, src Source, base, want 
 }
 
 // install copies r into a temporary file in the target directory, checks
-// the content hash and commits it under its final name: name, or name
-// without .gz when the contents are not gzipped. On any failure the
+// the content hash and renames it into place under its final name: name,
+// or name without .gz when the contents are not gzipped. On any failure the
 // temporary file is removed. It returns the final path and the number of
 // bytes written.
 func (f *fetcher) install(r io.Reader, name string, src Source, want string) (path string, n int64, err error) {
-	tmp, err := atomicfile.Create(f.dir, name)
+	// The first bytes decide the final name (a source that serves the file
+	// uncompressed gets it stored under the raw name, so that the name
+	// never lies about the contents), and the file is created for it.
+	body := bufio.NewReader(io.LimitReader(r, maxDownloadBytes+1))
+	final := name
+	if head, _ := body.Peek(len(gzipMagic)); !bytes.Equal(head, gzipMagic) {
+		final = strings.TrimSuffix(name, ".gz")
+	}
+	path = filepath.Join(f.dir, final)
+	tmp, err := renameio.NewPendingFile(path, renameio.WithTempDir(f.dir), renameio.WithPermissions(0o644))
 	if err != nil {
 		return "", 0, fmt.Errorf("fetch: %w", err)
 	}
-	defer tmp.Abort()
-	n, err = io.Copy(tmp, io.LimitReader(r, maxDownloadBytes+1))
+	defer tmp.Cleanup()
+	n, err = io.Copy(tmp, body)
 	if err != nil {
 		return "", n, fmt.Errorf("fetch: %s from %s: after %d bytes: %w", name, src, n, err)
 	}
@@ -441,25 +451,31 @@ func (f *fetcher) install(r io.Reader, name string, src Source, want string) (pa
 	if _, err = tmp.Seek(0, io.SeekStart); err != nil {
 		return "", n, fmt.Errorf("fetch: %w", err)
 	}
-	got, gzipped, err := contentSumGzip(tmp)
+	got, _, err := contentSumGzip(tmp)
 	if err != nil {
 		return "", n, fmt.Errorf("fetch: %s from %s: %w", name, src, err)
 	}
 	if got != want {
-		err = fmt.Errorf("fetch: %s from %s: sha256 of contents %s, want %s", name, src, got, want)
-		return "", n, err
+		return "", n, fmt.Errorf("fetch: %s from %s: sha256 of contents %s, want %s", name, src, got, want)
 	}
-	final := name
-	if !gzipped {
-		// A source that serves the file uncompressed gets it stored under
-		// the raw name, so that the name never lies about the contents.
-		final = strings.TrimSuffix(name, ".gz")
-	}
-	path = filepath.Join(f.dir, final)
-	if err = tmp.Commit(path); err != nil {
+	if err = tmp.CloseAtomicallyReplace(); err != nil {
 		return "", n, fmt.Errorf("fetch: %w", err)
 	}
+	syncDir(f.dir)
 	return path, n, nil
+}
+
+// gzipMagic starts every gzip stream.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// syncDir makes a rename in dir durable, which renameio leaves to its
+// callers. Failure is ignored: some file systems cannot sync a directory,
+// and the file itself is synced.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
 }
 
 // module returns the local directory of a module source, downloading the

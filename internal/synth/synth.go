@@ -22,12 +22,12 @@ func Images(n, side int, rng *rand.Rand) (*shard.Images, []uint8) {
 	im := &shard.Images{Count: n, Rows: side, Cols: side, Pixels: make([]uint8, n*dim)}
 	labels := make([]uint8, n)
 	for i := range n {
-		c := uint8(rng.IntN(10))
+		c := uint8(rng.IntN(Classes))
 		labels[i] = c
 		px := im.Pixels[i*dim : (i+1)*dim]
 		for p := range px {
 			switch {
-			case p%10 == int(c):
+			case p%Classes == int(c):
 				px[p] = uint8(160 + rng.IntN(96))
 			case rng.IntN(4) == 0:
 				px[p] = uint8(rng.IntN(60))
@@ -35,6 +35,15 @@ func Images(n, side int, rng *rand.Rand) (*shard.Images, []uint8) {
 		}
 	}
 	return im, labels
+}
+
+// Classes is the number of classes Images draws from.
+const Classes = 10
+
+// Set is Images as a labelled set.
+func Set(n, side int, rng *rand.Rand) *shard.Set {
+	im, labels := Images(n, side, rng)
+	return &shard.Set{Images: im, Labels: labels, Classes: Classes}
 }
 
 // WriteDataset writes the four IDX files of a generated data set of train

@@ -59,33 +59,17 @@ func BenchmarkGradientGeneric(b *testing.B) { benchGradient(b, false, false, 10,
 // BenchmarkGradientAsm times the assembly path (skipped where unavailable).
 func BenchmarkGradientAsm(b *testing.B) { benchGradient(b, true, false, 10, 300) }
 
-// benchLoad times refreshing a 784-hidden-10 model from float64 parameters.
-func benchLoad(b *testing.B, hidden int) {
-	p := randomParams(1, 784, hidden, 10, 0.01)
-	m, err := kernel.NewModel(784, hidden, 10, kernel.Sigmoid, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		m.Load(p.w1, p.b1, p.w2, p.b2)
-	}
-}
-
-// BenchmarkLoad times Load for H=300, which runs once per training step.
-func BenchmarkLoad(b *testing.B) { benchLoad(b, 300) }
-
-// benchUnpack times turning a reduced flat gradient into netcore's layout.
-func benchUnpack(b *testing.B, hidden int) {
-	m, err := kernel.NewModel(784, hidden, 10, kernel.Sigmoid, 1)
+// BenchmarkLoad times refreshing a 784-300-10 model from float64
+// parameters in the flat layout, which the update does once per training
+// step, spread over the workers.
+func BenchmarkLoad(b *testing.B) {
+	m, err := kernel.NewModel(784, 300, 10, kernel.Sigmoid, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	flat := make([]float64, m.FlatLen())
-	p := zeroParams(784, hidden, 10)
+	m.FromRowMajor(flat, randomParams(1, 784, 300, 10, 0.01).rowMajor())
 	for b.Loop() {
-		m.Unpack(flat, p.w1, p.b1, p.w2, p.b2)
+		m.Load(flat, 0, len(flat))
 	}
 }
-
-// BenchmarkUnpack times Unpack for H=300, which runs once per training step.
-func BenchmarkUnpack(b *testing.B) { benchUnpack(b, 300) }

@@ -7,7 +7,7 @@ import (
 )
 
 // Example computes the gradient sums of a tiny 4-2-3 network over two
-// images and unpacks them into netcore's row-major layout.
+// images and converts them into the post's row-major layout.
 func Example() {
 	pixels := []uint8{
 		0, 128, 0, 255, // image 0
@@ -24,9 +24,7 @@ func Example() {
 		return
 	}
 	// All-zero parameters: every class gets probability 1/3.
-	w1, b1 := make([]float64, 2*4), make([]float64, 2)
-	w2, b2 := make([]float64, 3*2), make([]float64, 3)
-	m.Load(w1, b1, w2, b2)
+	m.LoadRowMajor(make([]float64, m.RowMajorLen()))
 
 	g := kernel.NewGrad(m)
 	m.Gradient(g, s, []int32{0, 1}, kernel.NewScratch(m))
@@ -35,9 +33,10 @@ func Example() {
 	for i, v := range g.Flat() {
 		flat[i] = float64(v)
 	}
-	m.Unpack(flat, w1, b1, w2, b2)
+	rm := make([]float64, m.RowMajorLen())
+	m.ToRowMajor(rm, flat) // W1 (2×4), b1, W2 (3×2), b2
 	fmt.Printf("cost %.4f (2·ln 3)\n", g.Cost)
-	fmt.Printf("db2 %.4f\n", b2)
+	fmt.Printf("db2 %.4f\n", rm[len(rm)-3:])
 	// Output:
 	// cost 2.1972 (2·ln 3)
 	// db2 [-0.3333 0.6667 -0.3333]
@@ -50,8 +49,8 @@ func ExampleModel_Probabilities() {
 		fmt.Println(err)
 		return
 	}
-	// h = relu(x0 - x1); z2 = (h, -h).
-	m.Load([]float64{1, -1}, []float64{0}, []float64{1, -1}, []float64{0, 0})
+	// h = relu(x0 - x1); z2 = (h, -h): W1, b1, W2, b2 in the row-major layout.
+	m.LoadRowMajor([]float64{1, -1, 0, 1, -1, 0, 0})
 	p := make([]float64, 2)
 	m.Probabilities(p, []float32{1, 0}, kernel.NewScratch(m))
 	fmt.Printf("%.4f\n", p)

@@ -9,9 +9,9 @@ import (
 // taken in the order of idx. It does not allocate and does not start
 // goroutines; for the same inputs it produces bitwise the same g.
 //
-// s must satisfy Check for m (NewSamples output with matching Dim and labels
-// below Outputs); g and ws must come from NewGrad and NewScratch for a model
-// of m's shape. A sample index outside s, or a label out of range, panics.
+// s must have m's image size and labels below Outputs; g and ws must come
+// from NewGrad and NewScratch for a model of m's shape. A sample index
+// outside s, or a label out of range, panics.
 func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	m.mustMatch("Gradient", s, ws)
 	m.mustFitGrad("Gradient", g)
@@ -22,8 +22,7 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	cost := 0.0
 	h, d, dz1, z2 := ws.z[:m.hidden], ws.d[:m.hidden], ws.dz1[:m.hidden], ws.z2[:m.outputs]
 	for _, i := range idx {
-		lo, hi := s.Offsets[i], s.Offsets[i+1]
-		pix, val := s.Index[lo:hi], s.Value[lo:hi]
+		pix, val := s.image(i)
 		label := m.label(s, i)
 		m.forwardGo(h, d, z2, pix, val)
 		cost += softmaxCost(z2, label) // z2 now holds dz2 = p - onehot
@@ -40,7 +39,7 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 // kernels index the output row with it, so a bad one panics here, naming
 // the sample, rather than as an out-of-range write somewhere inside.
 func (m *Model) label(s *Samples, i int32) int {
-	label := int(s.Labels[i])
+	label := int(s.labels[i])
 	if label >= m.outputs {
 		badLabel(i, label, m.outputs)
 	}
@@ -73,8 +72,8 @@ func (m *Model) mustFitGrad(op string, g *Grad) {
 }
 
 func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {
-	if s != nil && s.Dim != m.inputs {
-		panic(fmt.Sprintf("kernel: %s: images of %d pixels, model wants %d", op, s.Dim, m.inputs))
+	if s != nil && s.dim != m.inputs {
+		panic(fmt.Sprintf("kernel: %s: images of %d pixels, model wants %d", op, s.dim, m.inputs))
 	}
 	if ws.hp != m.hp || ws.outputs != m.outputs || ws.inputs != m.inputs || ws.fast != m.fast {
 		panic(fmt.Sprintf("kernel: %s: scratch made for another model shape or kernel path", op))
@@ -116,8 +115,8 @@ func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	}
 	h, d, z2 := ws.z[:m.hidden], ws.d[:m.hidden], ws.z2[:m.outputs]
 	for k, i := range idx {
-		lo, hi := s.Offsets[i], s.Offsets[i+1]
-		m.forwardGo(h, d, z2, s.Index[lo:hi], s.Value[lo:hi])
+		pix, val := s.image(i)
+		m.forwardGo(h, d, z2, pix, val)
 		dst[k] = argmax(z2)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -59,6 +60,17 @@ func randomParams(seed uint64, in, hid, out int, std float64) params {
 }
 
 func zeroParams(in, hid, out int) params { return randomParams(0, in, hid, out, 0) }
+
+// rowMajor returns the parameters one tensor after the other, the layout
+// of netcore.Params.Data and of Model.LoadRowMajor.
+func (p params) rowMajor() []float64 { return slices.Concat(p.w1, p.b1, p.w2, p.b2) }
+
+// splitRowMajor is rowMajor the other way: params over rm's values.
+func splitRowMajor(rm []float64, in, hid, out int) params {
+	return params{in: in, hid: hid, out: out,
+		w1: rm[:hid*in], b1: rm[hid*in : hid*in+hid],
+		w2: rm[hid*in+hid : hid*in+hid+out*hid], b2: rm[hid*in+hid+out*hid:]}
+}
 
 func actF64(act kernel.Activation, z float64) (h, d float64) {
 	switch act {
@@ -172,12 +184,9 @@ func setup(t testing.TB, asm bool, p params, act kernel.Activation, scale float3
 	if m.Fast() != asm {
 		t.Fatalf("model Fast() = %v, want %v", m.Fast(), asm)
 	}
-	m.Load(p.w1, p.b1, p.w2, p.b2)
+	m.LoadRowMajor(p.rowMajor())
 	s, err := kernel.NewSamples(d.pixels, d.labels, d.n, d.dim)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Check(s); err != nil {
 		t.Fatal(err)
 	}
 	return m, s
@@ -195,9 +204,9 @@ func unpack(m *kernel.Model, g *kernel.Grad) params {
 	for i, v := range g.Flat() {
 		flat[i] = float64(v)
 	}
-	out := zeroParams(m.Inputs(), m.Hidden(), m.Outputs())
-	m.Unpack(flat, out.w1, out.b1, out.w2, out.b2)
-	return out
+	rm := make([]float64, m.RowMajorLen())
+	m.ToRowMajor(rm, flat)
+	return splitRowMajor(rm, m.Inputs(), m.Hidden(), m.Outputs())
 }
 
 func allIdx(n int) []int32 {

@@ -11,6 +11,100 @@ import (
 // haveAsm says whether this machine runs the AVX2+FMA assembly.
 var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// asmModel is what a Model keeps for the assembly path alone.
+type asmModel struct {
+	// w2t is W2 transposed (Hidden×op), for the assembly's narrow output
+	// layer; nil where the layer is too wide for it (see narrowHidden).
+	w2t []float32
+
+	// soa selects the 8-images-at-once dense middle (see soaArgs).
+	soa bool
+	// w2b holds, for soa, each W2[o][j] eight times over (at (j·10+o)·8),
+	// so that the dense middle reads whole registers of it instead of
+	// broadcasting it for every group of 8 images.
+	w2b []float32
+
+	// mask has all bits set for the real hidden units and none for the
+	// padding; the assembly ANDs the activations with it.
+	mask []float32
+	// blocks splits the hp columns into runs of 8 registers and a last
+	// shorter one, the widths the assembly's sparse loops come in.
+	blocks []colBlock
+}
+
+// colBlock is a run of width registers starting at column col.
+type colBlock struct{ col, width int }
+
+// narrowHidden is the widest hidden layer for which the assembly computes
+// the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
+// registers, instead of one dot product (and horizontal sum) per output.
+const narrowHidden = 64
+
+// soaOutputs is the number of outputs the 8-images-at-once dense middle
+// (denseSoA8, denseSoA16) is written for: it keeps one register per output.
+const soaOutputs = 10
+
+// initAsm sets up the model's assembly-only state.
+func (m *Model) initAsm() {
+	a := &m.asm
+	if m.op <= 16 && m.hp <= narrowHidden {
+		a.w2t = alignedFloat32(m.hidden * m.op)
+	}
+	a.soa = m.hp <= 16 && m.outputs == soaOutputs
+	if a.soa {
+		a.w2b = alignedFloat32(m.hidden * m.outputs * lanes)
+	}
+	a.mask = alignedFloat32(m.hp)
+	for j := range m.hidden {
+		a.mask[j] = math.Float32frombits(^uint32(0))
+	}
+	for c := 0; c < m.hp; {
+		w := min(8, (m.hp-c)/lanes)
+		a.blocks = append(a.blocks, colBlock{c, w})
+		c += w * lanes
+	}
+}
+
+// setW2 updates the copies of W2[o][h] that the model keeps: its transpose
+// and its broadcast copy.
+func (a *asmModel) setW2(m *Model, o, h int, v float32) {
+	if a.w2t != nil {
+		a.w2t[h*m.op+o] = v
+	}
+	if a.w2b != nil {
+		at := (h*m.outputs + o) * lanes
+		for l := range lanes {
+			a.w2b[at+l] = v
+		}
+	}
+}
+
+// asmScratch holds a Scratch's batch buffers for the assembly path.
+type asmScratch struct {
+	args denseArgs
+	soa  soaArgs
+
+	// The batch decoded for the assembly: image k's pixels as weight-row
+	// offsets and values off/fv[start[k]:start[k+1]], split into pixel
+	// tiles by bounds (with tileCount's vectors lim), and transposed
+	// through t into pix, pstart, entK and entV.
+	off    []uint32
+	fv     []float32
+	src    []int32 // per image: first pixel in Samples, pixels to decode
+	start  []int32
+	dz2    []float32 // batch rows of op values, where dW2 goes by batch
+	work   []float32
+	labels [8]int32
+	tiles  int
+	bounds []int32
+	lim    []uint16
+	t      []uint8
+	pix    []uint32
+	pstart []int32
+	entK   []uint32
+	entV   []float32
+}
+
 // The assembly path handles images in batches (see Model.batchSize). For
 // each batch it runs the first layer over all images, then the dense middle
 // (activation, output layer, softmax, and the gradient back to dz1), then
@@ -56,24 +150,24 @@ const tileRows = 96
 // tileCountMax is the number of tile boundaries tileCount handles.
 const tileCountMax = 12
 
-// prepare decodes the batch's images into ws.off and ws.fv (see prepAVX),
-// image k at ws.start[k]:ws.start[k+1].
+// prepare decodes the batch's images into ws.asm.off and ws.asm.fv (see prepAVX),
+// image k at ws.asm.start[k]:ws.asm.start[k+1].
 func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
-	if len(s.Index) == 0 {
+	if len(s.index) == 0 {
 		for k := range len(idx) + 1 {
-			ws.start[k] = 0
+			ws.asm.start[k] = 0
 		}
 		return
 	}
 	var pos int32
-	src, start := ws.src[:2*len(idx)], ws.start[:len(idx)+1]
+	src, start := ws.asm.src[:2*len(idx)], ws.asm.start[:len(idx)+1]
 	// Decode whole groups of 8 where the arrays allow reading past the
 	// image (NewSamples pads them): the extra entries are junk that the next
 	// image overwrites or nobody reads, and the decoder needs no
 	// one-at-a-time tail.
-	limit := min(cap(s.Index), cap(s.Value))
+	limit := min(cap(s.index), cap(s.value))
 	for k, i := range idx {
-		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		lo, hi := s.offsets[i], s.offsets[i+1]
 		n := hi - lo
 		if n8 := (n + lanes - 1) &^ (lanes - 1); int(lo)+int(n8) <= limit {
 			n = n8
@@ -83,35 +177,35 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 		pos += hi - lo
 	}
 	start[len(idx)] = pos
-	_, _ = s.Index[:limit], s.Value[:limit]
-	prepAVX(&ws.off[0], &ws.fv[0], &s.Index[:1][0], &s.Value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
+	_, _ = s.index[:limit], s.value[:limit]
+	prepAVX(&ws.asm.off[0], &ws.asm.fv[0], &s.index[:1][0], &s.value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
 }
 
 // tileBounds sets, for every image k of the prepared batch, where its
 // decoded pixels cross tile boundaries: image k's pixels in tile t are
-// ws.off/fv[bounds[k·(T+1)+t] : bounds[k·(T+1)+t+1]], T = ws.tiles.
+// ws.asm.off/fv[bounds[k·(T+1)+t] : bounds[k·(T+1)+t+1]], T = ws.asm.tiles.
 func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
-	nt := ws.tiles
+	nt := ws.asm.tiles
 	var ge [tileCountMax]int32
 	for k, i := range idx {
-		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		lo, hi := s.offsets[i], s.offsets[i+1]
 		n := int(hi - lo)
-		b := ws.bounds[k*(nt+1) : (k+1)*(nt+1)]
-		base := ws.start[k]
+		b := ws.asm.bounds[k*(nt+1) : (k+1)*(nt+1)]
+		base := ws.asm.start[k]
 		b[0], b[nt] = base, base+int32(n)
 		if nt == 1 || n == 0 {
 			continue
 		}
 		// tileCount reads whole groups of 16 pixel numbers.
-		if pix := s.Index[lo:]; nt-1 <= tileCountMax && cap(pix) >= (n+15)&^15 {
-			tileCount(&ge[0], &pix[0], n, &ws.lim[0])
+		if pix := s.index[lo:]; nt-1 <= tileCountMax && cap(pix) >= (n+15)&^15 {
+			tileCount(&ge[0], &pix[0], n, &ws.asm.lim[0])
 			for t := 1; t < nt; t++ {
 				b[t] = base + int32(n) - ge[t-1]
 			}
 			continue
 		}
 		t, next := 0, tileRows
-		for e, p := range s.Index[lo:hi] {
+		for e, p := range s.index[lo:hi] {
 			for int(p) >= next {
 				t++
 				b[t] = base + int32(e)
@@ -128,33 +222,33 @@ func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
 // gatherTiled is the first layer one column block and one pixel tile at a time;
 // ws.z must be zero.
 func (m *Model) gatherTiled(batch int, ws *Scratch) {
-	nt := ws.tiles
+	nt := ws.asm.tiles
 	bstride, zstride := (nt+1)*4, m.hp*4
-	for _, blk := range m.blocks {
+	for _, blk := range m.asm.blocks {
 		c := blk.col
 		for t := range nt {
-			tiledGatherFns[blk.width](&ws.z[c], &m.w1t[c], &ws.off[0], &ws.fv[0], &ws.bounds[t], batch, bstride, zstride)
+			tiledGatherFns[blk.width](&ws.z[c], &m.w1t[c], &ws.asm.off[0], &ws.asm.fv[0], &ws.asm.bounds[t], batch, bstride, zstride)
 		}
 	}
 }
 
 // buildCSC transposes the batch (at most maxBatch images): the npix distinct
-// pixels it uses, in ascending order, with byte offsets ws.pix of their
-// weight rows, and for pixel j the entries ws.pstart[j]:ws.pstart[j+1]
-// naming the images using it (ws.entK, the byte offset of the image's row in
-// ws.dz1, in batch order) and the scaled pixel values (ws.entV). It goes
-// through ws.t, a dense pixel × image byte matrix that is zero between calls.
+// pixels it uses, in ascending order, with byte offsets ws.asm.pix of their
+// weight rows, and for pixel j the entries ws.asm.pstart[j]:ws.asm.pstart[j+1]
+// naming the images using it (ws.asm.entK, the byte offset of the image's row in
+// ws.dz1, in batch order) and the scaled pixel values (ws.asm.entV). It goes
+// through ws.asm.t, a dense pixel × image byte matrix that is zero between calls.
 func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
 	for k, i := range idx {
-		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		lo, hi := s.offsets[i], s.offsets[i+1]
 		if hi > lo {
-			_ = s.Value[hi-1]
-			cscFill(&ws.t[0], &s.Index[lo], &s.Value[lo], int(hi-lo), k)
+			_ = s.value[hi-1]
+			cscFill(&ws.asm.t[0], &s.index[lo], &s.value[lo], int(hi-lo), k)
 		}
 	}
-	_, _ = ws.pix[m.inputs-1], ws.pstart[m.inputs]
-	_, _ = ws.entK[len(idx)*m.inputs-1], ws.entV[len(idx)*m.inputs-1]
-	return cscEmit(&ws.t[0], m.inputs, m.hp*4, &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0], &m.table)
+	_, _ = ws.asm.pix[m.inputs-1], ws.asm.pstart[m.inputs]
+	_, _ = ws.asm.entK[len(idx)*m.inputs-1], ws.asm.entV[len(idx)*m.inputs-1]
+	return cscEmit(&ws.asm.t[0], m.inputs, m.hp*4, &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0], &m.table)
 }
 
 // scatterCSC adds the first layer's gradient of a transposed batch to dW1T.
@@ -162,8 +256,8 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 	if npix == 0 {
 		return
 	}
-	pix, ps, ek, ev := &ws.pix[0], &ws.pstart[0], &ws.entK[0], &ws.entV[0]
-	for _, blk := range m.blocks {
+	pix, ps, ek, ev := &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0]
+	for _, blk := range m.asm.blocks {
 		c := blk.col
 		cscScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
 	}
@@ -172,7 +266,7 @@ func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
 // firstLayer leaves in ws.z the first layer's sums (W1·x) of the batch's
 // images; with a plan, the batch is plan batch b.
 func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
-	if len(m.blocks) == 1 {
+	if len(m.asm.blocks) == 1 {
 		if !plan.hasImages() {
 			m.locate(s, batch, ws)
 		}
@@ -187,26 +281,26 @@ func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b
 
 // gatherRaw is the first layer of a model with one column block, for n
 // images: plan batch b from the plan's copy of its images where it has
-// one, else the batch located in ws.src.
+// one, else the batch located in ws.asm.src.
 func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
-	width := m.blocks[0].width
+	width := m.asm.blocks[0].width
 	if plan.hasImages() {
-		gatherPlanFns[width](&ws.z[0], &m.w1t[0], &plan.offs[0], &plan.vals[0], &plan.src[2*b*plan.batch], n, m.hp*4, &m.scale)
+		gatherPlanFns[width](&ws.z[0], &m.w1t[0], &plan.asm.offs[0], &plan.asm.vals[0], &plan.asm.src[2*b*plan.batch], n, m.hp*4, &m.scale)
 		return
 	}
-	if len(s.Index) == 0 {
+	if len(s.index) == 0 {
 		clear(ws.z[:n*m.hp])
 		return
 	}
-	gatherRawFns[width](&ws.z[0], &m.w1t[0], &s.Index[0], &s.Value[0], &ws.src[0], n, m.hp*4, &m.scale)
+	gatherRawFns[width](&ws.z[0], &m.w1t[0], &s.index[0], &s.value[0], &ws.asm.src[0], n, m.hp*4, &m.scale)
 }
 
-// locate sets ws.src to where each image of the batch lies in s: image k's
-// pixels are s.Index/Value[src[2k] : src[2k]+src[2k+1]].
+// locate sets ws.asm.src to where each image of the batch lies in s: image k's
+// pixels are s.index/Value[src[2k] : src[2k]+src[2k+1]].
 func (m *Model) locate(s *Samples, batch []int32, ws *Scratch) {
-	src := ws.src[:2*len(batch)]
+	src := ws.asm.src[:2*len(batch)]
 	for k, i := range batch {
-		lo, hi := s.Offsets[i], s.Offsets[i+1]
+		lo, hi := s.offsets[i], s.offsets[i+1]
 		src[2*k], src[2*k+1] = lo, hi-lo
 	}
 }
@@ -218,9 +312,9 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, 
 		m.scatterPlan(g, plan, b, ws)
 		return
 	}
-	if len(m.blocks) == 1 {
-		if len(s.Index) > 0 {
-			scatterRawFns[m.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.Index[0], &s.Value[0], &ws.src[0], len(batch), m.hp*4, &m.table)
+	if len(m.asm.blocks) == 1 {
+		if len(s.index) > 0 {
+			scatterRawFns[m.asm.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.index[0], &s.value[0], &ws.asm.src[0], len(batch), m.hp*4, &m.table)
 		}
 		return
 	}
@@ -229,16 +323,16 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, 
 
 // scatterPlan adds the first layer's gradient of plan batch b to dW1T.
 func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
-	lo, hi := p.pixAt[b], p.pixAt[b+1]
+	lo, hi := p.asm.pixAt[b], p.asm.pixAt[b+1]
 	if lo == hi {
 		return
 	}
-	pix, ps, eo, er := &p.pix[lo], &p.pstart[lo], &p.entOff[0], &p.entRaw[0]
+	pix, ps, eo, er := &p.asm.pix[lo], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
 	fns := &planScatterFns
-	if p.padded {
+	if p.asm.padded {
 		fns = &planScatterPadFns
 	}
-	for _, blk := range m.blocks {
+	for _, blk := range m.asm.blocks {
 		c := blk.col
 		fns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale)
 	}
@@ -283,22 +377,22 @@ func (c *costSum) total() float64 { return c.logs + math.Log(c.prod) - c.zl }
 // have made it).
 func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *costSum, plan *Plan, b int) {
 	hp := m.hp
-	a := &ws.soa
-	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.w2b[0], &m.b2[0], &ws.work[0]
-	a.labels, a.hidden, a.act = &ws.labels[0], m.hidden, int(m.act)
+	a := &ws.asm.soa
+	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.asm.w2b[0], &m.b2[0], &ws.asm.work[0]
+	a.labels, a.hidden, a.act = &ws.asm.labels[0], m.hidden, int(m.act)
 	for g0 := 0; g0 < len(batch); g0 += 8 {
 		n := min(8, len(batch)-g0)
-		if plan != nil && plan.labels != nil {
-			a.labels = &plan.labels[b*plan.batch+g0]
+		if plan != nil && plan.asm.labels != nil {
+			a.labels = &plan.asm.labels[b*plan.batch+g0]
 		} else {
-			for l := range ws.labels {
-				ws.labels[l] = 0
+			for l := range ws.asm.labels {
+				ws.asm.labels[l] = 0
 				if l < n {
-					ws.labels[l] = int32(m.label(s, batch[g0+l]))
+					ws.asm.labels[l] = int32(m.label(s, batch[g0+l]))
 				}
 			}
 		}
-		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.dz2[g0*m.op]
+		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.asm.dz2[g0*m.op]
 		if hp == 8 {
 			denseSoA8(a)
 		} else {
@@ -310,20 +404,20 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 	}
 	n := len(batch)
 	rowSum(&g.b1[0], &ws.dz1[0], n, hp/lanes, hp*4)
-	rowSum(&g.b2[0], &ws.dz2[0], n, m.op/lanes, m.op*4)
-	dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, n, m.op*4, hp*4)
+	rowSum(&g.b2[0], &ws.asm.dz2[0], n, m.op/lanes, m.op*4)
+	dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, n, m.op*4, hp*4)
 	a.z, a.dz1, a.dz2, a.labels = nil, nil, nil, nil
 }
 
 // gradientAsm is Gradient on the assembly path; it returns the summed cost.
 func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *Plan) float64 {
 	hp := m.hp
-	a := &ws.args
+	a := &ws.asm.args
 	m.bindArgs(a, ws)
 	a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
 	// Where W2 is wide, dW2 is accumulated once per batch (dw2Batch) rather
-	// than once per image, the dense middle leaving dz2 in ws.dz2.
-	wide := len(m.blocks) > 1
+	// than once per image, the dense middle leaving dz2 in ws.asm.dz2.
+	wide := len(m.asm.blocks) > 1
 	if wide {
 		a.dw2 = nil
 	}
@@ -332,7 +426,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 		batch := idx[:min(len(idx), ws.batch)]
 		idx = idx[len(batch):]
 		m.firstLayer(s, batch, ws, plan, b)
-		if m.soa {
+		if m.asm.soa {
 			m.denseSoA(g, s, batch, ws, &cost, plan, b)
 			m.firstLayerGrad(g, s, batch, ws, plan, b)
 			continue
@@ -342,14 +436,14 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 			row := k * hp
 			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
 			if wide {
-				a.z2 = &ws.dz2[k*m.op]
+				a.z2 = &ws.asm.dz2[k*m.op]
 			}
 			a.label = label
 			denseAVX(a)
 			cost.add(a.zl, a.sum)
 		}
 		if wide {
-			dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
+			dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
 		}
 		m.firstLayerGrad(g, s, batch, ws, plan, b)
 	}
@@ -359,10 +453,10 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 
 // bindArgs points a at the model's parameters and ws's output buffer.
 func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
-	a.b1, a.mask, a.w2, a.b2, a.z2 = &m.b1[0], &m.mask[0], &m.w2[0], &m.b2[0], &ws.z2[0]
+	a.b1, a.mask, a.w2, a.b2, a.z2 = &m.b1[0], &m.asm.mask[0], &m.w2[0], &m.b2[0], &ws.z2[0]
 	a.w2t = nil
-	if m.w2t != nil {
-		a.w2t = &m.w2t[0]
+	if m.asm.w2t != nil {
+		a.w2t = &m.asm.w2t[0]
 	}
 	a.hp, a.rows, a.op, a.hidden, a.act = m.hp, m.outputs, m.op, m.hidden, int(m.act)
 }
@@ -370,7 +464,7 @@ func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
 // predictAsm is Predict on the assembly path.
 func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	hp := m.hp
-	a := &ws.args
+	a := &ws.asm.args
 	m.bindArgs(a, ws)
 	a.label = -1
 	z2 := ws.z2[:m.outputs]
@@ -390,36 +484,36 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 
 // newScratchAsm allocates the assembly path's batch buffers.
 func (m *Model) newScratchAsm(ws *Scratch) {
-	ws.src = make([]int32, 2*ws.batch)
-	ws.dz2 = alignedFloat32(ws.batch * m.op)
-	if m.soa {
-		ws.work = alignedFloat32(512)
+	ws.asm.src = make([]int32, 2*ws.batch)
+	ws.asm.dz2 = alignedFloat32(ws.batch * m.op)
+	if m.asm.soa {
+		ws.asm.work = alignedFloat32(512)
 	}
-	if len(m.blocks) == 1 {
+	if len(m.asm.blocks) == 1 {
 		return
 	}
-	ws.start = make([]int32, ws.batch+1)
+	ws.asm.start = make([]int32, ws.batch+1)
 	// Room for the worst case, every pixel non-zero, plus the 8-wide
 	// decoder's overrun (see prepare).
-	ws.off = make([]uint32, ws.batch*m.inputs+lanes)
-	ws.fv = make([]float32, ws.batch*m.inputs+lanes)
-	ws.tiles = (m.inputs + tileRows - 1) / tileRows
-	ws.bounds = make([]int32, ws.batch*(ws.tiles+1))
-	ws.lim = make([]uint16, tileCountMax*16)
+	ws.asm.off = make([]uint32, ws.batch*m.inputs+lanes)
+	ws.asm.fv = make([]float32, ws.batch*m.inputs+lanes)
+	ws.asm.tiles = (m.inputs + tileRows - 1) / tileRows
+	ws.asm.bounds = make([]int32, ws.batch*(ws.asm.tiles+1))
+	ws.asm.lim = make([]uint16, tileCountMax*16)
 	for t := range tileCountMax {
 		v := uint16(math.MaxInt16) // beyond every pixel: counts nothing
-		if t+1 < ws.tiles {
+		if t+1 < ws.asm.tiles {
 			v = uint16((t+1)*tileRows - 1)
 		}
 		for j := range 16 {
-			ws.lim[t*16+j] = v
+			ws.asm.lim[t*16+j] = v
 		}
 	}
 	// cscFill and cscEmit give every pixel a 64-byte row of t, one byte per
 	// image, whatever the batch.
-	ws.t = make([]uint8, m.inputs*maxBatch)
-	ws.pix = make([]uint32, m.inputs)
-	ws.pstart = make([]int32, m.inputs+1)
-	ws.entK = make([]uint32, ws.batch*m.inputs)
-	ws.entV = make([]float32, ws.batch*m.inputs)
+	ws.asm.t = make([]uint8, m.inputs*maxBatch)
+	ws.asm.pix = make([]uint32, m.inputs)
+	ws.asm.pstart = make([]int32, m.inputs+1)
+	ws.asm.entK = make([]uint32, ws.batch*m.inputs)
+	ws.asm.entV = make([]float32, ws.batch*m.inputs)
 }

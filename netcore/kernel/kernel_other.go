@@ -5,8 +5,24 @@ package kernel
 // haveAsm is false: only amd64 has an assembly path.
 const haveAsm = false
 
-// The assembly entry points exist only on amd64; models never select them
-// elsewhere.
+// The assembly path exists only on amd64; models never select it
+// elsewhere, and its state is empty.
+
+type asmModel struct{}
+
+type asmScratch struct{}
+
+type asmPlan struct{}
+
+func (a *asmPlan) prepared() bool { return false }
+
+func (m *Model) initAsm() {}
+
+func (a *asmModel) setW2(m *Model, o, h int, v float32) {}
+
+func (m *Model) newScratchAsm(ws *Scratch) {}
+
+func (m *Model) prepareAsmPlan(p *Plan) {}
 
 func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *Plan) float64 {
 	panic("kernel: no assembly path on this architecture")
@@ -15,8 +31,6 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	panic("kernel: no assembly path on this architecture")
 }
-
-func (m *Model) newScratchAsm(ws *Scratch) {}
 
 func accumulateAsm(dst *float64, src *float32, n int, add bool) {
 	panic("kernel: no assembly path on this architecture")

@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -233,16 +234,7 @@ func TestHandBuiltSamples(t *testing.T) {
 				d := syntheticData(25, 70, c.dim, 10)
 				p := randomParams(26, d.dim, c.hidden, 10, 0.05)
 				m, s := setup(t, asm, p, kernel.Tanh, 1.0/255, d)
-				exact := &kernel.Samples{
-					N: s.N, Dim: s.Dim,
-					Offsets: slices.Clip(slices.Clone(s.Offsets)),
-					Index:   slices.Clip(slices.Clone(s.Index)),
-					Value:   slices.Clip(slices.Clone(s.Value)),
-					Labels:  slices.Clip(slices.Clone(s.Labels)),
-				}
-				if err := m.Check(exact); err != nil {
-					t.Fatal(err)
-				}
+				exact := kernel.ClipForTest(s)
 				idx := allIdx(d.n)
 				slices.Reverse(idx)
 				_, wantCost, g1 := unpacked(m, s, idx)
@@ -288,8 +280,12 @@ func TestPaddingStaysZero(t *testing.T) {
 	}
 }
 
-func TestUnpackRoundTrip(t *testing.T) {
-	for _, hidden := range []int{1, 8, 10, 300} {
+// TestLayoutRoundTrip checks the flat layout against the row-major one:
+// FromRowMajor puts every value where the flat layout says and zeroes the
+// padding, and ToRowMajor takes them back, for hidden sizes below, at and
+// above a block of 8 rows.
+func TestLayoutRoundTrip(t *testing.T) {
+	for _, hidden := range []int{1, 8, 10, 17, 300} {
 		t.Run(fmt.Sprintf("H=%d", hidden), func(t *testing.T) {
 			m, err := kernel.NewModel(20, hidden, 3, kernel.Sigmoid, 1)
 			if err != nil {
@@ -302,65 +298,83 @@ func TestUnpackRoundTrip(t *testing.T) {
 			if want := in*hp + hp + out*hp + (out+7)/8*8; m.FlatLen() != want {
 				t.Fatalf("FlatLen %d, want %d", m.FlatLen(), want)
 			}
-			// Give every flat entry a distinct code, and padding a poison
-			// value Unpack must drop.
-			flat := make([]float64, m.FlatLen())
+			if want := hidden*in + hidden + out*hidden + out; m.RowMajorLen() != want {
+				t.Fatalf("RowMajorLen %d, want %d", m.RowMajorLen(), want)
+			}
+			// Give every value a distinct code naming tensor, row and column.
 			code := func(tensor, row, col int) float64 { return float64(tensor*1e6 + row*1e3 + col) }
-			for i := range flat {
-				flat[i] = math.NaN()
-			}
-			for i := range in {
-				for h := range hidden {
-					flat[i*hp+h] = code(1, h, i)
-				}
-			}
-			for h := range hidden {
-				flat[in*hp+h] = code(2, 0, h)
-			}
-			for o := range out {
-				for h := range hidden {
-					flat[in*hp+hp+o*hp+h] = code(3, o, h)
-				}
-				flat[in*hp+hp+out*hp+o] = code(4, 0, o)
-			}
 			p := zeroParams(in, hidden, out)
-			m.Unpack(flat, p.w1, p.b1, p.w2, p.b2)
 			for h := range hidden {
 				for i := range in {
-					if p.w1[h*in+i] != code(1, h, i) {
-						t.Fatalf("w1[%d,%d] = %v", h, i, p.w1[h*in+i])
-					}
+					p.w1[h*in+i] = code(1, h, i)
 				}
-				if p.b1[h] != code(2, 0, h) {
-					t.Fatalf("b1[%d] = %v", h, p.b1[h])
-				}
+				p.b1[h] = code(2, 0, h)
 			}
 			for o := range out {
 				for h := range hidden {
-					if p.w2[o*hidden+h] != code(3, o, h) {
-						t.Fatalf("w2[%d,%d] = %v", o, h, p.w2[o*hidden+h])
-					}
+					p.w2[o*hidden+h] = code(3, o, h)
 				}
-				if p.b2[o] != code(4, 0, o) {
-					t.Fatalf("b2[%d] = %v", o, p.b2[o])
+				p.b2[o] = code(4, 0, o)
+			}
+			flat := make([]float64, m.FlatLen())
+			for i := range flat {
+				flat[i] = math.NaN() // FromRowMajor must overwrite the padding too
+			}
+			m.FromRowMajor(flat, p.rowMajor())
+			want := make([]float64, m.FlatLen())
+			for i := range in {
+				for h := range hidden {
+					want[i*hp+h] = code(1, h, i)
 				}
 			}
-			// UnpackRows and UnpackOutput give the same values scaled, W1
-			// in any split of its rows: here one that cuts a block of 8.
-			const scale = 0.25
-			w1 := make([]float64, hidden*in)
-			for _, cut := range [][2]int{{0, hidden / 3}, {hidden / 3, hidden}} {
-				m.UnpackRows(w1[cut[0]*in:cut[1]*in], flat, cut[0], cut[1], scale)
+			for h := range hidden {
+				want[in*hp+h] = code(2, 0, h)
 			}
-			tail := make([]float64, hidden+out*hidden+out)
-			m.UnpackOutput(tail, flat, scale)
-			want := slices.Concat(p.w1, p.b1, p.w2, p.b2)
-			for i, v := range slices.Concat(w1, tail) {
-				if v != want[i]*scale {
-					t.Fatalf("scaled value %d = %v, want %v", i, v, want[i]*scale)
+			for o := range out {
+				for h := range hidden {
+					want[in*hp+hp+o*hp+h] = code(3, o, h)
 				}
+				want[in*hp+hp+out*hp+o] = code(4, 0, o)
+			}
+			if !slices.Equal(flat, want) {
+				t.Fatal("FromRowMajor does not give the flat layout")
+			}
+			back := make([]float64, m.RowMajorLen())
+			m.ToRowMajor(back, flat)
+			if !slices.Equal(back, p.rowMajor()) {
+				t.Fatal("ToRowMajor does not give back the row-major values")
 			}
 		})
+	}
+}
+
+// TestLoadRanges checks that Load over any split of the flat vector into
+// ranges leaves the model as one Load of the whole does, which the workers
+// that update the parameters rely on, padding included: it stays zero
+// (and -inf for b2), whatever the flat vector holds there.
+func TestLoadRanges(t *testing.T) {
+	d := syntheticData(31, 40, 50, 10)
+	r := rand.New(rand.NewPCG(32, 33))
+	for _, hidden := range []int{3, 10, 37} {
+		for _, asm := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+				p := randomParams(34, d.dim, hidden, 10, 0.3)
+				whole, s := setup(t, asm, p, kernel.Sigmoid, 1.0/255, d)
+				pieces, _ := setup(t, asm, zeroParams(d.dim, hidden, 10), kernel.Sigmoid, 1.0/255, d)
+				flat := make([]float64, whole.FlatLen())
+				whole.FromRowMajor(flat, p.rowMajor())
+				for from := 0; from < len(flat); {
+					to := min(len(flat), from+1+r.IntN(3*whole.HiddenPad()))
+					pieces.Load(flat, from, to)
+					from = to
+				}
+				_, wantCost, want := unpacked(whole, s, allIdx(d.n))
+				_, gotCost, got := unpacked(pieces, s, allIdx(d.n))
+				if !slices.Equal(got.Flat(), want.Flat()) || gotCost != wantCost {
+					t.Error("the model loaded in ranges computes other gradients than one loaded whole")
+				}
+			})
+		}
 	}
 }
 
@@ -456,21 +470,21 @@ func TestFirstNonFinite(t *testing.T) {
 	}
 }
 
-// TestUnpackPartsPanic checks that UnpackRows and UnpackOutput refuse
-// ranges and lengths that do not fit the model, as Unpack does.
-func TestUnpackPartsPanic(t *testing.T) {
+// TestLayoutPanics checks that Load and the layout conversions refuse
+// ranges and lengths that do not fit the model.
+func TestLayoutPanics(t *testing.T) {
 	m, err := kernel.NewModel(4, 3, 2, kernel.Sigmoid, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	flat := make([]float64, m.FlatLen())
+	flat, rm := make([]float64, m.FlatLen()), make([]float64, m.RowMajorLen())
 	for name, f := range map[string]func(){
-		"rows past the last":     func() { m.UnpackRows(make([]float64, 8), flat, 2, 4, 1) },
-		"rows into a short dst":  func() { m.UnpackRows(make([]float64, 3), flat, 0, 1, 1) },
-		"rows from a short flat": func() { m.UnpackRows(make([]float64, 4), flat[1:], 0, 1, 1) },
-		"output into a long tail": func() {
-			m.UnpackOutput(make([]float64, 3+2*3+2+1), flat, 1)
-		},
+		"Load past the end":        func() { m.Load(flat, 0, len(flat)+1) },
+		"Load of a reversed range": func() { m.Load(flat, 3, 2) },
+		"Load of a short vector":   func() { m.Load(flat[1:], 0, 1) },
+		"FromRowMajor short":       func() { m.FromRowMajor(flat, rm[1:]) },
+		"ToRowMajor long":          func() { m.ToRowMajor(append(rm, 0), flat) },
+		"FirstNonFinite short":     func() { m.FirstNonFinite(flat[1:]) },
 	} {
 		func() {
 			defer func() {
@@ -492,17 +506,16 @@ func TestZeroAllocs(t *testing.T) {
 			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
 			plan := m.NewPlan(s, idx)
 			flat := make([]float64, m.FlatLen())
-			tail := make([]float64, 300+10*300+10)
+			rm := p.rowMajor()
 			pred, prob, x := make([]uint8, d.n), make([]float64, 10), make([]float32, d.dim)
 			for name, f := range map[string]func(){
 				"Gradient":      func() { m.Gradient(g, s, idx, ws) },
 				"GradientPlan":  func() { m.GradientPlan(g, plan, ws) },
 				"Predict":       func() { m.Predict(pred, s, idx, ws) },
 				"Probabilities": func() { m.Probabilities(prob, x, ws) },
-				"Load":          func() { m.Load(p.w1, p.b1, p.w2, p.b2) },
-				"Unpack":        func() { m.Unpack(flat, p.w1, p.b1, p.w2, p.b2) },
-				"UnpackRows":    func() { m.UnpackRows(p.w1[8*d.dim:], flat, 8, 300, 0.5) },
-				"UnpackOutput":  func() { m.UnpackOutput(tail, flat, 0.5) },
+				"Load":          func() { m.Load(flat, 0, len(flat)) },
+				"FromRowMajor":  func() { m.FromRowMajor(flat, rm) },
+				"ToRowMajor":    func() { m.ToRowMajor(rm, flat) },
 				"Reset":         func() { g.Reset() },
 			} {
 				if n := testing.AllocsPerRun(5, f); n != 0 {
@@ -547,10 +560,14 @@ func TestNewSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(s.Offsets, []int32{0, 1, 2, 4}) ||
-		!slices.Equal(s.Index, []uint16{1, 0, 1, 3}) ||
-		!slices.Equal(s.Value, []uint8{3, 255, 9, 1}) || s.NonZero() != 4 {
-		t.Errorf("got offsets %v index %v value %v", s.Offsets, s.Index, s.Value)
+	offsets, index, value := kernel.SparseForTest(s)
+	if !slices.Equal(offsets, []int32{0, 1, 2, 4}) ||
+		!slices.Equal(index, []uint16{1, 0, 1, 3}) ||
+		!slices.Equal(value, []uint8{3, 255, 9, 1}) || s.NonZero() != 4 {
+		t.Errorf("got offsets %v index %v value %v", offsets, index, value)
+	}
+	if s.Len() != 3 || s.Dim() != 4 || s.Label(0) != 1 || s.Label(2) != 0 {
+		t.Errorf("Len %d, Dim %d, labels %d, %d: want 3, 4, 1, 0", s.Len(), s.Dim(), s.Label(0), s.Label(2))
 	}
 	for _, c := range []struct {
 		name           string
@@ -591,51 +608,5 @@ func TestNewModelErrors(t *testing.T) {
 		if _, err := kernel.NewModel(c.in, c.hid, c.out, c.act, c.scale); err == nil {
 			t.Errorf("NewModel(%d, %d, %d, %d, %v): no error", c.in, c.hid, c.out, c.act, c.scale)
 		}
-	}
-}
-
-func TestCheck(t *testing.T) {
-	m, err := kernel.NewModel(4, 2, 3, kernel.Sigmoid, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := func() *kernel.Samples {
-		s, err := kernel.NewSamples([]uint8{0, 3, 0, 0, 255, 0, 0, 7}, []uint8{1, 2}, 2, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	if err := m.Check(good()); err != nil {
-		t.Fatalf("valid samples: %v", err)
-	}
-	for name, spoil := range map[string]func(*kernel.Samples){
-		"dim":        func(s *kernel.Samples) { s.Dim = 5 },
-		"label":      func(s *kernel.Samples) { s.Labels[1] = 3 },
-		"index":      func(s *kernel.Samples) { s.Index[2] = 4 },
-		"order":      func(s *kernel.Samples) { s.Index[2] = 0 },
-		"offsets":    func(s *kernel.Samples) { s.Offsets[1] = 4 },
-		"last":       func(s *kernel.Samples) { s.Offsets[2] = 2 },
-		"values":     func(s *kernel.Samples) { s.Value = s.Value[:2] },
-		"sample cnt": func(s *kernel.Samples) { s.N = 3 },
-	} {
-		s := good()
-		spoil(s)
-		if err := m.Check(s); err == nil {
-			t.Errorf("%s: no error", name)
-		}
-	}
-}
-
-func TestPath(t *testing.T) {
-	want := kernel.PathGeneric
-	if kernel.HaveAsm {
-		want = kernel.PathAVX2FMA
-	}
-	if got := kernel.Path(); got != want && got != kernel.PathGeneric {
-		t.Errorf("Path() = %q, want %q", got, want)
-	}
-	if kernel.Tanh.String() != "tanh" || kernel.Activation(9).String() != "Activation(9)" {
-		t.Errorf("activation names %q %q", kernel.Tanh, kernel.Activation(9))
 	}
 }

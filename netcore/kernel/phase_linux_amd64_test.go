@@ -84,7 +84,7 @@ func BenchmarkPhases(b *testing.B) {
 }
 
 func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
-	m, err := NewModel(s.Dim, hidden, 10, Sigmoid, 1)
+	m, err := NewModel(s.dim, hidden, 10, Sigmoid, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,15 +92,14 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 		b.Skip("assembly path disabled")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	w1, w2 := make([]float64, hidden*s.Dim), make([]float64, 10*hidden)
-	for _, w := range [][]float64{w1, w2} {
-		for i := range w {
-			w[i] = r.NormFloat64() * 0.01
-		}
+	rm := make([]float64, m.RowMajorLen())
+	for i := range hidden*s.dim + hidden + 10*hidden {
+		// W1 and W2 random, b1 (which comes between them) too: no matter.
+		rm[i] = r.NormFloat64() * 0.01
 	}
-	m.Load(w1, make([]float64, hidden), w2, make([]float64, 10))
+	m.LoadRowMajor(rm)
 	g, ws := NewGrad(m), NewScratch(m)
-	idx := make([]int32, s.N)
+	idx := make([]int32, s.n)
 	for i := range idx {
 		idx[i] = int32(i)
 	}
@@ -110,10 +109,10 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	tiled := len(m.blocks) > 1
+	tiled := len(m.asm.blocks) > 1
 	var phase [4]time.Duration
 	for b.Loop() {
-		a := &ws.args
+		a := &ws.asm.args
 		m.bindArgs(a, ws)
 		a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
 		if tiled {
@@ -137,24 +136,24 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 				m.gatherRaw(s, len(batch), ws, plan, bi)
 			}
 			t2 := threadTime()
-			if m.soa {
+			if m.asm.soa {
 				cost := newCostSum()
 				m.denseSoA(g, s, batch, ws, &cost, plan, bi)
 			}
 			for k, i := range batch {
-				if m.soa {
+				if m.asm.soa {
 					break
 				}
 				row := k * m.hp
 				a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
 				if tiled {
-					a.z2 = &ws.dz2[k*m.op]
+					a.z2 = &ws.asm.dz2[k*m.op]
 				}
-				a.label = int(s.Labels[i])
+				a.label = int(s.labels[i])
 				denseAVX(a)
 			}
 			if tiled {
-				dw2Batch(&g.w2[0], &ws.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
+				dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
 			}
 			t3 := threadTime()
 			m.firstLayerGrad(g, s, batch, ws, plan, bi)

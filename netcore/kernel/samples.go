@@ -5,22 +5,24 @@ import (
 	"math"
 )
 
-// Samples holds images in sparse row form, built once from dense uint8
-// pixels: the non-zero pixels of image i are Index[Offsets[i]:Offsets[i+1]]
-// (column numbers, ascending) with values Value[Offsets[i]:Offsets[i+1]].
+// Samples holds labelled images in sparse row form, built once from dense
+// uint8 pixels by NewSamples: the non-zero pixels of image i are
+// index[offsets[i]:offsets[i+1]] (column numbers, ascending) with values
+// value[offsets[i]:offsets[i+1]].
 //
-// The kernels trust the invariants NewSamples establishes (offsets
-// ascending, every index below Dim); Samples built or modified any other way
-// must pass Model.Check before they reach Gradient or Predict.
+// The assembly trusts these invariants (offsets ascending, every index
+// below the image size), so the fields are unexported and nothing changes
+// them after NewSamples; a Samples is read-only and may be shared by
+// goroutines.
 type Samples struct {
-	N, Dim  int
-	Offsets []int32 // len N+1
-	Index   []uint16
-	Value   []uint8
-	Labels  []uint8
+	n, dim  int
+	offsets []int32 // len n+1
+	index   []uint16
+	value   []uint8
+	labels  []uint8
 }
 
-// samplePad is the spare capacity NewSamples leaves after Index and Value.
+// samplePad is the spare capacity NewSamples leaves after index and value.
 const samplePad = 16
 
 // NewSamples converts n dense images of dim pixels each (row-major, n*dim
@@ -46,26 +48,41 @@ func NewSamples(pixels []uint8, labels []uint8, n, dim int) (*Samples, error) {
 		return nil, fmt.Errorf("kernel: %d non-zero pixels, want at most %d", nnz, math.MaxInt32)
 	}
 	s := &Samples{
-		N:       n,
-		Dim:     dim,
-		Offsets: make([]int32, n+1),
+		n:       n,
+		dim:     dim,
+		offsets: make([]int32, n+1),
 		// Spare zeroed capacity lets the assembly decode pixels 8 at a
 		// time without a bounds-checked tail.
-		Index:  make([]uint16, 0, nnz+samplePad),
-		Value:  make([]uint8, 0, nnz+samplePad),
-		Labels: append([]uint8(nil), labels...),
+		index:  make([]uint16, 0, nnz+samplePad),
+		value:  make([]uint8, 0, nnz+samplePad),
+		labels: append([]uint8(nil), labels...),
 	}
 	for i := range n {
 		for j, p := range pixels[i*dim : (i+1)*dim] {
 			if p != 0 {
-				s.Index = append(s.Index, uint16(j))
-				s.Value = append(s.Value, p)
+				s.index = append(s.index, uint16(j))
+				s.value = append(s.value, p)
 			}
 		}
-		s.Offsets[i+1] = int32(len(s.Index))
+		s.offsets[i+1] = int32(len(s.index))
 	}
 	return s, nil
 }
 
+// Len returns the number of images.
+func (s *Samples) Len() int { return s.n }
+
+// Dim returns the number of pixels per image.
+func (s *Samples) Dim() int { return s.dim }
+
+// Label returns image i's label. It panics if i is out of range.
+func (s *Samples) Label(i int) uint8 { return s.labels[i] }
+
 // NonZero returns the number of non-zero pixels over all images.
-func (s *Samples) NonZero() int { return len(s.Index) }
+func (s *Samples) NonZero() int { return len(s.index) }
+
+// image returns image i's pixel numbers and values.
+func (s *Samples) image(i int32) ([]uint16, []uint8) {
+	lo, hi := s.offsets[i], s.offsets[i+1]
+	return s.index[lo:hi], s.value[lo:hi]
+}

@@ -1,17 +1,12 @@
-package trainer
+package output
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"runtime"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Metrics is the content of a run's metrics.json. The keys are a contract
@@ -26,7 +21,7 @@ type Metrics struct {
 	SecondsTotal    float64         `json:"seconds_total"`
 	SecondsTraining float64         `json:"seconds_training"`
 	MsPerIteration  float64         `json:"ms_per_iteration"`
-	Cost            []CostPoint     `json:"cost"`
+	Cost            []Point         `json:"cost"`
 	Validation      []AccuracyPoint `json:"validation,omitempty"`
 
 	Dataset       string  `json:"dataset"`
@@ -45,18 +40,45 @@ type Metrics struct {
 	PeakRSSMB     float64 `json:"peak_rss_mb,omitempty"`
 }
 
-// WriteMetrics writes m as indented JSON to path, atomically. The
-// [iteration, cost] pairs of the cost curve stay on one line each.
+// Point is one point of the cost curve: the mean training cost before the
+// update of an iteration. In JSON it is the pair [iteration, cost].
+type Point struct {
+	Iteration int
+	Cost      float64
+}
+
+// MarshalJSON writes the point as the pair [iteration, cost].
+func (p Point) MarshalJSON() ([]byte, error) { return json.Marshal([2]any{p.Iteration, p.Cost}) }
+
+// UnmarshalJSON reads the pair [iteration, cost].
+func (p *Point) UnmarshalJSON(b []byte) error {
+	var pair [2]float64
+	if err := json.Unmarshal(b, &pair); err != nil {
+		return err
+	}
+	p.Iteration, p.Cost = int(pair[0]), pair[1]
+	return nil
+}
+
+// AccuracyPoint is the validation accuracy after an iteration.
+type AccuracyPoint struct {
+	Iteration int     `json:"iteration"`
+	Accuracy  float64 `json:"accuracy"`
+}
+
+// WriteMetrics writes m as indented JSON to path, atomically, with the Go
+// version filled in if m lacks it. The [iteration, cost] pairs of the cost
+// curve stay on one line each.
 func WriteMetrics(path string, m *Metrics) error {
 	if m.GoVersion == "" {
 		m.GoVersion = runtime.Version()
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("output: encode %s: %w", path, err)
 	}
 	b = pairLines.ReplaceAll(b, []byte("[$1, $2]"))
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return WriteFile(path, func(w io.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
@@ -69,39 +91,11 @@ var pairLines = regexp.MustCompile(`\[\n\s*(-?[0-9][0-9.eE+-]*),\n\s*(-?[0-9][0-
 func ReadMetrics(path string) (*Metrics, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("output: %w", err)
 	}
 	var m Metrics
-	return &m, json.Unmarshal(b, &m)
-}
-
-// PlotCost draws the cost curve as the post plots it, cost against
-// iteration, into a PNG file at path.
-func PlotCost(path, title string, cost []CostPoint) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "iteration"
-	p.Y.Label.Text = "cost (cross-entropy)"
-	p.Add(plotter.NewGrid())
-	xy := make(plotter.XYs, len(cost))
-	for i, c := range cost {
-		xy[i].X, xy[i].Y = float64(c.Iteration), c.Cost
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("output: %s: %w", path, err)
 	}
-	line, points, err := plotter.NewLinePoints(xy)
-	if err != nil {
-		return err
-	}
-	points.Shape = draw.CircleGlyph{}
-	p.Add(line, points)
-	return SavePNG(path, p, 6*vg.Inch, 4*vg.Inch)
-}
-
-// SavePNG renders p into a PNG file at path, atomically.
-func SavePNG(path string, p *plot.Plot, width, height vg.Length) error {
-	img := vgimg.New(width, height)
-	p.Draw(draw.New(img))
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
-		return err
-	})
+	return &m, nil
 }

@@ -1,102 +1,16 @@
-package report_test
+package cli
 
 import (
-	"image"
-	"image/color"
-	"image/png"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/shardnet/shardnet/internal/report"
 	"github.com/shardnet/shardnet/netcore"
 	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/shard"
 )
-
-// readPNG decodes the PNG at path.
-func readPNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-// onlyFiles fails the test unless dir holds exactly the named files: an
-// atomic write leaves no temporary file behind.
-func onlyFiles(t *testing.T, dir string, names ...string) {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	if strings.Join(got, ",") != strings.Join(names, ",") {
-		t.Errorf("%s holds %v, want %v", dir, got, names)
-	}
-}
-
-// hasColor reports whether some pixel of img is within tol of c per channel.
-func hasColor(img image.Image, c color.RGBA, tol int) bool {
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if abs(int(r>>8)-int(c.R)) <= tol && abs(int(g>>8)-int(c.G)) <= tol && abs(int(bl>>8)-int(c.B)) <= tol {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func abs(x int) int { return max(x, -x) }
-
-func TestConfusion(t *testing.T) {
-	var m [10][10]int
-	for c := range 10 {
-		m[c][c] = 980 + c
-		m[c][(c+3)%10] = c * 4
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "confusion.png")
-	if err := report.Confusion(path, m, "test accuracy 0.9800"); err != nil {
-		t.Fatal(err)
-	}
-	img := readPNG(t, path)
-	// 6×6 inches at gonum/plot's 96 dots per inch.
-	if b := img.Bounds(); b.Dx() != 576 || b.Dy() != 576 {
-		t.Errorf("image is %v, want 576x576", b)
-	}
-	// The largest count gets the darkest shade, an empty cell the lightest.
-	if !hasColor(img, color.RGBA{8, 48, 107, 255}, 2) {
-		t.Error("no cell in the darkest shade, want the largest count's")
-	}
-	if !hasColor(img, color.RGBA{247, 251, 255, 255}, 2) {
-		t.Error("no cell in the lightest shade, want the empty cells'")
-	}
-	onlyFiles(t, dir, "confusion.png")
-
-	m[2][5] = -1
-	if err := report.Confusion(filepath.Join(dir, "bad.png"), m, ""); err == nil || !strings.Contains(err.Error(), "found -1") {
-		t.Errorf("negative count: error %v, want one naming it", err)
-	}
-	onlyFiles(t, dir, "confusion.png")
-}
 
 // lookupModel builds a 784-10-10 network that recognises image i by which
 // pixel is lit: pixel c (for class c) drives hidden unit c, which votes for
@@ -134,7 +48,7 @@ func lookupSet() (*shard.Set, []int) {
 		}
 		lit = append(lit, c)
 	}
-	return &shard.Set{Images: im, Labels: labels}, lit
+	return &shard.Set{Images: im, Labels: labels, Classes: 10}, lit
 }
 
 func kernelModel(t *testing.T, p *netcore.Params, scale float32) *kernel.Model {
@@ -143,7 +57,7 @@ func kernelModel(t *testing.T, p *netcore.Params, scale float32) *kernel.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Load(p.W1, p.B1, p.W2, p.B2)
+	m.LoadRowMajor(p.Data)
 	return m
 }
 
@@ -160,7 +74,7 @@ func TestMistakes(t *testing.T) {
 			want++
 		}
 	}
-	all, err := report.Mistakes(m, scale, set, nil, 100)
+	all, err := mistakes(m, scale, set, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +103,7 @@ func TestMistakes(t *testing.T) {
 	for i := range predicted {
 		predicted[i] = uint8(lit[i])
 	}
-	given, err := report.Mistakes(m, scale, set, predicted, 5)
+	given, err := mistakes(m, scale, set, predicted, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +123,7 @@ func TestMistakesErrors(t *testing.T) {
 	p := lookupModel(t, 3)
 	m := kernelModel(t, p, 1)
 	set, _ := lookupSet()
-	small := &shard.Set{Images: &shard.Images{Count: 1, Rows: 8, Cols: 8, Pixels: make([]uint8, 64)}, Labels: []uint8{0}}
+	small := &shard.Set{Images: &shard.Images{Count: 1, Rows: 8, Cols: 8, Pixels: make([]uint8, 64)}, Labels: []uint8{0}, Classes: 10}
 	tests := []struct {
 		name      string
 		set       *shard.Set
@@ -224,48 +138,19 @@ func TestMistakesErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := report.Mistakes(m, 1, tc.set, tc.predicted, tc.n)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "report: ") {
-				t.Errorf("error %v, want one starting \"report: \" containing %q", err, tc.want)
+			_, err := mistakes(m, 1, tc.set, tc.predicted, tc.n)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "eval: ") {
+				t.Errorf("error %v, want one starting \"eval: \" containing %q", err, tc.want)
 			}
 		})
 	}
-}
-
-func TestMisclassified(t *testing.T) {
-	p := lookupModel(t, 3)
-	set, _ := lookupSet()
-	mistakes, err := report.Mistakes(kernelModel(t, p, 1.0/255), 1.0/255, set, nil, 36)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, n := range []int{len(mistakes), 1, 0} {
-		path := filepath.Join(dir, "misclassified.png")
-		if err := report.Misclassified(path, mistakes[:n], "worst mistakes"); err != nil {
-			t.Fatal(err)
-		}
-		if b := readPNG(t, path).Bounds(); b.Dx() < 160 || b.Dy() < 40 {
-			t.Errorf("%d mistakes: sheet is %v, want room for at least a title and a tile", n, b)
-		}
-	}
-	onlyFiles(t, dir, "misclassified.png")
-
-	big := report.Mistake{Image: image.NewGray(image.Rect(0, 0, 40, 40))}
-	if err := report.Misclassified(filepath.Join(dir, "big.png"), []report.Mistake{big}, ""); err == nil {
-		t.Error("a 40x40 image: no error, want one")
-	}
-	if err := report.Misclassified(filepath.Join(dir, "none.png"), []report.Mistake{{Index: 3}}, ""); err == nil {
-		t.Error("a mistake without an image: no error, want one")
-	}
-	onlyFiles(t, dir, "misclassified.png")
 }
 
 // The kernels' probabilities, which Mistakes reports, must be a softmax.
 func TestMistakeConfidenceIsProbability(t *testing.T) {
 	p := lookupModel(t, 40) // very sure: probabilities near 1
 	set, _ := lookupSet()
-	got, err := report.Mistakes(kernelModel(t, p, 1.0/255), 1.0/255, set, nil, 100)
+	got, err := mistakes(kernelModel(t, p, 1.0/255), 1.0/255, set, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +180,7 @@ func benchMistakes(b *testing.B, hidden int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.Load(p.W1, p.B1, p.W2, p.B2)
+	m.LoadRowMajor(p.Data)
 	const n = 10000
 	im := &shard.Images{Count: n, Rows: 28, Cols: 28, Pixels: make([]uint8, n*784)}
 	for i := range im.Pixels {
@@ -303,10 +188,10 @@ func benchMistakes(b *testing.B, hidden int) {
 			im.Pixels[i] = uint8(i * 31)
 		}
 	}
-	set := &shard.Set{Images: im, Labels: make([]uint8, n)}
+	set := &shard.Set{Images: im, Labels: make([]uint8, n), Classes: 10}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := report.Mistakes(m, 1.0/255, set, nil, 36); err != nil {
+		if _, err := mistakes(m, 1.0/255, set, nil, 36); err != nil {
 			b.Fatal(err)
 		}
 	}

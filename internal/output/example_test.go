@@ -1,4 +1,4 @@
-package report_test
+package output_test
 
 import (
 	"fmt"
@@ -6,25 +6,27 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/shardnet/shardnet/internal/report"
+	"github.com/shardnet/shardnet/internal/output"
 )
 
 // Confusion draws a matrix such as trainer.Evaluation's: rows are the true
 // classes, columns the predicted ones.
 func ExampleConfusion() {
-	dir, err := os.MkdirTemp("", "report-example-")
+	dir, err := os.MkdirTemp("", "output-example-")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
 
-	var confusion [report.Classes][report.Classes]int
-	for c := range report.Classes {
+	const classes = 10
+	confusion := make([][]int, classes)
+	for c := range confusion {
+		confusion[c] = make([]int, classes)
 		confusion[c][c] = 95
-		confusion[c][(c+1)%report.Classes] = 5
+		confusion[c][(c+1)%classes] = 5
 	}
 	path := filepath.Join(dir, "confusion.png")
-	if err := report.Confusion(path, confusion, "test accuracy 0.9500"); err != nil {
+	if err := output.Confusion(path, confusion, "test accuracy 0.9500"); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("wrote", filepath.Base(path))

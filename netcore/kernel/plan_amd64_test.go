@@ -40,7 +40,7 @@ func TestPlanPadding(t *testing.T) {
 		idx[i] = int32(i)
 	}
 	p := m.NewPlan(s, idx)
-	if !p.padded {
+	if !p.asm.padded {
 		t.Fatal("a plan for one column block is not padded")
 	}
 	// With several column blocks the lists stay as they are.
@@ -48,18 +48,18 @@ func TestPlanPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q := wide.NewPlan(s, idx); q.padded || len(q.entOff) != len(s.Index) || q.offs != nil {
+	if q := wide.NewPlan(s, idx); q.asm.padded || len(q.asm.entOff) != s.NonZero() || q.asm.offs != nil {
 		t.Fatalf("a plan for %d column blocks: padded %t, %d entries for %d pixels, image copy %t",
-			len(wide.blocks), q.padded, len(q.entOff), len(s.Index), q.offs != nil)
+			len(wide.asm.blocks), q.asm.padded, len(q.asm.entOff), s.NonZero(), q.asm.offs != nil)
 	}
 	row := m.hp * 4
 	for k := range n {
-		lo, count := int(p.src[2*k]), int(p.src[2*k+1])
+		lo, count := int(p.asm.src[2*k]), int(p.asm.src[2*k+1])
 		used := 0
 		for px := range dim {
 			if v := pixels[k*dim+px]; v != 0 {
-				if e := lo + used; int(p.offs[e])*8 != px*row || p.vals[e] != v {
-					t.Fatalf("image %d, pixel %d: copy holds offset %d·8, value %d, want %d, %d", k, px, p.offs[e], p.vals[e], px*row, v)
+				if e := lo + used; int(p.asm.offs[e])*8 != px*row || p.asm.vals[e] != v {
+					t.Fatalf("image %d, pixel %d: copy holds offset %d·8, value %d, want %d, %d", k, px, p.asm.offs[e], p.asm.vals[e], px*row, v)
 				}
 				used++
 			}
@@ -68,15 +68,15 @@ func TestPlanPadding(t *testing.T) {
 			t.Fatalf("image %d: %d pixels padded to %d, want %d", k, used, count, (used+7)&^7)
 		}
 		for e := lo + used; e < lo+count; e++ {
-			if p.vals[e] != 0 || p.offs[e] != p.offs[lo+used-1] {
-				t.Fatalf("image %d: padding entry %d is (%d, %d), want the last row %d with value 0", k, e-lo, p.offs[e], p.vals[e], p.offs[lo+used-1])
+			if p.asm.vals[e] != 0 || p.asm.offs[e] != p.asm.offs[lo+used-1] {
+				t.Fatalf("image %d: padding entry %d is (%d, %d), want the last row %d with value 0", k, e-lo, p.asm.offs[e], p.asm.vals[e], p.asm.offs[lo+used-1])
 			}
 		}
 	}
-	for b := 0; b+1 < len(p.pixAt); b++ {
-		for j := p.pixAt[b]; j < p.pixAt[b+1]; j++ {
-			px := int(p.pix[j]) / row
-			lo, hi := int(p.pstart[j]), int(p.pstart[j+1])
+	for b := 0; b+1 < len(p.asm.pixAt); b++ {
+		for j := p.asm.pixAt[b]; j < p.asm.pixAt[b+1]; j++ {
+			px := int(p.asm.pix[j]) / row
+			lo, hi := int(p.asm.pstart[j]), int(p.asm.pstart[j+1])
 			if hi-lo < 8 || (hi-lo)%8 != 0 {
 				t.Fatalf("batch %d, pixel %d: %d entries, want a non-empty multiple of 8", b, px, hi-lo)
 			}
@@ -84,17 +84,17 @@ func TestPlanPadding(t *testing.T) {
 			for k := b * p.batch; k < min(n, (b+1)*p.batch); k++ {
 				if v := pixels[k*dim+px]; v != 0 {
 					e := lo + used
-					if int(p.entOff[e]) != (k-b*p.batch)*row || p.entRaw[e] != v {
+					if int(p.asm.entOff[e]) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
 						t.Fatalf("batch %d, pixel %d, entry %d: offset %d value %d, want image %d's %d, %d",
-							b, px, used, p.entOff[e], p.entRaw[e], k, (k-b*p.batch)*row, v)
+							b, px, used, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row, v)
 					}
 					used++
 				}
 			}
 			for e := lo + used; e < hi; e++ {
-				if p.entRaw[e] != 0 || p.entOff[e] != p.entOff[lo+used-1] {
+				if p.asm.entRaw[e] != 0 || p.asm.entOff[e] != p.asm.entOff[lo+used-1] {
 					t.Fatalf("batch %d, pixel %d: padding entry %d is (%d, %d), want the last image's offset %d with value 0",
-						b, px, e-lo, p.entOff[e], p.entRaw[e], p.entOff[lo+used-1])
+						b, px, e-lo, p.asm.entOff[e], p.asm.entRaw[e], p.asm.entOff[lo+used-1])
 				}
 			}
 		}

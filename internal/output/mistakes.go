@@ -1,94 +1,25 @@
-package report
+package output
 
 import (
-	"cmp"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
 	"io"
-	"slices"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
-
-	"github.com/shardnet/shardnet/netcore/kernel"
-	"github.com/shardnet/shardnet/shard"
-	"github.com/shardnet/shardnet/trainer"
 )
 
 // Mistake is one misclassified image.
 type Mistake struct {
 	Index      int         // position in the evaluated set
-	Image      *image.Gray // the image as the network saw it, 0 background; shares the set's pixels
+	Image      *image.Gray // the image as the network saw it, 0 background
 	Label      int         // the true class
 	Predicted  int         // the class the model chose
 	Confidence float64     // the probability the model gave Predicted
-}
-
-// Mistakes returns the images of set that the model m misclassifies, the
-// most confident mistakes first (ties by index), at most n of them.
-// pixelScale is the factor the model's training applied to the raw pixels.
-//
-// predicted, if not nil, holds the class already predicted for each image
-// (trainer.Evaluation.Predictions), so that the report agrees with the
-// confusion matrix and only the mistakes need their probabilities computed;
-// if nil, every image is classified here by its highest probability.
-func Mistakes(m *kernel.Model, pixelScale float32, set *shard.Set, predicted []uint8, n int) ([]Mistake, error) {
-	im := set.Images
-	if im.Dim() != m.Inputs() {
-		return nil, fmt.Errorf("report: model takes %d inputs, images have %d pixels", m.Inputs(), im.Dim())
-	}
-	if predicted != nil && len(predicted) != set.Len() {
-		return nil, fmt.Errorf("report: %d predictions for %d images", len(predicted), set.Len())
-	}
-	if n < 0 {
-		return nil, fmt.Errorf("report: want a number of mistakes >= 0, found %d", n)
-	}
-	ws := kernel.NewScratch(m)
-	probs := make([]float64, m.Outputs())
-	pixels := make([]float32, m.Inputs())
-	var out []Mistake
-	for i := range set.Len() {
-		label := int(set.Labels[i])
-		if label >= m.Outputs() {
-			return nil, fmt.Errorf("report: image %d has label %d, model has %d classes", i, label, m.Outputs())
-		}
-		if predicted != nil && int(predicted[i]) == label {
-			continue
-		}
-		raw := im.Image(i)
-		for j, v := range raw {
-			pixels[j] = float32(v) * pixelScale
-		}
-		m.Probabilities(probs, pixels, ws)
-		pred := argmax(probs)
-		if predicted != nil {
-			pred = int(predicted[i])
-			if pred >= len(probs) {
-				return nil, fmt.Errorf("report: image %d predicted as class %d, model has %d classes", i, pred, len(probs))
-			}
-		}
-		if pred == label {
-			continue
-		}
-		out = append(out, Mistake{Index: i, Image: grayView(raw, im.Rows, im.Cols), Label: label, Predicted: pred, Confidence: probs[pred]})
-	}
-	slices.SortStableFunc(out, func(a, b Mistake) int { return cmp.Compare(b.Confidence, a.Confidence) })
-	return out[:min(n, len(out))], nil
-}
-
-// argmax returns the index of the largest value, the first of equal ones.
-func argmax(v []float64) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // Layout of the mistakes sheet, in pixels.
@@ -109,7 +40,7 @@ func Misclassified(path string, mistakes []Mistake, title string) error {
 	if err != nil {
 		return err
 	}
-	return trainer.WriteFileAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
+	return WriteFile(path, func(w io.Writer) error { return png.Encode(w, img) })
 }
 
 // mistakeSheet renders the sheet Misclassified saves.
@@ -117,11 +48,11 @@ func mistakeSheet(mistakes []Mistake, title string) (*image.RGBA, error) {
 	tileH := 0
 	for _, m := range mistakes {
 		if m.Image == nil {
-			return nil, fmt.Errorf("report: mistake at index %d has no image", m.Index)
+			return nil, fmt.Errorf("output: mistake at index %d has no image", m.Index)
 		}
 		b := m.Image.Bounds()
 		if side := tileWidth / zoom; b.Dx() > side || b.Dy() > side {
-			return nil, fmt.Errorf("report: image %d is %dx%d, want at most %dx%d", m.Index, b.Dx(), b.Dy(), side, side)
+			return nil, fmt.Errorf("output: image %d is %dx%d, want at most %dx%d", m.Index, b.Dx(), b.Dy(), side, side)
 		}
 		tileH = max(tileH, b.Dy()*zoom+captionH)
 	}

@@ -1,0 +1,120 @@
+package output
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// Machine describes where a benchmark ran.
+type Machine struct {
+	CPU        string `json:"cpu"`
+	Cores      int    `json:"cores"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Kernel     string `json:"kernel_path"`
+	GoVersion  string `json:"go_version"`
+	OS         string `json:"os"`
+	// PeakGFLOPS is one core's measured float32 FMA rate (0 if unknown).
+	PeakGFLOPS float64 `json:"peak_gflops_per_core"`
+}
+
+// BenchRow is one cell of a benchmark's sweep. Its JSON keys are a
+// contract.
+type BenchRow struct {
+	Hidden        int     `json:"hidden"`
+	Workers       int     `json:"workers"`
+	MedianMs      float64 `json:"median_ms"`
+	MinMs         float64 `json:"min_ms"`
+	MaxMs         float64 `json:"max_ms"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
+	GFLOPS        float64 `json:"gflops"`
+	Speedup       float64 `json:"speedup"`
+	Efficiency    float64 `json:"efficiency"`
+	TimedIters    int     `json:"timed_iterations"`
+}
+
+// BenchReport is the content of bench.json.
+type BenchReport struct {
+	Machine Machine `json:"machine"`
+	// Config is the benchmark's configuration, written as it marshals to
+	// JSON.
+	Config     any        `json:"config"`
+	Samples    int        `json:"samples"`
+	Rows       []BenchRow `json:"rows"`
+	FLOPsNote  string     `json:"flops_note"`
+	StartedAt  string     `json:"started_at"`
+	SecondsAll float64    `json:"seconds_total"`
+}
+
+// WriteBench writes the report into dir as bench.json, bench.csv (one line
+// per row) and speedup.png (speedup against workers, one line per hidden
+// size, beside the ideal linear speedup).
+func WriteBench(dir string, r *BenchReport) error {
+	if err := WriteFile(filepath.Join(dir, "bench.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}); err != nil {
+		return err
+	}
+	if err := WriteFile(filepath.Join(dir, "bench.csv"), func(w io.Writer) error {
+		return writeBenchCSV(w, r.Rows)
+	}); err != nil {
+		return err
+	}
+	return speedupPlot(filepath.Join(dir, "speedup.png"), r)
+}
+
+func writeBenchCSV(w io.Writer, rows []BenchRow) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
+	for _, r := range rows {
+		_ = cw.Write([]string{strconv.Itoa(r.Hidden), strconv.Itoa(r.Workers), f(r.MedianMs), f(r.MinMs), f(r.MaxMs), f(r.SamplesPerSec), f(r.GFLOPS), f(r.Speedup), f(r.Efficiency), strconv.Itoa(r.TimedIters)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// speedupPlot draws speedup against workers, one line per hidden size, with
+// the ideal linear speedup for reference.
+func speedupPlot(path string, r *BenchReport) error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("shardnet speedup over 1 worker (%s)", r.Machine.CPU)
+	p.X.Label.Text = "workers"
+	p.Y.Label.Text = "speedup"
+	p.Add(plotter.NewGrid())
+	maxW := 1
+	var lines []any
+	var hidden []int
+	for _, row := range r.Rows {
+		if len(hidden) == 0 || hidden[len(hidden)-1] != row.Hidden {
+			hidden = append(hidden, row.Hidden)
+		}
+	}
+	for _, h := range hidden {
+		var xy plotter.XYs
+		for _, row := range r.Rows {
+			if row.Hidden == h {
+				xy = append(xy, plotter.XY{X: float64(row.Workers), Y: row.Speedup})
+				maxW = max(maxW, row.Workers)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("hidden %d", h), xy)
+	}
+	lines = append(lines, "ideal", plotter.XYs{{X: 1, Y: 1}, {X: float64(maxW), Y: float64(maxW)}})
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		return fmt.Errorf("output: speedup plot: %w", err)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return savePNG(path, p, 6*vg.Inch, 4*vg.Inch)
+}

@@ -1,0 +1,105 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"go.uber.org/zap"
+
+	"github.com/shardnet/shardnet/netcore"
+)
+
+// Config is one training run: the network, how it is optimised, how the
+// work is divided, and how the run is monitored.
+type Config struct {
+	// The network: Hidden units of Activation between the inputs and the
+	// outputs, weights initialised by Init (NormalInit scaled by
+	// InitScale, the post's 0.01) from Seed. Each raw pixel byte is
+	// multiplied by PixelScale (1 keeps the post's 0..255).
+	Hidden     int
+	Activation netcore.Activation
+	Init       netcore.Init
+	InitScale  float64
+	PixelScale float64
+	Seed       uint64 // also orders the mini-batches
+
+	// The optimisation: Iterations updates by Rule at the rates of
+	// LearningRate, each over all the training images (BatchSize 0, the
+	// post's full batch) or over BatchSize of them, reshuffled every epoch.
+	Iterations   int
+	BatchSize    int
+	LearningRate Schedule
+	Rule         UpdateRule
+
+	// The division of the work: Workers goroutines compute the gradient of
+	// MicroShards fixed pieces of each batch. With Deterministic false
+	// there is one piece per worker instead, and the rounding of the sum
+	// depends on the worker count.
+	Workers       int
+	MicroShards   int
+	Deterministic bool
+
+	// Monitoring: the cost is logged every LogEvery iterations, the
+	// validation accuracy taken every EvalEvery (0: every LogEvery), the
+	// run stopped after EarlyStopping evaluations without improvement (0:
+	// never), and a checkpoint taken every CheckpointEvery (0: never).
+	LogEvery        int
+	EvalEvery       int
+	EarlyStopping   int
+	CheckpointEvery int
+}
+
+// Validate reports every field that cannot make a run, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("trainer: "+format, args...)) }
+	positive := func(name string, v int) {
+		if v < 1 {
+			bad("%s is %d, want at least 1", name, v)
+		}
+	}
+	positive("Hidden", c.Hidden)
+	positive("Iterations", c.Iterations)
+	positive("Workers", c.Workers)
+	positive("MicroShards", c.MicroShards)
+	positive("LogEvery", c.LogEvery)
+	for _, f := range []struct {
+		name  string
+		value int
+	}{{"BatchSize", c.BatchSize}, {"EvalEvery", c.EvalEvery}, {"EarlyStopping", c.EarlyStopping}, {"CheckpointEvery", c.CheckpointEvery}} {
+		if f.value < 0 {
+			bad("%s is %d, want at least 0", f.name, f.value)
+		}
+	}
+	if !c.Activation.Valid() {
+		bad("unknown activation %v", c.Activation)
+	}
+	if !c.Init.Valid() {
+		bad("unknown initialisation %v", c.Init)
+	}
+	if !(c.PixelScale > 0) || math.IsInf(c.PixelScale, 0) {
+		bad("PixelScale is %v, want a positive finite number", c.PixelScale)
+	}
+	if c.LearningRate == nil {
+		bad("no LearningRate schedule")
+	}
+	if c.Rule == nil {
+		bad("no update Rule")
+	}
+	return errors.Join(errs...)
+}
+
+// Options are the parts of a run that are not training configuration.
+type Options struct {
+	Logger   *zap.Logger // nil logs nothing
+	Progress io.Writer   // where a live progress line goes (a terminal); nil for none
+	// Resume continues from this checkpoint instead of initialising.
+	Resume *netcore.Checkpoint
+	// Checkpoint, if set, is given the checkpoints the run takes: every
+	// CheckpointEvery iterations and, when the run is interrupted, after
+	// the last complete iteration. It returns where it stored the
+	// checkpoint, for the log and InterruptedError.
+	Checkpoint func(*netcore.Checkpoint) (string, error)
+}
