@@ -37,7 +37,7 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := trainer.NewEngine(m, data.Train, workers, 64, true)
+	e, err := trainer.NewEngine(m, data.Train, workers, 64, true, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

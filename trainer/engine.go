@@ -2,9 +2,9 @@ package trainer
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
-	"slices"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -13,56 +13,82 @@ import (
 )
 
 // Engine computes full-batch (or mini-batch) gradients and training steps
-// with a fixed pool of workers.
+// with a fixed pool of workers, in one process or, joined by a
+// Collective, in several.
 //
-// A step is three rounds of the pool, each a task handed to every worker:
+// A step is three rounds of the pool, each a task handed to every worker,
+// and, across processes, one sum in between:
 //
 //   - the gradient (gradientJob): the batch is cut into micro-shards whose
 //     number depends on the batch size and the configured count only,
-//     never on the number of workers; workers take micro-shards from a
-//     shared counter, and each micro-shard's partial gradient is computed
-//     by one worker alone into its own buffer;
-//   - the reduction (reduceJob): each worker sums its slice of the elements
-//     over the partials, in micro-shard order, and checks it is finite;
-//   - the update (updateJob): each worker applies the optimizer to its
-//     slice of the parameters and refreshes the same slice of the kernels'
-//     float32 model.
+//     never on the number of workers or processes; each process takes a
+//     contiguous range of them, its workers take micro-shards from a shared
+//     counter, compute each one's partial gradient in float32 and add it to
+//     their own exact sum (kernel.ExactSum);
+//   - the reduction (reduceJob): each worker adds its slice of the
+//     elements of every worker's sum into the process's total;
+//   - the Collective, if any, sums the processes' totals as integers;
+//   - the update (updateJob): each worker converts its slice of the total
+//     to the mean gradient, applies the optimizer to the same slice of the
+//     parameters and refreshes it in the kernels' float32 model.
 //
-// Every element is summed in the same order and updated on its own, so the
-// result is bitwise the same for every worker count and every schedule.
-// Parameters, gradients and optimizer state all stay in the kernels' flat
-// layout (see package kernel) throughout.
+// The sums are exact, so their order and grouping do not matter: the
+// result is bitwise the same for every worker count, process count and
+// schedule. Parameters and optimizer state stay in the kernels' flat layout
+// (see package kernel) throughout.
 type Engine struct {
 	model   *kernel.Model
 	samples *kernel.Samples
 	workers int
-	micro   int // configured micro-shard count
+	micro   int        // configured micro-shard count
+	coll    Collective // nil for one process alone
 
 	pool   *pool
 	grads  gradientJob
 	sums   reduceJob
 	update updateJob
 
+	// words is what a step sums across processes: the total's words, then
+	// the flags.
+	words []int64
+	total *kernel.ExactSum
+	flags []int64 // flagRefused+t per tensor (and the cost), then flagStop
+	// communication is the time spent in the Collective.
+	communication time.Duration
+
 	splits map[int][]shard.Range // micro-shards by batch length
 	fixed  []int32               // the batch given to Fix
 	plans  []*kernel.Plan        // its micro-shards prepared
 }
+
+// The flags a step sums across processes after the total.
+const (
+	flagRefused = 0                                         // one per tensor, then the cost
+	flagStop    = flagRefused + len(kernel.TensorNames) + 1 // processes asking to stop
+	flagCount   = flagStop + 1
+)
 
 // minMicroShard is the fewest samples a micro-shard holds when a batch is too
 // small for the configured count. Smaller ones would cost more to reduce
 // than to compute.
 const minMicroShard = 64
 
-// sliceAlign is the granularity of the workers' slices of the flat vector
-// in the reduction and the update: 16 float64 values, two cache lines, so
-// that no two workers write one line.
+// sliceAlign is the granularity of the workers' slices of the elements in
+// the reduction and the update: 16 values, at least two cache lines of
+// each word, so that no two workers write one line.
 const sliceAlign = 16
 
-// NewEngine prepares an engine for model over samples. Buffers are allocated
-// here, once. deterministic=false trades the fixed micro-shard count for one
-// partial per worker, which reduces less but makes the rounding of the sum
-// depend on the worker count.
-func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShards int, deterministic bool) (*Engine, error) {
+// errStop is what a step returns when a process of its Collective asked to
+// stop.
+var errStop = errors.New("trainer: stop")
+
+// NewEngine prepares an engine for model over samples: workers goroutines
+// (the caller's among them) in this process, joined to the other processes
+// of coll (nil for one process alone). Buffers are allocated here, once.
+// deterministic=false trades the fixed micro-shard count for one per worker
+// of every process, so that the rounding of the partials depends on the
+// worker and process counts.
+func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShards int, deterministic bool, coll Collective) (*Engine, error) {
 	if workers < 1 {
 		return nil, fmt.Errorf("trainer: %d workers, want at least 1", workers)
 	}
@@ -72,40 +98,62 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	if samples.Dim() != model.Inputs() {
 		return nil, fmt.Errorf("trainer: images of %d pixels, the model takes %d", samples.Dim(), model.Inputs())
 	}
+	processes := 1
+	if coll != nil {
+		processes = coll.Size()
+	}
 	if !deterministic {
-		microShards = workers
+		microShards = workers * processes
 	}
 	e := &Engine{
 		model:   model,
 		samples: samples,
 		workers: workers,
 		micro:   microShards,
+		coll:    coll,
 		splits:  map[int][]shard.Range{},
 	}
 	n := model.FlatLen()
-	slices, err := shard.Split((n+sliceAlign-1)/sliceAlign, min(workers, (n+sliceAlign-1)/sliceAlign))
+	// The total has one more element than the gradient: the cost.
+	e.words = make([]int64, 2*(n+1)+flagCount)
+	e.total = kernel.NewExactSum(e.words[:2*(n+1)])
+	e.flags = e.words[2*(n+1):]
+	reduceAt, err := elementSlices(n+1, workers)
+	if err != nil {
+		return nil, err
+	}
+	updateAt, err := elementSlices(n, workers)
+	if err != nil {
+		return nil, err
+	}
+	ws := make([]gradientWorker, workers)
+	grad := make([][]float64, workers)
+	for w := range ws {
+		ws[w] = gradientWorker{
+			scratch: kernel.NewScratch(model),
+			partial: kernel.NewGrad(model),
+			sum:     kernel.NewExactSum(make([]int64, 2*(n+1))),
+		}
+		grad[w] = make([]float64, updateChunk)
+	}
+	e.grads = gradientJob{model: model, samples: samples, bounds: model.Tensors(), workers: ws}
+	e.sums = reduceJob{workers: ws, total: e.total, slices: reduceAt}
+	e.update = updateJob{model: model, total: e.total, slices: updateAt, grad: grad}
+	return e, nil
+}
+
+// elementSlices divides n elements among at most workers, in runs of
+// sliceAlign.
+func elementSlices(n, workers int) ([]shard.Range, error) {
+	blocks := (n + sliceAlign - 1) / sliceAlign
+	out, err := shard.Split(blocks, min(workers, blocks))
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %w", err)
 	}
-	for i, r := range slices {
-		slices[i] = shard.Range{Start: r.Start * sliceAlign, End: min(r.End*sliceAlign, n)}
+	for i, r := range out {
+		out[i] = shard.Range{Start: r.Start * sliceAlign, End: min(r.End*sliceAlign, n)}
 	}
-	// No batch of the run can use more micro-shards than the whole set.
-	partials := make([]*kernel.Grad, e.microShards(samples.Len()))
-	flats := make([][]float32, len(partials))
-	for i := range partials {
-		partials[i] = kernel.NewGrad(model)
-		flats[i] = partials[i].Flat()
-	}
-	scratch := make([]*kernel.Scratch, workers)
-	for w := range scratch {
-		scratch[w] = kernel.NewScratch(model)
-	}
-	sum := make([]float64, n)
-	e.grads = gradientJob{model: model, samples: samples, partials: partials, scratch: scratch}
-	e.sums = reduceJob{flats: flats, sum: sum, slices: slices, finite: make([]bool, len(slices))}
-	e.update = updateJob{model: model, sum: sum, slices: slices}
-	return e, nil
+	return out, nil
 }
 
 // Fix declares that batch will be given to Step or Gradient again and
@@ -153,8 +201,15 @@ func (e *Engine) isFixed(batch []int32) bool {
 func (e *Engine) Workers() int { return e.workers }
 
 // Start launches the workers other than the caller's. They run until Close
-// or until ctx is done.
-func (e *Engine) Start(ctx context.Context) { e.pool = startPool(ctx, e.workers) }
+// or, in one process alone, until ctx is done.
+func (e *Engine) Start(ctx context.Context) {
+	if e.coll != nil {
+		// Joined to other processes, a cancellation must not stop the
+		// workers halfway through a step: see Step.
+		ctx = context.WithoutCancel(ctx)
+	}
+	e.pool = startPool(ctx, e.workers)
+}
 
 // Close stops the workers and returns the first error any of them hit.
 // Gradient and Step fail after Close.
@@ -165,16 +220,17 @@ func (e *Engine) Close() error { return e.pool.close() }
 // hold the current parameters. It allocates nothing once each batch length
 // has been seen.
 func (e *Engine) Gradient(ctx context.Context, batch []int32, grad []float64) (cost float64, err error) {
-	if len(grad) != len(e.sums.sum) {
-		return 0, fmt.Errorf("trainer: gradient of %d values, want the model's %d", len(grad), len(e.sums.sum))
+	if len(grad) != e.model.FlatLen() {
+		return 0, fmt.Errorf("trainer: gradient of %d values, want the model's %d", len(grad), e.model.FlatLen())
 	}
-	cost, err = e.gradient(ctx, batch)
+	cost, _, err = e.gradient(ctx, batch)
 	if err != nil {
 		return 0, err
 	}
+	e.total.Float64(grad, 0)
 	inv := 1 / float64(len(batch))
-	for i, v := range e.sums.sum {
-		grad[i] = v * inv
+	for i := range grad {
+		grad[i] *= inv
 	}
 	return cost, nil
 }
@@ -182,31 +238,31 @@ func (e *Engine) Gradient(ctx context.Context, batch []int32, grad []float64) (c
 // Step is one training iteration after the model was loaded with params (in
 // the flat layout): the mean gradient and cost over batch as Gradient
 // computes them, then, if all of them are finite, opt's update of params
-// with learning rate lr (step counts updates from 1). The gradient goes
-// from the reduced sum to the update a slice at a time and is not kept,
-// and each worker loads its updated slice into the model, so that Step
-// leaves the model holding the new params. If the cost or a gradient
-// element is not a finite number, params and the model are left unchanged
-// and nonFinite names the first such tensor of "cost", "dW1", "db1", "dW2"
-// and "db2". Step allocates nothing once each batch length has been seen,
-// and gives bitwise the same params as Gradient followed by opt.Update over
-// all of params, for every worker count.
+// with learning rate lr (step counts updates from 1). Each worker loads its
+// updated slice into the model, so that Step leaves the model holding the
+// new params. If the cost or a gradient is not a finite number (or too
+// large to sum, beyond kernel.ExactLimit), params and the model are left
+// unchanged and nonFinite names the first such tensor of "cost", "dW1",
+// "db1", "dW2" and "db2". Step allocates nothing once each batch length
+// has been seen, and gives bitwise the same params as Gradient followed by
+// opt.Update over all of params, for every worker and process count.
+//
+// In one process alone, cancelling ctx stops the gradient between
+// micro-shards and Step returns ctx's error. Joined to other processes,
+// Step always completes its rounds, so that every process takes part in
+// every sum, and carries the request to stop in the step's sum instead:
+// every process then returns errStop from the same step, with params
+// unchanged.
 func (e *Engine) Step(ctx context.Context, batch []int32, params []float64, opt Optimizer, step int, lr float64) (cost float64, nonFinite string, err error) {
 	if opt == nil {
 		return 0, "", fmt.Errorf("trainer: Step: no optimizer")
 	}
-	if len(params) != len(e.sums.sum) {
-		return 0, "", fmt.Errorf("trainer: Step: %d parameters, want the model's %d", len(params), len(e.sums.sum))
+	if len(params) != e.model.FlatLen() {
+		return 0, "", fmt.Errorf("trainer: Step: %d parameters, want the model's %d", len(params), e.model.FlatLen())
 	}
-	cost, err = e.gradient(ctx, batch)
-	if err != nil {
-		return 0, "", err
-	}
-	if math.IsNaN(cost) || math.IsInf(cost, 0) {
-		return cost, "cost", nil
-	}
-	if slices.Contains(e.sums.finite, false) {
-		return cost, e.model.FirstNonFinite(e.sums.sum), nil
+	cost, nonFinite, err = e.gradient(ctx, batch)
+	if err != nil || nonFinite != "" {
+		return cost, nonFinite, err
 	}
 	u := &e.update
 	u.params, u.opt, u.step, u.lr, u.inv = params, opt, step, lr, 1/float64(len(batch))
@@ -215,34 +271,86 @@ func (e *Engine) Step(ctx context.Context, batch []int32, params []float64, opt 
 	return cost, "", err
 }
 
-// gradient runs the gradient and reduction rounds over batch, leaving the
-// summed gradient in e.sums.sum, and returns the mean cost.
-func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, err error) {
+// gradient runs the gradient and reduction rounds over batch, sums the
+// totals of the processes, and leaves the summed gradient in e.total. It
+// returns the mean cost, and the name of the first tensor (or "cost") that
+// held a value the sums refuse.
+func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, nonFinite string, err error) {
 	ranges, err := e.split(len(batch))
 	if err != nil {
-		return 0, err
+		return 0, "", err
+	}
+	roundCtx := ctx
+	if e.coll != nil {
+		// Every process must reach every sum: a stop is agreed on in the
+		// step's sum, not taken alone.
+		roundCtx = context.WithoutCancel(ctx)
 	}
 	g := &e.grads
 	g.batch, g.ranges, g.plans = batch, ranges, nil
 	if e.isFixed(batch) {
 		g.plans = e.plans
 	}
-	g.next.Store(0)
-	err = e.pool.round(ctx, g)
+	first, last := e.mine(len(ranges))
+	g.next.Store(int64(first))
+	g.last = int64(last)
+	err = e.pool.round(roundCtx, g)
 	g.batch, g.plans = nil, nil
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	for _, p := range g.partials[:len(ranges)] {
-		cost += p.Cost
+	if err := e.pool.round(roundCtx, &e.sums); err != nil {
+		return 0, "", err
 	}
-	e.sums.parts = len(ranges)
-	if err := e.pool.round(ctx, &e.sums); err != nil {
-		return 0, err
+	clear(e.flags)
+	for w := range g.workers {
+		for t, n := range g.workers[w].refused {
+			e.flags[flagRefused+t] += n
+		}
+		g.workers[w].refused = [len(kernel.TensorNames) + 1]int64{}
 	}
-	// Multiplied by the reciprocal, as the update scales the gradient.
-	return cost * (1 / float64(len(batch))), nil
+	if e.coll != nil {
+		if ctx.Err() != nil {
+			e.flags[flagStop] = 1
+		}
+		began := time.Now()
+		err := e.coll.SumInt64(e.words)
+		e.communication += time.Since(began)
+		if err != nil {
+			return 0, "", fmt.Errorf("trainer: sum across processes: %w", err)
+		}
+		if e.flags[flagStop] > 0 {
+			return 0, "", errStop
+		}
+	}
+	// By the reciprocal, as the update scales the gradient.
+	cost = e.total.At(e.model.FlatLen()) * (1 / float64(len(batch)))
+	if e.flags[flagRefused+len(kernel.TensorNames)] > 0 {
+		return cost, "cost", nil
+	}
+	for t, name := range kernel.TensorNames {
+		if e.flags[flagRefused+t] > 0 {
+			return cost, name, nil
+		}
+	}
+	return cost, "", nil
 }
+
+// mine returns this process's micro-shards of a batch of m: a contiguous
+// range, the same division whatever the worker count.
+func (e *Engine) mine(m int) (first, last int) {
+	if e.coll == nil {
+		return 0, m
+	}
+	r, err := shard.Split(m, min(m, e.coll.Size()))
+	if err != nil || e.coll.Rank() >= len(r) {
+		return 0, 0 // more processes than micro-shards: nothing to do here
+	}
+	return r[e.coll.Rank()].Start, r[e.coll.Rank()].End
+}
+
+// Communication returns the time spent summing across processes so far.
+func (e *Engine) Communication() time.Duration { return e.communication }
 
 // microShards is how many micro-shards a batch of n samples is cut into:
 // the configured count, or fewer so that each holds minMicroShard samples.

@@ -60,9 +60,11 @@ type Result struct {
 	FinalCost  float64     // cost of the last iteration's batch, before its update
 	Validation []AccuracyPoint
 	// Training is the wall time of this process's training loop;
-	// IterationTimes holds each of its iterations.
+	// IterationTimes holds each of its iterations, and Communication the
+	// part of them spent summing across processes (see Collective).
 	Training       time.Duration
 	IterationTimes []time.Duration
+	Communication  time.Duration
 	StoppedEarly   bool
 }
 
@@ -262,7 +264,7 @@ func (t *Trainer) saveCheckpoint(iteration int) (string, error) {
 func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	cfg := t.cfg
 	total := cfg.Iterations
-	engine, err := NewEngine(t.model, t.data.Train, cfg.Workers, cfg.MicroShards, cfg.Deterministic)
+	engine, err := NewEngine(t.model, t.data.Train, cfg.Workers, cfg.MicroShards, cfg.Deterministic, t.opts.Collective)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +302,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 
 	step := t.start
 	for step < total {
-		if ctx.Err() != nil {
+		// Alone, a process stops between steps; joined to others, it asks
+		// them in the step's sum (see Engine.Step).
+		if t.opts.Collective == nil && ctx.Err() != nil {
 			return nil, t.interrupted(ctx, step)
 		}
 		batch := full
@@ -310,7 +314,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		tick := time.Now()
 		cost, tensor, err := engine.Step(ctx, batch, t.params, t.opt, step+1, cfg.LearningRate.Rate(step, total))
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, errStop) {
 				return nil, t.interrupted(ctx, step)
 			}
 			return nil, err
@@ -376,6 +380,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		Validation:     t.valid,
 		Training:       training,
 		IterationTimes: times,
+		Communication:  engine.Communication(),
 		StoppedEarly:   stoppedEarly,
 	}, nil
 }
@@ -383,11 +388,15 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 // interrupted takes a checkpoint after the last completed iteration and
 // describes the stop.
 func (t *Trainer) interrupted(ctx context.Context, step int) error {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = ErrPeerStopped
+	}
 	path, err := t.saveCheckpoint(step)
 	if err != nil {
-		return errors.Join(context.Cause(ctx), err)
+		return errors.Join(cause, err)
 	}
-	return &InterruptedError{Iteration: step, Checkpoint: path, Cause: context.Cause(ctx)}
+	return &InterruptedError{Iteration: step, Checkpoint: path, Cause: cause}
 }
 
 // msPer is d spread over n iterations, in milliseconds rounded to the

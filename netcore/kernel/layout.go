@@ -35,6 +35,20 @@ func (m *Model) RowMajorLen() int {
 	return m.hidden*m.inputs + m.hidden + m.outputs*m.hidden + m.outputs
 }
 
+// TensorNames names the gradients of the flat layout's four tensors, in
+// their order.
+var TensorNames = [4]string{"dW1", "db1", "dW2", "db2"}
+
+// Tensors returns where the flat layout's four tensors start and end:
+// tensor t spans [bounds[t], bounds[t+1]).
+func (m *Model) Tensors() (bounds [5]int) {
+	sizes := [4]int{m.inputs * m.hp, m.hp, m.outputs * m.hp, m.op}
+	for t, n := range sizes {
+		bounds[t+1] = bounds[t] + n
+	}
+	return bounds
+}
+
 // split returns the four tensors of a slice in the flat layout.
 func split[T any](m *Model, flat []T) (w1t, b1, w2, b2 []T) {
 	at := 0
@@ -216,11 +230,11 @@ func (m *Model) FirstNonFinite(flat []float64) string {
 	if len(flat) != m.FlatLen() {
 		panic(fmt.Sprintf("kernel: FirstNonFinite: flat vector of length %d, want %d", len(flat), m.FlatLen()))
 	}
-	w1t, b1, w2, b2 := split(m, flat)
-	for i, t := range [...][]float64{w1t, b1, w2, b2} {
-		for _, v := range t {
+	bounds := m.Tensors()
+	for t, name := range TensorNames {
+		for _, v := range flat[bounds[t]:bounds[t+1]] {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return [...]string{"dW1", "db1", "dW2", "db2"}[i]
+				return name
 			}
 		}
 	}

@@ -161,4 +161,3 @@ func (a *asmPlan) copyImages(s *Samples, idx []int32, hp int) {
 // hasImages reports whether p is a plan with its own copy of its images
 // for gatherPlan; a nil plan has none.
 func (p *Plan) hasImages() bool { return p != nil && p.asm.offs != nil }
-
