@@ -415,11 +415,10 @@ func denseBackward(a *gen.File, v gen.Vector, field func(string) Mem, even Mem) 
 			}
 		}
 		a.MOVQ(col, wAt)
-		a.XORQ(r, r)
 		if withDW2 {
 			a.Comment("Even rows into Y0/Y1, odd rows into Y10/Y11: two chains of FMAs.")
-			a.XORQ(r, r)
 		}
+		a.XORQ(r, r)
 		a.CMPQ(rows, imm(2))
 		a.JL(L("prow1"))
 		a.Label(p + "prow2")

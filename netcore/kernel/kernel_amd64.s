@@ -6915,7 +6915,6 @@ bkpair:
 	VMOVUPS (R10)(AX*1), Y2
 	VMOVUPS 32(R10)(AX*1), Y3
 	MOVQ    AX, R14
-	XORQ    BX, BX
 
 	// Even rows into Y0/Y1, odd rows into Y10/Y11: two chains of FMAs.
 	XORQ BX, BX
