@@ -30,22 +30,26 @@
 //   - dw2.go: dw2Batch, the output layer's weight gradient of a batch;
 //   - accumulate.go: accumulateAsm, float32 sums into float64;
 //   - consts.go: the constants and the exp sequence the activations and the
-//     softmax share.
+//     softmax share;
+//   - args.go and tables.go: the argument structs and the tables, written
+//     out as Go; asm.go: helpers for operands.
 //
-// The first layer's loops come in one variant per block width w (1 to 8
-// registers of hidden units): a loop keeps its whole column block in
-// registers, one FMA per register and pixel, and is unrolled over the
-// block; a model whose padded hidden layer is narrower than 8 registers
-// would waste work with a fixed width. The tables (tables.go) index the
-// variants by width for the Go side.
+// The first layer's loops come in one variant per block width w, 1 to 8
+// registers of hidden units: a loop keeps a whole column block of the
+// hidden layer in registers while it runs over a list of pixels, one FMA
+// per register and pixel, and registers cannot be indexed at run time, so
+// each width is its own unrolled code. The hidden layer is padded to a
+// multiple of 8 units only, so every width occurs (a layer wider than 8
+// registers is split into blocks of at most 8). The tables (tables.go)
+// index the variants by width for the Go side.
 //
-// Every emitter takes a gen.Vector, the register file to emit for (register
-// width, number of registers, name suffix), instead of writing YMM
-// registers and 32-byte strides, so that a later AVX-512 family can come
-// from the same emitters. The few sequences written for exactly 8 lanes
-// (the in-register spread of 8 pixel values, the 8×8 transposes, the
-// horizontal reductions, tileCount's 16 words) say so and refuse other
-// widths.
+// Every emitter of vector code takes a gen.Vector, the register file to
+// emit for (register width, number of registers, name suffix), instead of
+// writing YMM registers and 32-byte strides, so that a later AVX-512 family
+// can come from the same emitters. The sequences written for exactly 8
+// lanes (the in-register spread of 8 pixel values, the 8×8 transposes, the
+// horizontal reductions, prepAVX's and cscEmit's loads, tileCount's 16
+// words) say so and refuse other widths.
 //
 // The instructions are a one-to-one port of the Python generator and
 // hand-written assembly they replace, and every kernel's arithmetic is
