@@ -1,0 +1,59 @@
+// Command cpupeak generates internal/cpupeak/cpupeak_amd64.s, fmaLoop:
+// independent fused multiply-adds, to time the peak float32 rate of a core.
+// go generate runs it from package cpupeak (see generate.go there):
+//
+//	go run -C ../../_asm ./cpupeak -pkg ../internal/cpupeak -out ../internal/cpupeak/cpupeak_amd64.s
+//
+// The Go declaration of fmaLoop stays hand-written in package cpupeak,
+// beside flopsPerCall, which counts the work of a call; the generator
+// reads the signature from the package (-pkg).
+package main
+
+import (
+	"flag"
+	"os"
+
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/shardnet/shardnet/_asm/internal/gen"
+)
+
+// chains is the number of independent FMA chains per iteration, enough to
+// cover the FMA latency on both pipes (flopsPerCall counts them).
+const chains = 12
+
+func main() {
+	// A flag set of its own: avo's build package defines its flags on the
+	// default one.
+	fs := flag.NewFlagSet("cpupeak", flag.ExitOnError)
+	pkg := fs.String("pkg", "../internal/cpupeak", "`directory` of package cpupeak")
+	out := fs.String("out", "", "assembly output `file`")
+	fs.Parse(os.Args[1:])
+
+	d := gen.ReadDecls(*pkg)
+	a := gen.NewFile("_asm/cpupeak", "github.com/shardnet/shardnet/internal/cpupeak", "package cpupeak\n")
+	fmaLoop(a, gen.AVX2, d.FuncType("fmaLoop"))
+	a.Write(*out, "")
+}
+
+// fmaLoop emits fmaLoop, of Go type sig, for the register file v: n
+// iterations of chains VFMADD231PS, each into its own register, of two
+// registers that stay zero.
+func fmaLoop(a *gen.File, v gen.Vector, sig string) {
+	a.Func("fmaLoop", sig)
+	n := RCX
+	a.Load(a.Param("n"), n)
+	x, y := v.Reg(chains), v.Reg(chains+1)
+	for i := range chains + 2 {
+		a.VXORPS(v.Reg(i), v.Reg(i), v.Reg(i))
+	}
+	a.Label("loop")
+	for i := range chains {
+		a.VFMADD231PS(x, y, v.Reg(i))
+	}
+	a.DECQ(n)
+	a.JNZ(LabelRef("loop"))
+	a.VZEROUPPER()
+	a.RET()
+}

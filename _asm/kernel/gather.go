@@ -1,0 +1,350 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/shardnet/shardnet/_asm/internal/gen"
+)
+
+// The loops over an image's pixels (gatherRaw, gatherPlan) and over a
+// pixel's images (planScatter) share entryLoops: both sum, into one column
+// block of accumulator registers, a weighted row per entry of a list.
+
+// prefetch is how many entries ahead the eight-entry loops ask for their
+// entry data: the hardware prefetchers follow the streams, but not far
+// enough ahead for loops this short.
+const prefetch = 384
+
+// accSets returns how many sets of accumulators the entry loops of a block
+// of the given width use: as many (up to 4, a power of two) as fit in the
+// registers below the 7 at the top that the loops need for themselves
+// (see newEntryRegs). More sets mean shorter chains of dependent FMAs.
+func accSets(v gen.Vector, blocks int) int {
+	free := v.Regs - 7
+	sets := 4
+	for sets*blocks > free {
+		sets /= 2
+	}
+	if sets == 0 {
+		panic(fmt.Sprintf("accSets: no room for a block of %d", blocks))
+	}
+	return sets
+}
+
+// entryRegs are the registers of entryLoops: the accumulators, set s's
+// register j being acc(s, j) (from register 0 up), and, at the top, the
+// scale in every lane, the two registers that take turns holding an
+// entry's value in every lane, and the three of spread8.
+type entryRegs struct {
+	blocks, sets  int
+	acc           func(s, j int) VecPhysical
+	scale         VecPhysical
+	tmp           [2]VecPhysical
+	vals, lo, hi  VecPhysical
+	e, end, rowAt GPPhysical // the entry, the end of the list, the row offset
+}
+
+func newEntryRegs(v gen.Vector, blocks int) entryRegs {
+	return entryRegs{
+		blocks: blocks,
+		sets:   accSets(v, blocks),
+		acc:    func(s, j int) VecPhysical { return v.Reg(s*blocks + j) },
+		scale:  v.Reg(v.Regs - 1),
+		tmp:    [2]VecPhysical{v.Reg(v.Regs - 4), v.Reg(v.Regs - 3)},
+		vals:   v.Reg(v.Regs - 5), lo: v.Reg(v.Regs - 7), hi: v.Reg(v.Regs - 6),
+		e: R11, end: R12, rowAt: RBX,
+	}
+}
+
+// entryList is the list entryLoops runs over: entry r.e+i has its row
+// offset in the uint16 at off(i) and its raw value in the byte at val(i); row is the row of the entry whose offset is in r.rowAt;
+// fix, if not nil, turns the loaded uint16 in r.rowAt into the offset that
+// row wants. end8 is a free register for end-8, or nil where every list is
+// a multiple of 8 entries long.
+type entryList struct {
+	off, val func(i int) Mem
+	row      Mem
+	fix      func()
+	end8     Register
+}
+
+// spread8 loads the 8 raw pixel bytes at src as scaled float32 values into
+// r.lo (values 0-3 in both halves) and r.hi (values 4-7), ready for lane.
+func spread8(a *gen.File, v gen.Vector, r entryRegs, src Mem) {
+	if v.Lanes != 8 {
+		panic("spread8: written for 8 lanes")
+	}
+	a.VPMOVZXBD(src, r.vals)
+	a.VCVTDQ2PS(r.vals, r.vals)
+	a.VMULPS(r.scale, r.vals, r.vals)
+	a.VPERM2F128(U8(0x00), r.vals, r.vals, r.lo)
+	a.VPERM2F128(U8(0x11), r.vals, r.vals, r.hi)
+}
+
+// lane broadcasts value i of the 8 spread by spread8 to every lane of dst.
+func lane(a *gen.File, r entryRegs, i int, dst VecPhysical) {
+	src := r.lo
+	if i >= 4 {
+		src = r.hi
+	}
+	a.VPERMILPS(U8((i%4)*0x55), src, dst)
+}
+
+// scaled broadcasts the raw pixel byte at src, scaled, to every lane of dst
+// (clobbering AX).
+func scaled(a *gen.File, r entryRegs, src Mem, dst VecPhysical) {
+	x := dst.AsX()
+	a.MOVBLZX(src, EAX)
+	a.VXORPS(x, x, x)
+	a.VCVTSI2SSL(EAX, x, x)
+	a.VMULSS(r.scale.AsX(), x, x)
+	a.VBROADCASTSS(x, dst)
+}
+
+// zeroSets zeroes the accumulator sets.
+func zeroSets(a *gen.File, r entryRegs) {
+	for s := range r.sets {
+		for j := range r.blocks {
+			a.VXORPS(r.acc(s, j), r.acc(s, j), r.acc(s, j))
+		}
+	}
+}
+
+// addSets adds the accumulator sets into set 0 in a fixed order: s0+s1 for
+// two sets, (s0+s1)+(s2+s3) for four.
+func addSets(a *gen.File, r entryRegs) {
+	switch r.sets {
+	case 2:
+		for j := range r.blocks {
+			a.VADDPS(r.acc(1, j), r.acc(0, j), r.acc(0, j))
+		}
+	case 4:
+		for j := range r.blocks {
+			a.VADDPS(r.acc(1, j), r.acc(0, j), r.acc(0, j))
+			a.VADDPS(r.acc(3, j), r.acc(2, j), r.acc(2, j))
+			a.VADDPS(r.acc(2, j), r.acc(0, j), r.acc(0, j))
+		}
+	}
+}
+
+// entryLoops emits the loops over the entries r.e < r.end of one list (an
+// image's pixels, or a pixel's images): eight entries at a time, their
+// values converted in one register and spread with in-register shuffles
+// rather than loaded one by one; then four, then one. Entry i of a group
+// goes to accumulator set i mod r.sets, the last count mod 4 to set 0, and
+// the sets are added in a fixed order at the end (addSets). With l.end8
+// nil, only the eight-entry loop is emitted.
+//
+// The order of the FMAs into each accumulator, and how the sets are added,
+// fix the bits of the sums: the Go side's tests and the callers that need
+// bitwise reproducible sums rely on it.
+func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
+	fmas := func(t VecPhysical, s int) {
+		for j := range r.blocks {
+			a.VFMADD231PS(l.row.Offset(j*v.Bytes()), t, r.acc(s, j))
+		}
+	}
+	load := func(i int) {
+		a.MOVWLZX(l.off(i), r.rowAt.As32())
+		if l.fix != nil {
+			l.fix()
+		}
+	}
+	if l.end8 == nil {
+		a.CMPQ(r.e, r.end)
+		a.JGE(LabelRef("done"))
+	} else {
+		a.LEAQ(at(r.end, -8), l.end8)
+		a.CMPQ(r.e, l.end8)
+		a.JG(LabelRef("four"))
+	}
+
+	a.Label("eight")
+	a.PREFETCHT0(l.off(prefetch))
+	a.PREFETCHT0(l.val(prefetch))
+	spread8(a, v, r, l.val(0))
+	for i := range 8 {
+		load(i)
+		t := r.tmp[i%2]
+		lane(a, r, i, t)
+		fmas(t, i%r.sets)
+	}
+	a.ADDQ(imm(8), r.e)
+	if l.end8 == nil {
+		a.CMPQ(r.e, r.end)
+		a.JL(LabelRef("eight"))
+		a.Label("done")
+		addSets(a, r)
+		return
+	}
+	a.CMPQ(r.e, l.end8)
+	a.JLE(LabelRef("eight"))
+
+	a.Label("four")
+	a.LEAQ(at(r.e, 4), RAX)
+	a.CMPQ(RAX, r.end)
+	a.JG(LabelRef("tail"))
+	for i := range 4 {
+		t := r.tmp[i%2]
+		scaled(a, r, l.val(i), t)
+		load(i)
+		fmas(t, i%r.sets)
+	}
+	a.ADDQ(imm(4), r.e)
+
+	a.Label("tail")
+	a.CMPQ(r.e, r.end)
+	a.JGE(LabelRef("done"))
+	a.Label("one")
+	scaled(a, r, l.val(0), r.tmp[0])
+	load(0)
+	fmas(r.tmp[0], 0)
+	a.INCQ(r.e)
+	a.CMPQ(r.e, r.end)
+	a.JL(LabelRef("one"))
+	a.Label("done")
+	addSets(a, r)
+}
+
+// rowOffset turns the pixel number in x into the byte offset of its weight
+// row, for a single column block of the given width.
+func rowOffset(a *gen.File, v gen.Vector, x GPPhysical, blocks int) {
+	stride := v.Bytes() * blocks
+	if k := log2(stride); k >= 0 {
+		a.SHLQ(U8(k), x)
+	} else {
+		a.IMUL3Q(imm(stride), x, x)
+	}
+}
+
+// gather emits gatherRaw<blocks>, or with planned gatherPlan<blocks>: the
+// first layer of a batch for a model of one column block.
+func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
+	r := newEntryRegs(v, blocks)
+	W := blocks * v.Lanes
+	if planned {
+		a.Func(f.name(v, blocks), f.sig,
+			fmt.Sprintf("gatherPlan%d is gatherRaw%d over the images a Plan keeps: image k (row z +", blocks, blocks),
+			fmt.Sprintf("k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its", W),
+			"src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the",
+			"images), off[e] being the byte offset of the weight row divided by 8.",
+			"Reading the offset instead of computing it from the pixel number saves",
+			"integer work in a loop this short. Pixel e goes to accumulator set",
+			fmt.Sprintf("e mod %d (see entryLoops in _asm/kernel/gather.go).", r.sets))
+	} else {
+		a.Func(f.name(v, blocks), f.sig,
+			fmt.Sprintf("gatherRaw%d is the first layer of n ≥ 1 images straight from their", blocks),
+			fmt.Sprintf("sparse form, for a model of HiddenPad %d (one column block, weight rows", W),
+			fmt.Sprintf("of %d bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·", 4*W),
+			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, summed as", W, W),
+			"entryLoops in _asm/kernel/gather.go says.")
+	}
+	z, w, pix, val, src, n, zstride := RDI, RSI, R8, R9, R10, R14, RDX
+	a.Load(a.Param("z"), z)
+	a.Load(a.Param("w"), w)
+	if planned {
+		a.Load(a.Param("off"), pix)
+	} else {
+		a.Load(a.Param("idx"), pix)
+	}
+	a.Load(a.Param("val"), val)
+	a.Load(a.Param("src"), src)
+	a.Load(a.Param("n"), n)
+	a.Load(a.Param("zstride"), zstride)
+	a.Load(a.Param("scale"), RAX)
+	a.VBROADCASTSS(at(RAX, 0), r.scale)
+
+	a.Label("img")
+	a.MOVLQSX(at(src, 0), r.e)
+	a.MOVLQSX(at(src, 4), r.end)
+	a.ADDQ(r.e, r.end)
+	zeroSets(a, r)
+	l := entryList{
+		off: func(i int) Mem { return atIdx(pix, r.e, 2, 2*i) },
+		val: func(i int) Mem { return atIdx(val, r.e, 1, i) },
+	}
+	// The plan's images are padded and hold row offsets divided by 8; the
+	// samples' are not, and hold pixel numbers.
+	if planned {
+		l.row = atIdx(w, r.rowAt, 8, 0)
+	} else {
+		l.row = atIdx(w, r.rowAt, 1, 0)
+		l.end8 = RCX
+		l.fix = func() { rowOffset(a, v, r.rowAt, blocks) }
+	}
+	entryLoops(a, v, r, l)
+	for j := range blocks {
+		a.VMOVUPS(r.acc(0, j), at(z, j*v.Bytes()))
+	}
+	a.ADDQ(zstride, z)
+	a.ADDQ(imm(8), src)
+	a.DECQ(n)
+	a.JNZ(LabelRef("img"))
+	a.VZEROUPPER()
+	a.RET()
+}
+
+// planScatter emits planScatter<blocks>, or with padded planScatterPad<blocks>
+// for the lists of a plan that pads them to multiples of 8 (see
+// Plan.padded): only the eight-entry loop, no tails.
+func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
+	r := newEntryRegs(v, blocks)
+	W := blocks * v.Lanes
+	name := f.name(v, blocks)
+	doc := []string{
+		fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
+		fmt.Sprintf("one block of %d columns: for each of npix ≥ 1 distinct pixels j, the row", W),
+		fmt.Sprintf("block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]", W, W),
+	}
+	if padded {
+		doc = append(doc,
+			"over its entries e in pstart[j]:pstart[j+1] (images in ascending order,",
+			"a multiple of 8 of them: NewPlan pads the lists), summed in registers")
+	} else {
+		doc = append(doc,
+			"over its entries e in pstart[j]:pstart[j+1] (images in ascending",
+			"order), summed in registers")
+	}
+	doc = append(doc, "and added to the row once (see entryLoops in _asm/kernel/gather.go for",
+		"the order).")
+	a.Func(name, f.sig, doc...)
+	dw, dz, pix, pstart, entOff, entRaw, npix := RDI, RSI, R8, R9, R10, R13, RCX
+	a.Load(a.Param("dw"), dw)
+	a.Load(a.Param("dz"), dz)
+	a.Load(a.Param("pix"), pix)
+	a.Load(a.Param("pstart"), pstart)
+	a.Load(a.Param("entOff"), entOff)
+	a.Load(a.Param("entRaw"), entRaw)
+	a.Load(a.Param("npix"), npix)
+	a.Load(a.Param("scale"), RAX)
+	a.VBROADCASTSS(at(RAX, 0), r.scale)
+	a.MOVLQSX(at(pstart, 0), r.e)
+
+	a.Label("pix")
+	a.MOVLQSX(at(pstart, 4), r.end)
+	zeroSets(a, r)
+	l := entryList{
+		off: func(i int) Mem { return atIdx(entOff, r.e, 2, 2*i) },
+		val: func(i int) Mem { return atIdx(entRaw, r.e, 1, i) },
+		row: atIdx(dz, r.rowAt, 1, 0),
+	}
+	if !padded {
+		l.end8 = RDX
+	}
+	entryLoops(a, v, r, l)
+	rowAt := R14
+	a.MOVL(at(pix, 0), rowAt.As32())
+	for j := range blocks {
+		a.VADDPS(atIdx(dw, rowAt, 1, j*v.Bytes()), r.acc(0, j), r.acc(0, j))
+		a.VMOVUPS(r.acc(0, j), atIdx(dw, rowAt, 1, j*v.Bytes()))
+	}
+	a.ADDQ(imm(4), pix)
+	a.ADDQ(imm(4), pstart)
+	a.DECQ(npix)
+	a.JNZ(LabelRef("pix"))
+	a.VZEROUPPER()
+	a.RET()
+}

@@ -1,0 +1,111 @@
+// Command kernel generates the amd64 assembly of package
+// github.com/shardnet/shardnet/netcore/kernel and the Go source that must
+// agree with it. go generate runs it from netcore/kernel (see generate.go
+// there); it writes
+//
+//   - -out: kernel_amd64.s, the AVX2+FMA kernels;
+//   - -stubs: asm_amd64.go, the Go declarations of the kernels (avo's stubs);
+//   - -tables: asm_tables_amd64.go, the tables that pick a first-layer loop
+//     by block width, and a compile-time check of the struct offsets the
+//     assembly uses;
+//   - -types: asm_args.go, the structs denseArgs and soaArgs through which
+//     the dense middle takes its operands (args.go).
+//
+// The kernels, by the file of this program that emits them:
+//
+//   - gather.go: entryLoops, the loops over a list of (row, value) entries
+//     that sum weighted rows into a column block of registers, and its
+//     users gatherRaw<w> and gatherPlan<w> (the first layer of models with
+//     one column block) and planScatter<w> and planScatterPad<w> (the first
+//     layer's gradient from a Plan);
+//   - scatter.go: scatterRaw<w>, the first layer's gradient image by image;
+//   - prep.go, tiled.go and csc.go: the first layer of models with several
+//     column blocks: prepAVX decodes a batch, tileCount counts its pixel
+//     tiles, tiledGather<w> runs a tile, cscFill and cscEmit transpose the
+//     batch and cscScatter<w> takes the gradient from the transposition;
+//   - dense.go: denseAVX, the dense middle (activation, output layer,
+//     softmax, backward pass to dz1) for one image;
+//   - soa.go: denseSoA8 and denseSoA16, the dense middle for 8 images at a
+//     time, one per lane, and rowSum, which sums their gradients;
+//   - dw2.go: dw2Batch, the output layer's weight gradient of a batch;
+//   - accumulate.go: accumulateAsm, float32 sums into float64;
+//   - consts.go: the constants and the exp sequence the activations and the
+//     softmax share;
+//   - args.go and tables.go: the argument structs and the tables, written
+//     out as Go; asm.go: helpers for operands.
+//
+// The first layer's loops come in one variant per block width w, 1 to 8
+// registers of hidden units: a loop keeps a whole column block of the
+// hidden layer in registers while it runs over a list of pixels, one FMA
+// per register and pixel, and registers cannot be indexed at run time, so
+// each width is its own unrolled code. The hidden layer is padded to a
+// multiple of 8 units only, so every width occurs (a layer wider than 8
+// registers is split into blocks of at most 8). The tables (tables.go)
+// index the variants by width for the Go side.
+//
+// Every emitter of vector code takes a gen.Vector, the register file to
+// emit for (register width, number of registers, name suffix), instead of
+// writing YMM registers and 32-byte strides, so that a later AVX-512 family
+// can come from the same emitters. The sequences written for exactly 8
+// lanes (the in-register spread of 8 pixel values, the 8×8 transposes, the
+// horizontal reductions, prepAVX's and cscEmit's loads, tileCount's 16
+// words) say so and refuse other widths.
+//
+// The instructions are a one-to-one port of the Python generator and
+// hand-written assembly they replace, and every kernel's arithmetic is
+// fixed: the same operations on the same operands in the same order, so
+// that the sums are bitwise what they were. Reordering or reassociating
+// any floating-point operation changes the trained parameters' bits.
+package main
+
+import (
+	"flag"
+	"os"
+
+	"github.com/shardnet/shardnet/_asm/internal/gen"
+)
+
+// maxBlocks is the widest column block, in registers.
+const maxBlocks = 8
+
+func main() {
+	// A flag set of its own: avo's build package defines its flags on the
+	// default one.
+	fs := flag.NewFlagSet("kernel", flag.ExitOnError)
+	out := fs.String("out", "", "assembly output `file`")
+	stubs := fs.String("stubs", "", "Go declarations output `file`")
+	tables := fs.String("tables", "", "dispatch tables output `file`")
+	typesOut := fs.String("types", "", "argument structs output `file`")
+	fs.Parse(os.Args[1:])
+
+	a := gen.NewFile("_asm/kernel", "github.com/shardnet/shardnet/netcore/kernel", "package kernel\n"+argsSrc)
+	v := gen.AVX2
+	c := declareConsts(a, v)
+	emit(a, v, c)
+	a.Write(*out, *stubs)
+	if *tables != "" {
+		a.WriteGo(*tables, "amd64", tablesSrc(a, v))
+	}
+	if *typesOut != "" {
+		a.WriteGo(*typesOut, "", argsSrc)
+	}
+}
+
+// emit emits every kernel for the register file v.
+func emit(a *gen.File, v gen.Vector, c *consts) {
+	for _, f := range families {
+		for w := 1; w <= maxBlocks; w++ {
+			f.emit(a, v, f, w)
+		}
+	}
+	prep(a, v)
+	tileCount(a, v, c)
+	cscFill(a)
+	cscEmit(a, v)
+	accumulate(a, v)
+	denseAVX(a, v, c)
+	denseSoA(a, v, c, 8)
+	denseSoA(a, v, c, 16)
+	rowSum(a, v)
+	dw2Batch(a, v)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shardnet/shardnet/_asm/internal/gen"
+)
+
+// A family is a kernel that comes in one variant per block width, base<w>
+// for w = 1 to maxBlocks, all of Go type sig; the Go side picks one from
+// the table base+"Fns", whose doc comment is doc.
+type family struct {
+	base, sig string
+	doc       []string
+	emit      func(a *gen.File, v gen.Vector, f family, blocks int)
+}
+
+// name is the name of the variant of width blocks for v.
+func (f family) name(v gen.Vector, blocks int) string { return v.Name(f.base, blocks) }
+
+// The families, in the order of their tables.
+var families = []family{
+	{
+		base: "gatherRaw",
+		sig:  "func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)",
+		doc: []string{
+			"is gatherRaw<w>: for each image of a batch, read from its",
+			"sparse form, its row of z[·][0:8w] = Σ_e value·w[pixel row][0:8w] (single",
+			"column block).",
+		},
+		emit: func(a *gen.File, v gen.Vector, f family, b int) { gather(a, v, f, b, false) },
+	},
+	{
+		base: "gatherPlan",
+		sig:  "func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)",
+		doc: []string{
+			"is gatherPlan<w>: gatherRawFns over a Plan's copy of its",
+			"images, whose pixels are given as weight-row offsets.",
+		},
+		emit: func(a *gen.File, v gen.Vector, f family, b int) { gather(a, v, f, b, true) },
+	},
+	{
+		base: "scatterRaw",
+		sig:  "func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)",
+		doc: []string{
+			"is scatterRaw<w>: for each image of a batch and each of its",
+			"pixels, dw[pixel row][0:8w] += value·(its row of dz)[0:8w] (single column",
+			"block).",
+		},
+		emit: scatterRaw,
+	},
+	{
+		base: "planScatter",
+		sig:  "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)",
+		doc: []string{
+			"is planScatter<w>: the first layer's gradient of a batch",
+			"transposed once by NewPlan.",
+		},
+		emit: func(a *gen.File, v gen.Vector, f family, b int) { planScatter(a, v, f, b, false) },
+	},
+	{
+		base: "planScatterPad",
+		sig:  "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)",
+		doc: []string{
+			"is planScatter<w> for the padded lists of a plan for",
+			"a model with one column block (see Plan.padded).",
+		},
+		emit: func(a *gen.File, v gen.Vector, f family, b int) { planScatter(a, v, f, b, true) },
+	},
+	{
+		base: "tiledGather",
+		sig:  "func(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)",
+		doc: []string{
+			"is tiledGather<w>, gatherRawFns over one pixel tile of a",
+			"decoded batch, for one of several column blocks.",
+		},
+		emit: tiledGather,
+	},
+	{
+		base: "cscScatter",
+		sig:  "func(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)",
+		doc: []string{
+			"is cscScatter<w>, scatterRawFns over a batch transposed",
+			"by buildCSC, for one of several column blocks.",
+		},
+		emit: cscScatter,
+	},
+}
+
+// tablesSrc returns the Go source of the dispatch tables for v, and of the
+// compile-time check that the assembly's offsets of the argument structs'
+// fields are the compiler's.
+func tablesSrc(a *gen.File, v gen.Vector) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `import "unsafe"
+
+// The assembly in kernel_amd64.s is declared in asm_amd64.go. The loops
+// over pixels come in one variant per block width (1 to %d %s registers
+// of %d columns, %s); the tables below index
+// them by width. Lengths count float32 elements except the byte offsets
+// off, pix, entK, entOff and the strides (and the row offsets of
+// gatherPlan, in units of 8 bytes). The functions trust their Go callers
+// for every bound.
+`, maxBlocks, v.Kind, v.Lanes, v.ISA)
+	for _, f := range families {
+		table := v.Name(f.base, 0) + "Fns"
+		fmt.Fprintf(&b, "\n// %s[w] %s\n", table, strings.Join(f.doc, "\n// "))
+		fmt.Fprintf(&b, "var %s = [...]%s{nil", table, f.sig)
+		for w := 1; w <= maxBlocks; w++ {
+			fmt.Fprintf(&b, ", %s", f.name(v, w))
+		}
+		b.WriteString("}\n")
+	}
+	b.WriteString(`
+// The assembly reads the fields of these structs at the offsets below,
+// which the generator computed from their declarations in asm_args.go.
+// Compiling this function checks that Go lays them out the same way.
+func _() {
+	var x [1]struct{}
+`)
+	for _, s := range argsStructs {
+		fields, offsets := a.Layout(s)
+		for i, f := range fields {
+			fmt.Fprintf(&b, "\t_ = x[unsafe.Offsetof(%s{}.%s)-%d]\n", s, f, offsets[i])
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
