@@ -134,6 +134,7 @@ func TestProcessesStopTogether(t *testing.T) {
 	members := newGroup(3)
 	stop := errors.New("test stop")
 	ctx0, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	var kept checkpoints
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
