@@ -68,7 +68,6 @@ func runExport(args []string, env Env) error {
 			"dataset":   cfg.Dataset,
 			"config":    string(ck.Config),
 			"iteration": strconv.FormatInt(ck.Iteration, 10),
-			"source":    filepath.Base(*modelPath),
 		},
 	}
 	// Encode first, so that a network that cannot be exported (a non-finite
