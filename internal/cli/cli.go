@@ -1,5 +1,5 @@
 // Package cli implements the shardnet command line: the train, eval, fetch,
-// inspect, bench and predict subcommands, their flags, logging, data
+// inspect, bench, predict and export subcommands, their flags, logging, data
 // location and exit codes. cmd/shardnet is a thin main around Main.
 package cli
 
@@ -76,6 +76,7 @@ Usage:
   shardnet predict --model FILE IMAGE...      classify your own digit images (PNG, JPEG)
   shardnet fetch   [--dataset NAME] [--dir DIR]  download and verify a data set
   shardnet inspect --model FILE               print a checkpoint's metadata and digest
+  shardnet export  --model FILE --format NAME --out FILE  write a checkpoint as ONNX or NumPy .npz
   shardnet bench   [--config FILE] [flags]    time iterations across worker counts
   shardnet version
 
@@ -110,6 +111,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return runFetch(ctx, rest, env)
 	case "inspect":
 		return runInspect(rest, env)
+	case "export":
+		return runExport(rest, env)
 	case "bench":
 		return runBench(ctx, rest, env)
 	case "version":
@@ -119,7 +122,7 @@ func run(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(env.Stdout, mainUsage)
 		return nil
 	}
-	return usagef("unknown command %q (want train, eval, predict, fetch, inspect, bench or version)", cmd)
+	return usagef("unknown command %q (want train, eval, predict, fetch, inspect, export, bench or version)", cmd)
 }
 
 // exitCode maps an error to the documented exit codes.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,9 +15,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shardnet/shardnet/internal/config"
+	"github.com/shardnet/shardnet/internal/export"
 	"github.com/shardnet/shardnet/internal/fetch"
 	"github.com/shardnet/shardnet/internal/output"
 	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/shard"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -51,11 +54,12 @@ func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
 
 // runEval implements 'shardnet eval'.
 func runEval(ctx context.Context, args []string, env Env) error {
-	fs := newFlagSet("eval", "--model FILE [--data-dir DIR] [--out DIR]", env)
+	fs := newFlagSet("eval", "--model FILE [--data-dir DIR] [--out DIR] [--probabilities FILE]", env)
 	modelPath := fs.String("model", "", "checkpoint `file` to evaluate (required)")
 	dataDir := fs.String("data-dir", "", "`directory` holding the test files (default: located as train does)")
 	outDir := fs.String("out", "", "`directory` for confusion.png and misclassified.png (default: the model file's directory)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
+	probsPath := fs.String("probabilities", "", "also write the model's class probabilities for every test image to this `file`, a NumPy .npy array (float64, images×classes)")
 	logFormat := logFormatFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +69,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	if err := noArguments(fs); err != nil {
 		return err
+	}
+	if *probsPath != "" {
+		if err := checkOutputFile("eval: --probabilities", *probsPath); err != nil {
+			return err
+		}
 	}
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
@@ -106,11 +115,49 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if err := evalReports(reportDir, *modelPath, ck, cfg, ds.Test, ev); err != nil {
 		return err
 	}
+	if *probsPath != "" {
+		if err := writeProbabilities(*probsPath, ck, cfg, ds.Test); err != nil {
+			return err
+		}
+	}
 	if *logFormat == "json" {
 		// Keep stderr all JSON for whoever parses it.
 		log.Info("reports written", zap.String("dir", reportDir), zap.Strings("files", []string{"confusion.png", "misclassified.png"}))
 	} else {
 		fmt.Fprintf(env.Stderr, "wrote confusion.png and misclassified.png to %s\n", reportDir)
+	}
+	if *probsPath != "" {
+		if *logFormat == "json" {
+			log.Info("probabilities written", zap.String("file", *probsPath), zap.Int("images", ds.Test.Len()))
+		} else {
+			fmt.Fprintf(env.Stderr, "wrote the probabilities of %d images to %s\n", ds.Test.Len(), *probsPath)
+		}
+	}
+	return nil
+}
+
+// writeProbabilities writes to path, as a .npy array of images×classes
+// float64, the softmax output of the checkpoint's network for every image
+// of test, computed by the kernels as 'shardnet predict' computes it
+// (kernel.Model.Probabilities on the float32 scaled pixels).
+func writeProbabilities(path string, ck *netcore.Checkpoint, cfg config.Config, test *shard.Set) error {
+	scale := float32(cfg.PixelScale)
+	m, err := trainer.NewModel(ck.Params, ck.Activation, scale)
+	if err != nil {
+		return usage(err)
+	}
+	n, classes := test.Len(), m.Outputs()
+	probs := make([]float64, n*classes)
+	pixels := make([]float32, m.Inputs())
+	ws := kernel.NewScratch(m)
+	for i := range n {
+		for j, v := range test.Images.Image(i) {
+			pixels[j] = float32(v) * scale
+		}
+		m.Probabilities(probs[i*classes:(i+1)*classes], pixels, ws)
+	}
+	if err := output.WriteFile(path, func(w io.Writer) error { return export.WriteNPY(w, probs, n, classes) }); err != nil {
+		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
 }
