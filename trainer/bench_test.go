@@ -22,6 +22,10 @@ func benchSet(b *testing.B) *shard.Set {
 
 var benchData *trainer.Data
 
+// benchMicroShards is the configuration's default micro_shards, enough for
+// 16 processes of 16 workers.
+const benchMicroShards = 256
+
 // benchmarkIteration times one full-batch training iteration as Run takes
 // it: Engine.Step over the fixed batch (sharded gradient, reduction, update
 // and refresh of the float32 model), with the seed's gradient descent.
@@ -37,7 +41,7 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := trainer.NewEngine(m, data.Train, workers, 64, true, nil)
+	e, err := trainer.NewEngine(m, data.Train, workers, benchMicroShards, true, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

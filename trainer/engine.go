@@ -131,8 +131,10 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	for w := range ws {
 		ws[w] = gradientWorker{
 			scratch: kernel.NewScratch(model),
-			partial: kernel.NewGrad(model),
 			sum:     kernel.NewExactSum(make([]int64, 2*(n+1))),
+		}
+		for b := range ws[w].partials {
+			ws[w].partials[b] = kernel.NewGrad(model)
 		}
 		grad[w] = make([]float64, updateChunk)
 	}

@@ -28,7 +28,8 @@
 //   - soa.go: denseSoA8 and denseSoA16, the dense middle for 8 images at a
 //     time, one per lane, and rowSum, which sums their gradients;
 //   - dw2.go: dw2Batch, the output layer's weight gradient of a batch;
-//   - accumulate.go: accumulateAsm, float32 sums into float64;
+//   - exact.go: addClearAsm, float32 values into the words of an exact sum
+//     (kernel.ExactSum);
 //   - consts.go: the constants and the exp sequence the activations and the
 //     softmax share;
 //   - args.go and tables.go: the argument structs and the tables, written
@@ -102,7 +103,7 @@ func emit(a *gen.File, v gen.Vector, c *consts) {
 	tileCount(a, v, c)
 	cscFill(a)
 	cscEmit(a, v)
-	accumulate(a, v)
+	addClear(a, v, declareExactConsts(a, v))
 	denseAVX(a, v, c)
 	denseSoA(a, v, c, 8)
 	denseSoA(a, v, c, 16)

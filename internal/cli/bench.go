@@ -33,6 +33,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	outDir := fs.String("out", "", "output `directory` for bench.json, bench.csv and speedup.png (default runs/bench-<timestamp>)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
 	logFormat := logFormatFlag(fs)
+	backend := backendFlag(fs)
 	var workers, hidden config.IntList
 	fs.Var(&workers, "workers", "`list` of worker counts to sweep, e.g. 1,2,4")
 	fs.Var(&hidden, "hidden", "`list` of hidden sizes to sweep, e.g. 10,300")
@@ -48,46 +49,69 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
+	j, err := openJob(*backend)
+	if err != nil {
+		return err
+	}
+	return j.finish(bench(ctx, j, benchFlags{began, fs, *configPath, *outDir, *noFetch, *logFormat, workers, hidden, *iterations, *warmup, *rounds, overrides}, env))
+}
+
+// benchFlags are bench's own flags, as given.
+type benchFlags struct {
+	began                      time.Time
+	fs                         *flag.FlagSet
+	config, out                string
+	noFetch                    bool
+	logFormat                  string
+	workers, hidden            config.IntList
+	iterations, warmup, rounds int
+	overrides                  *config.Overrides
+}
+
+// bench is 'shardnet bench' after its flags are parsed, as process j of the
+// runs it times.
+func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	b := config.DefaultBench()
-	if *configPath != "" {
+	if f.config != "" {
 		var err error
-		if b, err = config.LoadBench(*configPath); err != nil {
+		if b, err = config.LoadBench(f.config); err != nil {
 			return usage(err)
 		}
 	}
-	if err := overrides.Apply(&b.Train); err != nil {
+	if err := f.overrides.Apply(&b.Train); err != nil {
 		return usage(err)
 	}
-	if workers != nil {
-		b.Workers = workers
+	if f.workers != nil {
+		b.Workers = f.workers
 	}
-	if hidden != nil {
-		b.Hidden = hidden
+	if f.hidden != nil {
+		b.Hidden = f.hidden
 	}
 	// Flags given on the command line win, bad values included, so that
 	// Validate reports them rather than the defaults silently standing in.
 	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		given[f.Name] = true
-		switch f.Name {
+	f.fs.Visit(func(fl *flag.Flag) {
+		given[fl.Name] = true
+		switch fl.Name {
 		case "iterations":
-			b.Iterations = *iterations
+			b.Iterations = f.iterations
 		case "warmup":
-			b.Warmup = *warmup
+			b.Warmup = f.warmup
 		case "rounds":
-			b.Rounds = *rounds
+			b.Rounds = f.rounds
 		}
 	})
 	flagGiven := func(key string) bool { return given[config.FlagName(key)] }
 	if err := b.Validate(); err != nil {
-		return usage(blame(err, keySource(flagGiven, *configPath)))
+		return usage(blame(err, keySource(flagGiven, f.config)))
 	}
-	log, err := newLogger(*logFormat, env.Stderr)
+	log, err := newLogger(f.logFormat, env.Stderr)
 	if err != nil {
 		return err
 	}
 	defer log.Sync()
-	ds, _, err := loadDataset(ctx, b.Train.Dataset, b.Train.DataDir, *noFetch, log, env)
+	env, log = j.quiet(env, log)
+	ds, _, err := loadDataset(ctx, b.Train.Dataset, b.Train.DataDir, f.noFetch, log, env)
 	if err != nil {
 		return err
 	}
@@ -102,17 +126,19 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	slices.Sort(sweep)
 	sweep = slices.Compact(sweep)
 	if err := checkAgainstData(b.Cell(sweep[len(sweep)-1], 1), data.Train.Len()); err != nil {
-		return usage(blame(err, keySource(flagGiven, *configPath)))
+		return usage(blame(err, keySource(flagGiven, f.config)))
 	}
-	if *outDir, err = outputDir(*outDir, "bench-"); err != nil {
-		return err
+	if j.lead() {
+		if f.out, err = outputDir(f.out, "bench-"); err != nil {
+			return err
+		}
 	}
 
 	perIteration := data.Train.Len() // samples one iteration visits
 	if b.Train.BatchSize > 0 {
 		perIteration = b.Train.BatchSize
 	}
-	report := output.BenchReport{Machine: machine(), Config: b, Samples: perIteration, FLOPsNote: flopsNote, StartedAt: began.Format(time.RFC3339)}
+	report := output.BenchReport{Machine: machine(), Config: b, Ranks: j.size(), Samples: perIteration, FLOPsNote: flopsNote, StartedAt: f.began.Format(time.RFC3339)}
 	type cell struct{ hidden, workers int }
 	var cells []cell
 	for _, h := range b.Hidden {
@@ -131,7 +157,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			if err != nil {
 				return usage(err)
 			}
-			tr, err := trainer.New(tcfg, data, trainer.Options{})
+			tr, err := trainer.New(tcfg, data, trainer.Options{Collective: j.collective()})
 			if err != nil {
 				return usage(err)
 			}
@@ -155,13 +181,15 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		row.Efficiency = row.Speedup / float64(c.workers)
 		report.Rows = append(report.Rows, row)
 	}
-	report.SecondsAll = time.Since(began).Seconds()
-
+	report.SecondsAll = time.Since(f.began).Seconds()
+	if !j.lead() {
+		return nil // rank 0 reports
+	}
 	printBenchTable(env.Stdout, &report, &b)
-	if err := output.WriteBench(*outDir, &report); err != nil {
+	if err := output.WriteBench(f.out, &report); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s\n", filepath.Join(*outDir, "bench.json"))
+	fmt.Fprintf(env.Stdout, "wrote %s\n", filepath.Join(f.out, "bench.json"))
 	return nil
 }
 
@@ -194,6 +222,9 @@ func printBenchTable(w io.Writer, r *output.BenchReport, b *config.Bench) {
 	fmt.Fprintf(w, "machine: %s, %d cores, GOMAXPROCS %d, kernel %s, %s, %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.OS)
 	if m.PeakGFLOPS > 0 {
 		fmt.Fprintf(w, "measured peak: %.1f GFLOP/s per core (float32 FMA), %.1f for %d cores\n", m.PeakGFLOPS, m.PeakGFLOPS*float64(m.Cores), m.Cores)
+	}
+	if r.Ranks > 1 {
+		fmt.Fprintf(w, "%d processes (MPI ranks); workers are per process\n", r.Ranks)
 	}
 	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %d rounds, timings pooled\n", r.Samples, b.Warmup, b.Iterations, b.Rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -90,8 +90,15 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "shardnet: %s\n", oneLine(err))
-	return exitCode(err)
+	code := exitCode(err)
+	var failed *jobFailure
+	if !errors.As(err, &failed) || !failed.quiet {
+		fmt.Fprintf(env.Stderr, "shardnet: %s\n", oneLine(err))
+	}
+	if failed != nil {
+		failed.then(code)
+	}
+	return code
 }
 
 func run(ctx context.Context, args []string, env Env) error {
@@ -133,8 +140,14 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &interrupted):
 		var sig signalError
-		if errors.As(interrupted.Cause, &sig) {
+		switch {
+		case errors.As(interrupted.Cause, &sig):
 			return sig.exitCode()
+		case errors.Is(interrupted.Cause, trainer.ErrPeerStopped):
+			// mpirun passes SIGTERM (its own SIGINT included) to every
+			// process; those that stop because another one was signalled
+			// exit as it does.
+			return ExitSIGTERM
 		}
 		return ExitSIGINT
 	case errors.As(err, &diverged):

@@ -420,7 +420,7 @@ func TestBench(t *testing.T) {
 		t.Errorf("bench.json samples = %d, want %d", report.Samples, trainImages)
 	}
 	// The sweep's settings keep their YAML names.
-	for key, want := range map[string]any{"rounds": 2.0, "iterations": 3.0, "warmup": 1.0, "micro_shards": 64.0, "hidden": []any{4.0, 8.0}} {
+	for key, want := range map[string]any{"rounds": 2.0, "iterations": 3.0, "warmup": 1.0, "micro_shards": 256.0, "hidden": []any{4.0, 8.0}} {
 		if got := report.Config[key]; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("bench.json config.%s = %v, want %v", key, got, want)
 		}

@@ -28,6 +28,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	noFetch := fs.Bool("no-fetch", false, "never download data; fail if it is not found locally")
 	resume := fs.String("resume", "", "continue from this checkpoint `file` up to iterations in total")
 	logFormat := logFormatFlag(fs)
+	backend := backendFlag(fs)
 	overrides := config.Register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,37 +36,58 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
+	j, err := openJob(*backend)
+	if err != nil {
+		return err
+	}
+	return j.finish(train(ctx, j, trainFlags{began, *configPath, *outDir, *noFetch, *resume, *logFormat, overrides}, env))
+}
+
+// trainFlags are train's own flags, as given.
+type trainFlags struct {
+	began     time.Time
+	config    string
+	out       string
+	noFetch   bool
+	resume    string
+	logFormat string
+	overrides *config.Overrides
+}
+
+// train is 'shardnet train' after its flags are parsed, as process j of the
+// run.
+func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	cfg := config.Default()
 	// configFile names where the configuration came from, for errors about
 	// its values: the --config file, the checkpoint's embedded one, or
 	// neither ("") for the defaults.
-	configFile := *configPath
-	if *configPath != "" {
+	configFile := f.config
+	if f.config != "" {
 		var err error
-		if cfg, err = config.Load(*configPath); err != nil {
+		if cfg, err = config.Load(f.config); err != nil {
 			return usage(err)
 		}
 	}
 	var resumed *netcore.Checkpoint
-	if *resume != "" {
-		ck, err := readCheckpoint(*resume)
+	if f.resume != "" {
+		ck, err := j.readCheckpointOf(f.resume)
 		if err != nil {
 			return err
 		}
-		if *configPath == "" {
+		if f.config == "" {
 			// The checkpoint's own configuration, so that a resumed run
 			// continues the same run unless told otherwise.
-			configFile = embeddedName(*resume)
+			configFile = embeddedName(f.resume)
 			if err := cfg.Decode(bytes.NewReader(ck.Config), configFile); err != nil {
 				return usage(err)
 			}
 		}
 		resumed = ck
 	}
-	if err := overrides.Apply(&cfg); err != nil {
+	if err := f.overrides.Apply(&cfg); err != nil {
 		return usage(err)
 	}
-	source := keySource(overrides.Has, configFile)
+	source := keySource(f.overrides.Has, configFile)
 	if err := cfg.Validate(); err != nil {
 		return usage(blame(err, source))
 	}
@@ -74,19 +96,24 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return usage(err)
 	}
 	if resumed != nil && resumed.Iteration > int64(cfg.Iterations) {
-		return usagef("resume: %s is at iteration %d, beyond iterations=%d; raise --iterations to continue it", *resume, resumed.Iteration, cfg.Iterations)
+		return usagef("resume: %s is at iteration %d, beyond iterations=%d; raise --iterations to continue it", f.resume, resumed.Iteration, cfg.Iterations)
 	}
 	embedded, err := cfg.Marshal()
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(*logFormat, env.Stderr)
+	log, err := newLogger(f.logFormat, env.Stderr)
 	if err != nil {
 		return err
 	}
 	defer log.Sync()
+	env, log = j.quiet(env, log)
+	if perJob := j.size() * cfg.Workers; cfg.Deterministic && cfg.MicroShards < perJob {
+		log.Warn("fewer micro-shards than workers: some workers will idle; raise micro_shards to at least ranks × workers",
+			zap.Int("micro_shards", cfg.MicroShards), zap.Int("ranks", j.size()), zap.Int("workers_per_rank", cfg.Workers))
+	}
 
-	ds, dataDir, err := loadDataset(ctx, cfg.Dataset, cfg.DataDir, *noFetch, log, env)
+	ds, dataDir, err := loadDataset(ctx, cfg.Dataset, cfg.DataDir, f.noFetch, log, env)
 	if err != nil {
 		return err
 	}
@@ -97,15 +124,17 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usage(err)
 	}
-	if *outDir, err = outputDir(*outDir, ""); err != nil {
-		return err
-	}
-	opts := trainer.Options{Logger: log, Resume: resumed,
-		Checkpoint: func(ck *netcore.Checkpoint) (string, error) {
-			path := filepath.Join(*outDir, fmt.Sprintf("ckpt-%06d.ckpt", ck.Iteration))
+	opts := trainer.Options{Logger: log, Resume: resumed, Collective: j.collective()}
+	if j.lead() {
+		if f.out, err = outputDir(f.out, ""); err != nil {
+			return err
+		}
+		opts.Checkpoint = func(ck *netcore.Checkpoint) (string, error) {
+			path := filepath.Join(f.out, fmt.Sprintf("ckpt-%06d.ckpt", ck.Iteration))
 			ck.Config = embedded
 			return path, output.WriteCheckpoint(path, ck)
-		}}
+		}
+	}
 	if env.Terminal {
 		opts.Progress = env.Stderr
 	}
@@ -116,9 +145,9 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	network := fmt.Sprintf("%d-%d-%d", data.Train.Dim(), cfg.Hidden, data.Classes)
 	log.Info("training",
 		zap.String("network", network),
-		zap.Int("samples", data.Train.Len()), zap.Int("iterations", cfg.Iterations), zap.Int("workers", cfg.Workers),
+		zap.Int("samples", data.Train.Len()), zap.Int("iterations", cfg.Iterations), zap.Int("ranks", j.size()), zap.Int("workers", cfg.Workers),
 		zap.Float64("learning_rate", cfg.LearningRate), zap.String("optimizer", cfg.Optimizer),
-		zap.Int("batch_size", cfg.BatchSize), zap.String("kernel", kernel.Path()), zap.String("out", *outDir))
+		zap.Int("batch_size", cfg.BatchSize), zap.String("kernel", kernel.Path()), zap.String("out", f.out))
 	res, err := tr.Run(ctx)
 	if err != nil {
 		var interrupted *trainer.InterruptedError
@@ -131,6 +160,9 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 
+	if !j.lead() {
+		return nil // rank 0 evaluates and writes the outputs
+	}
 	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
 	if err != nil {
 		return usage(err)
@@ -144,12 +176,12 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	ck.Config = embedded
-	modelPath := filepath.Join(*outDir, "model.ckpt")
+	modelPath := filepath.Join(f.out, "model.ckpt")
 	if err := output.WriteCheckpoint(modelPath, ck); err != nil {
 		return err
 	}
 	cost := costPoints(res.Cost)
-	if err := output.CostPlot(filepath.Join(*outDir, "cost.png"),
+	if err := output.CostPlot(filepath.Join(f.out, "cost.png"),
 		fmt.Sprintf("%s %s, learning rate %g", cfg.Dataset, network, cfg.LearningRate), cost); err != nil {
 		return err
 	}
@@ -158,6 +190,9 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 		TrainCostFinal:  res.FinalCost,
 		Iterations:      res.Iterations,
 		Workers:         cfg.Workers,
+		Ranks:           j.size(),
+		WorkersPerRank:  cfg.Workers,
+		SecondsComm:     res.Communication.Seconds(),
 		Hidden:          cfg.Hidden,
 		LearningRate:    cfg.LearningRate,
 		SecondsTraining: res.Training.Seconds(),
@@ -180,8 +215,8 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if resumed != nil {
 		m.ResumedFrom = int(resumed.Iteration)
 	}
-	m.SecondsTotal = time.Since(began).Seconds()
-	if err := output.WriteMetrics(filepath.Join(*outDir, "metrics.json"), m); err != nil {
+	m.SecondsTotal = time.Since(f.began).Seconds()
+	if err := output.WriteMetrics(filepath.Join(f.out, "metrics.json"), m); err != nil {
 		return err
 	}
 	log.Info("done", zap.String("data", dataDir), zap.String("model", modelPath),

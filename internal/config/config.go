@@ -84,7 +84,7 @@ func Default() Config {
 		Schedule:      "constant",
 		StepGamma:     0.1,
 		Workers:       runtime.GOMAXPROCS(0),
-		MicroShards:   64,
+		MicroShards:   256,
 		Deterministic: true,
 		LogEvery:      200,
 		Seed:          1,

@@ -47,6 +47,7 @@ type BenchReport struct {
 	// Config is the benchmark's configuration, written as it marshals to
 	// JSON.
 	Config     any        `json:"config"`
+	Ranks      int        `json:"ranks"` // processes of each run (MPI ranks), 1 alone
 	Samples    int        `json:"samples"`
 	Rows       []BenchRow `json:"rows"`
 	FLOPsNote  string     `json:"flops_note"`

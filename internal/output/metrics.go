@@ -16,6 +16,9 @@ type Metrics struct {
 	TrainCostFinal  float64         `json:"train_cost_final"`
 	Iterations      int             `json:"iterations"`
 	Workers         int             `json:"workers"`
+	Ranks           int             `json:"ranks"`                 // processes of the run (an MPI job's size, 1 alone)
+	WorkersPerRank  int             `json:"workers_per_rank"`      // workers in each process
+	SecondsComm     float64         `json:"seconds_communication"` // time spent summing across processes
 	Hidden          int             `json:"hidden"`
 	LearningRate    float64         `json:"learning_rate"`
 	SecondsTotal    float64         `json:"seconds_total"`

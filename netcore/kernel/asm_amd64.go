@@ -594,11 +594,13 @@ func cscFill(t *uint8, idx *uint16, val *uint8, n int, k int)
 //go:noescape
 func cscEmit(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 
-// accumulateAsm sets dst[j] = (add ? dst[j] : 0) + float64(src[j]) and src[j]
-// = 0 for j < n, a positive multiple of 8.
+// addClearAsm adds the n values v[0:n], n a positive multiple of 8, to the
+// sums lo[0:n] and hi[0:n] in ExactSum's format and zeroes them, reporting
+// whether one was a NaN, an infinity or of ExactLimit or more (whose words
+// are then meaningless).
 //
 //go:noescape
-func accumulateAsm(dst *float64, src *float32, n int, add bool)
+func addClearAsm(lo *int64, hi *int64, v *float32, n int) (refused bool)
 
 // denseAVX is everything between the two sparse layers for one sample, so
 // that the hidden vector makes one trip through the caches (see denseArgs

@@ -58,10 +58,20 @@ func (s *ExactSum) Len() int { return len(s.lo) }
 // readies a partial gradient for its next use in the same pass. It reports
 // whether some value was a NaN, an infinity or of ExactLimit or more; such
 // values are not added, and the sums are no longer those of the values
-// given. It panics if v does not fit within the elements from at.
+// given: they are meaningless from then on. It panics if v does not fit
+// within the elements from at.
 func (s *ExactSum) AddClear(v []float32, at int) (refused bool) {
-	return addClearGo(s.lo[at:at+len(v)], s.hi[at:at+len(v)], v)
+	lo, hi := s.lo[at:at+len(v)], s.hi[at:at+len(v)]
+	n := 0
+	if useAsm && len(v) >= exactBlock {
+		n = len(v) &^ (exactBlock - 1)
+		refused = addClearAsm(&lo[0], &hi[0], &v[0], n)
+	}
+	return addClearGo(lo[n:], hi[n:], v[n:]) || refused
 }
+
+// exactBlock is how many values the assembly takes at a time.
+const exactBlock = 8
 
 // addClearGo is AddClear in Go, over equal lengths.
 func addClearGo(lo, hi []int64, v []float32) (refused bool) {

@@ -6490,42 +6490,114 @@ next:
 	VZEROUPPER
 	RET
 
-// func accumulateAsm(dst *float64, src *float32, n int, add bool)
-// Requires: AVX
-TEXT ·accumulateAsm(SB), NOSPLIT, $0-25
-	MOVQ    dst+0(FP), DI
-	MOVQ    src+8(FP), SI
-	MOVQ    n+16(FP), CX
-	MOVBLZX add+24(FP), AX
-	VXORPS  Y15, Y15, Y15
-	TESTQ   AX, AX
-	JZ      set
+DATA c_exactHiUnit<>+0(SB)/4, $0x00000000
+DATA c_exactHiUnit<>+4(SB)/4, $0x40b00000
+DATA c_exactHiUnit<>+8(SB)/4, $0x00000000
+DATA c_exactHiUnit<>+12(SB)/4, $0x40b00000
+DATA c_exactHiUnit<>+16(SB)/4, $0x00000000
+DATA c_exactHiUnit<>+20(SB)/4, $0x40b00000
+DATA c_exactHiUnit<>+24(SB)/4, $0x00000000
+DATA c_exactHiUnit<>+28(SB)/4, $0x40b00000
+GLOBL c_exactHiUnit<>(SB), RODATA|NOPTR, $32
 
-add:
-	VCVTPS2PD (SI), Y0
-	VCVTPS2PD 16(SI), Y1
-	VADDPD    (DI), Y0, Y0
-	VADDPD    32(DI), Y1, Y1
-	VMOVUPD   Y0, (DI)
-	VMOVUPD   Y1, 32(DI)
-	VMOVUPS   Y15, (SI)
-	ADDQ      $+32, SI
-	ADDQ      $+64, DI
-	SUBQ      $+8, CX
-	JNZ       add
-	VZEROUPPER
-	RET
+DATA c_exactLoUnit<>+0(SB)/4, $0x00000000
+DATA c_exactLoUnit<>+4(SB)/4, $0x42f00000
+DATA c_exactLoUnit<>+8(SB)/4, $0x00000000
+DATA c_exactLoUnit<>+12(SB)/4, $0x42f00000
+DATA c_exactLoUnit<>+16(SB)/4, $0x00000000
+DATA c_exactLoUnit<>+20(SB)/4, $0x42f00000
+DATA c_exactLoUnit<>+24(SB)/4, $0x00000000
+DATA c_exactLoUnit<>+28(SB)/4, $0x42f00000
+GLOBL c_exactLoUnit<>(SB), RODATA|NOPTR, $32
 
-set:
-	VCVTPS2PD (SI), Y0
-	VCVTPS2PD 16(SI), Y1
-	VMOVUPD   Y0, (DI)
-	VMOVUPD   Y1, 32(DI)
-	VMOVUPS   Y15, (SI)
-	ADDQ      $+32, SI
-	ADDQ      $+64, DI
-	SUBQ      $+8, CX
-	JNZ       set
+DATA c_exactMagic<>+0(SB)/4, $0x00000000
+DATA c_exactMagic<>+4(SB)/4, $0x43380000
+DATA c_exactMagic<>+8(SB)/4, $0x00000000
+DATA c_exactMagic<>+12(SB)/4, $0x43380000
+DATA c_exactMagic<>+16(SB)/4, $0x00000000
+DATA c_exactMagic<>+20(SB)/4, $0x43380000
+DATA c_exactMagic<>+24(SB)/4, $0x00000000
+DATA c_exactMagic<>+28(SB)/4, $0x43380000
+GLOBL c_exactMagic<>(SB), RODATA|NOPTR, $32
+
+DATA c_abs32<>+0(SB)/4, $0x7fffffff
+DATA c_abs32<>+4(SB)/4, $0x7fffffff
+DATA c_abs32<>+8(SB)/4, $0x7fffffff
+DATA c_abs32<>+12(SB)/4, $0x7fffffff
+DATA c_abs32<>+16(SB)/4, $0x7fffffff
+DATA c_abs32<>+20(SB)/4, $0x7fffffff
+DATA c_abs32<>+24(SB)/4, $0x7fffffff
+DATA c_abs32<>+28(SB)/4, $0x7fffffff
+GLOBL c_abs32<>(SB), RODATA|NOPTR, $32
+
+DATA c_exactLimit<>+0(SB)/4, $0x51000000
+DATA c_exactLimit<>+4(SB)/4, $0x51000000
+DATA c_exactLimit<>+8(SB)/4, $0x51000000
+DATA c_exactLimit<>+12(SB)/4, $0x51000000
+DATA c_exactLimit<>+16(SB)/4, $0x51000000
+DATA c_exactLimit<>+20(SB)/4, $0x51000000
+DATA c_exactLimit<>+24(SB)/4, $0x51000000
+DATA c_exactLimit<>+28(SB)/4, $0x51000000
+GLOBL c_exactLimit<>(SB), RODATA|NOPTR, $32
+
+// func addClearAsm(lo *int64, hi *int64, v *float32, n int) (refused bool)
+// Requires: AVX, AVX2
+TEXT ·addClearAsm(SB), NOSPLIT, $0-33
+	MOVQ    lo+0(FP), DI
+	MOVQ    hi+8(FP), SI
+	MOVQ    v+16(FP), DX
+	MOVQ    n+24(FP), CX
+	VMOVUPD c_exactHiUnit<>+0(SB), Y7
+	VMOVUPD c_exactLoUnit<>+0(SB), Y8
+	VMOVUPD c_exactMagic<>+0(SB), Y9
+	VXORPS  Y10, Y10, Y10
+	VXORPS  Y2, Y2, Y2
+
+loop:
+	VMOVUPS      (DX), Y0
+	VPTEST       Y0, Y0
+	JZ           next
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       (SI), Y5, Y5
+	VMOVDQU      Y5, (SI)
+	VPADDQ       (DI), Y6, Y6
+	VMOVDQU      Y6, (DI)
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       32(SI), Y5, Y5
+	VMOVDQU      Y5, 32(SI)
+	VPADDQ       32(DI), Y6, Y6
+	VMOVDQU      Y6, 32(DI)
+	VMOVUPS      Y10, (DX)
+
+next:
+	ADDQ   $+32, DX
+	ADDQ   $+64, SI
+	ADDQ   $+64, DI
+	SUBQ   $+8, CX
+	JNZ    loop
+	VPTEST Y2, Y2
+	SETNE  AL
+	MOVB   AL, refused+32(FP)
 	VZEROUPPER
 	RET
 

@@ -32,6 +32,6 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	panic("kernel: no assembly path on this architecture")
 }
 
-func accumulateAsm(dst *float64, src *float32, n int, add bool) {
+func addClearAsm(lo, hi *int64, v *float32, n int) bool {
 	panic("kernel: no assembly path on this architecture")
 }

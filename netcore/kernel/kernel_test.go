@@ -437,39 +437,6 @@ func TestProbabilities(t *testing.T) {
 	}
 }
 
-// TestFirstNonFinite puts a NaN or an infinity into each tensor of a flat
-// gradient and checks that the first such tensor is named.
-func TestFirstNonFinite(t *testing.T) {
-	m, err := kernel.NewModel(5, 10, 3, kernel.Sigmoid, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, hp := m.Inputs(), m.HiddenPad()
-	// Positions inside each tensor: the last value of dW1 (a padding
-	// column), the first of db1, one in dW2 and the last of db2.
-	at := map[string]int{"dW1": in*hp - 1, "db1": in * hp, "dW2": in*hp + hp + hp + 2, "db2": m.FlatLen() - 1}
-	for _, tc := range []struct {
-		bad  []string
-		want string
-	}{
-		{nil, ""},
-		{[]string{"dW1"}, "dW1"},
-		{[]string{"db1"}, "db1"},
-		{[]string{"dW2"}, "dW2"},
-		{[]string{"db2"}, "db2"},
-		{[]string{"db2", "db1"}, "db1"},
-		{[]string{"dW2", "dW1"}, "dW1"},
-	} {
-		flat := make([]float64, m.FlatLen())
-		for i, name := range tc.bad {
-			flat[at[name]] = []float64{math.NaN(), math.Inf(-1)}[i%2]
-		}
-		if got := m.FirstNonFinite(flat); got != tc.want {
-			t.Errorf("non-finite values in %v: got %q, want %q", tc.bad, got, tc.want)
-		}
-	}
-}
-
 // TestLayoutPanics checks that Load and the layout conversions refuse
 // ranges and lengths that do not fit the model.
 func TestLayoutPanics(t *testing.T) {
@@ -484,7 +451,6 @@ func TestLayoutPanics(t *testing.T) {
 		"Load of a short vector":   func() { m.Load(flat[1:], 0, 1) },
 		"FromRowMajor short":       func() { m.FromRowMajor(flat, rm[1:]) },
 		"ToRowMajor long":          func() { m.ToRowMajor(append(rm, 0), flat) },
-		"FirstNonFinite short":     func() { m.FirstNonFinite(flat[1:]) },
 	} {
 		func() {
 			defer func() {

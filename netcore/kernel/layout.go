@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // The flat layout is the one layout of the parameters, and of their
 // gradients, during training: the kernels read the parameters from it (in
@@ -221,22 +218,4 @@ func transposeOut(dst, src []float64, n, stride int) {
 		r0[i], r1[i], r2[i], r3[i] = s[0], s[1], s[2], s[3]
 		r4[i], r5[i], r6[i], r7[i] = s[4], s[5], s[6], s[7]
 	}
-}
-
-// FirstNonFinite names the first of "dW1", "db1", "dW2" and "db2" whose
-// values in flat (in the flat layout) hold a NaN or an infinity, or returns
-// "" if none does. It panics if flat has the wrong length.
-func (m *Model) FirstNonFinite(flat []float64) string {
-	if len(flat) != m.FlatLen() {
-		panic(fmt.Sprintf("kernel: FirstNonFinite: flat vector of length %d, want %d", len(flat), m.FlatLen()))
-	}
-	bounds := m.Tensors()
-	for t, name := range TensorNames {
-		for _, v := range flat[bounds[t]:bounds[t+1]] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return name
-			}
-		}
-	}
-	return ""
 }

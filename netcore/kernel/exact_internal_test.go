@@ -1,0 +1,55 @@
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestAddClearAsm: the assembly gives the words of addClearGo, bit for bit,
+// and reports the same refusals, over values of every magnitude.
+func TestAddClearAsm(t *testing.T) {
+	if !useAsm {
+		t.Skip("no assembly path on this machine")
+	}
+	r := rand.New(rand.NewPCG(71, 72))
+	for _, n := range []int{8, 16, 64, 1000} {
+		for trial := range 20 {
+			v := make([]float32, n)
+			for i := range v {
+				switch r.IntN(8) {
+				case 0:
+				case 1:
+					v[i] = math.Float32frombits(uint32(r.IntN(1 << 23))) // subnormal
+				default:
+					v[i] = float32(r.NormFloat64() * math.Pow(2, float64(r.IntN(75)-45)))
+				}
+			}
+			bad := trial%4 == 3
+			if bad {
+				v[r.IntN(n)] = [...]float32{float32(math.NaN()), float32(math.Inf(-1)), ExactLimit, -1e20}[trial%4]
+			}
+			lo1, hi1 := make([]int64, n), make([]int64, n)
+			lo2, hi2 := make([]int64, n), make([]int64, n)
+			for i := range lo1 {
+				lo1[i] = r.Int64N(1<<40) - 1<<39
+				hi1[i] = r.Int64N(1<<40) - 1<<39
+			}
+			copy(lo2, lo1)
+			copy(hi2, hi1)
+			v1, v2 := slices.Clone(v), slices.Clone(v)
+			got := addClearAsm(&lo1[0], &hi1[0], &v1[0], n)
+			want := addClearGo(lo2, hi2, v2)
+			if got != want || got != bad {
+				t.Fatalf("n=%d trial %d: refused %v, Go %v, want %v", n, trial, got, want, bad)
+			}
+			if slices.ContainsFunc(v1, func(x float32) bool { return x != 0 }) {
+				t.Fatalf("n=%d trial %d: values left behind", n, trial)
+			}
+			if !bad && (!slices.Equal(lo1, lo2) || !slices.Equal(hi1, hi2)) {
+				t.Fatalf("n=%d trial %d: the assembly's words differ from Go's", n, trial)
+			}
+		}
+	}
+}
