@@ -102,6 +102,8 @@ type Options struct {
 	// the last complete iteration. It returns where it stored the
 	// checkpoint, for the log and InterruptedError.
 	Checkpoint func(*netcore.Checkpoint) (string, error)
+	// Timeline, if set, records what every worker does (see Timeline).
+	Timeline *Timeline
 	// Collective, if set, joins this process to the others of a run
 	// across processes (see Collective); every process gets the same
 	// configuration and data.

@@ -55,6 +55,7 @@ type Engine struct {
 	flags []int64 // flagRefused+t per tensor (and the cost), then flagStop
 	// communication is the time spent in the Collective.
 	communication time.Duration
+	timeline      *Timeline // nil: record nothing
 
 	splits map[int][]shard.Range // micro-shards by batch length
 	fixed  []int32               // the batch given to Fix
@@ -210,7 +211,14 @@ func (e *Engine) Start(ctx context.Context) {
 		// workers halfway through a step: see Step.
 		ctx = context.WithoutCancel(ctx)
 	}
-	e.pool = startPool(ctx, e.workers)
+	e.pool = startPool(ctx, e.workers, e.timeline)
+}
+
+// Record makes the engine record what its workers do on tl, from the next
+// Start on.
+func (e *Engine) Record(tl *Timeline) {
+	e.timeline = tl
+	e.grads.timeline, e.sums.timeline, e.update.timeline = tl, tl, tl
 }
 
 // Close stops the workers and returns the first error any of them hit.
@@ -261,6 +269,9 @@ func (e *Engine) Step(ctx context.Context, batch []int32, params []float64, opt 
 	}
 	if len(params) != e.model.FlatLen() {
 		return 0, "", fmt.Errorf("trainer: Step: %d parameters, want the model's %d", len(params), e.model.FlatLen())
+	}
+	if e.timeline != nil {
+		e.timeline.beginStep()
 	}
 	cost, nonFinite, err = e.gradient(ctx, batch)
 	if err != nil || nonFinite != "" {
@@ -317,7 +328,12 @@ func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, non
 		}
 		began := time.Now()
 		err := e.coll.SumInt64(e.words)
-		e.communication += time.Since(began)
+		took := time.Since(began)
+		e.communication += took
+		if tl := e.timeline; tl != nil {
+			end := tl.now()
+			tl.add(0, SpanCommunication, end-took, end)
+		}
 		if err != nil {
 			return 0, "", fmt.Errorf("trainer: sum across processes: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/shard"
@@ -16,11 +17,12 @@ import (
 // kernel.ExactSum), so that what a worker ends with does not depend on
 // which micro-shards it took or in what order.
 type gradientJob struct {
-	model   *kernel.Model
-	samples *kernel.Samples
-	bounds  [5]int // the flat layout's tensors; the cost is element bounds[4]
-	workers []gradientWorker
-	faults  func(microShard int)
+	model    *kernel.Model
+	samples  *kernel.Samples
+	bounds   [5]int // the flat layout's tensors; the cost is element bounds[4]
+	workers  []gradientWorker
+	faults   func(microShard int)
+	timeline *Timeline // nil: record nothing
 
 	// The round's batch, set before each round.
 	batch  []int32
@@ -60,7 +62,7 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 		}
 	}()
 	me := &j.workers[w]
-	defer j.fold(me)
+	defer j.fold(w, me)
 	for {
 		i := j.next.Add(1) - 1
 		if i >= j.last {
@@ -74,7 +76,11 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 			j.faults(current)
 		}
 		if me.filled == foldGroup {
-			j.fold(me)
+			j.fold(w, me)
+		}
+		var began time.Duration
+		if j.timeline != nil {
+			began = j.timeline.now()
 		}
 		g := me.partials[me.filled]
 		g.Cost = 0
@@ -85,6 +91,9 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 			j.model.Gradient(g, j.samples, j.batch[r.Start:r.End], me.scratch)
 		}
 		me.filled++
+		if j.timeline != nil {
+			j.timeline.add(w, SpanGradient, began, j.timeline.now())
+		}
 	}
 }
 
@@ -98,9 +107,15 @@ const foldGroup = 4
 // on: their words (16 KiB) stay in the L1 cache meanwhile.
 const foldChunk = 1024
 
-// fold adds worker me's filled partials to its sum, a chunk at a time, and
-// zeroes them, which readies them for the next micro-shards.
-func (j *gradientJob) fold(me *gradientWorker) {
+// fold adds the filled partials of worker w (me) to its sum, a chunk at a
+// time, and zeroes them, which readies them for the next micro-shards.
+func (j *gradientJob) fold(w int, me *gradientWorker) {
+	if me.filled == 0 {
+		return
+	}
+	if j.timeline != nil {
+		defer j.timeline.span(w, SpanReduction, j.timeline.now())
+	}
 	for t := range kernel.TensorNames {
 		for from := j.bounds[t]; from < j.bounds[t+1]; from += foldChunk {
 			to := min(from+foldChunk, j.bounds[t+1])
@@ -123,14 +138,18 @@ func (j *gradientJob) fold(me *gradientWorker) {
 // of the elements of every worker's sum into the process's total, and
 // zeroes them there. The sums are exact, so the order does not matter.
 type reduceJob struct {
-	workers []gradientWorker
-	total   *kernel.ExactSum
-	slices  []shard.Range // each worker's slice of the elements
+	workers  []gradientWorker
+	timeline *Timeline // nil: record nothing
+	total    *kernel.ExactSum
+	slices   []shard.Range // each worker's slice of the elements
 }
 
 func (j *reduceJob) run(_ context.Context, w int) error {
 	if w >= len(j.slices) {
 		return nil
+	}
+	if j.timeline != nil {
+		defer j.timeline.span(w, SpanReduction, j.timeline.now())
 	}
 	r := j.slices[w]
 	j.total.Clear(r.Start, r.End)
@@ -149,10 +168,11 @@ const updateChunk = 1024
 // the total into the mean gradient, applies the optimizer to the same
 // slice of the parameters and refreshes it in the kernels' model.
 type updateJob struct {
-	model  *kernel.Model
-	total  *kernel.ExactSum
-	slices []shard.Range // each worker's slice of the parameters
-	grad   [][]float64   // per worker, updateChunk values
+	model    *kernel.Model
+	total    *kernel.ExactSum
+	slices   []shard.Range // each worker's slice of the parameters
+	grad     [][]float64   // per worker, updateChunk values
+	timeline *Timeline     // nil: record nothing
 
 	// The round's update, set before each round.
 	params  []float64
@@ -164,6 +184,9 @@ type updateJob struct {
 func (j *updateJob) run(_ context.Context, w int) error {
 	if w >= len(j.slices) {
 		return nil
+	}
+	if j.timeline != nil {
+		defer j.timeline.span(w, SpanUpdate, j.timeline.now())
 	}
 	r := j.slices[w]
 	for from := r.Start; from < r.End; from += updateChunk {

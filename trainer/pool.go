@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -36,6 +37,12 @@ type pool struct {
 	task   task
 	failed atomic.Bool // a helper's task failed
 
+	// timeline, if set, records each worker's waiting at the end of every
+	// round (the tasks record their own work); done[w] is when worker w
+	// finished its share of the current round.
+	timeline *Timeline
+	done     []paddedDuration
+
 	stop   sync.Once
 	closed bool
 	err    error
@@ -50,16 +57,28 @@ const (
 // errClosed is the error of a round on a closed pool.
 var errClosed = errors.New("trainer: engine closed")
 
+// paddedDuration is a duration on a cache line of its own, written by one
+// worker.
+type paddedDuration struct {
+	d time.Duration
+	_ [56]byte
+}
+
 // startPool starts the helpers of a pool of the given number of workers.
 // They run until close or until ctx is done. They poll for their next
 // round before parking only if each of them can have a processor
-// (GOMAXPROCS) to itself.
-func startPool(ctx context.Context, workers int) *pool {
+// (GOMAXPROCS) to itself. A non-nil timeline records their waiting.
+func startPool(ctx context.Context, workers int, timeline *Timeline) *pool {
 	group, gctx := errgroup.WithContext(ctx)
 	p := &pool{
-		workers: workers,
-		phaser:  newPhaser(workers-1, workers <= runtime.GOMAXPROCS(0)),
-		group:   group,
+		workers:  workers,
+		phaser:   newPhaser(workers-1, workers <= runtime.GOMAXPROCS(0)),
+		group:    group,
+		timeline: timeline,
+	}
+	if timeline != nil {
+		timeline.size(workers)
+		p.done = make([]paddedDuration, workers)
 	}
 	for w := 1; w < workers; w++ {
 		group.Go(func() error { return p.help(gctx, w) })
@@ -81,6 +100,9 @@ func (p *pool) help(ctx context.Context, w int) error {
 		if err != nil {
 			p.failed.Store(true)
 		}
+		if p.timeline != nil {
+			p.done[w].d = p.timeline.now()
+		}
 		p.phaser.finished(seq)
 		if err != nil {
 			return err
@@ -99,8 +121,19 @@ func (p *pool) round(ctx context.Context, t task) error {
 	p.task = t
 	p.phaser.publish(phaseRun)
 	lead := t.run(ctx, 0)
+	if p.timeline != nil {
+		p.done[0].d = p.timeline.now()
+	}
 	p.phaser.wait(nil)
 	p.task = nil
+	if tl := p.timeline; tl != nil {
+		// The helpers are parked until the next round: their lists are
+		// the coordinator's to add to.
+		end := tl.now()
+		for w := range p.workers {
+			tl.add(w, SpanWaiting, p.done[w].d, end)
+		}
+	}
 	if lead == nil && !p.failed.Load() {
 		return nil
 	}

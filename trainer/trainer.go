@@ -269,6 +269,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	engine.grads.faults = t.faults
+	if t.opts.Timeline != nil {
+		engine.Record(t.opts.Timeline)
+	}
 	engine.Start(ctx)
 	defer engine.Close()
 

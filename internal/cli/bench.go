@@ -34,6 +34,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	noFetch := fs.Bool("no-fetch", false, "never download data")
 	logFormat := logFormatFlag(fs)
 	backend := backendFlag(fs)
+	trace := fs.String("trace", "", traceFlag)
 	var workers, hidden config.IntList
 	fs.Var(&workers, "workers", "`list` of worker counts to sweep, e.g. 1,2,4")
 	fs.Var(&hidden, "hidden", "`list` of hidden sizes to sweep, e.g. 10,300")
@@ -53,7 +54,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return j.finish(bench(ctx, j, benchFlags{began, fs, *configPath, *outDir, *noFetch, *logFormat, workers, hidden, *iterations, *warmup, *rounds, overrides}, env))
+	return j.finish(bench(ctx, j, benchFlags{began, fs, *configPath, *outDir, *noFetch, *logFormat, *trace, workers, hidden, *iterations, *warmup, *rounds, overrides}, env))
 }
 
 // benchFlags are bench's own flags, as given.
@@ -62,7 +63,7 @@ type benchFlags struct {
 	fs                         *flag.FlagSet
 	config, out                string
 	noFetch                    bool
-	logFormat                  string
+	logFormat, trace           string
 	workers, hidden            config.IntList
 	iterations, warmup, rounds int
 	overrides                  *config.Overrides
@@ -147,6 +148,8 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 		}
 	}
 	times := make([][]time.Duration, len(cells))
+	phases := make([]trainer.Breakdown, len(cells)) // per cell, summed over its timed steps
+	var traced []output.TraceProcess
 	for pass := range b.Rounds {
 		for k := range cells {
 			if pass%2 == 1 {
@@ -157,7 +160,8 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 			if err != nil {
 				return usage(err)
 			}
-			tr, err := trainer.New(tcfg, data, trainer.Options{Collective: j.collective()})
+			tl := trainer.NewTimeline()
+			tr, err := trainer.New(tcfg, data, trainer.Options{Collective: j.collective(), Timeline: tl})
 			if err != nil {
 				return usage(err)
 			}
@@ -167,6 +171,23 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 			}
 			timed := res.IterationTimes[b.Warmup:]
 			times[k] = append(times[k], timed...)
+			per := tl.Breakdown(b.Warmup + 1)
+			for kind := range phases[k] {
+				phases[k][kind] += per[kind] * time.Duration(len(timed))
+			}
+			if f.trace != "" {
+				ranks, err := j.gatherSpans(tl)
+				if err != nil {
+					return err
+				}
+				for r, spans := range ranks {
+					name := fmt.Sprintf("hidden %d, %d workers, round %d", c.hidden, c.workers, pass+1)
+					if len(ranks) > 1 {
+						name += fmt.Sprintf(", rank %d", r)
+					}
+					traced = append(traced, traceProcess(name, spans, c.workers))
+				}
+			}
 			measured := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim(), data.Classes, timed)
 			log.Info("measured", append(fieldsOf(measured), zap.Int("round", pass+1))...)
 		}
@@ -174,6 +195,11 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	var base float64
 	for k, c := range cells {
 		row := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim(), data.Classes, times[k])
+		ms := func(kind trainer.SpanKind) float64 {
+			return float64(phases[k].Of(kind)) / 1e6 / float64(len(times[k]))
+		}
+		row.GradientMs, row.ReductionMs, row.UpdateMs = ms(trainer.SpanGradient), ms(trainer.SpanReduction), ms(trainer.SpanUpdate)
+		row.WaitingMs, row.CommunicationMs = ms(trainer.SpanWaiting), ms(trainer.SpanCommunication)
 		if c.workers == 1 {
 			base = row.MedianMs // sweep is sorted: the baseline comes first
 		}
@@ -188,6 +214,11 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	printBenchTable(env.Stdout, &report, &b)
 	if err := output.WriteBench(f.out, &report); err != nil {
 		return err
+	}
+	if f.trace != "" {
+		if err := output.WriteTrace(f.trace, traced); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s\n", filepath.Join(f.out, "bench.json"))
 	return nil
@@ -232,6 +263,14 @@ func printBenchTable(w io.Writer, r *output.BenchReport, b *config.Bench) {
 	for _, row := range r.Rows {
 		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.2f\t%.0f%%\t\n",
 			row.Hidden, row.Workers, row.MedianMs, row.MinMs, row.MaxMs, row.SamplesPerSec, row.GFLOPS, row.Speedup, 100*row.Efficiency)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "where an iteration goes, ms per worker (the mean over the timed iterations and the workers; communication: the coordinator's):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "hidden\tworkers\tgradient\treduction\tupdate\twaiting\tcommunication\t")
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n",
+			row.Hidden, row.Workers, row.GradientMs, row.ReductionMs, row.UpdateMs, row.WaitingMs, row.CommunicationMs)
 	}
 	tw.Flush()
 }

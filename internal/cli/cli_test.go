@@ -379,10 +379,30 @@ func TestNoData(t *testing.T) {
 
 func TestBench(t *testing.T) {
 	data, out := dataDir(t), t.TempDir()
-	r := mustRun(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1,2", "--hidden", "4,8", "--iterations", "3", "--warmup", "1", "--rounds", "2", "--out", out)
+	trace := filepath.Join(out, "trace.json")
+	r := mustRun(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1,2", "--hidden", "4,8", "--iterations", "3", "--warmup", "1", "--rounds", "2", "--out", out, "--trace", trace)
 	header := regexp.MustCompile(`(?m)^\s*hidden\s+workers\s+median ms\s+min ms\s+max ms\s+samples/s\s+GFLOP/s\s+speedup\s+efficiency\s*$`)
 	if !header.MatchString(r.stdout) {
 		t.Errorf("no table header in:\n%s", r.stdout)
+	}
+	phases := regexp.MustCompile(`(?m)^\s*hidden\s+workers\s+gradient\s+reduction\s+update\s+waiting\s+communication\s*$`)
+	if !phases.MatchString(r.stdout) {
+		t.Errorf("no per-phase breakdown in:\n%s", r.stdout)
+	}
+	// Every cell of every round is a process of the trace, each worker a
+	// track with gradient, reduction, update and waiting spans.
+	tracks := traceTracks(t, trace)
+	for _, cell := range []string{"hidden 4, 1 workers, round 1", "hidden 8, 2 workers, round 2"} {
+		for _, w := range []string{"worker 0 (coordinator)"} {
+			for _, kind := range []string{"gradient", "reduction", "update", "waiting"} {
+				if tracks[cell+"/"+w+"/"+kind] == 0 {
+					t.Errorf("trace: %s, %s has no %s span", cell, w, kind)
+				}
+			}
+		}
+	}
+	if tracks["hidden 8, 2 workers, round 2/worker 1/waiting"] == 0 {
+		t.Error("trace: the second worker of a 2-worker cell has no track")
 	}
 	rows := regexp.MustCompile(`(?m)^\s*([48])\s+([12])\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+[\d.]+\s+([\d.]+)\s+\d+%\s*$`).FindAllStringSubmatch(r.stdout, -1)
 	if len(rows) != 4 {
@@ -429,7 +449,8 @@ func TestBench(t *testing.T) {
 		t.Fatalf("bench.json has %d rows, want 4", len(report.Rows))
 	}
 	for _, row := range report.Rows {
-		for _, key := range []string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations"} {
+		for _, key := range []string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations",
+			"gradient_ms", "reduction_ms", "update_ms", "waiting_ms", "communication_ms"} {
 			if _, ok := row[key]; !ok {
 				t.Errorf("bench.json row %v lacks %q", row, key)
 			}
@@ -469,6 +490,69 @@ func TestBench(t *testing.T) {
 	defer pf.Close()
 	if _, err := png.Decode(pf); err != nil {
 		t.Errorf("speedup.png: %v", err)
+	}
+}
+
+// traceTracks reads a Chrome trace-event file and counts its complete
+// events by "process/thread/span name", the processes and threads named by
+// their metadata events.
+func traceTracks(t *testing.T, path string) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace struct {
+		TraceEvents []struct {
+			Name string         `json:"name"`
+			Ph   string         `json:"ph"`
+			Pid  int            `json:"pid"`
+			Tid  int            `json:"tid"`
+			Dur  float64        `json:"dur"`
+			Args map[string]any `json:"args"`
+		} `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(b, &trace); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	procs, threads := map[int]string{}, map[[2]int]string{}
+	for _, e := range trace.TraceEvents {
+		switch e.Name {
+		case "process_name":
+			procs[e.Pid] = e.Args["name"].(string)
+		case "thread_name":
+			threads[[2]int{e.Pid, e.Tid}] = e.Args["name"].(string)
+		}
+	}
+	counts := map[string]int{}
+	for _, e := range trace.TraceEvents {
+		if e.Ph == "X" {
+			if e.Dur < 0 {
+				t.Errorf("%s: span %s of negative duration", path, e.Name)
+			}
+			counts[procs[e.Pid]+"/"+threads[[2]int{e.Pid, e.Tid}]+"/"+e.Name]++
+		}
+	}
+	return counts
+}
+
+// TestTrainTrace: train --trace writes a timeline with a track per worker.
+func TestTrainTrace(t *testing.T) {
+	out := t.TempDir()
+	trace := filepath.Join(out, "trace.json")
+	mustRun(t, trainArgs(dataDir(t), out, "--iterations", "5", "--workers", "3", "--trace", trace)...)
+	tracks := traceTracks(t, trace)
+	// An update per iteration, and a wait at the end of each of its three
+	// rounds, on every worker.
+	for _, w := range []string{"worker 0 (coordinator)", "worker 1", "worker 2"} {
+		for kind, want := range map[string]int{"update": 5, "waiting": 15} {
+			if got := tracks["rank 0/"+w+"/"+kind]; got != want {
+				t.Errorf("trace: rank 0, %s has %d %s spans, want %d", w, got, kind, want)
+			}
+		}
+		if tracks["rank 0/"+w+"/reduction"] == 0 {
+			t.Errorf("trace: rank 0, %s has no reduction span", w)
+		}
 	}
 }
 

@@ -96,7 +96,7 @@ func (j *job) quiet(env Env, log *zap.Logger) (Env, *zap.Logger) {
 // process does.
 type jobFailure struct {
 	err   error
-	quiet bool            // another process reports it
+	quiet bool           // another process reports it
 	then  func(code int) // after the line is printed
 }
 

@@ -29,6 +29,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	resume := fs.String("resume", "", "continue from this checkpoint `file` up to iterations in total")
 	logFormat := logFormatFlag(fs)
 	backend := backendFlag(fs)
+	trace := fs.String("trace", "", traceFlag)
 	overrides := config.Register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -40,7 +41,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return j.finish(train(ctx, j, trainFlags{began, *configPath, *outDir, *noFetch, *resume, *logFormat, overrides}, env))
+	return j.finish(train(ctx, j, trainFlags{began, *configPath, *outDir, *noFetch, *resume, *logFormat, *trace, overrides}, env))
 }
 
 // trainFlags are train's own flags, as given.
@@ -51,6 +52,7 @@ type trainFlags struct {
 	noFetch   bool
 	resume    string
 	logFormat string
+	trace     string
 	overrides *config.Overrides
 }
 
@@ -125,6 +127,9 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		return usage(err)
 	}
 	opts := trainer.Options{Logger: log, Resume: resumed, Collective: j.collective()}
+	if f.trace != "" {
+		opts.Timeline = trainer.NewTimeline()
+	}
 	if j.lead() {
 		if f.out, err = outputDir(f.out, ""); err != nil {
 			return err
@@ -160,6 +165,17 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		return err
 	}
 
+	if f.trace != "" {
+		ranks, err := j.gatherSpans(opts.Timeline)
+		if err != nil {
+			return err
+		}
+		if j.lead() {
+			if err := output.WriteTrace(f.trace, rankTrace(ranks, cfg.Workers)); err != nil {
+				return err
+			}
+		}
+	}
 	if !j.lead() {
 		return nil // rank 0 evaluates and writes the outputs
 	}

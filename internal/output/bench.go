@@ -39,6 +39,14 @@ type BenchRow struct {
 	Speedup       float64 `json:"speedup"`
 	Efficiency    float64 `json:"efficiency"`
 	TimedIters    int     `json:"timed_iterations"`
+
+	// Where an iteration goes, in ms per worker: the mean over the timed
+	// iterations and the workers (see trainer.Breakdown).
+	GradientMs      float64 `json:"gradient_ms"`
+	ReductionMs     float64 `json:"reduction_ms"`
+	UpdateMs        float64 `json:"update_ms"`
+	WaitingMs       float64 `json:"waiting_ms"`
+	CommunicationMs float64 `json:"communication_ms"`
 }
 
 // BenchReport is the content of bench.json.

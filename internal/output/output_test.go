@@ -1,7 +1,9 @@
 package output_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shardnet/shardnet/internal/output"
 )
@@ -262,4 +265,56 @@ func TestMisclassified(t *testing.T) {
 		t.Error("a mistake without an image: no error, want one")
 	}
 	onlyFiles(t, dir, "misclassified.png")
+}
+
+// TestWriteTrace writes a two-process trace and reads it back as Chrome's
+// trace-event JSON: the names as metadata, each span a complete event in
+// microseconds on its process and track.
+func TestWriteTrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.json")
+	procs := []output.TraceProcess{
+		{Name: "rank 0", Threads: []string{"worker 0", "worker 1"}, Spans: []output.TraceSpan{
+			{Name: "gradient", Thread: 1, Start: 1500 * time.Microsecond, End: 4 * time.Millisecond, Step: 1},
+		}},
+		{Name: "rank 1", Threads: []string{"worker 0"}, Spans: []output.TraceSpan{
+			{Name: "communication", Thread: 0, Start: 5 * time.Millisecond, End: 5250 * time.Microsecond, Step: 1},
+		}},
+	}
+	if err := output.WriteTrace(path, procs); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace struct {
+		TraceEvents []struct {
+			Name string         `json:"name"`
+			Ph   string         `json:"ph"`
+			Ts   float64        `json:"ts"`
+			Dur  float64        `json:"dur"`
+			Pid  int            `json:"pid"`
+			Tid  int            `json:"tid"`
+			Args map[string]any `json:"args"`
+		} `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(b, &trace); err != nil {
+		t.Fatal(err)
+	}
+	var spans, names []string
+	for _, e := range trace.TraceEvents {
+		switch e.Ph {
+		case "X":
+			spans = append(spans, fmt.Sprintf("%s@%d/%d %g+%g step %v", e.Name, e.Pid, e.Tid, e.Ts, e.Dur, e.Args["step"]))
+		case "M":
+			if n, ok := e.Args["name"]; ok {
+				names = append(names, fmt.Sprintf("%s %d/%d %v", e.Name, e.Pid, e.Tid, n))
+			}
+		}
+	}
+	wantSpans := []string{"gradient@0/1 1500+2500 step 1", "communication@1/0 5000+250 step 1"}
+	wantNames := []string{"process_name 0/0 rank 0", "thread_name 0/0 worker 0", "thread_name 0/1 worker 1", "process_name 1/0 rank 1", "thread_name 1/0 worker 0"}
+	if !reflect.DeepEqual(spans, wantSpans) || !reflect.DeepEqual(names, wantNames) {
+		t.Errorf("trace holds spans %q and names %q, want %q and %q", spans, names, wantSpans, wantNames)
+	}
 }
