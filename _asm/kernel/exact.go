@@ -95,14 +95,14 @@ func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
 	a.VEXTRACTF128(U8(1), vals, halfOf(v, mag))
 	a.VCVTPS2PD(halfOf(v, mag), half[1])
 	for k, x := range half {
-		a.VMULPD(hiUnit, x, x)             // x = v·2^12, exact
-		a.VADDPD(magic, x, hiWord)         // x + M: round(x) in the low bits
-		a.VSUBPD(magic, hiWord, rest)      // h = round(x)
-		a.VSUBPD(rest, x, rest)            // x - h, exact
-		a.VMULPD(loUnit, rest, rest)       // (x - h)·2^48, exact
-		a.VADDPD(magic, rest, rest)        // + M: its rounding in the low bits
-		a.VPSUBQ(magic, hiWord, hiWord)    // the high word, as an int64
-		a.VPSUBQ(magic, rest, rest)        // the low word
+		a.VMULPD(hiUnit, x, x)          // x = v·2^12, exact
+		a.VADDPD(magic, x, hiWord)      // x + M: round(x) in the low bits
+		a.VSUBPD(magic, hiWord, rest)   // h = round(x)
+		a.VSUBPD(rest, x, rest)         // x - h, exact
+		a.VMULPD(loUnit, rest, rest)    // (x - h)·2^48, exact
+		a.VADDPD(magic, rest, rest)     // + M: its rounding in the low bits
+		a.VPSUBQ(magic, hiWord, hiWord) // the high word, as an int64
+		a.VPSUBQ(magic, rest, rest)     // the low word
 		a.VPADDQ(at(hi, k*words), hiWord, hiWord)
 		a.VMOVDQU(hiWord, at(hi, k*words))
 		a.VPADDQ(at(lo, k*words), rest, rest)
