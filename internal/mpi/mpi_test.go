@@ -3,6 +3,7 @@
 package mpi_test
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -62,5 +63,23 @@ func TestBroadcast(t *testing.T) {
 	}
 	if err := comm.Broadcast(buf, comm.Size()); err == nil {
 		t.Errorf("broadcast from rank %d of %d: no error", comm.Size(), comm.Size())
+	}
+}
+
+// BenchmarkSumInt64 times the all-reduce of vectors from one word to 4 MiW
+// (32 MiB), for the latency-bandwidth (alpha-beta) fit of docs/SCALING.md.
+// Under mpirun every rank must run the same calls: give a fixed count,
+// -test.benchtime=100x.
+func BenchmarkSumInt64(b *testing.B) {
+	for _, words := range []int{1, 1 << 10, 1 << 14, 1 << 17, 1 << 19, 1 << 21, 1 << 22} {
+		b.Run(fmt.Sprintf("bytes=%d", 8*words), func(b *testing.B) {
+			buf := make([]int64, words)
+			b.SetBytes(int64(8 * words))
+			for b.Loop() {
+				if err := comm.SumInt64(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
