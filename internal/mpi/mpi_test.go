@@ -3,9 +3,12 @@
 package mpi_test
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/shardnet/shardnet/internal/mpi"
@@ -18,9 +21,17 @@ import (
 var comm *mpi.Comm
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	var err error
 	if comm, err = mpi.Open(); err != nil {
 		panic(err)
+	}
+	if bench := flag.Lookup("test.bench"); comm.Rank() != 0 && bench != nil && bench.Value.String() != "" {
+		// One table of timings, rank 0's: every rank takes part in every
+		// call, so every rank's timings are alike.
+		if devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			os.Stdout = devnull
+		}
 	}
 	code := m.Run()
 	if err := comm.Close(); err != nil {
@@ -67,11 +78,23 @@ func TestBroadcast(t *testing.T) {
 }
 
 // BenchmarkSumInt64 times the all-reduce of vectors from one word to 4 MiW
-// (32 MiB), for the latency-bandwidth (alpha-beta) fit of docs/SCALING.md.
-// Under mpirun every rank must run the same calls: give a fixed count,
-// -test.benchtime=100x.
+// (32 MiB), or of the sizes in $SHARDNET_MPI_BENCH_WORDS (comma-separated
+// word counts), for the latency-bandwidth (alpha-beta) fit of
+// docs/SCALING.md. Under mpirun every rank must make the same calls: give
+// a fixed count, -test.benchtime=100x.
 func BenchmarkSumInt64(b *testing.B) {
-	for _, words := range []int{1, 1 << 10, 1 << 14, 1 << 17, 1 << 19, 1 << 21, 1 << 22} {
+	sizes := []int{1, 1 << 10, 1 << 14, 1 << 17, 1 << 19, 1 << 21, 1 << 22}
+	if spec := os.Getenv("SHARDNET_MPI_BENCH_WORDS"); spec != "" {
+		sizes = nil
+		for part := range strings.SplitSeq(spec, ",") {
+			n, err := strconv.Atoi(part)
+			if err != nil || n < 1 {
+				b.Fatalf("SHARDNET_MPI_BENCH_WORDS=%q: want word counts such as 1024,4096", spec)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, words := range sizes {
 		b.Run(fmt.Sprintf("bytes=%d", 8*words), func(b *testing.B) {
 			buf := make([]int64, words)
 			b.SetBytes(int64(8 * words))
