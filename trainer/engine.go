@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -127,20 +128,29 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	if err != nil {
 		return nil, err
 	}
-	ws := make([]gradientWorker, workers)
+	// A sum per worker, or per processor where the workers outnumber them
+	// (see gradientJob).
+	slots := make([]sumSlot, min(workers, runtime.GOMAXPROCS(0)))
+	for k := range slots {
+		slots[k].sum = kernel.NewExactSum(make([]int64, 2*(n+1)))
+		for b := range slots[k].partials {
+			slots[k].partials[b] = kernel.NewGrad(model)
+		}
+	}
+	scratch := make([]*kernel.Scratch, workers)
 	grad := make([][]float64, workers)
-	for w := range ws {
-		ws[w] = gradientWorker{
-			scratch: kernel.NewScratch(model),
-			sum:     kernel.NewExactSum(make([]int64, 2*(n+1))),
-		}
-		for b := range ws[w].partials {
-			ws[w].partials[b] = kernel.NewGrad(model)
-		}
+	for w := range workers {
+		scratch[w] = kernel.NewScratch(model)
 		grad[w] = make([]float64, updateChunk)
 	}
-	e.grads = gradientJob{model: model, samples: samples, bounds: model.Tensors(), workers: ws}
-	e.sums = reduceJob{workers: ws, total: e.total, slices: reduceAt}
+	e.grads = gradientJob{model: model, samples: samples, bounds: model.Tensors(), scratch: scratch, slots: slots}
+	if len(slots) < workers {
+		e.grads.free = make(chan int, len(slots))
+		for k := range slots {
+			e.grads.free <- k
+		}
+	}
+	e.sums = reduceJob{grads: &e.grads, total: e.total, slices: reduceAt, refused: make([]refusals, workers)}
 	e.update = updateJob{model: model, total: e.total, slices: updateAt, grad: grad}
 	return e, nil
 }
@@ -316,11 +326,8 @@ func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, non
 		return 0, "", err
 	}
 	clear(e.flags)
-	for w := range g.workers {
-		for t, n := range g.workers[w].refused {
-			e.flags[flagRefused+t] += n
-		}
-		g.workers[w].refused = [len(kernel.TensorNames) + 1]int64{}
+	for t, n := range e.sums.collect() {
+		e.flags[flagRefused+t] = n
 	}
 	if e.coll != nil {
 		if ctx.Err() != nil {

@@ -12,15 +12,23 @@ import (
 
 // gradientJob is the gradient round of a step: the workers take this
 // process's micro-shards of the batch from a shared counter until none are
-// left. Each computes a micro-shard's partial gradient in float32 into its
-// own buffer and adds it, exactly, to its own running sum (an
-// kernel.ExactSum), so that what a worker ends with does not depend on
-// which micro-shards it took or in what order.
+// left. Each computes a micro-shard's partial gradient in float32 and adds
+// it, exactly, to a running sum (a kernel.ExactSum), so that the sums do
+// not depend on which worker took which micro-shard, or in what order.
+//
+// The running sums, each with the partial buffers that wait to be added
+// to it, are slots: one per worker, or, where the workers outnumber the
+// processors (GOMAXPROCS), one per processor, which the workers take in
+// turn for each micro-shard. The slots are where the memory of a step is
+// (16 bytes per parameter for the sum, 4 per partial), and more of them
+// than processors would only push each other out of the caches.
 type gradientJob struct {
 	model    *kernel.Model
 	samples  *kernel.Samples
-	bounds   [5]int // the flat layout's tensors; the cost is element bounds[4]
-	workers  []gradientWorker
+	bounds   [5]int            // the flat layout's tensors; the cost is element bounds[4]
+	scratch  []*kernel.Scratch // per worker
+	slots    []sumSlot
+	free     chan int // the slots no worker holds; nil where each worker has its own
 	faults   func(microShard int)
 	timeline *Timeline // nil: record nothing
 
@@ -32,20 +40,33 @@ type gradientJob struct {
 	next   atomic.Int64   // the next micro-shard to take
 }
 
-// gradientWorker is one worker's buffers, on cache lines of its own.
-type gradientWorker struct {
-	scratch *kernel.Scratch
-	// partials hold the float32 sums of the worker's last micro-shards,
-	// filled of them, until they are folded into sum together.
+// sumSlot is a running exact sum and the partial gradients waiting to be
+// added to it, on cache lines of its own.
+type sumSlot struct {
+	// partials hold the float32 sums of the last micro-shards computed
+	// into the slot, filled of them, until they are folded into sum
+	// together.
 	partials [foldGroup]*kernel.Grad
 	filled   int
 	sum      *kernel.ExactSum // FlatLen+1 elements: the gradient, then the cost
-	// refused counts, per tensor and for the cost, the micro-shards whose
-	// partial held a value ExactSum refuses (a NaN, an infinity or one too
-	// large): training has diverged.
-	refused [len(kernel.TensorNames) + 1]int64
-	_       [64]byte
+	refused  refusals
+	_        [64]byte
 }
+
+// refusals counts, per tensor and for the cost, the partials that held a
+// value an ExactSum refuses (a NaN, an infinity or one too large): the
+// step has diverged.
+type refusals [len(kernel.TensorNames) + 1]int64
+
+// foldGroup is how many micro-shards' partials a slot keeps before they
+// are folded into its sum together: a chunk of the sum then makes one trip
+// through memory for all of them instead of one each, and the sums of a
+// wide network (16 bytes per parameter) do not fit the cache.
+const foldGroup = 4
+
+// foldChunk is how many elements a fold adds from every partial before
+// going on: their words (16 KiB) stay in the L1 cache meanwhile.
+const foldChunk = 1024
 
 // run takes micro-shards until none are left, checking for cancellation
 // between them. A failure (a panic in the kernels, or cancellation) takes
@@ -61,8 +82,6 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 			j.next.Store(j.last)
 		}
 	}()
-	me := &j.workers[w]
-	defer j.fold(w, me)
 	for {
 		i := j.next.Add(1) - 1
 		if i >= j.last {
@@ -75,73 +94,81 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 		if j.faults != nil {
 			j.faults(current)
 		}
-		if me.filled == foldGroup {
-			j.fold(w, me)
-		}
-		var began time.Duration
-		if j.timeline != nil {
-			began = j.timeline.now()
-		}
-		g := me.partials[me.filled]
-		g.Cost = 0
-		if j.plans != nil {
-			j.model.GradientPlan(g, j.plans[i], me.scratch)
-		} else {
-			r := j.ranges[i]
-			j.model.Gradient(g, j.samples, j.batch[r.Start:r.End], me.scratch)
-		}
-		me.filled++
-		if j.timeline != nil {
-			j.timeline.add(w, SpanGradient, began, j.timeline.now())
-		}
+		j.compute(w, int(i))
 	}
 }
 
-// foldGroup is how many micro-shards' partials a worker keeps before it
-// folds them into its sum together: a chunk of the sum then makes one trip
-// through memory for all of them instead of one each, and the sums of a
-// wide network (16 bytes per parameter) do not fit the cache.
-const foldGroup = 4
-
-// foldChunk is how many elements fold adds from every partial before going
-// on: their words (16 KiB) stay in the L1 cache meanwhile.
-const foldChunk = 1024
-
-// fold adds the filled partials of worker w (me) to its sum, a chunk at a
-// time, and zeroes them, which readies them for the next micro-shards.
-func (j *gradientJob) fold(w int, me *gradientWorker) {
-	if me.filled == 0 {
-		return
+// compute computes micro-shard i on worker w into a slot, and folds the
+// slot's partials once it has foldGroup of them.
+func (j *gradientJob) compute(w, i int) {
+	k := w
+	if j.free != nil {
+		k = <-j.free
+		// Given back even if the kernels panic, so that no worker waits
+		// for it forever.
+		defer func() { j.free <- k }()
 	}
+	s := &j.slots[k]
+	var began time.Duration
 	if j.timeline != nil {
-		defer j.timeline.span(w, SpanReduction, j.timeline.now())
+		began = j.timeline.now()
 	}
+	g := s.partials[s.filled]
+	g.Cost = 0
+	if j.plans != nil {
+		j.model.GradientPlan(g, j.plans[i], j.scratch[w])
+	} else {
+		r := j.ranges[i]
+		j.model.Gradient(g, j.samples, j.batch[r.Start:r.End], j.scratch[w])
+	}
+	s.filled++
+	if j.timeline != nil {
+		j.timeline.add(w, SpanGradient, began, j.timeline.now())
+	}
+	if s.filled == foldGroup {
+		if j.timeline != nil {
+			defer j.timeline.span(w, SpanReduction, j.timeline.now())
+		}
+		j.fold(s, 0, j.bounds[4]+1, &s.refused)
+		s.filled = 0
+	}
+}
+
+// fold adds elements from ≤ e < to of slot s's partials to its sum, a
+// chunk at a time, and zeroes them there, counting refusals in refused.
+// Folds of disjoint ranges may run at the same time.
+func (j *gradientJob) fold(s *sumSlot, from, to int, refused *refusals) {
+	pending := s.partials[:s.filled]
 	for t := range kernel.TensorNames {
-		for from := j.bounds[t]; from < j.bounds[t+1]; from += foldChunk {
-			to := min(from+foldChunk, j.bounds[t+1])
-			for _, g := range me.partials[:me.filled] {
-				if me.sum.AddClear(g.Flat()[from:to], from) {
-					me.refused[t]++
+		lo, hi := max(from, j.bounds[t]), min(to, j.bounds[t+1])
+		for c := lo; c < hi; c += foldChunk {
+			end := min(c+foldChunk, hi)
+			for _, g := range pending {
+				if s.sum.AddClear(g.Flat()[c:end], c) {
+					refused[t]++
 				}
 			}
 		}
 	}
-	for _, g := range me.partials[:me.filled] {
-		if me.sum.AddFloat64(j.bounds[4], g.Cost) {
-			me.refused[len(kernel.TensorNames)]++
+	if cost := j.bounds[4]; from <= cost && cost < to {
+		for _, g := range pending {
+			if s.sum.AddFloat64(cost, g.Cost) {
+				refused[len(kernel.TensorNames)]++
+			}
 		}
 	}
-	me.filled = 0
 }
 
-// reduceJob is the reduction round of a step: each worker adds its slice
-// of the elements of every worker's sum into the process's total, and
-// zeroes them there. The sums are exact, so the order does not matter.
+// reduceJob is the reduction round of a step: each worker folds its slice
+// of the elements of the partials still waiting in the slots, then adds
+// that slice of every slot's sum into the process's total, zeroing them
+// there. The sums are exact, so the order does not matter.
 type reduceJob struct {
-	workers  []gradientWorker
-	timeline *Timeline // nil: record nothing
+	grads    *gradientJob
 	total    *kernel.ExactSum
 	slices   []shard.Range // each worker's slice of the elements
+	refused  []refusals    // per worker, of the folds here
+	timeline *Timeline     // nil: record nothing
 }
 
 func (j *reduceJob) run(_ context.Context, w int) error {
@@ -153,10 +180,32 @@ func (j *reduceJob) run(_ context.Context, w int) error {
 	}
 	r := j.slices[w]
 	j.total.Clear(r.Start, r.End)
-	for v := range j.workers {
-		j.total.Add(j.workers[v].sum, r.Start, r.End)
+	for k := range j.grads.slots {
+		s := &j.grads.slots[k]
+		j.grads.fold(s, r.Start, r.End, &j.refused[w])
+		j.total.Add(s.sum, r.Start, r.End)
 	}
 	return nil
+}
+
+// collect empties the slots after a reduction round and returns the
+// refusals of the step.
+func (j *reduceJob) collect() (all refusals) {
+	for k := range j.grads.slots {
+		s := &j.grads.slots[k]
+		s.filled = 0
+		for t, n := range s.refused {
+			all[t] += n
+		}
+		s.refused = refusals{}
+	}
+	for w := range j.refused {
+		for t, n := range j.refused[w] {
+			all[t] += n
+		}
+		j.refused[w] = refusals{}
+	}
+	return all
 }
 
 // updateChunk is how many elements the update converts, scales, updates
