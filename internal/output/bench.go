@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -122,6 +123,19 @@ func speedupPlot(path string, r *BenchReport) error {
 	lines = append(lines, "ideal", plotter.XYs{{X: 1, Y: 1}, {X: float64(maxW), Y: float64(maxW)}})
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
 		return fmt.Errorf("output: speedup plot: %w", err)
+	}
+	// The machine's core count: beyond it, workers share cores and the
+	// speedup can only level off.
+	if cores := r.Machine.Cores; cores > 0 {
+		top := float64(max(maxW, cores))
+		marker, err := plotter.NewLine(plotter.XYs{{X: float64(cores), Y: 0}, {X: float64(cores), Y: top}})
+		if err != nil {
+			return fmt.Errorf("output: speedup plot: %w", err)
+		}
+		marker.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		marker.Color = color.Gray{Y: 120}
+		p.Add(marker)
+		p.Legend.Add(fmt.Sprintf("%d cores", cores), marker)
 	}
 	p.Legend.Top = true
 	p.Legend.Left = true
