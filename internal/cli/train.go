@@ -244,10 +244,10 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 }
 
 // costPoints is the cost curve for metrics.json and cost.png.
-func costPoints(cost []trainer.CostPoint) []output.Point {
-	out := make([]output.Point, len(cost))
+func costPoints(cost []trainer.CostPoint) [][2]float64 {
+	out := make([][2]float64, len(cost))
 	for i, c := range cost {
-		out[i] = output.Point{Iteration: c.Iteration, Cost: c.Cost}
+		out[i] = [2]float64{float64(c.Iteration), c.Cost}
 	}
 	return out
 }

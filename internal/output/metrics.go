@@ -24,7 +24,7 @@ type Metrics struct {
 	SecondsTotal    float64         `json:"seconds_total"`
 	SecondsTraining float64         `json:"seconds_training"`
 	MsPerIteration  float64         `json:"ms_per_iteration"`
-	Cost            []Point         `json:"cost"`
+	Cost            [][2]float64    `json:"cost"` // [iteration, mean training cost before its update] at every logged iteration
 	Validation      []AccuracyPoint `json:"validation,omitempty"`
 
 	Dataset       string  `json:"dataset"`
@@ -41,26 +41,6 @@ type Metrics struct {
 	GoVersion     string  `json:"go_version"`
 	GOMAXPROCS    int     `json:"gomaxprocs"`
 	PeakRSSMB     float64 `json:"peak_rss_mb,omitempty"`
-}
-
-// Point is one point of the cost curve: the mean training cost before the
-// update of an iteration. In JSON it is the pair [iteration, cost].
-type Point struct {
-	Iteration int
-	Cost      float64
-}
-
-// MarshalJSON writes the point as the pair [iteration, cost].
-func (p Point) MarshalJSON() ([]byte, error) { return json.Marshal([2]any{p.Iteration, p.Cost}) }
-
-// UnmarshalJSON reads the pair [iteration, cost].
-func (p *Point) UnmarshalJSON(b []byte) error {
-	var pair [2]float64
-	if err := json.Unmarshal(b, &pair); err != nil {
-		return err
-	}
-	p.Iteration, p.Cost = int(pair[0]), pair[1]
-	return nil
 }
 
 // AccuracyPoint is the validation accuracy after an iteration.

@@ -111,7 +111,7 @@ func TestWriteMetrics(t *testing.T) {
 	m := &output.Metrics{
 		TestAccuracy: 0.8873,
 		Iterations:   400,
-		Cost:         []output.Point{{Iteration: 0, Cost: 2.3036123517074714}, {Iteration: 200, Cost: 1.5e-7}, {Iteration: 399, Cost: 0.4}},
+		Cost:         [][2]float64{{0, 2.3036123517074714}, {200, 1.5e-7}, {399, 0.4}},
 		Validation:   []output.AccuracyPoint{{Iteration: 200, Accuracy: 0.91}},
 		Dataset:      "mnist",
 		GoVersion:    "go-test",
@@ -144,7 +144,7 @@ func TestWriteMetrics(t *testing.T) {
 func TestCostPlot(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cost.png")
-	cost := []output.Point{{0, 2.3}, {200, 1.5}, {400, 1.2}, {599, 0.9}}
+	cost := [][2]float64{{0, 2.3}, {200, 1.5}, {400, 1.2}, {599, 0.9}}
 	if err := output.CostPlot(path, "mnist 784-10-10", cost); err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// CostPlot draws the cost curve as the post plots it, cost against
-// iteration, into a PNG file at path.
-func CostPlot(path, title string, cost []Point) error {
+// CostPlot draws the cost curve, [iteration, cost] pairs, as the post plots
+// it, cost against iteration, into a PNG file at path.
+func CostPlot(path, title string, cost [][2]float64) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "iteration"
@@ -25,7 +25,7 @@ func CostPlot(path, title string, cost []Point) error {
 	p.Add(plotter.NewGrid())
 	xy := make(plotter.XYs, len(cost))
 	for i, c := range cost {
-		xy[i].X, xy[i].Y = float64(c.Iteration), c.Cost
+		xy[i].X, xy[i].Y = c[0], c[1]
 	}
 	line, points, err := plotter.NewLinePoints(xy)
 	if err != nil {
