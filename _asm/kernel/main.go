@@ -73,39 +73,58 @@ func main() {
 	// A flag set of its own: avo's build package defines its flags on the
 	// default one.
 	fs := flag.NewFlagSet("kernel", flag.ExitOnError)
-	out := fs.String("out", "", "assembly output `file`")
-	stubs := fs.String("stubs", "", "Go declarations output `file`")
+	out := fs.String("out", "", "AVX2 assembly output `file`")
+	stubs := fs.String("stubs", "", "Go declarations of the AVX2 kernels output `file`")
+	zout := fs.String("zout", "", "AVX-512 assembly output `file`")
+	zstubs := fs.String("zstubs", "", "Go declarations of the AVX-512 kernels output `file`")
 	tables := fs.String("tables", "", "dispatch tables output `file`")
 	typesOut := fs.String("types", "", "argument structs output `file`")
 	fs.Parse(os.Args[1:])
 
-	a := gen.NewFile("_asm/kernel", "github.com/shardnet/shardnet/netcore/kernel", "package kernel\n"+argsSrc)
-	v := gen.AVX2
-	c := declareConsts(a, v)
-	emit(a, v, c)
-	a.Write(*out, *stubs)
+	// One file per register file: each has its own constants, as wide as
+	// its registers.
+	vectors := []gen.Vector{gen.AVX2, gen.AVX512}
+	for i, paths := range [][2]string{{*out, *stubs}, {*zout, *zstubs}} {
+		f := newFile()
+		emit(f, vectors[i], declareConsts(f, vectors[i]))
+		f.Write(paths[0], paths[1])
+	}
 	if *tables != "" {
-		a.WriteGo(*tables, "amd64", tablesSrc(a, v))
+		a := newFile()
+		a.WriteGo(*tables, "amd64", tablesSrc(a, vectors))
 	}
 	if *typesOut != "" {
-		a.WriteGo(*typesOut, "", argsSrc)
+		newFile().WriteGo(*typesOut, "", argsSrc)
 	}
 }
 
-// emit emits every kernel for the register file v.
+// newFile starts an assembly file of package kernel.
+func newFile() *gen.File {
+	return gen.NewFile("_asm/kernel", "github.com/shardnet/shardnet/netcore/kernel", "package kernel\n"+argsSrc)
+}
+
+// emit emits every kernel for the register file v. The batch decoders
+// and the transposition for cscScatter (prepAVX, tileCount, cscFill,
+// cscEmit) are integer work whose results do not depend on the register
+// width: the AVX2 ones serve both paths. AVX-512's HiddenPad is a multiple
+// of 16, so it has denseSoA16 only.
 func emit(a *gen.File, v gen.Vector, c *consts) {
 	for _, f := range families {
 		for w := 1; w <= maxBlocks; w++ {
 			f.emit(a, v, f, w)
 		}
 	}
-	prep(a, v)
-	tileCount(a, v, c)
-	cscFill(a)
-	cscEmit(a, v)
+	if !v.Wide() {
+		prep(a, v)
+		tileCount(a, v, c)
+		cscFill(a)
+		cscEmit(a, v)
+	}
 	addClear(a, v, declareExactConsts(a, v))
 	denseAVX(a, v, c)
-	denseSoA(a, v, c, 8)
+	if !v.Wide() {
+		denseSoA(a, v, c, 8)
+	}
 	denseSoA(a, v, c, 16)
 	rowSum(a, v)
 	dw2Batch(a, v)

@@ -7,14 +7,30 @@ import (
 	"testing"
 )
 
-// TestAddClearAsm: the assembly gives the words of addClearGo, bit for bit,
-// and reports the same refusals, over values of every magnitude.
+// TestAddClearAsm: the assembly of each path gives the words of
+// addClearGo, bit for bit, and reports the same refusals, over values of
+// every magnitude.
 func TestAddClearAsm(t *testing.T) {
-	if !useAsm {
-		t.Skip("no assembly path on this machine")
+	for _, c := range []struct {
+		path     path
+		block    int
+		addClear func(lo, hi *int64, v *float32, n int) bool
+	}{{avx2, 8, addClearAsm}, {avx512, 16, addClearAsmZ}} {
+		t.Run(c.path.String(), func(t *testing.T) {
+			if lacks := missing(c.path); lacks != "" {
+				t.Skipf("skipping the %s path: %s", c.path, lacks)
+			}
+			testAddClearAsm(t, c.block, c.addClear)
+		})
 	}
+}
+
+func testAddClearAsm(t *testing.T, block int, addClearAsm func(lo, hi *int64, v *float32, n int) bool) {
 	r := rand.New(rand.NewPCG(71, 72))
 	for _, n := range []int{8, 16, 64, 1000} {
+		if n%block != 0 {
+			continue
+		}
 		for trial := range 20 {
 			v := make([]float32, n)
 			for i := range v {

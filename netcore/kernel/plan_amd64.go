@@ -36,7 +36,8 @@ type asmPlan struct {
 
 	// labels holds the images' labels for the dense middle of narrow
 	// networks (Model.soa), checked once here rather than per call: image
-	// k's at labels[k], zero beyond the last image up to a multiple of 8.
+	// k's at labels[k], zero beyond the last image up to a multiple of the
+	// path's lanes.
 	labels []int32
 
 	// The images again, for gatherPlan: image k of the plan has the
@@ -49,6 +50,10 @@ type asmPlan struct {
 	offs []uint16
 	vals []uint8
 }
+
+// cvtOverrun is the spare capacity of entRaw and vals: AVX-512's loops
+// convert a list's values 16 at a time (see gatherPlanZ1).
+const cvtOverrun = 16
 
 // prepared reports whether the plan holds the transposed batches.
 func (a *asmPlan) prepared() bool { return a.pixAt != nil }
@@ -73,7 +78,7 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 	}
 	a.pixAt = make([]int32, batches+1)
 	a.entOff = make([]uint16, 0, entries)
-	a.entRaw = make([]uint8, 0, entries)
+	a.entRaw = make([]uint8, 0, entries+cvtOverrun)
 	a.pstart = []int32{0}
 	count := make([]int32, m.inputs)
 	next := make([]int32, m.inputs)
@@ -126,7 +131,7 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 		a.copyImages(s, p.idx, m.hp)
 	}
 	if m.asm.soa {
-		a.labels = make([]int32, (len(idx)+7)&^7)
+		a.labels = make([]int32, roundUp(len(idx), m.path.lanes()))
 		for k, i := range idx {
 			a.labels[k] = int32(m.label(s, i))
 		}
@@ -143,7 +148,7 @@ func (a *asmPlan) copyImages(s *Samples, idx []int32, hp int) {
 		padded += int(s.offsets[i+1]-s.offsets[i]+7) &^ 7
 	}
 	a.offs = make([]uint16, 0, padded)
-	a.vals = make([]uint8, 0, padded)
+	a.vals = make([]uint8, 0, padded+cvtOverrun)
 	for k, i := range idx {
 		lo, hi := s.offsets[i], s.offsets[i+1]
 		start := len(a.offs)
