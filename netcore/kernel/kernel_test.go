@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -589,5 +591,32 @@ func TestNewModelErrors(t *testing.T) {
 		if _, err := kernel.NewModel(c.in, c.hid, c.out, c.act, c.scale); err == nil {
 			t.Errorf("NewModel(%d, %d, %d, %d, %v): no error", c.in, c.hid, c.out, c.act, c.scale)
 		}
+	}
+}
+
+// TestKernelPaths lists the kernel paths this CPU runs (.ci/run prints the
+// line and tests each path), and checks that EnvKernel, where set, chose
+// the path models get: asking for one this CPU cannot run fails here, with
+// what it lacks.
+func TestKernelPaths(t *testing.T) {
+	t.Logf("kernel paths on this CPU: %s", strings.Join(kernel.Paths(), " "))
+	t.Logf("kernel path in use: %s", kernel.Path())
+	if len(kernel.Paths()) == 0 || kernel.Paths()[len(kernel.Paths())-1] != kernel.PathGeneric {
+		t.Errorf("Paths() = %v, want the portable path last", kernel.Paths())
+	}
+	env := os.Getenv(kernel.EnvKernel)
+	if env == "" {
+		if kernel.Path() != kernel.Paths()[0] {
+			t.Errorf("without %s the path is %s, want the fastest, %s", kernel.EnvKernel, kernel.Path(), kernel.Paths()[0])
+		}
+		return
+	}
+	old := kernel.Path()
+	defer kernel.SelectPath(old)
+	if err := kernel.SelectPath(env); err != nil {
+		t.Fatal(err)
+	}
+	if kernel.Path() != old {
+		t.Errorf("%s=%s: models got the %s path, want %s", kernel.EnvKernel, env, old, kernel.Path())
 	}
 }
