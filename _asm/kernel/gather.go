@@ -318,18 +318,24 @@ func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 		}
 	}
 	// group emits the work of width entries: their values converted by
-	// spread16, or where the list was converted first, from the buffer.
+	// spread16 (or scaled, for fewer than 8), or where the list was
+	// converted first, from the buffer.
 	group := func(width int) {
-		if l.base == nil {
+		if l.base == nil && width >= 8 {
 			spread16(a, v, r, l.val(0), width)
 		}
 		for i := range width {
-			load(i)
 			t := r.tmp[i%2]
-			if l.base != nil {
+			switch {
+			case l.base != nil:
+				load(i)
 				a.VBROADCASTSS(atIdx(l.base, r.e, 4, 4*i), t)
-			} else {
+			case width >= 8:
+				load(i)
 				a.VBROADCASTSS(r.spill.Offset(4*i), t)
+			default:
+				scaled(a, r, l.val(i), t)
+				load(i)
 			}
 			fmas(t, i%r.sets)
 		}
@@ -369,21 +375,14 @@ func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 	a.LEAQ(at(r.e, 4), RAX)
 	a.CMPQ(RAX, r.end)
 	a.JG(LabelRef("tail"))
-	for i := range 4 {
-		t := r.tmp[i%2]
-		scaled(a, r, l.val(i), t)
-		load(i)
-		fmas(t, i%r.sets)
-	}
+	group(4)
 	a.ADDQ(imm(4), r.e)
 
 	a.Label("tail")
 	a.CMPQ(r.e, r.end)
 	a.JGE(LabelRef("done"))
 	a.Label("one")
-	scaled(a, r, l.val(0), r.tmp[0])
-	load(0)
-	fmas(r.tmp[0], 0)
+	group(1)
 	a.INCQ(r.e)
 	a.CMPQ(r.e, r.end)
 	a.JL(LabelRef("one"))
@@ -502,12 +501,19 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 	}
 	doc = append(doc, "and added to the row once (see entryLoops in _asm/kernel/gather.go for",
 		"the order).")
-	if padded && v.Wide() {
+	if v.Wide() {
 		doc = append(doc, "buf has room for a list's values, converted there before its loops",
 			"(see convertList).")
 	}
 	a.Func(name, f.sigFor(v), doc...)
 	r := newEntryRegs(a, v, blocks)
+	if v.Wide() && !padded {
+		// The lists of a plan for several column blocks are a pixel's
+		// images within a small batch (see Model.batchSize), a dozen on
+		// MNIST: zeroing and adding sets costs more than the shorter
+		// chains save (measured), so AVX-512's loops use one.
+		r.sets = 1
+	}
 	dw, dz, pix, pstart, entOff, entRaw, npix := RDI, RSI, R8, R9, R10, R13, RCX
 	a.Load(a.Param("dw"), dw)
 	a.Load(a.Param("dz"), dz)
@@ -529,7 +535,7 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 		row: atIdx(dz, r.rowAt, 1, 0),
 	}
 	rowAt := R14
-	if padded && v.Wide() {
+	if v.Wide() {
 		l.buf, l.base = a.Arg("buf"), rowAt
 	}
 	if !padded {

@@ -103,23 +103,21 @@ func newFile() *gen.File {
 	return gen.NewFile("_asm/kernel", "github.com/shardnet/shardnet/netcore/kernel", "package kernel\n"+argsSrc)
 }
 
-// emit emits every kernel for the register file v. The batch decoders
-// and the transposition for cscScatter (prepAVX, tileCount, cscFill,
-// cscEmit) are integer work whose results do not depend on the register
-// width: the AVX2 ones serve both paths. AVX-512's HiddenPad is a multiple
-// of 16, so it has denseSoA16 only.
+// emit emits every kernel for the register file v. cscFill, scalar code,
+// serves both paths. AVX-512's HiddenPad is a multiple of 16, so it has
+// denseSoA16 only.
 func emit(a *gen.File, v gen.Vector, c *consts) {
 	for _, f := range families {
 		for w := 1; w <= maxBlocks; w++ {
 			f.emit(a, v, f, w)
 		}
 	}
+	prep(a, v)
+	tileCount(a, v, c)
 	if !v.Wide() {
-		prep(a, v)
-		tileCount(a, v, c)
 		cscFill(a)
-		cscEmit(a, v)
 	}
+	cscEmit(a, v)
 	addClear(a, v, declareExactConsts(a, v))
 	denseAVX(a, v, c)
 	if !v.Wide() {

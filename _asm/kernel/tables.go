@@ -63,6 +63,7 @@ var families = []family{
 	{
 		base: "planScatter",
 		sig:  "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)",
+		zsig: "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)",
 		doc: []string{
 			"is planScatter<w>: the first layer's gradient of a batch",
 			"transposed once by NewPlan.",

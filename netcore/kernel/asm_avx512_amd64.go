@@ -251,9 +251,11 @@ func scatterRawZ8(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ2 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -262,9 +264,11 @@ func planScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ3 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -273,9 +277,11 @@ func planScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ4 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -284,9 +290,11 @@ func planScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ5 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 80 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -295,9 +303,11 @@ func planScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ6 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 96 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -306,9 +316,11 @@ func planScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ7 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 112 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -317,9 +329,11 @@ func planScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterZ8 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 128 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -328,9 +342,11 @@ func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
 // the order).
+// buf has room for a list's values, converted there before its loops
+// (see convertList).
 //
 //go:noescape
-func planScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+func planScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ1 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
@@ -587,6 +603,33 @@ func cscScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //
 //go:noescape
 func cscScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+
+// prepAVXZ decodes the pixels of n ≥ 1 images for the tiled loops: image
+// k's src[2k+1] pixels from idx[src[2k]:] and val[src[2k]:] become byte
+// offsets off[j] = idx·stride of their weight rows and values fv[j] =
+// float32(val)·scale, from j = start[k] on. 16 pixels at a time, then
+// one at a time; the caller rounds a count up to a multiple of 16 where
+// reading and writing past the image is harmless.
+//
+//go:noescape
+func prepAVXZ(off *uint32, fv *float32, idx *uint16, val *uint8, src *int32, start *int32, n int, stride int, scale *float32)
+
+// tileCountZ sets ge[t] = how many of the n ≥ 1 pixel numbers idx[0:n] are ≥
+// lim[16t]+1, for t < 12 (lim as tileCount takes it), 32 pixels at a time.
+//
+//go:noescape
+func tileCountZ(ge *int32, idx *uint16, n int, lim *uint16)
+
+// cscEmitZ turns the byte matrix of cscFill into the transposed batch,
+// clearing it again: for each pixel p < inputs whose row of t has non-zero
+// bytes, in ascending order, pix[j] = p·stride, pstart[j] = the entry count
+// so far, and one entry per non-zero byte, in ascending image order k:
+// entK = k·rowBytes, entV = table[byte], where rowBytes = stride (the
+// batch rows and the weight rows have the same length). pstart[npix] ends
+// the last list.
+//
+//go:noescape
+func cscEmitZ(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 
 // addClearAsmZ adds the n values v[0:n], n a positive multiple of 16, to the
 // sums lo[0:n] and hi[0:n] in ExactSum's format and zeroes them, reporting

@@ -64,7 +64,7 @@ var scatterRawZFns = [...]func(dw, dz *float32, idx *uint16, val *uint8, src *in
 
 // planScatterZFns[w] is planScatterZ<w>: the first layer's gradient of a batch
 // transposed once by NewPlan.
-var planScatterZFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32){nil, planScatterZ1, planScatterZ2, planScatterZ3, planScatterZ4, planScatterZ5, planScatterZ6, planScatterZ7, planScatterZ8}
+var planScatterZFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32){nil, planScatterZ1, planScatterZ2, planScatterZ3, planScatterZ4, planScatterZ5, planScatterZ6, planScatterZ7, planScatterZ8}
 
 // planScatterPadZFns[w] is planScatterZ<w> for the padded lists of a plan for
 // a model with one column block (see Plan.padded).

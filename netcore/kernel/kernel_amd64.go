@@ -50,23 +50,28 @@ func missing(p path) string {
 }
 
 // isa is the assembly of one path: the kernels written for its registers,
-// by block width where they come in widths (see asm_tables_amd64.go). The
-// batch decoders (prepAVX, tileCount, cscFill, cscEmit) do integer work
-// whose results do not depend on the register width, and serve both paths.
-// AVX-512's plan loops for one column block, gatherPlanB and
-// planScatterPadB, take a buffer (Scratch's fv32) to convert each list's
-// values into before its loop, in place of AVX2's gatherPlan and
-// planScatterPad, which spread them across registers.
+// by block width where they come in widths (see asm_tables_amd64.go);
+// cscFill, scalar code, serves both paths, and the kernels called once per
+// image are chosen by Model methods (dense, tileCount), so that the calls
+// stay direct.
+// AVX-512's plan loops, gatherPlanB, planScatterB and planScatterPadB,
+// take a buffer (Scratch's fv32) to convert each list's values into before
+// its loop, in place of AVX2's gatherPlan, planScatter and planScatterPad,
+// which spread them across registers.
 type isa struct {
 	gatherRaw, gatherPlan       *[maxBlocks + 1]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 	gatherPlanB                 *[maxBlocks + 1]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32)
 	planScatterPadB             *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)
 	scatterRaw                  *[maxBlocks + 1]func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
 	planScatter, planScatterPad *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+	planScatterB                *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)
 	tiledGather                 *[maxBlocks + 1]func(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
 	cscScatter                  *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 	rowSum                      func(dst, src *float32, n, words, stride int)
 	dw2Batch                    func(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
+	prep                        func(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)
+	prepWidth                   int // pixels prep decodes at a time
+	cscEmit                     func(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 }
 
 // maxBlocks is the widest column block the assembly has loops for, in
@@ -80,12 +85,14 @@ var isas = [...]isa{
 		planScatter: &planScatterFns, planScatterPad: &planScatterPadFns,
 		tiledGather: &tiledGatherFns, cscScatter: &cscScatterFns,
 		rowSum: rowSum, dw2Batch: dw2Batch,
+		prep: prepAVX, prepWidth: 8, cscEmit: cscEmit,
 	},
 	avx512: {
 		gatherRaw: &gatherRawZFns, gatherPlanB: &gatherPlanZFns, scatterRaw: &scatterRawZFns,
-		planScatter: &planScatterZFns, planScatterPadB: &planScatterPadZFns,
+		planScatterB: &planScatterZFns, planScatterPadB: &planScatterPadZFns,
 		tiledGather: &tiledGatherZFns, cscScatter: &cscScatterZFns,
 		rowSum: rowSumZ, dw2Batch: dw2BatchZ,
+		prep: prepAVXZ, prepWidth: 16, cscEmit: cscEmitZ,
 	},
 }
 
@@ -251,8 +258,8 @@ const tileRows = 96
 // tileCountMax is the number of tile boundaries tileCount handles.
 const tileCountMax = 12
 
-// prepWidth is how many pixels prepAVX decodes at a time.
-const prepWidth = 8
+// maxPrepWidth is the most pixels a path's prep decodes at a time.
+const maxPrepWidth = 16
 
 // prepare decodes the batch's images into ws.asm.off and ws.asm.fv (see prepAVX),
 // image k at ws.asm.start[k]:ws.asm.start[k+1].
@@ -265,15 +272,16 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	}
 	var pos int32
 	src, start := ws.asm.src[:2*len(idx)], ws.asm.start[:len(idx)+1]
-	// Decode whole groups of 8 where the arrays allow reading past the
-	// image (NewSamples pads them): the extra entries are junk that the next
+	width := int32(m.asm.isa.prepWidth)
+	// Decode whole groups (of 8, or 16) where the arrays allow reading past
+	// the image (NewSamples pads them): the extra entries are junk that the next
 	// image overwrites or nobody reads, and the decoder needs no
 	// one-at-a-time tail.
 	limit := min(cap(s.index), cap(s.value))
 	for k, i := range idx {
 		lo, hi := s.offsets[i], s.offsets[i+1]
 		n := hi - lo
-		if n8 := (n + prepWidth - 1) &^ (prepWidth - 1); int(lo)+int(n8) <= limit {
+		if n8 := (n + width - 1) &^ (width - 1); int(lo)+int(n8) <= limit {
 			n = n8
 		}
 		src[2*k], src[2*k+1] = lo, n
@@ -282,7 +290,7 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	}
 	start[len(idx)] = pos
 	_, _ = s.index[:limit], s.value[:limit]
-	prepAVX(&ws.asm.off[0], &ws.asm.fv[0], &s.index[:1][0], &s.value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
+	m.asm.isa.prep(&ws.asm.off[0], &ws.asm.fv[0], &s.index[:1][0], &s.value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
 }
 
 // tileBounds sets, for every image k of the prepared batch, where its
@@ -302,7 +310,11 @@ func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
 		}
 		// tileCount reads whole groups of 16 pixel numbers.
 		if pix := s.index[lo:]; nt-1 <= tileCountMax && cap(pix) >= (n+15)&^15 {
-			tileCount(&ge[0], &pix[0], n, &ws.asm.lim[0])
+			if m.asm.z {
+				tileCountZ(&ge[0], &pix[0], n, &ws.asm.lim[0])
+			} else {
+				tileCount(&ge[0], &pix[0], n, &ws.asm.lim[0])
+			}
 			for t := 1; t < nt; t++ {
 				b[t] = base + int32(n) - ge[t-1]
 			}
@@ -352,7 +364,7 @@ func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
 	}
 	_, _ = ws.asm.pix[m.inputs-1], ws.asm.pstart[m.inputs]
 	_, _ = ws.asm.entK[len(idx)*m.inputs-1], ws.asm.entV[len(idx)*m.inputs-1]
-	return cscEmit(&ws.asm.t[0], m.inputs, m.hp*4, &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0], &m.table)
+	return m.asm.isa.cscEmit(&ws.asm.t[0], m.inputs, m.hp*4, &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0], &m.table)
 }
 
 // scatterCSC adds the first layer's gradient of a transposed batch to dW1T.
@@ -437,10 +449,14 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 		return
 	}
 	pix, ps, eo, er := &p.asm.pix[lo], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
-	if p.asm.padded && m.asm.z {
+	if m.asm.z {
+		fns := m.asm.isa.planScatterB
+		if p.asm.padded {
+			fns = m.asm.isa.planScatterPadB
+		}
 		for _, blk := range m.asm.blocks {
 			c := blk.col
-			m.asm.isa.planScatterPadB[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale, &ws.asm.fv32[0])
+			fns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale, &ws.asm.fv32[0])
 		}
 		return
 	}
@@ -608,19 +624,19 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	if m.asm.soa {
 		ws.asm.work = alignedFloat32(64 * m.path.lanes())
 	}
+	if m.asm.z {
+		// An image's or a pixel's list, padded to a multiple of 8, and
+		// the 16 values converted at a time.
+		ws.asm.fv32 = alignedFloat32(max(m.inputs, ws.batch) + 8 + 16)
+	}
 	if len(m.asm.blocks) == 1 {
-		if m.asm.z {
-			// An image's or a pixel's list, padded to a multiple of 8,
-			// and the 16 values converted at a time.
-			ws.asm.fv32 = alignedFloat32(max(m.inputs, ws.batch) + 8 + 16)
-		}
 		return
 	}
 	ws.asm.start = make([]int32, ws.batch+1)
-	// Room for the worst case, every pixel non-zero, plus the 8-wide
-	// decoder's overrun (see prepare).
-	ws.asm.off = make([]uint32, ws.batch*m.inputs+prepWidth)
-	ws.asm.fv = make([]float32, ws.batch*m.inputs+prepWidth)
+	// Room for the worst case, every pixel non-zero, plus the decoder's
+	// overrun (see prepare).
+	ws.asm.off = make([]uint32, ws.batch*m.inputs+maxPrepWidth)
+	ws.asm.fv = make([]float32, ws.batch*m.inputs+maxPrepWidth)
 	ws.asm.tiles = (m.inputs + tileRows - 1) / tileRows
 	ws.asm.bounds = make([]int32, ws.batch*(ws.asm.tiles+1))
 	ws.asm.lim = make([]uint16, tileCountMax*16)
