@@ -488,7 +488,7 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 	doc := []string{
 		fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
 		fmt.Sprintf("one block of %d columns: for each of npix ≥ 1 distinct pixels j, the row", W),
-		fmt.Sprintf("block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]", W, W),
+		fmt.Sprintf("block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[%s:][0:%d]", W, map[bool]string{false: "entOff[e]/4", true: "entOff[e]·2"}[v.Wide()], W),
 	}
 	if padded {
 		doc = append(doc,
@@ -534,6 +534,11 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 		val: func(i int) Mem { return atIdx(entRaw, r.e, 1, i) },
 		row: atIdx(dz, r.rowAt, 1, 0),
 	}
+	if v.Wide() {
+		// AVX-512's plans hold the offsets in units of 8 bytes, for
+		// batches of up to 512 KiB of rows.
+		l.row = atIdx(dz, r.rowAt, uint8(entOffScale(v)), 0)
+	}
 	rowAt := R14
 	if v.Wide() {
 		l.buf, l.base = a.Arg("buf"), rowAt
@@ -554,4 +559,13 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 	a.JNZ(LabelRef("pix"))
 	a.VZEROUPPER()
 	a.RET()
+}
+
+// entOffScale returns how many bytes a unit of a plan's entOff is for v:
+// AVX-512's plans count in units of 8 bytes (see kernel.entOffUnit).
+func entOffScale(v gen.Vector) int {
+	if v.Wide() {
+		return 8
+	}
+	return 1
 }

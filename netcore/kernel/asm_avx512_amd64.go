@@ -246,7 +246,7 @@ func scatterRawZ8(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 
 // planScatterZ1 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16]
+// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:16]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -259,7 +259,7 @@ func planScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ2 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32]
+// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:32]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -272,7 +272,7 @@ func planScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ3 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48]
+// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:48]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -285,7 +285,7 @@ func planScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ4 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64]
+// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:64]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -298,7 +298,7 @@ func planScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ5 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 80 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:80] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:80]
+// block dw[pix[j]/4:][0:80] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:80]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -311,7 +311,7 @@ func planScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ6 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 96 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:96] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:96]
+// block dw[pix[j]/4:][0:96] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:96]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -324,7 +324,7 @@ func planScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ7 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 112 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:112] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:112]
+// block dw[pix[j]/4:][0:112] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:112]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -337,7 +337,7 @@ func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ8 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 128 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:128] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:128]
+// block dw[pix[j]/4:][0:128] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:128]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending
 // order), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -350,7 +350,7 @@ func planScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterPadZ1 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16]
+// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:16]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -363,7 +363,7 @@ func planScatterPadZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ2 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32]
+// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:32]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -376,7 +376,7 @@ func planScatterPadZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ3 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48]
+// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:48]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -389,7 +389,7 @@ func planScatterPadZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ4 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64]
+// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:64]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -402,7 +402,7 @@ func planScatterPadZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ5 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 80 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:80] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:80]
+// block dw[pix[j]/4:][0:80] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:80]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -415,7 +415,7 @@ func planScatterPadZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ6 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 96 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:96] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:96]
+// block dw[pix[j]/4:][0:96] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:96]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -428,7 +428,7 @@ func planScatterPadZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ7 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 112 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:112] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:112]
+// block dw[pix[j]/4:][0:112] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:112]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for
@@ -441,7 +441,7 @@ func planScatterPadZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 
 // planScatterPadZ8 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 128 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:128] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:128]
+// block dw[pix[j]/4:][0:128] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:128]
 // over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
 // a multiple of 8 of them: NewPlan pads the lists), summed in registers
 // and added to the row once (see entryLoops in _asm/kernel/gather.go for

@@ -367,15 +367,16 @@ func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
 	return m.asm.isa.cscEmit(&ws.asm.t[0], m.inputs, m.hp*4, &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0], &m.table)
 }
 
-// scatterCSC adds the first layer's gradient of a transposed batch to dW1T.
-func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
+// scatterCSC adds the first layer's gradient of a transposed batch, whose
+// rows of dz1 start at dz1, to dW1T.
+func (m *Model) scatterCSC(g *Grad, npix int, dz1 []float32, ws *Scratch) {
 	if npix == 0 {
 		return
 	}
 	pix, ps, ek, ev := &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0]
 	for _, blk := range m.asm.blocks {
 		c := blk.col
-		m.asm.isa.cscScatter[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
+		m.asm.isa.cscScatter[blk.width](&g.w1t[c], &dz1[c], pix, ps, ek, ev, npix)
 	}
 }
 
@@ -427,7 +428,10 @@ func (m *Model) locate(s *Samples, batch []int32, ws *Scratch) {
 }
 
 // firstLayerGrad adds the batch's first-layer gradient, from ws.dz1, to g.
-// With a plan, the batch is plan batch b, already transposed.
+// With a plan, the batch is plan batch b, already transposed. Without, a
+// model of several column blocks transposes the batch in parts of at most
+// maxBatch images (buildCSC's limit), which adds each weight's terms in
+// the same order as one part would: image by image.
 func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
 	if plan != nil {
 		m.scatterPlan(g, plan, b, ws)
@@ -439,7 +443,10 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, 
 		}
 		return
 	}
-	m.scatterCSC(g, m.buildCSC(s, batch, ws), ws)
+	for k := 0; k < len(batch); k += maxBatch {
+		part := batch[k:min(len(batch), k+maxBatch)]
+		m.scatterCSC(g, m.buildCSC(s, part, ws), ws.dz1[k*m.hp:], ws)
+	}
 }
 
 // scatterPlan adds the first layer's gradient of plan batch b to dW1T.
@@ -654,6 +661,6 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	ws.asm.t = make([]uint8, m.inputs*maxBatch)
 	ws.asm.pix = make([]uint32, m.inputs)
 	ws.asm.pstart = make([]int32, m.inputs+1)
-	ws.asm.entK = make([]uint32, ws.batch*m.inputs)
-	ws.asm.entV = make([]float32, ws.batch*m.inputs)
+	ws.asm.entK = make([]uint32, min(ws.batch, maxBatch)*m.inputs)
+	ws.asm.entV = make([]float32, min(ws.batch, maxBatch)*m.inputs)
 }

@@ -226,11 +226,23 @@ func blockRegs(p path) int {
 // blockRegs).
 func blockColumns(p path) int { return blockRegs(p) * p.lanes() }
 
-// batchSize is the number of images the kernels take at a time.
+// wideBatchBytes is batchBytes for the AVX-512 path's models of several
+// column blocks, whose plans' lists (a pixel's images within a batch) are
+// then four times as long: with a dozen entries, as 64 KiB of rows of a
+// 784-300-10 network give, starting and ending a list cost as much as its
+// entries. The rows stay in the L2 cache.
+const wideBatchBytes = 256 << 10
+
+// batchSize is the number of images the kernels take at a time. On the
+// AVX-512 path a model of several column blocks transposes the batch in
+// parts of maxBatch images where it has no plan (see firstLayerGrad).
 func (m *Model) batchSize() int {
-	limit := maxBatch
-	if m.hp <= blockColumns(m.path) {
+	limit, bytes := maxBatch, batchBytes
+	switch {
+	case m.hp <= blockColumns(m.path):
 		limit = maxPlanBatch
+	case m.path == avx512:
+		limit, bytes = maxPlanBatch, wideBatchBytes
 	}
-	return max(1, min(limit, batchBytes/(4*m.hp)))
+	return max(1, min(limit, bytes/(4*m.hp)))
 }

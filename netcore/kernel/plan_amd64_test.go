@@ -92,9 +92,9 @@ func testPlanPadding(t *testing.T) {
 			for k := b * p.batch; k < min(n, (b+1)*p.batch); k++ {
 				if v := pixels[k*dim+px]; v != 0 {
 					e := lo + used
-					if int(p.asm.entOff[e]) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
+					if int(p.asm.entOff[e])*entOffUnit(m.path) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
 						t.Fatalf("batch %d, pixel %d, entry %d: offset %d value %d, want image %d's %d, %d",
-							b, px, used, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row, v)
+							b, px, used, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row/entOffUnit(m.path), v)
 					}
 					used++
 				}
