@@ -4,20 +4,34 @@
 //
 // MNIST images are about 80% zero, so the first layer only visits the
 // non-zero pixels of each image (Samples stores images in sparse row form).
-// The first-layer weights are kept transposed (Inputs×HiddenPad, HiddenPad a
-// multiple of 8) so that each pixel's weights are one contiguous run of
-// vector registers. On amd64 with AVX2 and FMA the work runs in hand-written
-// assembly, in batches of images (up to 256 where HiddenPad is at most 64, up
-// to 64 for wider layers; see Model.batchSize and kernel_amd64.go);
-// everywhere else, and when asked (EnvKernel), a portable Go path computes
-// the same sums image by image. The two agree to float32 rounding (about 1e-7
-// relative) and both match the float64 reference to better than 1e-5.
+// The first-layer weights are kept transposed (Inputs×HiddenPad) so that
+// each pixel's weights are one contiguous run of vector registers.
+//
+// There are three kernel paths (Path, Paths, SelectPath, EnvKernel):
+//
+//   - PathAVX512, amd64 assembly on the 32 ZMM registers of AVX-512, where
+//     the CPU has AVX512F, BW, DQ and VL (and AVX2 and FMA);
+//   - PathAVX2FMA, amd64 assembly on the 16 YMM registers of AVX2 and FMA;
+//   - PathGeneric, portable Go that computes the same sums image by image,
+//     everywhere else and when asked.
+//
+// The fastest the CPU runs is chosen at start-up, unless EnvKernel names
+// another. Each Model keeps the path it was made with, which also fixes
+// its layout: HiddenPad is a multiple of the path's register width, 16
+// floats on the AVX-512 path and 8 on the others (see layout.go). The
+// assembly takes images in batches (up to 256 where HiddenPad is at most a
+// column block, see Model.batchSize and kernel_amd64.go).
+//
+// The paths group their sums differently, so they round differently: they
+// agree to float32 rounding (about 1e-6 relative) and all match the float64
+// reference to better than 1e-5. The AVX2 path's sums, in particular, are
+// bitwise what they were before the AVX-512 path existed.
 //
 // The package has no goroutines. A Model and Samples may be read by many
 // goroutines at once; each goroutine needs its own Grad and Scratch. For the
-// same inputs Gradient returns bitwise the same sums, because the order of
-// every floating-point operation is fixed: it depends neither on the batch
-// size nor on timing.
+// same inputs and path, Gradient returns bitwise the same sums, because the
+// order of every floating-point operation is fixed: it depends neither on
+// the batch size nor on timing.
 //
 // The float64 reference in package netcore is the oracle these kernels are
 // tested against. This package does not import it, so that the kernels stay

@@ -244,6 +244,16 @@ type asmScratch struct {
 // at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
 // accumulated once per batch (dw2Batch).
 //
+// The AVX-512 path runs the same steps on ZMM registers, with these
+// differences: HiddenPad 16 takes one register per pixel row, and 8 sets
+// of accumulators keep both FMA pipes busy; values are broadcast from
+// memory (a plan's lists converted into Scratch.fv32 first) rather than
+// spread across lanes with shuffles, which would take the port one FMA
+// pipe shares; column blocks are 4 registers (the same 256 bytes of a row,
+// so the same tiles); and models of several column blocks take batches of
+// up to 256 KiB of rows, so that a plan's lists are longer (see
+// wideBatchBytes).
+//
 // Without a plan, every value is summed in an order that depends neither on
 // the batch size nor on how idx is split across calls: within an image in a
 // fixed order, and across images in sample order (TestIdxOrder). With a
