@@ -13,7 +13,8 @@ import (
 // network (seedNetwork) on real MNIST, per kernel path, as the kernels of
 // this version compute them. The assembly's arithmetic is fixed, so a
 // change of these is a change of the kernels' results: update them only
-// for a deliberate one. The portable path's are not recorded: the Go
+// for a deliberate one. The AVX2 path's is the one it had before the
+// AVX-512 path was added. The portable path's is not recorded: the Go
 // compiler may fuse its multiply-adds differently for other targets.
 var recordedDigests = map[string]string{
 	kernel.PathAVX2FMA: "0931ecf8717d82cfb254ae2902ac9f7bef939992822188d3cc490e0f222cc9df",
