@@ -10,38 +10,29 @@ import (
 )
 
 // missing returns what this CPU lacks of what path p needs, "" if nothing.
-// The AVX-512 path runs the AVX2 batch decoders too (see isa), and takes
-// the extensions its kernels use (see gen.AVX512 in _asm): F, BW, DQ and
-// VL, which every AVX-512 CPU since Skylake-SP has (x86-64-v4); x/sys/cpu
-// reports them only where the OS saves the ZMM and opmask registers.
+// The AVX-512 path takes the extensions its kernels use (see gen.AVX512 in
+// _asm): F, BW, DQ and VL, which every AVX-512 CPU since Skylake-SP has
+// (x86-64-v4), and AVX2 and FMA, which all of those have too (its kernels
+// use some VEX instructions). x/sys/cpu reports the AVX-512 extensions
+// only where the OS saves the ZMM and opmask registers.
 func missing(p path) string {
-	var need []struct {
-		name string
-		have bool
-	}
-	add := func(name string, have bool) {
-		need = append(need, struct {
-			name string
-			have bool
-		}{name, have})
+	var lacks []string
+	need := func(name string, have bool) {
+		if !have {
+			lacks = append(lacks, name)
+		}
 	}
 	switch p {
 	case avx512:
-		add("AVX2", cpu.X86.HasAVX2)
-		add("FMA", cpu.X86.HasFMA)
-		add("AVX512F", cpu.X86.HasAVX512F)
-		add("AVX512BW", cpu.X86.HasAVX512BW)
-		add("AVX512DQ", cpu.X86.HasAVX512DQ)
-		add("AVX512VL", cpu.X86.HasAVX512VL)
+		need("AVX2", cpu.X86.HasAVX2)
+		need("FMA", cpu.X86.HasFMA)
+		need("AVX512F", cpu.X86.HasAVX512F)
+		need("AVX512BW", cpu.X86.HasAVX512BW)
+		need("AVX512DQ", cpu.X86.HasAVX512DQ)
+		need("AVX512VL", cpu.X86.HasAVX512VL)
 	case avx2:
-		add("AVX2", cpu.X86.HasAVX2)
-		add("FMA", cpu.X86.HasFMA)
-	}
-	var lacks []string
-	for _, n := range need {
-		if !n.have {
-			lacks = append(lacks, n.name)
-		}
+		need("AVX2", cpu.X86.HasAVX2)
+		need("FMA", cpu.X86.HasFMA)
 	}
 	if len(lacks) == 0 {
 		return ""
@@ -52,8 +43,9 @@ func missing(p path) string {
 // isa is the assembly of one path: the kernels written for its registers,
 // by block width where they come in widths (see asm_tables_amd64.go);
 // cscFill, scalar code, serves both paths, and the kernels called once per
-// image are chosen by Model methods (dense, tileCount), so that the calls
-// stay direct.
+// image are chosen where they are called (Model.dense, tileBounds), so that
+// the calls stay direct.
+//
 // AVX-512's plan loops, gatherPlanB, planScatterB and planScatterPadB,
 // take a buffer (Scratch's fv32) to convert each list's values into before
 // its loop, in place of AVX2's gatherPlan, planScatter and planScatterPad,
