@@ -56,9 +56,9 @@ type entryRegs struct {
 }
 
 // newEntryRegs returns the registers of entryLoops for a block of the given
-// width; for AVX-512 it allocates the spill slot in the current function's
-// frame.
-func newEntryRegs(a *gen.File, v gen.Vector, blocks int) entryRegs {
+// width (entryLoops16 allocates the spill slot in the function's frame
+// where it needs one).
+func newEntryRegs(v gen.Vector, blocks int) entryRegs {
 	if v.Wide() {
 		return entryRegs{
 			blocks: blocks,
@@ -67,7 +67,6 @@ func newEntryRegs(a *gen.File, v gen.Vector, blocks int) entryRegs {
 			scale:  v.Reg(v.Regs - 1),
 			tmp:    [2]VecPhysical{v.Reg(v.Regs - 3), v.Reg(v.Regs - 2)},
 			vals:   v.Reg(v.Regs - 4),
-			spill:  a.AllocLocal(v.Bytes()),
 			e:      R11, end: R12, rowAt: RBX,
 		}
 	}
@@ -342,6 +341,8 @@ func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 	}
 	if l.base != nil {
 		convertList(a, v, r, l)
+	} else {
+		r.spill = a.AllocLocal(v.Bytes())
 	}
 	a.LEAQ(at(r.end, -16), l.endW)
 	a.CMPQ(r.e, l.endW)
@@ -429,7 +430,7 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, summed as", W, W),
 			"entryLoops in _asm/kernel/gather.go says.")
 	}
-	r := newEntryRegs(a, v, blocks)
+	r := newEntryRegs(v, blocks)
 	z, w, pix, val, src, n, zstride := RDI, RSI, R8, R9, R10, R14, RDX
 	a.Load(a.Param("z"), z)
 	a.Load(a.Param("w"), w)
@@ -506,7 +507,7 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 			"(see convertList).")
 	}
 	a.Func(name, f.sigFor(v), doc...)
-	r := newEntryRegs(a, v, blocks)
+	r := newEntryRegs(v, blocks)
 	if v.Wide() && !padded {
 		// The lists of a plan for several column blocks are a pixel's
 		// images within a small batch (see Model.batchSize), a dozen on

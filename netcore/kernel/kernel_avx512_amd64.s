@@ -3250,7 +3250,7 @@ done:
 
 // func gatherPlanZ1(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ1(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ1(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -3393,7 +3393,7 @@ done:
 
 // func gatherPlanZ2(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ2(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ2(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -3576,7 +3576,7 @@ done:
 
 // func gatherPlanZ3(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ3(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ3(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -3799,7 +3799,7 @@ done:
 
 // func gatherPlanZ4(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ4(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ4(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -4030,7 +4030,7 @@ done:
 
 // func gatherPlanZ5(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ5(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ5(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -4293,7 +4293,7 @@ done:
 
 // func gatherPlanZ6(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ6(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ6(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -4588,7 +4588,7 @@ done:
 
 // func gatherPlanZ7(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ7(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ7(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -4915,7 +4915,7 @@ done:
 
 // func gatherPlanZ8(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·gatherPlanZ8(SB), NOSPLIT, $64-72
+TEXT ·gatherPlanZ8(SB), NOSPLIT, $0-72
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
@@ -5750,7 +5750,7 @@ next:
 
 // func planScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ1(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ1(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -5911,7 +5911,7 @@ done:
 
 // func planScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ2(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ2(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -6104,7 +6104,7 @@ done:
 
 // func planScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ3(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ3(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -6329,7 +6329,7 @@ done:
 
 // func planScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ4(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ4(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -6586,7 +6586,7 @@ done:
 
 // func planScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ5(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ5(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -6875,7 +6875,7 @@ done:
 
 // func planScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ6(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ6(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -7196,7 +7196,7 @@ done:
 
 // func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ7(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ7(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -7549,7 +7549,7 @@ done:
 
 // func planScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterZ8(SB), NOSPLIT, $64-72
+TEXT ·planScatterZ8(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -7934,7 +7934,7 @@ done:
 
 // func planScatterPadZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ1(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ1(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -8078,7 +8078,7 @@ done:
 
 // func planScatterPadZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ2(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ2(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -8263,7 +8263,7 @@ done:
 
 // func planScatterPadZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ3(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ3(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -8489,7 +8489,7 @@ done:
 
 // func planScatterPadZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ4(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ4(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -8724,7 +8724,7 @@ done:
 
 // func planScatterPadZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ5(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ5(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -8992,7 +8992,7 @@ done:
 
 // func planScatterPadZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ6(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ6(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -9293,7 +9293,7 @@ done:
 
 // func planScatterPadZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ7(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ7(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
@@ -9627,7 +9627,7 @@ done:
 
 // func planScatterPadZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
-TEXT ·planScatterPadZ8(SB), NOSPLIT, $64-72
+TEXT ·planScatterPadZ8(SB), NOSPLIT, $0-72
 	MOVQ         dw+0(FP), DI
 	MOVQ         dz+8(FP), SI
 	MOVQ         pix+16(FP), R8
