@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/shardnet/shardnet/netcore/kernel"
 )
 
 // adamCase returns parameters, gradients and moments of n elements with
@@ -28,13 +30,34 @@ func adamCase(n int) (p, g, m, v []float64, k adamConsts) {
 	return p, g, m, v, k
 }
 
-// TestAdamAsmMatchesGo: the assembly update gives bitwise the parameters
-// and moments of the Go loop, for lengths around its four-element width.
+// TestAdamAsmMatchesGo: the update on every kernel path this CPU runs
+// gives bitwise the parameters and moments of the Go loop, for lengths
+// around the four- and eight-element widths of the assembly.
 func TestAdamAsmMatchesGo(t *testing.T) {
-	if !adamAsm {
-		t.Skip("no AVX assembly on this machine")
+	for _, path := range kernel.Paths() {
+		t.Run(path, func(t *testing.T) {
+			defer selectPath(t, path)()
+			testAdamAsmMatchesGo(t)
+		})
 	}
-	for _, n := range []int{1, 3, 4, 5, 8, 11, 1000, 1003} {
+}
+
+// selectPath selects the kernel path named path until restore is called.
+func selectPath(t *testing.T, path string) (restore func()) {
+	t.Helper()
+	old := kernel.Path()
+	if err := kernel.SelectPath(path); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := kernel.SelectPath(old); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testAdamAsmMatchesGo(t *testing.T) {
+	for _, n := range []int{1, 3, 4, 5, 7, 8, 9, 11, 16, 1000, 1003, 1007} {
 		p, g, m, v, k := adamCase(n)
 		p2, m2, v2 := slices.Clone(p), slices.Clone(m), slices.Clone(v)
 		adamGo(p, g, m, v, &k)

@@ -4,6 +4,3 @@ package trainer
 
 // adamUpdate is adamGo where there is no assembly.
 func adamUpdate(p, g, m, v []float64, k *adamConsts) { adamGo(p, g, m, v, k) }
-
-// adamAsm is false: there is no assembly update on this architecture.
-const adamAsm = false

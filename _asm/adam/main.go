@@ -1,18 +1,19 @@
-// Command adam generates trainer/adam_amd64.s, adamAVX: Adam's update of
-// float64 parameters, a register of them at a time. go generate runs it
-// from package trainer (see generate.go there):
+// Command adam generates trainer/adam_amd64.s, adamAVX and adamAVX512:
+// Adam's update of float64 parameters, a register of them at a time (4 in
+// a YMM register, 8 in a ZMM register). go generate runs it from package
+// trainer (see generate.go there):
 //
 //	go run -C ../_asm ./adam -pkg ../trainer -out ../trainer/adam_amd64.s
 //
-// The Go declaration of adamAVX, and adamConsts, whose fields it reads,
-// stay hand-written in package trainer next to adamGo, the loop adamAVX
-// must match bit for bit; the generator reads both from the package
-// (-pkg), so that the assembly uses the signature and the field offsets
-// the Go code has.
+// The Go declarations of adamAVX and adamAVX512, and adamConsts, whose
+// fields they read, stay hand-written in package trainer next to adamGo,
+// the loop they must match bit for bit; the generator reads them from the
+// package (-pkg), so that the assembly uses the signatures and the field
+// offsets the Go code has.
 //
-// adamAVX computes adamGo's operations in adamGo's order, with no fused
-// multiply-add: square root and division are correctly rounded in both, so
-// the two give bitwise the same parameters.
+// Both compute adamGo's operations in adamGo's order, lane by lane, with
+// no fused multiply-add: square root and division are correctly rounded in
+// all three, so they give bitwise the same parameters.
 package main
 
 import (
@@ -35,14 +36,16 @@ func main() {
 
 	d := gen.ReadDecls(*pkg)
 	a := gen.NewFile("_asm/adam", "github.com/shardnet/shardnet/trainer", "package trainer\n"+d.Type("adamConsts"))
-	adam(a, gen.AVX2, d.FuncType("adamAVX"))
+	adam(a, gen.AVX2, "adamAVX", d.FuncType("adamAVX"))
+	adam(a, gen.AVX512, "adamAVX512", d.FuncType("adamAVX512"))
 	a.Write(*out, "")
 }
 
-// adam emits adamAVX, of Go type sig, for the register file v (of which
-// it needs only AVX: VSQRTPD and VDIVPD on YMM).
-func adam(a *gen.File, v gen.Vector, sig string) {
-	a.Func("adamAVX", sig)
+// adam emits the function name, of Go type sig, for the register file v (of
+// which AVX2's needs only AVX: VSQRTPD and VDIVPD on YMM; AVX-512's only
+// AVX512F).
+func adam(a *gen.File, v gen.Vector, name, sig string) {
+	a.Func(name, sig)
 	p, g, m, vel, n, k := RDI, RSI, R8, R9, RCX, RAX
 	a.Load(a.Param("p"), p)
 	a.Load(a.Param("grad"), g)

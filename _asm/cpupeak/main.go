@@ -1,12 +1,14 @@
-// Command cpupeak generates internal/cpupeak/cpupeak_amd64.s, fmaLoop:
-// independent fused multiply-adds, to time the peak float32 rate of a core.
+// Command cpupeak generates internal/cpupeak/cpupeak_amd64.s, fmaLoop and
+// fmaLoop512: independent fused multiply-adds on YMM and on ZMM registers,
+// to time the peak float32 rate of a core for the AVX2 and the AVX-512
+// kernel paths.
 // go generate runs it from package cpupeak (see generate.go there):
 //
 //	go run -C ../../_asm ./cpupeak -pkg ../internal/cpupeak -out ../internal/cpupeak/cpupeak_amd64.s
 //
-// The Go declaration of fmaLoop stays hand-written in package cpupeak,
-// beside flopsPerCall, which counts the work of a call; the generator
-// reads the signature from the package (-pkg).
+// The Go declarations of fmaLoop and fmaLoop512 stay hand-written in
+// package cpupeak, beside flopsPerCall, which counts the work of a call;
+// the generator reads the signatures from the package (-pkg).
 package main
 
 import (
@@ -33,15 +35,16 @@ func main() {
 
 	d := gen.ReadDecls(*pkg)
 	a := gen.NewFile("_asm/cpupeak", "github.com/shardnet/shardnet/internal/cpupeak", "package cpupeak\n")
-	fmaLoop(a, gen.AVX2, d.FuncType("fmaLoop"))
+	fmaLoop(a, gen.AVX2, "fmaLoop", d.FuncType("fmaLoop"))
+	fmaLoop(a, gen.AVX512, "fmaLoop512", d.FuncType("fmaLoop512"))
 	a.Write(*out, "")
 }
 
-// fmaLoop emits fmaLoop, of Go type sig, for the register file v: n
-// iterations of chains VFMADD231PS, each into its own register, of two
+// fmaLoop emits the function name, of Go type sig, for the register file
+// v: n iterations of chains VFMADD231PS, each into its own register, of two
 // registers that stay zero.
-func fmaLoop(a *gen.File, v gen.Vector, sig string) {
-	a.Func("fmaLoop", sig)
+func fmaLoop(a *gen.File, v gen.Vector, name, sig string) {
+	a.Func(name, sig)
 	n := RCX
 	a.Load(a.Param("n"), n)
 	x, y := v.Reg(chains), v.Reg(chains+1)

@@ -73,15 +73,27 @@ func declareConsts(a *gen.File, v gen.Vector) *consts {
 	return c
 }
 
+// expMask is the opmask register of AVX-512's exp.
+var expMask = K1
+
 // exp replaces x by exp(x), lane by lane, as expf in generic.go computes
-// it: zero below -64·ln2, capped at 2^64. It clobbers t1, t2 and t3.
+// it: zero below -64·ln2, capped at 2^64. It clobbers t1, t2 and t3 (for
+// AVX-512, expMask instead of t3).
 // Cody-Waite reduction x = k·ln2 + r with k = round(x·log2e), a degree-5
 // polynomial for exp(r), and 2^k built in the exponent bits.
-func exp(a *gen.File, c *consts, x, t1, t2, t3 VecPhysical) {
-	a.VCMPPS(U8(0x0D), c.expLo, x, t3) // t3 = x ≥ expLo: the lanes that survive
+func exp(a *gen.File, v gen.Vector, c *consts, x, t1, t2, t3 VecPhysical) {
+	if v.Wide() {
+		a.VCMPPS(U8(0x0D), c.expLo, x, expMask) // the lanes that survive
+	} else {
+		a.VCMPPS(U8(0x0D), c.expLo, x, t3) // t3 = x ≥ expLo: the lanes that survive
+	}
 	a.VMINPS(c.expHi, x, x)
 	a.VMULPS(c.log2e, x, t1)
-	a.VROUNDPS(U8(0), t1, t1) // k
+	if v.Wide() {
+		a.VRNDSCALEPS(U8(0), t1, t1) // k, rounded to nearest even as VROUNDPS does
+	} else {
+		a.VROUNDPS(U8(0), t1, t1) // k
+	}
 	a.VFNMADD231PS(c.ln2Hi, t1, x)
 	a.VFNMADD231PS(c.ln2Lo, t1, x) // r
 	a.VMOVUPS(c.p[0], t2)
@@ -94,6 +106,10 @@ func exp(a *gen.File, c *consts, x, t1, t2, t3 VecPhysical) {
 	a.VCVTPS2DQ(t1, t1)
 	a.VPADDD(c.bias, t1, t1)
 	a.VPSLLD(U8(23), t1, t1) // 2^k
+	if v.Wide() {
+		a.VMULPS_Z(t1, t2, expMask, x) // zero where masked off
+		return
+	}
 	a.VMULPS(t1, t2, x)
 	a.VANDPS(t3, x, x)
 }

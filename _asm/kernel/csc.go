@@ -41,13 +41,12 @@ func cscFill(a *gen.File) {
 }
 
 // cscEmit emits cscEmit, which reads the 64 bytes of a pixel's row in two
-// 256-bit registers.
+// 256-bit registers (cscEmitZ: in one ZMM register, whose non-zero bytes
+// VPTESTMB marks in an opmask at once).
 func cscEmit(a *gen.File, v gen.Vector) {
-	if v.Lanes != 8 {
-		panic("cscEmit: written for 256-bit registers")
-	}
-	a.Func("cscEmit", "func(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)",
-		"cscEmit turns the byte matrix of cscFill into the transposed batch,",
+	name := v.Name("cscEmit", 0)
+	a.Func(name, "func(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)",
+		name+" turns the byte matrix of cscFill into the transposed batch,",
 		"clearing it again: for each pixel p < inputs whose row of t has non-zero",
 		"bytes, in ascending order, pix[j] = p·stride, pstart[j] = the entry count",
 		"so far, and one entry per non-zero byte, in ascending image order k:",
@@ -64,9 +63,16 @@ func cscEmit(a *gen.File, v gen.Vector) {
 	a.Load(a.Param("entV"), entV)
 	a.Load(a.Param("table"), table)
 	zero := v.Reg(15)
+	if v.Wide() {
+		zero = v.Reg(31)
+	}
 	poff := a.AllocLocal(8) // the pixel's offset p·stride
 	ents, npix := R14, RSI  // entries and distinct pixels so far
-	a.VPXOR(zero, zero, zero)
+	if v.Wide() {
+		a.VPXORD(zero, zero, zero)
+	} else {
+		a.VPXOR(zero, zero, zero)
+	}
 	a.MOVQ(I32(0), poff)
 	a.XORQ(ents, ents)
 	a.XORQ(npix, npix)
@@ -74,13 +80,19 @@ func cscEmit(a *gen.File, v gen.Vector) {
 	// bits has a bit set for each non-zero byte of the row.
 	bits, k, b := RAX, RBX, R13
 	a.Label("pix")
-	a.VPCMPEQB(at(t, 0), zero, v.Reg(0))
-	a.VPCMPEQB(at(t, 32), zero, v.Reg(1))
-	a.VPMOVMSKB(v.Reg(0), bits.As32())
-	a.VPMOVMSKB(v.Reg(1), k.As32())
-	a.SHLQ(U8(32), k)
-	a.ORQ(k, bits)
-	a.NOTQ(bits)
+	if v.Wide() {
+		a.VMOVDQU64(at(t, 0), v.Reg(0))
+		a.VPTESTMB(v.Reg(0), v.Reg(0), K1)
+		a.KMOVQ(K1, bits)
+	} else {
+		a.VPCMPEQB(at(t, 0), zero, v.Reg(0))
+		a.VPCMPEQB(at(t, 32), zero, v.Reg(1))
+		a.VPMOVMSKB(v.Reg(0), bits.As32())
+		a.VPMOVMSKB(v.Reg(1), k.As32())
+		a.SHLQ(U8(32), k)
+		a.ORQ(k, bits)
+		a.NOTQ(bits)
+	}
 	a.TESTQ(bits, bits)
 	a.JZ(LabelRef("next"))
 	a.MOVQ(poff, RBX)
@@ -98,8 +110,12 @@ func cscEmit(a *gen.File, v gen.Vector) {
 	a.LEAQ(at(bits, -1), RBX)
 	a.ANDQ(RBX, bits) // clear the lowest bit
 	a.JNZ(LabelRef("ent"))
-	a.VMOVDQU(zero, at(t, 0))
-	a.VMOVDQU(zero, at(t, 32))
+	if v.Wide() {
+		a.VMOVDQU64(zero, at(t, 0))
+	} else {
+		a.VMOVDQU(zero, at(t, 0))
+		a.VMOVDQU(zero, at(t, 32))
+	}
 	a.Label("next")
 	a.ADDQ(imm(64), t)
 	a.ADDQ(stride, poff)

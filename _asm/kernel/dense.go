@@ -8,18 +8,25 @@ import (
 )
 
 // hreduce reduces the lanes of register x into its lowest lane, by sums
-// (or with max, by maxima) in a fixed tree: the upper half onto the lower,
-// then lanes 2-3 onto 0-1, then lane 1 onto 0. It clobbers tmp.
+// (or with max, by maxima) in a fixed tree: the upper half onto the lower
+// (for a ZMM register, twice: 256 bits, then 128), then lanes 2-3 onto
+// 0-1, then lane 1 onto 0. It clobbers tmp.
 func hreduce(a *gen.File, v gen.Vector, x, tmp VecPhysical, max bool) {
-	if v.Lanes != 8 {
-		panic("hreduce: written for 256-bit registers")
-	}
 	op, opScalar := a.VADDPS, a.VADDSS
 	if max {
 		op, opScalar = a.VMAXPS, a.VMAXSS
 	}
 	xx, tx := x.AsX(), tmp.AsX()
-	a.VEXTRACTF128(U8(1), x, tx)
+	switch v.Lanes {
+	case 16:
+		a.VEXTRACTF64X4(U8(1), x, tmp.AsY())
+		op(tmp.AsY(), x.AsY(), x.AsY())
+		a.VEXTRACTF128(U8(1), x.AsY(), tx)
+	case 8:
+		a.VEXTRACTF128(U8(1), x, tx)
+	default:
+		panic("hreduce: written for 256- and 512-bit registers")
+	}
 	op(tx, xx, xx)
 	a.VPERMILPS(U8(0x0E), xx, tx)
 	op(tx, xx, xx)
@@ -80,7 +87,7 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 	a.VMOVUPS(at(h, 0), z)
 	a.VADDPS(at(b1, 0), z, z)
 	a.VXORPS(sign, z, z)
-	exp(a, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
 	sigmoidTail(a, v, one, z)
 	a.VANDPS(at(mask, 0), v.Reg(6), v.Reg(6))
 	a.VMOVUPS(v.Reg(6), at(h, 0))
@@ -95,7 +102,7 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 	a.VADDPS(at(b1, 0), zt, zt)
 	a.VANDNPS(zt, sign, z)
 	a.VMULPS(c.minus2, z, z)
-	exp(a, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
 	tanhTail(a, v, c, one, sign, z, zt)
 	a.VMOVUPS(v.Reg(7), at(h, 0))
 	a.VMOVUPS(z, at(d, 0))
@@ -109,9 +116,7 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 	a.Label("reluloop")
 	a.VMOVUPS(at(h, 0), z)
 	a.VADDPS(at(b1, 0), z, z)
-	a.VCMPPS(U8(0x0E), zero, z, step)
-	a.VANDPS(z, step, z)
-	a.VANDPS(one, step, step)
+	relu(a, v, zero, one, z, step)
 	a.VMOVUPS(z, at(h, 0))
 	a.VMOVUPS(step, at(d, 0))
 	next("reluloop", h, d, b1)
@@ -128,6 +133,21 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 	a.Label("done")
 	a.VZEROUPPER()
 	a.RET()
+}
+
+// relu replaces z by max(z, 0) (+0 where z ≤ 0 or NaN) and sets step to
+// the step function z > 0 (1 or +0), given zero and one in every lane.
+func relu(a *gen.File, v gen.Vector, zero, one, z, step VecPhysical) {
+	if v.Wide() {
+		positive := K2
+		a.VCMPPS(U8(0x0E), zero, z, positive)
+		a.VMOVAPS_Z(z, positive, z)
+		a.VMOVAPS_Z(one, positive, step)
+		return
+	}
+	a.VCMPPS(U8(0x0E), zero, z, step)
+	a.VANDPS(z, step, z)
+	a.VANDPS(one, step, step)
 }
 
 // denseNarrowOutput emits the output layer of denseAVX for 8 or 16 padded
@@ -300,7 +320,7 @@ func denseSoftmax(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, 
 	a.Label("exp")
 	a.VMOVUPS(atIdx(z2, col, 1, 0), e)
 	a.VSUBPS(zmax, e, e)
-	exp(a, c, e, v.Reg(1), v.Reg(2), v.Reg(4))
+	exp(a, v, c, e, v.Reg(1), v.Reg(2), v.Reg(4))
 	a.VMOVUPS(e, atIdx(z2, col, 1, 0))
 	a.VADDPS(e, sum, sum)
 	a.ADDQ(imm(vb), col)

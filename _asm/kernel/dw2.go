@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 
@@ -11,10 +13,10 @@ import (
 // in tiles of 2 rows × 2 registers of dW2, with a last odd row and column
 // register on their own.
 func dw2Batch(a *gen.File, v gen.Vector) {
-	a.Func("dw2Batch", "func(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)",
-		"dw2Batch adds dW2 += Σ_k dz2_k ⊗ h_k over the n ≥ 1 images of a batch (row",
+	a.Func(v.Name("dw2Batch", 0), "func(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)",
+		v.Name("dw2Batch", 0)+" adds dW2 += Σ_k dz2_k ⊗ h_k over the n ≥ 1 images of a batch (row",
 		"k of dz2 at k·zstride bytes, of h at k·hstride), rows ≥ 1 and hp a",
-		"positive multiple of 8. Each dW2 register is loaded once, takes the",
+		fmt.Sprintf("positive multiple of %d. Each dW2 register is loaded once, takes the", v.Lanes),
 		"batch's products in image order, and is stored once: the same sums as",
 		"adding image by image, without a store per image. Tiles of 2 rows × 2",
 		"registers, with a last odd row and column register on their own.")

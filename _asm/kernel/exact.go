@@ -56,6 +56,10 @@ func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
 // (x + M) - M is it as a float64. The split is then exactly Go's:
 // h = round(x·2^12), l = round((x·2^12 - h)·2^48), every other step exact.
 func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
+	if v.Wide() {
+		addClear16(a, v, c)
+		return
+	}
 	if v.Lanes != 8 {
 		panic("addClear: written for YMM registers (VEXTRACTF128)")
 	}
@@ -116,6 +120,76 @@ func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
 	a.SUBQ(imm(v.Lanes), n)
 	a.JNZ(LabelRef("loop"))
 	a.VPTEST(refused, refused)
+	a.SETNE(AL)
+	a.Store(AL, a.Return("refused"))
+	a.VZEROUPPER()
+	a.RET()
+}
+
+// addClear16 emits addClearAsmZ, addClear for AVX-512: 16 values at a
+// time, each half widened to 8 float64 lanes of a ZMM register. AVX512DQ's
+// conversions between float64 and int64 replace the magic number: with
+// round to nearest even (explicit, whatever MXCSR says), VCVTPD2QQ of x is
+// the integer that the magic number's bits hold, for |x| < 2^51, and
+// VCVTQQ2PD gives it back exactly as a float64 (|h| < 2^47), so the words
+// are exactly exactWords' (TestAddClearAsm checks it), in fewer
+// instructions. The magnitude check and the zero test write opmask
+// registers.
+func addClear16(a *gen.File, v gen.Vector, c *exactConsts) {
+	a.Func(v.Name("addClearAsm", 0), "func(lo, hi *int64, v *float32, n int) (refused bool)",
+		fmt.Sprintf("%s adds the n values v[0:n], n a positive multiple of %d, to the", v.Name("addClearAsm", 0), v.Lanes),
+		"sums lo[0:n] and hi[0:n] in ExactSum's format and zeroes them, reporting",
+		"whether one was a NaN, an infinity or of ExactLimit or more (whose words",
+		"are then meaningless).")
+	lo, hi, src, n := RDI, RSI, RDX, RCX
+	a.Load(a.Param("lo"), lo)
+	a.Load(a.Param("hi"), hi)
+	a.Load(a.Param("v"), src)
+	a.Load(a.Param("n"), n)
+	vals, mag := v.Reg(0), v.Reg(1)
+	half := [2]VecPhysical{v.Reg(3), v.Reg(4)} // the lower and upper half of vals, as float64
+	hiWord, rest, h := v.Reg(5), v.Reg(6), v.Reg(2)
+	hiUnit, loUnit, zero := v.Reg(7), v.Reg(8), v.Reg(10)
+	// refused collects the lanes refused; nonzero and big are one group's.
+	refused, nonzero, big := K1, K2, K3
+	a.VMOVUPD(c.hiUnit, hiUnit)
+	a.VMOVUPD(c.loUnit, loUnit)
+	a.VXORPS(zero, zero, zero)
+	a.KXORW(refused, refused, refused)
+	words := v.Bytes() // bytes of the int64 words of half the values
+	a.Label("loop")
+	a.VMOVUPS(at(src, 0), vals)
+	// Zero values add nothing (see addClear).
+	a.VPTESTMD(vals, vals, nonzero)
+	a.KORTESTW(nonzero, nonzero)
+	a.JZ(LabelRef("next"))
+	// Refused: |v| ≥ 2^35, or a NaN ("not less than", true for NaN).
+	a.VANDPS(c.abs32, vals, mag)
+	a.VCMPPS(U8(0x15), c.limit32, mag, big)
+	a.KORW(big, refused, refused)
+	a.VCVTPS2PD(vals.AsY(), half[0])
+	a.VEXTRACTF64X4(U8(1), vals, mag.AsY())
+	a.VCVTPS2PD(mag.AsY(), half[1])
+	for k, x := range half {
+		a.VMULPD(hiUnit, x, x)         // x = v·2^12, exact
+		a.VCVTPD2QQ_RN_SAE(x, hiWord)  // the high word: round(x), ties to even
+		a.VCVTQQ2PD(hiWord, h)         // h = round(x), exact
+		a.VSUBPD(h, x, rest)           // x - h, exact
+		a.VMULPD(loUnit, rest, rest)   // (x - h)·2^48, exact
+		a.VCVTPD2QQ_RN_SAE(rest, rest) // the low word: its rounding
+		a.VPADDQ(at(hi, k*words), hiWord, hiWord)
+		a.VMOVDQU64(hiWord, at(hi, k*words))
+		a.VPADDQ(at(lo, k*words), rest, rest)
+		a.VMOVDQU64(rest, at(lo, k*words))
+	}
+	a.VMOVUPS(zero, at(src, 0))
+	a.Label("next")
+	a.ADDQ(imm(v.Bytes()), src)
+	a.ADDQ(imm(2*words), hi)
+	a.ADDQ(imm(2*words), lo)
+	a.SUBQ(imm(v.Lanes), n)
+	a.JNZ(LabelRef("loop"))
+	a.KORTESTW(refused, refused)
 	a.SETNE(AL)
 	a.Store(AL, a.Return("refused"))
 	a.VZEROUPPER()

@@ -22,9 +22,15 @@ const prefetch = 384
 // of the given width use: as many (up to 4, a power of two) as fit in the
 // registers below the 7 at the top that the loops need for themselves
 // (see newEntryRegs). More sets mean shorter chains of dependent FMAs.
+// AVX-512's loops need only 4 registers for themselves and may use up to 8
+// sets: a one-register block (HiddenPad 16) does one FMA per entry, and 8
+// chains keep both FMA pipes busy where 4 would leave one idle half the
+// time.
 func accSets(v gen.Vector, blocks int) int {
-	free := v.Regs - 7
-	sets := 4
+	free, sets := v.Regs-7, 4
+	if v.Wide() {
+		free, sets = v.Regs-4, 8
+	}
 	for sets*blocks > free {
 		sets /= 2
 	}
@@ -37,17 +43,33 @@ func accSets(v gen.Vector, blocks int) int {
 // entryRegs are the registers of entryLoops: the accumulators, set s's
 // register j being acc(s, j) (from register 0 up), and, at the top, the
 // scale in every lane, the two registers that take turns holding an
-// entry's value in every lane, and the three of spread8.
+// entry's value in every lane, and the three of spread8 (AVX-512: the one
+// of spread16, and spill, the stack slot it stores the values to).
 type entryRegs struct {
 	blocks, sets  int
 	acc           func(s, j int) VecPhysical
 	scale         VecPhysical
 	tmp           [2]VecPhysical
 	vals, lo, hi  VecPhysical
+	spill         Mem
 	e, end, rowAt GPPhysical // the entry, the end of the list, the row offset
 }
 
+// newEntryRegs returns the registers of entryLoops for a block of the given
+// width (entryLoops16 allocates the spill slot in the function's frame
+// where it needs one).
 func newEntryRegs(v gen.Vector, blocks int) entryRegs {
+	if v.Wide() {
+		return entryRegs{
+			blocks: blocks,
+			sets:   accSets(v, blocks),
+			acc:    func(s, j int) VecPhysical { return v.Reg(s*blocks + j) },
+			scale:  v.Reg(v.Regs - 1),
+			tmp:    [2]VecPhysical{v.Reg(v.Regs - 3), v.Reg(v.Regs - 2)},
+			vals:   v.Reg(v.Regs - 4),
+			e:      R11, end: R12, rowAt: RBX,
+		}
+	}
 	return entryRegs{
 		blocks: blocks,
 		sets:   accSets(v, blocks),
@@ -60,15 +82,23 @@ func newEntryRegs(v gen.Vector, blocks int) entryRegs {
 }
 
 // entryList is the list entryLoops runs over: entry r.e+i has its row
-// offset in the uint16 at off(i) and its raw value in the byte at val(i); row is the row of the entry whose offset is in r.rowAt;
-// fix, if not nil, turns the loaded uint16 in r.rowAt into the offset that
-// row wants. end8 is a free register for end-8, or nil where every list is
-// a multiple of 8 entries long.
+// offset in the uint16 at off(i) and its raw value in the byte at val(i);
+// row is the row of the entry whose offset is in r.rowAt; fix, if not nil,
+// turns the loaded uint16 in r.rowAt into the offset that row wants. end8
+// is a free register for end-8, or nil where every list is a multiple of 8
+// entries long. AVX-512's loops need a free register in either case: endW,
+// for end-16 (the same as end8 where there is one). Where base is set
+// (lists padded to multiples of 8, whose values may be read 16 at a time),
+// they convert a list's values into the buffer whose address is the
+// argument buf before the list's loops, base being a free register.
 type entryList struct {
 	off, val func(i int) Mem
 	row      Mem
 	fix      func()
 	end8     Register
+	endW     Register
+	buf      Mem
+	base     Register
 }
 
 // spread8 loads the 8 raw pixel bytes at src as scaled float32 values into
@@ -114,9 +144,19 @@ func zeroSets(a *gen.File, r entryRegs) {
 }
 
 // addSets adds the accumulator sets into set 0 in a fixed order: s0+s1 for
-// two sets, (s0+s1)+(s2+s3) for four.
+// two sets, (s0+s1)+(s2+s3) for four, ((s0+s1)+(s2+s3))+((s4+s5)+(s6+s7))
+// for eight.
 func addSets(a *gen.File, r entryRegs) {
 	switch r.sets {
+	case 8:
+		for j := range r.blocks {
+			for s := 0; s < 8; s += 2 {
+				a.VADDPS(r.acc(s+1, j), r.acc(s, j), r.acc(s, j))
+			}
+			a.VADDPS(r.acc(2, j), r.acc(0, j), r.acc(0, j))
+			a.VADDPS(r.acc(6, j), r.acc(4, j), r.acc(4, j))
+			a.VADDPS(r.acc(4, j), r.acc(0, j), r.acc(0, j))
+		}
 	case 2:
 		for j := range r.blocks {
 			a.VADDPS(r.acc(1, j), r.acc(0, j), r.acc(0, j))
@@ -142,6 +182,10 @@ func addSets(a *gen.File, r entryRegs) {
 // fix the bits of the sums: the Go side's tests and the callers that need
 // bitwise reproducible sums rely on it.
 func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
+	if v.Wide() {
+		entryLoops16(a, v, r, l)
+		return
+	}
 	fmas := func(t VecPhysical, s int) {
 		for j := range r.blocks {
 			a.VFMADD231PS(l.row.Offset(j*v.Bytes()), t, r.acc(s, j))
@@ -209,6 +253,144 @@ func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 	addSets(a, r)
 }
 
+// spread16 loads the width ≤ 16 raw pixel bytes at src as scaled float32
+// values and stores them to r.spill, from where each is broadcast to a
+// register by a load. AVX-512's one-register blocks (HiddenPad 16) do a
+// single FMA per entry, so broadcasting the values in registers, as
+// spread8 and lane do, would make the shuffle port, shared with one of the
+// two FMA pipes, the bottleneck; a broadcast from memory takes a load port
+// instead. Loads from the slot just stored are served by store
+// forwarding, though, which is slow; where the lists allow, entryLoops16
+// converts a whole list first instead (convertList).
+func spread16(a *gen.File, v gen.Vector, r entryRegs, src Mem, width int) {
+	var vals, scale Register = r.vals, r.scale
+	if width == 8 {
+		vals, scale = r.vals.AsY(), r.scale.AsY()
+	}
+	a.VPMOVZXBD(src, vals)
+	a.VCVTDQ2PS(vals, vals)
+	a.VMULPS(scale, vals, vals)
+	a.VMOVUPS(vals, r.spill)
+}
+
+// convertList converts the values of the list r.e < r.end, 16 at a time
+// (reading up to 15 past the end, and converting at least 16), into the
+// buffer at l.buf, and points l.base at the buffer less r.e floats, so that
+// entry r.e+i's value is at atIdx(l.base, r.e, 4, 4i). By the time the
+// loops load them, most of the stores have left the store buffer: the
+// loads read the cache rather than wait for forwarding.
+func convertList(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
+	e := r.rowAt // free until the loops load the first offset
+	a.MOVQ(l.buf, l.base)
+	a.MOVQ(r.e, RAX)
+	a.SHLQ(U8(2), RAX)
+	a.SUBQ(RAX, l.base)
+	a.MOVQ(r.e, e)
+	a.Label("convert")
+	a.VPMOVZXBD(atIdx(l.val(0).Base, e, 1, 0), r.vals)
+	a.VCVTDQ2PS(r.vals, r.vals)
+	a.VMULPS(r.scale, r.vals, r.vals)
+	a.VMOVUPS(r.vals, atIdx(l.base, e, 4, 0))
+	a.ADDQ(imm(v.Lanes), e)
+	a.CMPQ(e, r.end)
+	a.JL(LabelRef("convert"))
+}
+
+// entryLoops16 is entryLoops for AVX-512: sixteen entries at a time, their
+// values converted in one register and broadcast from the stack (see
+// spread16); then eight; then, where l.end8 is set (lists of any length),
+// four and one, as entryLoops does. Entry i of a group of 16 or 8, or of
+// the four, goes to accumulator set i mod r.sets, a lone entry to set 0,
+// and the sets are added in a fixed order at the end (addSets). Where
+// l.end8 is nil every list is a multiple of 8 entries long, so that after
+// the groups of 16 either nothing or exactly 8 remain.
+func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
+	fmas := func(t VecPhysical, s int) {
+		for j := range r.blocks {
+			a.VFMADD231PS(l.row.Offset(j*v.Bytes()), t, r.acc(s, j))
+		}
+	}
+	load := func(i int) {
+		a.MOVWLZX(l.off(i), r.rowAt.As32())
+		if l.fix != nil {
+			l.fix()
+		}
+	}
+	// group emits the work of width entries: their values converted by
+	// spread16 (or scaled, for fewer than 8), or where the list was
+	// converted first, from the buffer.
+	group := func(width int) {
+		if l.base == nil && width >= 8 {
+			spread16(a, v, r, l.val(0), width)
+		}
+		for i := range width {
+			t := r.tmp[i%2]
+			switch {
+			case l.base != nil:
+				load(i)
+				a.VBROADCASTSS(atIdx(l.base, r.e, 4, 4*i), t)
+			case width >= 8:
+				load(i)
+				a.VBROADCASTSS(r.spill.Offset(4*i), t)
+			default:
+				scaled(a, r, l.val(i), t)
+				load(i)
+			}
+			fmas(t, i%r.sets)
+		}
+	}
+	if l.base != nil {
+		convertList(a, v, r, l)
+	} else {
+		r.spill = a.AllocLocal(v.Bytes())
+	}
+	a.LEAQ(at(r.end, -16), l.endW)
+	a.CMPQ(r.e, l.endW)
+	a.JG(LabelRef("eight"))
+
+	a.Label("sixteen")
+	a.PREFETCHT0(l.off(prefetch))
+	a.PREFETCHT0(l.val(prefetch))
+	group(16)
+	a.ADDQ(imm(16), r.e)
+	a.CMPQ(r.e, l.endW)
+	a.JLE(LabelRef("sixteen"))
+
+	a.Label("eight")
+	if l.end8 == nil {
+		a.CMPQ(r.e, r.end)
+		a.JGE(LabelRef("done"))
+		group(8)
+		a.ADDQ(imm(8), r.e)
+		a.Label("done")
+		addSets(a, r)
+		return
+	}
+	a.LEAQ(at(r.e, 8), RAX)
+	a.CMPQ(RAX, r.end)
+	a.JG(LabelRef("four"))
+	group(8)
+	a.ADDQ(imm(8), r.e)
+
+	a.Label("four")
+	a.LEAQ(at(r.e, 4), RAX)
+	a.CMPQ(RAX, r.end)
+	a.JG(LabelRef("tail"))
+	group(4)
+	a.ADDQ(imm(4), r.e)
+
+	a.Label("tail")
+	a.CMPQ(r.e, r.end)
+	a.JGE(LabelRef("done"))
+	a.Label("one")
+	group(1)
+	a.INCQ(r.e)
+	a.CMPQ(r.e, r.end)
+	a.JL(LabelRef("one"))
+	a.Label("done")
+	addSets(a, r)
+}
+
 // rowOffset turns the pixel number in x into the byte offset of its weight
 // row, for a single column block of the given width.
 func rowOffset(a *gen.File, v gen.Vector, x GPPhysical, blocks int) {
@@ -223,25 +405,32 @@ func rowOffset(a *gen.File, v gen.Vector, x GPPhysical, blocks int) {
 // gather emits gatherRaw<blocks>, or with planned gatherPlan<blocks>: the
 // first layer of a batch for a model of one column block.
 func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
-	r := newEntryRegs(v, blocks)
 	W := blocks * v.Lanes
-	if planned {
-		a.Func(f.name(v, blocks), f.sig,
-			fmt.Sprintf("gatherPlan%d is gatherRaw%d over the images a Plan keeps: image k (row z +", blocks, blocks),
+	name := f.name(v, blocks)
+	switch {
+	case planned:
+		var wide []string
+		if v.Wide() {
+			wide = []string{"buf has room for an image's values, converted there before its loops",
+				"(see convertList)."}
+		}
+		a.Func(name, f.sigFor(v), append([]string{
+			fmt.Sprintf("%s is %s over the images a Plan keeps: image k (row z +", name, v.Name("gatherRaw", blocks)),
 			fmt.Sprintf("k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its", W),
 			"src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the",
 			"images), off[e] being the byte offset of the weight row divided by 8.",
 			"Reading the offset instead of computing it from the pixel number saves",
 			"integer work in a loop this short. Pixel e goes to accumulator set",
-			fmt.Sprintf("e mod %d (see entryLoops in _asm/kernel/gather.go).", r.sets))
-	} else {
-		a.Func(f.name(v, blocks), f.sig,
-			fmt.Sprintf("gatherRaw%d is the first layer of n ≥ 1 images straight from their", blocks),
+			fmt.Sprintf("e mod %d (see entryLoops in _asm/kernel/gather.go).", accSets(v, blocks))}, wide...)...)
+	default:
+		a.Func(name, f.sig,
+			fmt.Sprintf("%s is the first layer of n ≥ 1 images straight from their", name),
 			fmt.Sprintf("sparse form, for a model of HiddenPad %d (one column block, weight rows", W),
 			fmt.Sprintf("of %d bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·", 4*W),
 			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, summed as", W, W),
 			"entryLoops in _asm/kernel/gather.go says.")
 	}
+	r := newEntryRegs(v, blocks)
 	z, w, pix, val, src, n, zstride := RDI, RSI, R8, R9, R10, R14, RDX
 	a.Load(a.Param("z"), z)
 	a.Load(a.Param("w"), w)
@@ -266,6 +455,9 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 		off: func(i int) Mem { return atIdx(pix, r.e, 2, 2*i) },
 		val: func(i int) Mem { return atIdx(val, r.e, 1, i) },
 	}
+	if planned && v.Wide() {
+		l.buf, l.base = a.Arg("buf"), R13
+	}
 	// The plan's images are padded and hold row offsets divided by 8; the
 	// samples' are not, and hold pixel numbers.
 	if planned {
@@ -275,6 +467,7 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 		l.end8 = RCX
 		l.fix = func() { rowOffset(a, v, r.rowAt, blocks) }
 	}
+	l.endW = RCX
 	entryLoops(a, v, r, l)
 	for j := range blocks {
 		a.VMOVUPS(r.acc(0, j), at(z, j*v.Bytes()))
@@ -291,13 +484,12 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 // for the lists of a plan that pads them to multiples of 8 (see
 // Plan.padded): only the eight-entry loop, no tails.
 func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
-	r := newEntryRegs(v, blocks)
 	W := blocks * v.Lanes
 	name := f.name(v, blocks)
 	doc := []string{
 		fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
 		fmt.Sprintf("one block of %d columns: for each of npix ≥ 1 distinct pixels j, the row", W),
-		fmt.Sprintf("block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]", W, W),
+		fmt.Sprintf("block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[%s:][0:%d]", W, map[bool]string{false: "entOff[e]/4", true: "entOff[e]·2"}[v.Wide()], W),
 	}
 	if padded {
 		doc = append(doc,
@@ -310,7 +502,19 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 	}
 	doc = append(doc, "and added to the row once (see entryLoops in _asm/kernel/gather.go for",
 		"the order).")
-	a.Func(name, f.sig, doc...)
+	if v.Wide() {
+		doc = append(doc, "buf has room for a list's values, converted there before its loops",
+			"(see convertList).")
+	}
+	a.Func(name, f.sigFor(v), doc...)
+	r := newEntryRegs(v, blocks)
+	if v.Wide() && !padded {
+		// The lists of a plan for several column blocks are a pixel's
+		// images within a small batch (see Model.batchSize), a dozen on
+		// MNIST: zeroing and adding sets costs more than the shorter
+		// chains save (measured), so AVX-512's loops use one.
+		r.sets = 1
+	}
 	dw, dz, pix, pstart, entOff, entRaw, npix := RDI, RSI, R8, R9, R10, R13, RCX
 	a.Load(a.Param("dw"), dw)
 	a.Load(a.Param("dz"), dz)
@@ -331,11 +535,20 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 		val: func(i int) Mem { return atIdx(entRaw, r.e, 1, i) },
 		row: atIdx(dz, r.rowAt, 1, 0),
 	}
+	if v.Wide() {
+		// AVX-512's plans hold the offsets in units of 8 bytes, for
+		// batches of up to 512 KiB of rows.
+		l.row = atIdx(dz, r.rowAt, uint8(entOffScale(v)), 0)
+	}
+	rowAt := R14
+	if v.Wide() {
+		l.buf, l.base = a.Arg("buf"), rowAt
+	}
 	if !padded {
 		l.end8 = RDX
 	}
+	l.endW = RDX
 	entryLoops(a, v, r, l)
-	rowAt := R14
 	a.MOVL(at(pix, 0), rowAt.As32())
 	for j := range blocks {
 		a.VADDPS(atIdx(dw, rowAt, 1, j*v.Bytes()), r.acc(0, j), r.acc(0, j))
@@ -347,4 +560,13 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 	a.JNZ(LabelRef("pix"))
 	a.VZEROUPPER()
 	a.RET()
+}
+
+// entOffScale returns how many bytes a unit of a plan's entOff is for v:
+// AVX-512's plans count in units of 8 bytes (see kernel.entOffUnit).
+func entOffScale(v gen.Vector) int {
+	if v.Wide() {
+		return 8
+	}
+	return 1
 }

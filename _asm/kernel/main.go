@@ -3,21 +3,25 @@
 // agree with it. go generate runs it from netcore/kernel (see generate.go
 // there); it writes
 //
-//   - -out: kernel_amd64.s, the AVX2+FMA kernels;
-//   - -stubs: asm_amd64.go, the Go declarations of the kernels (avo's stubs);
-//   - -tables: asm_tables_amd64.go, the tables that pick a first-layer loop
-//     by block width, and a compile-time check of the struct offsets the
-//     assembly uses;
+//   - -out: kernel_amd64.s, the AVX2+FMA kernels (gen.AVX2);
+//   - -zout: kernel_avx512_amd64.s, the AVX-512 kernels (gen.AVX512:
+//     AVX512F+BW+DQ+VL), the same families with the suffix Z;
+//   - -stubs and -zstubs: asm_amd64.go and asm_avx512_amd64.go, the Go
+//     declarations of the kernels (avo's stubs);
+//   - -tables: asm_tables_amd64.go, the tables of both register files that
+//     pick a first-layer loop by block width, and a compile-time check of
+//     the struct offsets the assembly uses;
 //   - -types: asm_args.go, the structs denseArgs and soaArgs through which
 //     the dense middle takes its operands (args.go).
 //
 // The kernels, by the file of this program that emits them:
 //
 //   - gather.go: entryLoops, the loops over a list of (row, value) entries
-//     that sum weighted rows into a column block of registers, and its
-//     users gatherRaw<w> and gatherPlan<w> (the first layer of models with
-//     one column block) and planScatter<w> and planScatterPad<w> (the first
-//     layer's gradient from a Plan);
+//     that sum weighted rows into a column block of registers
+//     (entryLoops16 for AVX-512), and its users gatherRaw<w> and
+//     gatherPlan<w> (the first layer of models with one column block) and
+//     planScatter<w> and planScatterPad<w> (the first layer's gradient
+//     from a Plan);
 //   - scatter.go: scatterRaw<w>, the first layer's gradient image by image;
 //   - prep.go, tiled.go and csc.go: the first layer of models with several
 //     column blocks: prepAVX decodes a batch, tileCount counts its pixel
@@ -25,8 +29,9 @@
 //     batch and cscScatter<w> takes the gradient from the transposition;
 //   - dense.go: denseAVX, the dense middle (activation, output layer,
 //     softmax, backward pass to dz1) for one image;
-//   - soa.go: denseSoA8 and denseSoA16, the dense middle for 8 images at a
-//     time, one per lane, and rowSum, which sums their gradients;
+//   - soa.go: denseSoA8 and denseSoA16, the dense middle for a register's
+//     lanes of images at a time, one per lane, and rowSum, which sums their
+//     gradients;
 //   - dw2.go: dw2Batch, the output layer's weight gradient of a batch;
 //   - exact.go: addClearAsm, float32 values into the words of an exact sum
 //     (kernel.ExactSum);
@@ -35,28 +40,39 @@
 //   - args.go and tables.go: the argument structs and the tables, written
 //     out as Go; asm.go: helpers for operands.
 //
+// Every one of them is emitted for both register files, except cscFill
+// (scalar code, which both paths call) and denseSoA8 (AVX-512's HiddenPad
+// is a multiple of 16).
+//
 // The first layer's loops come in one variant per block width w, 1 to 8
 // registers of hidden units: a loop keeps a whole column block of the
 // hidden layer in registers while it runs over a list of pixels, one FMA
 // per register and pixel, and registers cannot be indexed at run time, so
 // each width is its own unrolled code. The hidden layer is padded to a
-// multiple of 8 units only, so every width occurs (a layer wider than 8
-// registers is split into blocks of at most 8). The tables (tables.go)
-// index the variants by width for the Go side.
+// multiple of the lanes only, so every width occurs (a layer wider than a
+// block is split into blocks: of 8 YMM registers on the AVX2 path, of 4 ZMM
+// registers, the same 256 bytes of a weight row, on the AVX-512 path). The
+// tables (tables.go) index the variants by width for the Go side.
 //
 // Every emitter of vector code takes a gen.Vector, the register file to
 // emit for (register width, number of registers, name suffix), instead of
-// writing YMM registers and 32-byte strides, so that a later AVX-512 family
-// can come from the same emitters. The sequences written for exactly 8
-// lanes (the in-register spread of 8 pixel values, the 8×8 transposes, the
-// horizontal reductions, prepAVX's and cscEmit's loads, tileCount's 16
-// words) say so and refuse other widths.
+// writing YMM registers and 32-byte strides. Most emit both families from
+// the same code; where 16 lanes need other instructions or another
+// algorithm, the emitter says so and branches on Vector.Wide: opmask
+// registers for compares (exp, ReLU, the labels of denseSoA, tileCount,
+// addClear's refusals), VRNDSCALEPS for VROUNDPS, a 16-lane horizontal
+// reduction (hreduce) and 16×16 transpose (transpose16), values broadcast
+// from memory rather than spread across lanes by shuffles (entryLoops16),
+// AVX512DQ's conversions instead of the magic number (addClear16).
 //
-// The instructions are a one-to-one port of the Python generator and
-// hand-written assembly they replace, and every kernel's arithmetic is
+// The AVX2 instructions are a one-to-one port of the Python generator and
+// hand-written assembly they replace, and every AVX2 kernel's arithmetic is
 // fixed: the same operations on the same operands in the same order, so
 // that the sums are bitwise what they were. Reordering or reassociating
-// any floating-point operation changes the trained parameters' bits.
+// any floating-point operation changes the trained parameters' bits. The
+// AVX-512 kernels group their sums differently (16 lanes, other sets of
+// accumulators), so they round differently; their order too is fixed, by
+// the code alone, so that each path is bitwise reproducible on its own.
 package main
 
 import (
@@ -73,26 +89,39 @@ func main() {
 	// A flag set of its own: avo's build package defines its flags on the
 	// default one.
 	fs := flag.NewFlagSet("kernel", flag.ExitOnError)
-	out := fs.String("out", "", "assembly output `file`")
-	stubs := fs.String("stubs", "", "Go declarations output `file`")
+	out := fs.String("out", "", "AVX2 assembly output `file`")
+	stubs := fs.String("stubs", "", "Go declarations of the AVX2 kernels output `file`")
+	zout := fs.String("zout", "", "AVX-512 assembly output `file`")
+	zstubs := fs.String("zstubs", "", "Go declarations of the AVX-512 kernels output `file`")
 	tables := fs.String("tables", "", "dispatch tables output `file`")
 	typesOut := fs.String("types", "", "argument structs output `file`")
 	fs.Parse(os.Args[1:])
 
-	a := gen.NewFile("_asm/kernel", "github.com/shardnet/shardnet/netcore/kernel", "package kernel\n"+argsSrc)
-	v := gen.AVX2
-	c := declareConsts(a, v)
-	emit(a, v, c)
-	a.Write(*out, *stubs)
+	// One file per register file: each has its own constants, as wide as
+	// its registers.
+	vectors := []gen.Vector{gen.AVX2, gen.AVX512}
+	for i, paths := range [][2]string{{*out, *stubs}, {*zout, *zstubs}} {
+		f := newFile()
+		emit(f, vectors[i], declareConsts(f, vectors[i]))
+		f.Write(paths[0], paths[1])
+	}
 	if *tables != "" {
-		a.WriteGo(*tables, "amd64", tablesSrc(a, v))
+		a := newFile()
+		a.WriteGo(*tables, "amd64", tablesSrc(a, vectors))
 	}
 	if *typesOut != "" {
-		a.WriteGo(*typesOut, "", argsSrc)
+		newFile().WriteGo(*typesOut, "", argsSrc)
 	}
 }
 
-// emit emits every kernel for the register file v.
+// newFile starts an assembly file of package kernel.
+func newFile() *gen.File {
+	return gen.NewFile("_asm/kernel", "github.com/shardnet/shardnet/netcore/kernel", "package kernel\n"+argsSrc)
+}
+
+// emit emits every kernel for the register file v. cscFill, scalar code,
+// serves both paths. AVX-512's HiddenPad is a multiple of 16, so it has
+// denseSoA16 only.
 func emit(a *gen.File, v gen.Vector, c *consts) {
 	for _, f := range families {
 		for w := 1; w <= maxBlocks; w++ {
@@ -101,11 +130,15 @@ func emit(a *gen.File, v gen.Vector, c *consts) {
 	}
 	prep(a, v)
 	tileCount(a, v, c)
-	cscFill(a)
+	if !v.Wide() {
+		cscFill(a)
+	}
 	cscEmit(a, v)
 	addClear(a, v, declareExactConsts(a, v))
 	denseAVX(a, v, c)
-	denseSoA(a, v, c, 8)
+	if !v.Wide() {
+		denseSoA(a, v, c, 8)
+	}
 	denseSoA(a, v, c, 16)
 	rowSum(a, v)
 	dw2Batch(a, v)

@@ -1,25 +1,25 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 
 	"github.com/shardnet/shardnet/_asm/internal/gen"
 )
 
-// prep emits prepAVX, which decodes a batch's pixels for the tiled loops.
-// It handles the registers eight lanes at a time (a register of 32-bit
-// offsets from a load of 8 pixel numbers).
+// prep emits prepAVX (prepAVXZ), which decodes a batch's pixels for the
+// tiled loops, a register of lanes at a time (a register of 32-bit offsets
+// from a load of as many 16-bit pixel numbers).
 func prep(a *gen.File, v gen.Vector) {
-	if v.Lanes != 8 {
-		panic("prep: written for 8 lanes")
-	}
-	a.Func("prepAVX", "func(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)",
-		"prepAVX decodes the pixels of n ≥ 1 images for the tiled loops: image",
+	name := v.Name("prepAVX", 0)
+	a.Func(name, "func(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)",
+		name+" decodes the pixels of n ≥ 1 images for the tiled loops: image",
 		"k's src[2k+1] pixels from idx[src[2k]:] and val[src[2k]:] become byte",
 		"offsets off[j] = idx·stride of their weight rows and values fv[j] =",
-		"float32(val)·scale, from j = start[k] on. Eight pixels at a time, then",
-		"one at a time; the caller rounds a count up to a multiple of 8 where",
+		fmt.Sprintf("float32(val)·scale, from j = start[k] on. %d pixels at a time, then", v.Lanes),
+		fmt.Sprintf("one at a time; the caller rounds a count up to a multiple of %d where", v.Lanes),
 		"reading and writing past the image is harmless.")
 	idx, val, src, start, n, stride := R10, R11, R12, R13, R14, RDX
 	a.Load(a.Param("idx"), idx)
@@ -50,20 +50,24 @@ func prep(a *gen.File, v gen.Vector) {
 
 	offs, values := v.Reg(0), v.Reg(1)
 	a.Label("eight")
-	a.CMPQ(count, imm(8))
+	a.CMPQ(count, imm(v.Lanes))
 	a.JL(LabelRef("one"))
 	a.VPMOVZXWD(at(pix, 0), offs)
 	a.VPMULLD(strides, offs, offs)
-	a.VMOVDQU(offs, at(out, 0))
+	if v.Wide() {
+		a.VMOVDQU32(offs, at(out, 0))
+	} else {
+		a.VMOVDQU(offs, at(out, 0))
+	}
 	a.VPMOVZXBD(at(vals, 0), values)
 	a.VCVTDQ2PS(values, values)
 	a.VMULPS(scales, values, values)
 	a.VMOVUPS(values, at(fv, 0))
-	a.ADDQ(imm(32), out)
-	a.ADDQ(imm(32), fv)
-	a.ADDQ(imm(16), pix)
-	a.ADDQ(imm(8), vals)
-	a.SUBQ(imm(8), count)
+	a.ADDQ(imm(v.Bytes()), out)
+	a.ADDQ(imm(v.Bytes()), fv)
+	a.ADDQ(imm(2*v.Lanes), pix)
+	a.ADDQ(imm(v.Lanes), vals)
+	a.SUBQ(imm(v.Lanes), count)
 	a.JMP(LabelRef("eight"))
 
 	a.Label("one")

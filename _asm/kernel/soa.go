@@ -53,6 +53,62 @@ func transpose8(a *gen.File, v gen.Vector, loads, stores []Mem) {
 	}
 }
 
+// transpose transposes the square block of float32, one register per row,
+// whose rows are loads into the rows stores (clobbering every register).
+func transpose(a *gen.File, v gen.Vector, loads, stores []Mem) {
+	if v.Wide() {
+		transpose16(a, v, loads, stores)
+	} else {
+		transpose8(a, v, loads, stores)
+	}
+}
+
+// transpose16 transposes the 16×16 block of float32 whose rows are loads
+// into the rows stores (clobbering every register): the 4×4 transposes
+// within 128-bit lanes that transpose8 begins with, then a 4×4 transpose
+// of the 128-bit lanes of each set of four registers.
+func transpose16(a *gen.File, v gen.Vector, loads, stores []Mem) {
+	if v.Lanes != 16 {
+		panic("transpose16: written for 16 lanes")
+	}
+	r := func(i int) VecPhysical { return v.Reg(i) }
+	t := func(i int) VecPhysical { return v.Reg(16 + i) }
+	for i := range 16 {
+		a.VMOVUPS(loads[i], r(i))
+	}
+	for p := range 8 {
+		a.VUNPCKLPS(r(2*p+1), r(2*p), t(2*p))
+		a.VUNPCKHPS(r(2*p+1), r(2*p), t(2*p+1))
+	}
+	// r(4q+e), lane l, is now element 4l+e of rows 4q to 4q+3.
+	shuf := func(imm uint8, x, y, dst VecPhysical) { a.VSHUFPS(U8(imm), y, x, dst) }
+	for q := 0; q < 16; q += 4 {
+		shuf(0x44, t(q), t(q+2), r(q))
+		shuf(0xEE, t(q), t(q+2), r(q+1))
+		shuf(0x44, t(q+1), t(q+3), r(q+2))
+		shuf(0xEE, t(q+1), t(q+3), r(q+3))
+	}
+	// Output row 4l+e takes lane l of r(e), r(4+e), r(8+e), r(12+e), in
+	// lane order: a 4×4 transpose of 128-bit lanes, in two steps of
+	// VSHUFF32X4 (dst lanes 0-1 from its first source, 2-3 from its second).
+	lanes := func(imm uint8, x, y, dst VecPhysical) { a.VSHUFF32X4(U8(imm), y, x, dst) }
+	for e := range 4 {
+		lanes(0x44, r(e), r(4+e), t(4*e))
+		lanes(0xEE, r(e), r(4+e), t(4*e+1))
+		lanes(0x44, r(8+e), r(12+e), t(4*e+2))
+		lanes(0xEE, r(8+e), r(12+e), t(4*e+3))
+	}
+	for e := range 4 {
+		lanes(0x88, t(4*e), t(4*e+2), r(e))
+		lanes(0xDD, t(4*e), t(4*e+2), r(4+e))
+		lanes(0x88, t(4*e+1), t(4*e+3), r(8+e))
+		lanes(0xDD, t(4*e+1), t(4*e+3), r(12+e))
+	}
+	for i := range 16 {
+		a.VMOVUPS(r(i), stores[i])
+	}
+}
+
 // denseSoA emits denseSoA<hp>.
 func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	name := v.Name("denseSoA", hp)
@@ -83,9 +139,9 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 				workAt = append(workAt, at(work, off+(cb*v.Lanes+k)*v.Bytes()))
 			}
 			if into {
-				transpose8(a, v, rowsAt, workAt)
+				transpose(a, v, rowsAt, workAt)
 			} else {
-				transpose8(a, v, workAt, rowsAt)
+				transpose(a, v, workAt, rowsAt)
 			}
 		}
 	}
@@ -115,7 +171,7 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	a.VBROADCASTSS(at(b1, 0), bias)
 	a.VADDPS(at(unit, zs), bias, z)
 	a.VXORPS(sign, z, z)
-	exp(a, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
 	sigmoidTail(a, v, one, z)
 	a.VMOVUPS(v.Reg(6), at(unit, zs))
 	a.VMOVUPS(v.Reg(7), at(unit, ds))
@@ -128,7 +184,7 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	a.VADDPS(at(unit, zs), bias, zt)
 	a.VANDNPS(zt, sign, z)
 	a.VMULPS(c.minus2, z, z)
-	exp(a, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
 	tanhTail(a, v, c, one, sign, z, zt)
 	a.VMOVUPS(v.Reg(7), at(unit, zs))
 	a.VMOVUPS(z, at(unit, ds))
@@ -142,9 +198,7 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	a.VBROADCASTSS(at(b1, 0), bias)
 	a.VADDPS(at(unit, zs), bias, z)
 	step := v.Reg(1)
-	a.VCMPPS(U8(0x0E), zero, z, step)
-	a.VANDPS(z, step, z)
-	a.VANDPS(one, step, step)
+	relu(a, v, zero, one, z, step)
 	a.VMOVUPS(z, at(unit, zs))
 	a.VMOVUPS(step, at(unit, ds))
 	next("reluloop")
@@ -185,9 +239,19 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	// ... z2[label] - max, picked by comparing the labels with each o, ...
 	labels, isLabel, zl := v.Reg(15), v.Reg(11), v.Reg(12)
 	a.MOVQ(field("labels"), R11)
-	a.VMOVDQU(at(R11, 0), labels)
+	labelMask := K2 // AVX-512: the lanes whose label is o
+	if v.Wide() {
+		a.VMOVDQU32(at(R11, 0), labels)
+	} else {
+		a.VMOVDQU(at(R11, 0), labels)
+	}
 	a.VXORPS(zl, zl, zl)
 	for o := range soaOutputs {
+		if v.Wide() {
+			a.VPCMPEQD(c.iota[o], labels, labelMask)
+			a.VMOVAPS(z2(o), labelMask, zl)
+			continue
+		}
 		a.VPCMPEQD(c.iota[o], labels, isLabel)
 		a.VANDPS(z2(o), isLabel, isLabel)
 		a.VORPS(isLabel, zl, zl)
@@ -199,7 +263,7 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	a.VXORPS(sum, sum, sum)
 	for o := range soaOutputs {
 		a.VSUBPS(zmax, z2(o), z2(o))
-		exp(a, c, z2(o), v.Reg(11), v.Reg(12), v.Reg(13))
+		exp(a, v, c, z2(o), v.Reg(11), v.Reg(12), v.Reg(13))
 		a.VADDPS(z2(o), sum, sum)
 	}
 	a.VMOVUPS(sum, field("sum"))
@@ -209,9 +273,14 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	a.VDIVPS(sum, inv, inv)
 	for o := range soaOutputs {
 		a.VMULPS(inv, z2(o), z2(o))
-		a.VPCMPEQD(c.iota[o], labels, isLabel)
-		a.VANDPS(c.one, isLabel, isLabel)
-		a.VSUBPS(isLabel, z2(o), z2(o))
+		if v.Wide() {
+			a.VPCMPEQD(c.iota[o], labels, labelMask)
+			a.VSUBPS(c.one, z2(o), labelMask, z2(o))
+		} else {
+			a.VPCMPEQD(c.iota[o], labels, isLabel)
+			a.VANDPS(c.one, isLabel, isLabel)
+			a.VSUBPS(isLabel, z2(o), z2(o))
+		}
 		a.VMOVUPS(z2(o), at(work, dz2s+o*v.Bytes()))
 	}
 
@@ -279,8 +348,8 @@ func tanhTail(a *gen.File, v gen.Vector, c *consts, one, sign, e, zt VecPhysical
 
 // rowSum emits rowSum, which adds rows of one or two registers.
 func rowSum(a *gen.File, v gen.Vector) {
-	a.Func("rowSum", "func(dst, src *float32, n, words, stride int)",
-		fmt.Sprintf("rowSum adds dst[0:%d·words] += row k of src (stride bytes apart) for k < n", v.Lanes),
+	a.Func(v.Name("rowSum", 0), "func(dst, src *float32, n, words, stride int)",
+		fmt.Sprintf("%s adds dst[0:%d·words] += row k of src (stride bytes apart) for k < n", v.Name("rowSum", 0), v.Lanes),
 		"≥ 1, in order, 1 ≤ words ≤ 2.")
 	dst, src, n, words, stride := RDI, RSI, RCX, RAX, RDX
 	a.Load(a.Param("dst"), dst)

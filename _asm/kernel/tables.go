@@ -8,16 +8,25 @@ import (
 )
 
 // A family is a kernel that comes in one variant per block width, base<w>
-// for w = 1 to maxBlocks, all of Go type sig; the Go side picks one from
-// the table base+"Fns", whose doc comment is doc.
+// for w = 1 to maxBlocks, all of Go type sig (zsig, where set, for
+// AVX-512's); the Go side picks one from the table base+"Fns", whose doc
+// comment is doc.
 type family struct {
-	base, sig string
-	doc       []string
-	emit      func(a *gen.File, v gen.Vector, f family, blocks int)
+	base, sig, zsig string
+	doc             []string
+	emit            func(a *gen.File, v gen.Vector, f family, blocks int)
 }
 
 // name is the name of the variant of width blocks for v.
 func (f family) name(v gen.Vector, blocks int) string { return v.Name(f.base, blocks) }
+
+// sigFor is the Go type of the variants for v.
+func (f family) sigFor(v gen.Vector) string {
+	if v.Wide() && f.zsig != "" {
+		return f.zsig
+	}
+	return f.sig
+}
 
 // The families, in the order of their tables.
 var families = []family{
@@ -34,6 +43,7 @@ var families = []family{
 	{
 		base: "gatherPlan",
 		sig:  "func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)",
+		zsig: "func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32)",
 		doc: []string{
 			"is gatherPlan<w>: gatherRawFns over a Plan's copy of its",
 			"images, whose pixels are given as weight-row offsets.",
@@ -53,6 +63,7 @@ var families = []family{
 	{
 		base: "planScatter",
 		sig:  "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)",
+		zsig: "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)",
 		doc: []string{
 			"is planScatter<w>: the first layer's gradient of a batch",
 			"transposed once by NewPlan.",
@@ -62,6 +73,7 @@ var families = []family{
 	{
 		base: "planScatterPad",
 		sig:  "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)",
+		zsig: "func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)",
 		doc: []string{
 			"is planScatter<w> for the padded lists of a plan for",
 			"a model with one column block (see Plan.padded).",
@@ -88,29 +100,38 @@ var families = []family{
 	},
 }
 
-// tablesSrc returns the Go source of the dispatch tables for v, and of the
-// compile-time check that the assembly's offsets of the argument structs'
-// fields are the compiler's.
-func tablesSrc(a *gen.File, v gen.Vector) string {
+// tablesSrc returns the Go source of the dispatch tables for each register
+// file of vs, and of the compile-time check that the assembly's offsets of
+// the argument structs' fields are the compiler's.
+func tablesSrc(a *gen.File, vs []gen.Vector) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `import "unsafe"
+	b.WriteString(`import "unsafe"
 
-// The assembly in kernel_amd64.s is declared in asm_amd64.go. The loops
-// over pixels come in one variant per block width (1 to %d %s registers
-// of %d columns, %s); the tables below index
+// The assembly in kernel_amd64.s (AVX2) and kernel_avx512_amd64.s
+// (AVX-512) is declared in asm_amd64.go and asm_avx512_amd64.go. The loops
+// over pixels come in one variant per block width; the tables below index
 // them by width. Lengths count float32 elements except the byte offsets
 // off, pix, entK, entOff and the strides (and the row offsets of
 // gatherPlan, in units of 8 bytes). The functions trust their Go callers
 // for every bound.
-`, maxBlocks, v.Kind, v.Lanes, v.ISA)
-	for _, f := range families {
-		table := v.Name(f.base, 0) + "Fns"
-		fmt.Fprintf(&b, "\n// %s[w] %s\n", table, strings.Join(f.doc, "\n// "))
-		fmt.Fprintf(&b, "var %s = [...]%s{nil", table, f.sig)
-		for w := 1; w <= maxBlocks; w++ {
-			fmt.Fprintf(&b, ", %s", f.name(v, w))
+`)
+	for _, v := range vs {
+		fmt.Fprintf(&b, "\n// The tables of the %s kernels: widths 1 to %d %s registers of %d columns.\n", v.ISA, maxBlocks, v.Kind, v.Lanes)
+		for _, f := range families {
+			table := v.Name(f.base, 0) + "Fns"
+			doc := strings.Join(f.doc, "\n// ")
+			doc = strings.ReplaceAll(doc, "8w", fmt.Sprintf("%dw", v.Lanes))
+			doc = strings.ReplaceAll(doc, "Fns", v.Suffix+"Fns")
+			for _, g := range families {
+				doc = strings.ReplaceAll(doc, g.base+"<w>", v.Name(g.base, 0)+"<w>")
+			}
+			fmt.Fprintf(&b, "\n// %s[w] %s\n", table, doc)
+			fmt.Fprintf(&b, "var %s = [...]%s{nil", table, f.sigFor(v))
+			for w := 1; w <= maxBlocks; w++ {
+				fmt.Fprintf(&b, ", %s", f.name(v, w))
+			}
+			b.WriteString("}\n")
 		}
-		b.WriteString("}\n")
 	}
 	b.WriteString(`
 // The assembly reads the fields of these structs at the offsets below,

@@ -121,6 +121,10 @@ const tileCountMax = 12
 // tileCount emits tileCount, which counts 16 pixel numbers (words) at a
 // time in a 256-bit register.
 func tileCount(a *gen.File, v gen.Vector, c *consts) {
+	if v.Wide() {
+		tileCount32(a, v)
+		return
+	}
 	if v.Lanes != 8 {
 		panic("tileCount: written for 256-bit registers")
 	}
@@ -178,6 +182,50 @@ func tileCount(a *gen.File, v gen.Vector, c *consts) {
 		a.VPADDD(half, x, x)
 		a.VMOVD(x, at(ge, 4*t))
 	}
+	a.VZEROUPPER()
+	a.RET()
+}
+
+// tileCount32 emits tileCountZ, tileCount for AVX-512: 32 pixel numbers at
+// a time in a ZMM register, compared with each boundary into an opmask
+// whose population count is the number above it (AVX512BW's word compares;
+// the last group is masked as it is loaded, so it reads nothing past
+// idx[n-1]). The boundaries stay in registers, broadcast from lim.
+func tileCount32(a *gen.File, v gen.Vector) {
+	name := v.Name("tileCount", 0)
+	a.Func(name, "func(ge *int32, idx *uint16, n int, lim *uint16)",
+		name+" sets ge[t] = how many of the n ≥ 1 pixel numbers idx[0:n] are ≥",
+		fmt.Sprintf("lim[16t]+1, for t < %d (lim as tileCount takes it), 32 pixels at a time.", tileCountMax))
+	ge, idx, n, lim := RDI, RSI, RCX, RDX
+	a.Load(a.Param("ge"), ge)
+	a.Load(a.Param("idx"), idx)
+	a.Load(a.Param("n"), n)
+	a.Load(a.Param("lim"), lim)
+	bound := func(t int) VecPhysical { return v.Reg(1 + t) }
+	pixels := v.Reg(0)
+	valid, above := K1, K2
+	for t := range tileCountMax {
+		a.VPBROADCASTW(at(lim, 32*t), bound(t))
+		a.MOVL(U32(0), at(ge, 4*t))
+	}
+	a.Label("loop")
+	// valid has a bit for each of the min(n, 32) pixels left.
+	a.MOVL(U32(0xffffffff), EAX)
+	a.CMPQ(n, imm(32))
+	a.JGE(LabelRef("load"))
+	a.BZHIL(ECX, EAX, EAX)
+	a.Label("load")
+	a.KMOVD(EAX, valid)
+	a.VMOVDQU16_Z(at(idx, 0), valid, pixels)
+	for t := range tileCountMax {
+		a.VPCMPW(U8(6), bound(t), pixels, valid, above) // pixels > bound, signed as tileCount compares
+		a.KMOVD(above, EAX)
+		a.POPCNTL(EAX, EAX)
+		a.ADDL(EAX, at(ge, 4*t))
+	}
+	a.ADDQ(imm(64), idx)
+	a.SUBQ(imm(32), n)
+	a.JG(LabelRef("loop"))
 	a.VZEROUPPER()
 	a.RET()
 }

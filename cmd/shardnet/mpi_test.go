@@ -364,3 +364,22 @@ func TestMPIWithoutTag(t *testing.T) {
 		t.Errorf("message %q does not say how to build with MPI", msg)
 	}
 }
+
+// TestMPIKernelPaths: processes that would run different kernel paths (here
+// the portable one beside the default) refuse to train together, with one
+// line from rank 0 and exit status 2.
+func TestMPIKernelPaths(t *testing.T) {
+	bin := mpiBinary(t)
+	out := t.TempDir()
+	args := append(trainArgs(out, 3, "--workers", "1"), "--backend", "mpi")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	generic := append([]string{"-x", "SHARDNET_KERNEL=generic"}, app(1, bin, args...)...)
+	status, _, stderr := runMPI(t, mpirun(t, ctx, app(1, bin, args...), generic))
+	if status != 2 {
+		t.Fatalf("status %d, want 2\nstderr:\n%s", status, stderr)
+	}
+	if n := strings.Count(stderr, "shardnet: the processes run different kernel paths"); n != 1 {
+		t.Errorf("%d lines about the kernel paths, want rank 0's alone:\n%s", n, stderr)
+	}
+}

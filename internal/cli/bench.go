@@ -72,6 +72,9 @@ type benchFlags struct {
 // bench is 'shardnet bench' after its flags are parsed, as process j of the
 // runs it times.
 func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
+	if err := j.agreePath(); err != nil {
+		return err
+	}
 	b := config.DefaultBench()
 	if f.config != "" {
 		var err error

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shardnet/shardnet/internal/config"
 	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
 
@@ -102,6 +103,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 }
 
 func run(ctx context.Context, args []string, env Env) error {
+	if err := kernel.SelectPath(env.Getenv(kernel.EnvKernel)); err != nil {
+		return usage(err)
+	}
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, mainUsage)
 		return usagef("no command given")

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/shardnet/shardnet/internal/mpi"
 	"github.com/shardnet/shardnet/netcore"
+	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
 
@@ -115,7 +118,7 @@ func (j *job) finish(err error) error {
 		}
 		return nil
 	}
-	if errors.As(err, new(*trainer.InterruptedError)) || errors.As(err, new(*trainer.DivergedError)) {
+	if errors.As(err, new(*trainer.InterruptedError)) || errors.As(err, new(*trainer.DivergedError)) || errors.As(err, new(*sharedError)) {
 		// Printed before MPI_Finalize: when mpirun itself was signalled it
 		// may end the processes while they finalize.
 		return &jobFailure{err: err, quiet: !j.lead(), then: func(int) { j.comm.Close() }}
@@ -124,6 +127,41 @@ func (j *job) finish(err error) error {
 		err = fmt.Errorf("rank %d: %w", j.rank(), err)
 	}
 	return &jobFailure{err: err, then: j.comm.Abort}
+}
+
+// sharedError is an error every process of the job finds alike, as an
+// outcome of a collective: rank 0 reports it and every process exits with
+// its code, as for an interruption.
+type sharedError struct{ err error }
+
+func (e *sharedError) Error() string { return e.err.Error() }
+func (e *sharedError) Unwrap() error { return e.err }
+
+// agreePath checks that every process of the job runs this process's
+// kernel path: the paths lay the parameters out differently and round
+// differently, so that processes of different paths could neither sum
+// their gradients nor give the bits of one process.
+func (j *job) agreePath() error {
+	if j.comm == nil {
+		return nil
+	}
+	known := []string{kernel.PathGeneric, kernel.PathAVX2FMA, kernel.PathAVX512}
+	votes := make([]int64, j.size())
+	votes[j.rank()] = int64(slices.Index(known, kernel.Path()) + 1)
+	if err := j.comm.SumInt64(votes); err != nil {
+		return fmt.Errorf("kernel path: %w", err)
+	}
+	var ranks []string
+	for r, v := range votes {
+		if v != votes[0] {
+			ranks = append(ranks, fmt.Sprintf("rank %d runs %s", r, known[v-1]))
+		}
+	}
+	if len(ranks) > 0 {
+		return &sharedError{usagef("the processes run different kernel paths (rank 0 runs %s, %s); set %s to one that every machine has, such as %s",
+			known[votes[0]-1], strings.Join(ranks, ", "), kernel.EnvKernel, kernel.PathAVX2FMA)}
+	}
+	return nil
 }
 
 // readCheckpointOf reads the checkpoint to resume: from its file alone, or

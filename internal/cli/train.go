@@ -59,6 +59,9 @@ type trainFlags struct {
 // train is 'shardnet train' after its flags are parsed, as process j of the
 // run.
 func train(ctx context.Context, j *job, f trainFlags, env Env) error {
+	if err := j.agreePath(); err != nil {
+		return err
+	}
 	cfg := config.Default()
 	// configFile names where the configuration came from, for errors about
 	// its values: the --config file, the checkpoint's embedded one, or

@@ -5,24 +5,28 @@ package cpupeak
 
 import "time"
 
-// flopsPerCall is the work of one fmaLoop call with n iterations: twelve
-// independent 8-lane fused multiply-adds (2 flops per lane) per iteration.
-func flopsPerCall(n int) float64 { return float64(n) * 12 * 8 * 2 }
+// flopsPerCall is the work of one FMA loop call with n iterations: twelve
+// independent fused multiply-adds (2 flops per lane) of lanes lanes per
+// iteration.
+func flopsPerCall(n, lanes int) float64 { return float64(n) * 12 * float64(lanes) * 2 }
 
 // SingleCore returns the measured float32 GFLOP/s of one core running
 // independent fused multiply-adds, the best of a few short trials, or 0
-// where no vector kernel exists for this machine.
+// where no vector kernel exists for this machine. It times the registers
+// of the kernel path in use (kernel.Path): ZMM on the AVX-512 path, whose
+// peak is twice AVX2's where the core has two 512-bit FMA units, else YMM.
 func SingleCore() float64 {
 	if !Available() {
 		return 0
 	}
+	loop, lanes := wideLoop()
 	const n = 1 << 22
 	best := 0.0
 	for range 5 {
 		start := time.Now()
-		fmaLoop(n)
+		loop(n)
 		if s := time.Since(start).Seconds(); s > 0 {
-			best = max(best, flopsPerCall(n)/s/1e9)
+			best = max(best, flopsPerCall(n, lanes)/s/1e9)
 		}
 	}
 	return best

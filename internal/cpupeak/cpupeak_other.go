@@ -4,4 +4,4 @@ package cpupeak
 
 func available() bool { return false }
 
-func fmaLoop(int) {}
+func wideLoop() (func(int), int) { return func(int) {}, 8 }

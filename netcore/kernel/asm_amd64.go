@@ -559,7 +559,7 @@ func cscScatter8(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uin
 // prepAVX decodes the pixels of n ≥ 1 images for the tiled loops: image
 // k's src[2k+1] pixels from idx[src[2k]:] and val[src[2k]:] become byte
 // offsets off[j] = idx·stride of their weight rows and values fv[j] =
-// float32(val)·scale, from j = start[k] on. Eight pixels at a time, then
+// float32(val)·scale, from j = start[k] on. 8 pixels at a time, then
 // one at a time; the caller rounds a count up to a multiple of 8 where
 // reading and writing past the image is harmless.
 //

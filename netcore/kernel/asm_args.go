@@ -23,11 +23,12 @@ type denseArgs struct {
 	sum, zl   float32 // out: Σ exp(z2 - max), z2[label] - max
 }
 
-// soaArgs carries the operands of denseSoA8 and denseSoA16, the dense
-// middle for 8 images at once, one per lane, used where HiddenPad ≤ 16 and
-// there are exactly 10 outputs (see Model.soa): with so few units per image,
-// one image at a time leaves the vector units idle on long dependency
-// chains, while 8 lanes of 8 images keep 10 chains going. The assembly
+// soaArgs carries the operands of denseSoA8, denseSoA16 and denseSoAZ16,
+// the dense middle for as many images at once as a register has lanes (8,
+// or 16 for AVX-512), one per lane, used where HiddenPad ≤ 16 and there are
+// exactly 10 outputs (see Model.soa): with so few units per image, one
+// image at a time leaves the vector units idle on long dependency chains,
+// while a lane per image keeps 10 chains going. The assembly
 // reads the fields at the offsets the generator computes from this
 // declaration.
 type soaArgs struct {
@@ -37,10 +38,10 @@ type soaArgs struct {
 	b1     *float32
 	w2b    *float32 // Model.w2b
 	b2     *float32
-	work   *float32 // 512 values of workspace, zero where unused
-	labels *int32   // 8
+	work   *float32 // 64·lanes values of workspace, zero where unused
+	labels *int32   // one per lane
 	hidden int
 	act    int
-	sum    [8]float32 // out: Σ exp(z2 - max) per image
-	zl     [8]float32 // out: z2[label] - max per image
+	sum    [16]float32 // out: Σ exp(z2 - max) per image (lane)
+	zl     [16]float32 // out: z2[label] - max per image
 }

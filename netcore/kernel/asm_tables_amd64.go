@@ -6,13 +6,15 @@ package kernel
 
 import "unsafe"
 
-// The assembly in kernel_amd64.s is declared in asm_amd64.go. The loops
-// over pixels come in one variant per block width (1 to 8 YMM registers
-// of 8 columns, AVX2+FMA); the tables below index
+// The assembly in kernel_amd64.s (AVX2) and kernel_avx512_amd64.s
+// (AVX-512) is declared in asm_amd64.go and asm_avx512_amd64.go. The loops
+// over pixels come in one variant per block width; the tables below index
 // them by width. Lengths count float32 elements except the byte offsets
 // off, pix, entK, entOff and the strides (and the row offsets of
 // gatherPlan, in units of 8 bytes). The functions trust their Go callers
 // for every bound.
+
+// The tables of the AVX2+FMA kernels: widths 1 to 8 YMM registers of 8 columns.
 
 // gatherRawFns[w] is gatherRaw<w>: for each image of a batch, read from its
 // sparse form, its row of z[·][0:8w] = Σ_e value·w[pixel row][0:8w] (single
@@ -43,6 +45,38 @@ var tiledGatherFns = [...]func(z, w *float32, off *uint32, fv *float32, bounds *
 // cscScatterFns[w] is cscScatter<w>, scatterRawFns over a batch transposed
 // by buildCSC, for one of several column blocks.
 var cscScatterFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int){nil, cscScatter1, cscScatter2, cscScatter3, cscScatter4, cscScatter5, cscScatter6, cscScatter7, cscScatter8}
+
+// The tables of the AVX512F+BW+DQ+VL kernels: widths 1 to 8 ZMM registers of 16 columns.
+
+// gatherRawZFns[w] is gatherRawZ<w>: for each image of a batch, read from its
+// sparse form, its row of z[·][0:16w] = Σ_e value·w[pixel row][0:16w] (single
+// column block).
+var gatherRawZFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherRawZ1, gatherRawZ2, gatherRawZ3, gatherRawZ4, gatherRawZ5, gatherRawZ6, gatherRawZ7, gatherRawZ8}
+
+// gatherPlanZFns[w] is gatherPlanZ<w>: gatherRawZFns over a Plan's copy of its
+// images, whose pixels are given as weight-row offsets.
+var gatherPlanZFns = [...]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32){nil, gatherPlanZ1, gatherPlanZ2, gatherPlanZ3, gatherPlanZ4, gatherPlanZ5, gatherPlanZ6, gatherPlanZ7, gatherPlanZ8}
+
+// scatterRawZFns[w] is scatterRawZ<w>: for each image of a batch and each of its
+// pixels, dw[pixel row][0:16w] += value·(its row of dz)[0:16w] (single column
+// block).
+var scatterRawZFns = [...]func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32){nil, scatterRawZ1, scatterRawZ2, scatterRawZ3, scatterRawZ4, scatterRawZ5, scatterRawZ6, scatterRawZ7, scatterRawZ8}
+
+// planScatterZFns[w] is planScatterZ<w>: the first layer's gradient of a batch
+// transposed once by NewPlan.
+var planScatterZFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32){nil, planScatterZ1, planScatterZ2, planScatterZ3, planScatterZ4, planScatterZ5, planScatterZ6, planScatterZ7, planScatterZ8}
+
+// planScatterPadZFns[w] is planScatterZ<w> for the padded lists of a plan for
+// a model with one column block (see Plan.padded).
+var planScatterPadZFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32){nil, planScatterPadZ1, planScatterPadZ2, planScatterPadZ3, planScatterPadZ4, planScatterPadZ5, planScatterPadZ6, planScatterPadZ7, planScatterPadZ8}
+
+// tiledGatherZFns[w] is tiledGatherZ<w>, gatherRawZFns over one pixel tile of a
+// decoded batch, for one of several column blocks.
+var tiledGatherZFns = [...]func(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int){nil, tiledGatherZ1, tiledGatherZ2, tiledGatherZ3, tiledGatherZ4, tiledGatherZ5, tiledGatherZ6, tiledGatherZ7, tiledGatherZ8}
+
+// cscScatterZFns[w] is cscScatterZ<w>, scatterRawZFns over a batch transposed
+// by buildCSC, for one of several column blocks.
+var cscScatterZFns = [...]func(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int){nil, cscScatterZ1, cscScatterZ2, cscScatterZ3, cscScatterZ4, cscScatterZ5, cscScatterZ6, cscScatterZ7, cscScatterZ8}
 
 // The assembly reads the fields of these structs at the offsets below,
 // which the generator computed from their declarations in asm_args.go.
@@ -80,5 +114,5 @@ func _() {
 	_ = x[unsafe.Offsetof(soaArgs{}.hidden)-64]
 	_ = x[unsafe.Offsetof(soaArgs{}.act)-72]
 	_ = x[unsafe.Offsetof(soaArgs{}.sum)-80]
-	_ = x[unsafe.Offsetof(soaArgs{}.zl)-112]
+	_ = x[unsafe.Offsetof(soaArgs{}.zl)-144]
 }

@@ -22,12 +22,12 @@ func benchData() dataset {
 // hidden size. Besides
 // wall time it reports the thread's CPU time per call (cpu-ms/iter), which
 // other processes on a shared machine disturb far less.
-func benchGradient(b *testing.B, asm, planned bool, hiddens ...int) {
+func benchGradient(b *testing.B, path string, planned bool, hiddens ...int) {
 	d := benchData()
 	for _, hidden := range hiddens {
 		b.Run(fmt.Sprintf("hidden=%d", hidden), func(b *testing.B) {
 			p := randomParams(1, d.dim, hidden, 10, 0.01)
-			m, s := setup(b, asm, p, kernel.Sigmoid, 1, d)
+			m, s := setup(b, path, p, kernel.Sigmoid, 1, d)
 			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
 			gradient := func() { m.Gradient(g, s, idx, ws) }
 			if planned {
@@ -51,13 +51,20 @@ func benchGradient(b *testing.B, asm, planned bool, hiddens ...int) {
 }
 
 // BenchmarkGradient times the path Path reports.
-func BenchmarkGradient(b *testing.B) { benchGradient(b, kernel.HaveAsm, false, 10, 300) }
+func BenchmarkGradient(b *testing.B) { benchGradient(b, kernel.Path(), false, 10, 300) }
 
 // BenchmarkGradientGeneric times the portable Go path.
-func BenchmarkGradientGeneric(b *testing.B) { benchGradient(b, false, false, 10, 300) }
+func BenchmarkGradientGeneric(b *testing.B) { benchGradient(b, kernel.PathGeneric, false, 10, 300) }
 
-// BenchmarkGradientAsm times the assembly path (skipped where unavailable).
-func BenchmarkGradientAsm(b *testing.B) { benchGradient(b, true, false, 10, 300) }
+// BenchmarkGradientAsm times each assembly path (skipped where
+// unavailable), with and without a plan.
+func BenchmarkGradientAsm(b *testing.B) {
+	for _, path := range []string{kernel.PathAVX2FMA, kernel.PathAVX512} {
+		for _, planned := range []bool{false, true} {
+			b.Run(fmt.Sprintf("path=%s/plan=%t", path, planned), func(b *testing.B) { benchGradient(b, path, planned, 10, 300) })
+		}
+	}
+}
 
 // BenchmarkLoad times refreshing a 784-300-10 model from float64
 // parameters in the flat layout, which the update does once per training

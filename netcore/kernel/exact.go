@@ -63,15 +63,19 @@ func (s *ExactSum) Len() int { return len(s.lo) }
 func (s *ExactSum) AddClear(v []float32, at int) (refused bool) {
 	lo, hi := s.lo[at:at+len(v)], s.hi[at:at+len(v)]
 	n := 0
-	if useAsm && len(v) >= exactBlock {
-		n = len(v) &^ (exactBlock - 1)
+	// Every path gives the same words (the sums are exact), so AddClear
+	// runs the assembly of the path selected now, a register of values at
+	// a time.
+	switch p := current(); {
+	case p == avx512 && len(v) >= 16:
+		n = len(v) &^ 15
+		refused = addClearAsmZ(&lo[0], &hi[0], &v[0], n)
+	case p != generic && len(v) >= 8:
+		n = len(v) &^ 7
 		refused = addClearAsm(&lo[0], &hi[0], &v[0], n)
 	}
 	return addClearGo(lo[n:], hi[n:], v[n:]) || refused
 }
-
-// exactBlock is how many values the assembly takes at a time.
-const exactBlock = 8
 
 // addClearGo is AddClear in Go, over equal lengths.
 func addClearGo(lo, hi []int64, v []float32) (refused bool) {

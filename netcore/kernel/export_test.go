@@ -2,20 +2,21 @@ package kernel
 
 import "slices"
 
-// SetAsmForTest selects whether models created afterwards use the assembly
-// path and returns a function restoring the previous choice. Asking for the
-// assembly where the machine lacks it returns ok false and changes nothing.
-func SetAsmForTest(on bool) (restore func(), ok bool) {
-	if on && !haveAsm {
-		return func() {}, false
+// SetPathForTest selects the kernel path name (a path name, not "") for
+// the models created afterwards and returns a function restoring the
+// previous choice. Asking for a path this CPU cannot run returns
+// SelectPath's error, saying what is missing, and changes nothing.
+func SetPathForTest(name string) (restore func(), err error) {
+	old := selected.Load()
+	if err := SelectPath(name); err != nil {
+		return func() {}, err
 	}
-	old := useAsm
-	useAsm = on
-	return func() { useAsm = old }, true
+	return func() { selected.Store(old) }, nil
 }
 
-// HaveAsm reports whether this machine can run the assembly path.
-var HaveAsm = haveAsm
+// AllPaths are the names of every kernel path, whether or not this CPU runs
+// them: the tests run each one it does and say which they skip.
+var AllPaths = []string{PathGeneric, PathAVX2FMA, PathAVX512}
 
 // SparseForTest returns the sparse form of s: offsets, pixel numbers and
 // values.

@@ -8,4 +8,4 @@ package kernel
 // dense middle reads (asm_args.go). Edit the generator, not those files,
 // and run go generate.
 //
-//go:generate go run -C ../../_asm ./kernel -out ../netcore/kernel/kernel_amd64.s -stubs ../netcore/kernel/asm_amd64.go -tables ../netcore/kernel/asm_tables_amd64.go -types ../netcore/kernel/asm_args.go
+//go:generate go run -C ../../_asm ./kernel -out ../netcore/kernel/kernel_amd64.s -stubs ../netcore/kernel/asm_amd64.go -zout ../netcore/kernel/kernel_avx512_amd64.s -zstubs ../netcore/kernel/asm_avx512_amd64.go -tables ../netcore/kernel/asm_tables_amd64.go -types ../netcore/kernel/asm_args.go

@@ -15,7 +15,7 @@ import (
 func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 	m.mustMatch("Gradient", s, ws)
 	m.mustFitGrad("Gradient", g)
-	if m.fast {
+	if m.Fast() {
 		g.Cost += m.gradientAsm(g, s, idx, ws, nil)
 		return
 	}
@@ -75,7 +75,7 @@ func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {
 	if s != nil && s.dim != m.inputs {
 		panic(fmt.Sprintf("kernel: %s: images of %d pixels, model wants %d", op, s.dim, m.inputs))
 	}
-	if ws.hp != m.hp || ws.outputs != m.outputs || ws.inputs != m.inputs || ws.fast != m.fast {
+	if ws.hp != m.hp || ws.outputs != m.outputs || ws.inputs != m.inputs || ws.path != m.path {
 		panic(fmt.Sprintf("kernel: %s: scratch made for another model shape or kernel path", op))
 	}
 }
@@ -109,7 +109,7 @@ func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	if len(dst) != len(idx) {
 		panic(fmt.Sprintf("kernel: Predict: %d destinations for %d samples", len(dst), len(idx)))
 	}
-	if m.fast {
+	if m.Fast() {
 		m.predictAsm(dst, s, idx, ws)
 		return
 	}

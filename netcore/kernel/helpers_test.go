@@ -168,21 +168,19 @@ func relErr(a, b []float64) float64 {
 	return math.Sqrt(num / den)
 }
 
-// setup builds a model of p's shape on the chosen path, loads p and returns
-// it with samples of d.
-func setup(t testing.TB, asm bool, p params, act kernel.Activation, scale float32, d dataset) (*kernel.Model, *kernel.Samples) {
+// setup builds a model of p's shape on the kernel path named path, loads p
+// and returns it with samples of d. It skips the test, saying why, where
+// this CPU cannot run the path.
+func setup(t testing.TB, path string, p params, act kernel.Activation, scale float32, d dataset) (*kernel.Model, *kernel.Samples) {
 	t.Helper()
-	restore, ok := kernel.SetAsmForTest(asm)
-	if !ok {
-		t.Skip("no assembly path on this machine")
-	}
+	restore := usePath(t, path)
 	defer restore()
 	m, err := kernel.NewModel(p.in, p.hid, p.out, act, scale)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Fast() != asm {
-		t.Fatalf("model Fast() = %v, want %v", m.Fast(), asm)
+	if m.Path() != path || m.Fast() != (path != kernel.PathGeneric) {
+		t.Fatalf("model on path %s (Fast %v), want %s", m.Path(), m.Fast(), path)
 	}
 	m.LoadRowMajor(p.rowMajor())
 	s, err := kernel.NewSamples(d.pixels, d.labels, d.n, d.dim)
@@ -217,19 +215,29 @@ func allIdx(n int) []int32 {
 	return idx
 }
 
-// paths lists the kernel paths this machine can run.
-func paths() []bool {
-	if kernel.HaveAsm {
-		return []bool{false, true}
+// usePath selects the kernel path named path for the models made until
+// restore is called, or skips the test, saying why, where this CPU cannot
+// run it.
+func usePath(t testing.TB, path string) (restore func()) {
+	t.Helper()
+	restore, err := kernel.SetPathForTest(path)
+	if err != nil {
+		t.Skipf("skipping the %s path: %v", path, err)
 	}
-	return []bool{false}
+	return restore
 }
 
-func pathName(asm bool) string {
-	if asm {
-		return "asm"
+// paths lists every kernel path: the tests run those this CPU can run and
+// skip the others, saying so (see setup).
+func paths() []string { return kernel.AllPaths }
+
+// lanesOf returns the register width, in floats, that the flat layout of
+// a model on the kernel path named path is padded to.
+func lanesOf(path string) int {
+	if path == kernel.PathAVX512 {
+		return 16
 	}
-	return "generic"
+	return 8
 }
 
 var (

@@ -4,20 +4,34 @@
 //
 // MNIST images are about 80% zero, so the first layer only visits the
 // non-zero pixels of each image (Samples stores images in sparse row form).
-// The first-layer weights are kept transposed (Inputs×HiddenPad, HiddenPad a
-// multiple of 8) so that each pixel's weights are one contiguous run of
-// vector registers. On amd64 with AVX2 and FMA the work runs in hand-written
-// assembly, in batches of images (up to 256 where HiddenPad is at most 64, up
-// to 64 for wider layers; see Model.batchSize and kernel_amd64.go);
-// everywhere else, and when asked (EnvKernel), a portable Go path computes
-// the same sums image by image. The two agree to float32 rounding (about 1e-7
-// relative) and both match the float64 reference to better than 1e-5.
+// The first-layer weights are kept transposed (Inputs×HiddenPad) so that
+// each pixel's weights are one contiguous run of vector registers.
+//
+// There are three kernel paths (Path, Paths, SelectPath, EnvKernel):
+//
+//   - PathAVX512, amd64 assembly on the 32 ZMM registers of AVX-512, where
+//     the CPU has AVX512F, BW, DQ and VL (and AVX2 and FMA);
+//   - PathAVX2FMA, amd64 assembly on the 16 YMM registers of AVX2 and FMA;
+//   - PathGeneric, portable Go that computes the same sums image by image,
+//     everywhere else and when asked.
+//
+// The fastest the CPU runs is chosen at start-up, unless EnvKernel names
+// another. Each Model keeps the path it was made with, which also fixes
+// its layout: HiddenPad is a multiple of the path's register width, 16
+// floats on the AVX-512 path and 8 on the others (see layout.go). The
+// assembly takes images in batches (up to 256 where HiddenPad is at most a
+// column block, see Model.batchSize and kernel_amd64.go).
+//
+// The paths group their sums differently, so they round differently: they
+// agree to float32 rounding (about 1e-6 relative) and all match the float64
+// reference to better than 1e-5. The AVX2 path's sums, in particular, are
+// bitwise what they were before the AVX-512 path existed.
 //
 // The package has no goroutines. A Model and Samples may be read by many
 // goroutines at once; each goroutine needs its own Grad and Scratch. For the
-// same inputs Gradient returns bitwise the same sums, because the order of
-// every floating-point operation is fixed: it depends neither on the batch
-// size nor on timing.
+// same inputs and path, Gradient returns bitwise the same sums, because the
+// order of every floating-point operation is fixed: it depends neither on
+// the batch size nor on timing.
 //
 // The float64 reference in package netcore is the oracle these kernels are
 // tested against. This package does not import it, so that the kernels stay
@@ -28,6 +42,7 @@ package kernel
 import (
 	"fmt"
 	"os"
+	"sync/atomic"
 )
 
 // Activation is the non-linearity of the hidden layer. Its values match
@@ -54,28 +69,124 @@ func (a Activation) String() string {
 	return fmt.Sprintf("Activation(%d)", a)
 }
 
-// Kernel path names returned by Path.
+// Kernel path names, as Path and Paths return them and SelectPath and
+// EnvKernel take them.
 const (
 	PathGeneric = "generic"  // portable Go
-	PathAVX2FMA = "avx2-fma" // amd64 assembly with AVX2 and FMA
+	PathAVX2FMA = "avx2-fma" // amd64 assembly with AVX2 and FMA (EnvKernel also takes "avx2")
+	PathAVX512  = "avx512"   // amd64 assembly with AVX-512 F, BW, DQ and VL
 )
 
-// EnvKernel is the environment variable that, set to "generic", makes the
-// package use the portable Go path even where assembly is available; it is
-// read once at start-up and exists to rule the assembly out when debugging.
+// EnvKernel is the environment variable that chooses the kernel path: one of
+// the path names (or "avx2"), or empty for the fastest this CPU runs. The
+// package reads it once at initialisation; programs pass its value to
+// SelectPath at start-up, which reports a name that is unknown or asks for
+// instructions this CPU lacks (initialisation falls back to the fastest
+// path then). It exists to compare the paths and to rule the assembly out
+// when debugging.
 const EnvKernel = "SHARDNET_KERNEL"
 
-// useAsm says whether models created from now on use the assembly path. It
-// is fixed at start-up (tests flip it through an export_test.go hook before
-// creating models); each Model copies it so that models of both paths can
-// coexist.
-var useAsm = haveAsm && os.Getenv(EnvKernel) != PathGeneric
+// path is a kernel path: the vector registers the assembly runs on, or none.
+type path uint32
 
-// Path returns the name of the kernel path that NewModel selects on this
-// machine: PathAVX2FMA or PathGeneric.
-func Path() string {
-	if useAsm {
-		return PathAVX2FMA
+const (
+	generic path = iota
+	avx2
+	avx512
+)
+
+// names are the paths' names, indexed by path.
+var names = [...]string{generic: PathGeneric, avx2: PathAVX2FMA, avx512: PathAVX512}
+
+func (p path) String() string { return names[p] }
+
+// lanes is the number of float32 values in one of the path's vector
+// registers: HiddenPad and the padded outputs are multiples of it, so that
+// every row of the flat layout is a whole number of registers. The portable
+// path keeps AVX2's layout.
+func (p path) lanes() int {
+	if p == avx512 {
+		return 16
 	}
-	return PathGeneric
+	return 8
+}
+
+// selected is the path that models created from now on use: fixed at
+// initialisation from EnvKernel, changed by SelectPath (and by tests). Each
+// Model copies it, so that models of several paths can coexist.
+var selected atomic.Uint32
+
+func init() {
+	p, err := parsePath(os.Getenv(EnvKernel))
+	if err != nil {
+		p = best()
+	}
+	selected.Store(uint32(p))
+}
+
+// current returns the selected path.
+func current() path { return path(selected.Load()) }
+
+// best returns the fastest path this CPU runs.
+func best() path {
+	for _, p := range []path{avx512, avx2} {
+		if len(missing(p)) == 0 {
+			return p
+		}
+	}
+	return generic
+}
+
+// parsePath returns the path EnvKernel's value name asks for ("" for the
+// best), or an error if the name is unknown or the CPU cannot run it.
+func parsePath(name string) (path, error) {
+	var p path
+	switch name {
+	case "":
+		return best(), nil
+	case PathGeneric:
+		p = generic
+	case PathAVX2FMA, "avx2":
+		p = avx2
+	case PathAVX512:
+		p = avx512
+	default:
+		return 0, fmt.Errorf("kernel: %s=%s: unknown kernel path, want %s, avx2 (or %s) or %s",
+			EnvKernel, name, PathAVX512, PathAVX2FMA, PathGeneric)
+	}
+	if lacks := missing(p); len(lacks) > 0 {
+		return 0, fmt.Errorf("kernel: %s=%s: %s", EnvKernel, name, lacks)
+	}
+	return p, nil
+}
+
+// SelectPath makes the models created from now on use the kernel path
+// name, a value of EnvKernel: PathAVX512, PathAVX2FMA (or "avx2"),
+// PathGeneric, or "" for the fastest path this CPU runs. For a name that is
+// unknown, or a path whose instructions this CPU lacks, it returns an error
+// saying which, and changes nothing. Models already made keep their path.
+// The command line calls it once at start-up with the variable's value.
+func SelectPath(name string) error {
+	p, err := parsePath(name)
+	if err != nil {
+		return err
+	}
+	selected.Store(uint32(p))
+	return nil
+}
+
+// Path returns the name of the kernel path that NewModel selects now:
+// PathAVX512, PathAVX2FMA or PathGeneric.
+func Path() string { return current().String() }
+
+// Paths returns the names of the kernel paths this CPU runs, fastest
+// first; PathGeneric, last, runs everywhere.
+func Paths() []string {
+	var ps []string
+	for _, p := range []path{avx512, avx2, generic} {
+		if len(missing(p)) == 0 {
+			ps = append(ps, p.String())
+		}
+	}
+	return ps
 }

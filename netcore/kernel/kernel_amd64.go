@@ -4,24 +4,106 @@ package kernel
 
 import (
 	"math"
+	"strings"
 
 	"golang.org/x/sys/cpu"
 )
 
-// haveAsm says whether this machine runs the AVX2+FMA assembly.
-var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// missing returns what this CPU lacks of what path p needs, "" if nothing.
+// The AVX-512 path takes the extensions its kernels use (see gen.AVX512 in
+// _asm): F, BW, DQ and VL, which every AVX-512 CPU since Skylake-SP has
+// (x86-64-v4), and AVX2 and FMA, which all of those have too (its kernels
+// use some VEX instructions). x/sys/cpu reports the AVX-512 extensions
+// only where the OS saves the ZMM and opmask registers.
+func missing(p path) string {
+	var lacks []string
+	need := func(name string, have bool) {
+		if !have {
+			lacks = append(lacks, name)
+		}
+	}
+	switch p {
+	case avx512:
+		need("AVX2", cpu.X86.HasAVX2)
+		need("FMA", cpu.X86.HasFMA)
+		need("AVX512F", cpu.X86.HasAVX512F)
+		need("AVX512BW", cpu.X86.HasAVX512BW)
+		need("AVX512DQ", cpu.X86.HasAVX512DQ)
+		need("AVX512VL", cpu.X86.HasAVX512VL)
+	case avx2:
+		need("AVX2", cpu.X86.HasAVX2)
+		need("FMA", cpu.X86.HasFMA)
+	}
+	if len(lacks) == 0 {
+		return ""
+	}
+	return "this CPU lacks " + strings.Join(lacks, ", ")
+}
+
+// isa is the assembly of one path: the kernels written for its registers,
+// by block width where they come in widths (see asm_tables_amd64.go);
+// cscFill, scalar code, serves both paths, and the kernels called once per
+// image are chosen where they are called (Model.dense, tileBounds), so that
+// the calls stay direct.
+//
+// AVX-512's plan loops, gatherPlanB, planScatterB and planScatterPadB,
+// take a buffer (Scratch's fv32) to convert each list's values into before
+// its loop, in place of AVX2's gatherPlan, planScatter and planScatterPad,
+// which spread them across registers.
+type isa struct {
+	gatherRaw, gatherPlan       *[maxBlocks + 1]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
+	gatherPlanB                 *[maxBlocks + 1]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32)
+	planScatterPadB             *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)
+	scatterRaw                  *[maxBlocks + 1]func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
+	planScatter, planScatterPad *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
+	planScatterB                *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)
+	tiledGather                 *[maxBlocks + 1]func(z, w *float32, off *uint32, fv *float32, bounds *int32, n, bstride, zstride int)
+	cscScatter                  *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
+	rowSum                      func(dst, src *float32, n, words, stride int)
+	dw2Batch                    func(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
+	prep                        func(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)
+	prepWidth                   int // pixels prep decodes at a time
+	cscEmit                     func(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
+}
+
+// maxBlocks is the widest column block the assembly has loops for, in
+// registers.
+const maxBlocks = 8
+
+// isas are the paths' assembly.
+var isas = [...]isa{
+	avx2: {
+		gatherRaw: &gatherRawFns, gatherPlan: &gatherPlanFns, scatterRaw: &scatterRawFns,
+		planScatter: &planScatterFns, planScatterPad: &planScatterPadFns,
+		tiledGather: &tiledGatherFns, cscScatter: &cscScatterFns,
+		rowSum: rowSum, dw2Batch: dw2Batch,
+		prep: prepAVX, prepWidth: 8, cscEmit: cscEmit,
+	},
+	avx512: {
+		gatherRaw: &gatherRawZFns, gatherPlanB: &gatherPlanZFns, scatterRaw: &scatterRawZFns,
+		planScatterB: &planScatterZFns, planScatterPadB: &planScatterPadZFns,
+		tiledGather: &tiledGatherZFns, cscScatter: &cscScatterZFns,
+		rowSum: rowSumZ, dw2Batch: dw2BatchZ,
+		prep: prepAVXZ, prepWidth: 16, cscEmit: cscEmitZ,
+	},
+}
 
 // asmModel is what a Model keeps for the assembly path alone.
 type asmModel struct {
+	// isa is the model's path's assembly, z whether that is AVX-512's.
+	isa *isa
+	z   bool
+
 	// w2t is W2 transposed (Hidden×op), for the assembly's narrow output
 	// layer; nil where the layer is too wide for it (see narrowHidden).
 	w2t []float32
 
-	// soa selects the 8-images-at-once dense middle (see soaArgs).
+	// soa selects the dense middle that takes a register's lanes of images
+	// at once (see soaArgs).
 	soa bool
-	// w2b holds, for soa, each W2[o][j] eight times over (at (j·10+o)·8),
+	// w2b holds, for soa, each W2[o][j] once per lane (at (j·10+o)·lanes),
 	// so that the dense middle reads whole registers of it instead of
-	// broadcasting it for every group of 8 images.
+	// broadcasting it for every group of images.
 	w2b []float32
 
 	// mask has all bits set for the real hidden units and none for the
@@ -40,14 +122,17 @@ type colBlock struct{ col, width int }
 // registers, instead of one dot product (and horizontal sum) per output.
 const narrowHidden = 64
 
-// soaOutputs is the number of outputs the 8-images-at-once dense middle
-// (denseSoA8, denseSoA16) is written for: it keeps one register per output.
+// soaOutputs is the number of outputs the dense middle of a register's
+// lanes of images at once (denseSoA8, denseSoA16, denseSoAZ16) is written
+// for: it keeps one register per output.
 const soaOutputs = 10
 
 // initAsm sets up the model's assembly-only state.
 func (m *Model) initAsm() {
 	a := &m.asm
-	if m.op <= 16 && m.hp <= narrowHidden {
+	a.isa, a.z = &isas[m.path], m.path == avx512
+	lanes := m.path.lanes()
+	if m.op <= 2*lanes && m.hp <= narrowHidden {
 		a.w2t = alignedFloat32(m.hidden * m.op)
 	}
 	a.soa = m.hp <= 16 && m.outputs == soaOutputs
@@ -59,7 +144,7 @@ func (m *Model) initAsm() {
 		a.mask[j] = math.Float32frombits(^uint32(0))
 	}
 	for c := 0; c < m.hp; {
-		w := min(8, (m.hp-c)/lanes)
+		w := min(blockRegs(m.path), (m.hp-c)/lanes)
 		a.blocks = append(a.blocks, colBlock{c, w})
 		c += w * lanes
 	}
@@ -72,10 +157,20 @@ func (a *asmModel) setW2(m *Model, o, h int, v float32) {
 		a.w2t[h*m.op+o] = v
 	}
 	if a.w2b != nil {
+		lanes := m.path.lanes()
 		at := (h*m.outputs + o) * lanes
 		for l := range lanes {
 			a.w2b[at+l] = v
 		}
+	}
+}
+
+// dense runs the dense middle of one image (denseAVX or denseAVXZ).
+func (m *Model) dense(a *denseArgs) {
+	if m.asm.z {
+		denseAVXZ(a)
+	} else {
+		denseAVX(a)
 	}
 }
 
@@ -94,7 +189,7 @@ type asmScratch struct {
 	start  []int32
 	dz2    []float32 // batch rows of op values, where dW2 goes by batch
 	work   []float32
-	labels [8]int32
+	labels [16]int32 // one per lane
 	tiles  int
 	bounds []int32
 	lim    []uint16
@@ -103,6 +198,10 @@ type asmScratch struct {
 	pstart []int32
 	entK   []uint32
 	entV   []float32
+
+	// fv32 is the buffer of gatherPlanB and planScatterPadB: room for an
+	// image's or a pixel's list of entries.
+	fv32 []float32
 }
 
 // The assembly path handles images in batches (see Model.batchSize). For
@@ -137,6 +236,16 @@ type asmScratch struct {
 // at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
 // accumulated once per batch (dw2Batch).
 //
+// The AVX-512 path runs the same steps on ZMM registers, with these
+// differences: HiddenPad 16 takes one register per pixel row, and 8 sets
+// of accumulators keep both FMA pipes busy; values are broadcast from
+// memory (a plan's lists converted into Scratch.fv32 first) rather than
+// spread across lanes with shuffles, which would take the port one FMA
+// pipe shares; column blocks are 4 registers (the same 256 bytes of a row,
+// so the same tiles); and models of several column blocks take batches of
+// up to 256 KiB of rows, so that a plan's lists are longer (see
+// wideBatchBytes).
+//
 // Without a plan, every value is summed in an order that depends neither on
 // the batch size nor on how idx is split across calls: within an image in a
 // fixed order, and across images in sample order (TestIdxOrder). With a
@@ -144,11 +253,15 @@ type asmScratch struct {
 // order fixed when the plan is made.
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
-// 256-byte column block take 24 KiB of a 32 KiB L1 cache.
+// 256-byte column block (8 YMM or 4 ZMM registers, see blockRegs) take 24
+// KiB of a 32 KiB L1 cache.
 const tileRows = 96
 
 // tileCountMax is the number of tile boundaries tileCount handles.
 const tileCountMax = 12
+
+// maxPrepWidth is the most pixels a path's prep decodes at a time.
+const maxPrepWidth = 16
 
 // prepare decodes the batch's images into ws.asm.off and ws.asm.fv (see prepAVX),
 // image k at ws.asm.start[k]:ws.asm.start[k+1].
@@ -161,15 +274,16 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	}
 	var pos int32
 	src, start := ws.asm.src[:2*len(idx)], ws.asm.start[:len(idx)+1]
-	// Decode whole groups of 8 where the arrays allow reading past the
-	// image (NewSamples pads them): the extra entries are junk that the next
+	width := int32(m.asm.isa.prepWidth)
+	// Decode whole groups (of 8, or 16) where the arrays allow reading past
+	// the image (NewSamples pads them): the extra entries are junk that the next
 	// image overwrites or nobody reads, and the decoder needs no
 	// one-at-a-time tail.
 	limit := min(cap(s.index), cap(s.value))
 	for k, i := range idx {
 		lo, hi := s.offsets[i], s.offsets[i+1]
 		n := hi - lo
-		if n8 := (n + lanes - 1) &^ (lanes - 1); int(lo)+int(n8) <= limit {
+		if n8 := (n + width - 1) &^ (width - 1); int(lo)+int(n8) <= limit {
 			n = n8
 		}
 		src[2*k], src[2*k+1] = lo, n
@@ -178,7 +292,7 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	}
 	start[len(idx)] = pos
 	_, _ = s.index[:limit], s.value[:limit]
-	prepAVX(&ws.asm.off[0], &ws.asm.fv[0], &s.index[:1][0], &s.value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
+	m.asm.isa.prep(&ws.asm.off[0], &ws.asm.fv[0], &s.index[:1][0], &s.value[:1][0], &src[0], &start[0], len(idx), m.hp*4, &m.scale)
 }
 
 // tileBounds sets, for every image k of the prepared batch, where its
@@ -198,7 +312,11 @@ func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
 		}
 		// tileCount reads whole groups of 16 pixel numbers.
 		if pix := s.index[lo:]; nt-1 <= tileCountMax && cap(pix) >= (n+15)&^15 {
-			tileCount(&ge[0], &pix[0], n, &ws.asm.lim[0])
+			if m.asm.z {
+				tileCountZ(&ge[0], &pix[0], n, &ws.asm.lim[0])
+			} else {
+				tileCount(&ge[0], &pix[0], n, &ws.asm.lim[0])
+			}
 			for t := 1; t < nt; t++ {
 				b[t] = base + int32(n) - ge[t-1]
 			}
@@ -227,7 +345,7 @@ func (m *Model) gatherTiled(batch int, ws *Scratch) {
 	for _, blk := range m.asm.blocks {
 		c := blk.col
 		for t := range nt {
-			tiledGatherFns[blk.width](&ws.z[c], &m.w1t[c], &ws.asm.off[0], &ws.asm.fv[0], &ws.asm.bounds[t], batch, bstride, zstride)
+			m.asm.isa.tiledGather[blk.width](&ws.z[c], &m.w1t[c], &ws.asm.off[0], &ws.asm.fv[0], &ws.asm.bounds[t], batch, bstride, zstride)
 		}
 	}
 }
@@ -248,18 +366,19 @@ func (m *Model) buildCSC(s *Samples, idx []int32, ws *Scratch) (npix int) {
 	}
 	_, _ = ws.asm.pix[m.inputs-1], ws.asm.pstart[m.inputs]
 	_, _ = ws.asm.entK[len(idx)*m.inputs-1], ws.asm.entV[len(idx)*m.inputs-1]
-	return cscEmit(&ws.asm.t[0], m.inputs, m.hp*4, &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0], &m.table)
+	return m.asm.isa.cscEmit(&ws.asm.t[0], m.inputs, m.hp*4, &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0], &m.table)
 }
 
-// scatterCSC adds the first layer's gradient of a transposed batch to dW1T.
-func (m *Model) scatterCSC(g *Grad, npix int, ws *Scratch) {
+// scatterCSC adds the first layer's gradient of a transposed batch, whose
+// rows of dz1 start at dz1, to dW1T.
+func (m *Model) scatterCSC(g *Grad, npix int, dz1 []float32, ws *Scratch) {
 	if npix == 0 {
 		return
 	}
 	pix, ps, ek, ev := &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0]
 	for _, blk := range m.asm.blocks {
 		c := blk.col
-		cscScatterFns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, ek, ev, npix)
+		m.asm.isa.cscScatter[blk.width](&g.w1t[c], &dz1[c], pix, ps, ek, ev, npix)
 	}
 }
 
@@ -285,14 +404,19 @@ func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b
 func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
 	width := m.asm.blocks[0].width
 	if plan.hasImages() {
-		gatherPlanFns[width](&ws.z[0], &m.w1t[0], &plan.asm.offs[0], &plan.asm.vals[0], &plan.asm.src[2*b*plan.batch], n, m.hp*4, &m.scale)
+		src := &plan.asm.src[2*b*plan.batch]
+		if m.asm.z {
+			m.asm.isa.gatherPlanB[width](&ws.z[0], &m.w1t[0], &plan.asm.offs[0], &plan.asm.vals[0], src, n, m.hp*4, &m.scale, &ws.asm.fv32[0])
+			return
+		}
+		m.asm.isa.gatherPlan[width](&ws.z[0], &m.w1t[0], &plan.asm.offs[0], &plan.asm.vals[0], src, n, m.hp*4, &m.scale)
 		return
 	}
 	if len(s.index) == 0 {
 		clear(ws.z[:n*m.hp])
 		return
 	}
-	gatherRawFns[width](&ws.z[0], &m.w1t[0], &s.index[0], &s.value[0], &ws.asm.src[0], n, m.hp*4, &m.scale)
+	m.asm.isa.gatherRaw[width](&ws.z[0], &m.w1t[0], &s.index[0], &s.value[0], &ws.asm.src[0], n, m.hp*4, &m.scale)
 }
 
 // locate sets ws.asm.src to where each image of the batch lies in s: image k's
@@ -306,7 +430,10 @@ func (m *Model) locate(s *Samples, batch []int32, ws *Scratch) {
 }
 
 // firstLayerGrad adds the batch's first-layer gradient, from ws.dz1, to g.
-// With a plan, the batch is plan batch b, already transposed.
+// With a plan, the batch is plan batch b, already transposed. Without, a
+// model of several column blocks transposes the batch in parts of at most
+// maxBatch images (buildCSC's limit), which adds each weight's terms in
+// the same order as one part would: image by image.
 func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
 	if plan != nil {
 		m.scatterPlan(g, plan, b, ws)
@@ -314,11 +441,14 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, 
 	}
 	if len(m.asm.blocks) == 1 {
 		if len(s.index) > 0 {
-			scatterRawFns[m.asm.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.index[0], &s.value[0], &ws.asm.src[0], len(batch), m.hp*4, &m.table)
+			m.asm.isa.scatterRaw[m.asm.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.index[0], &s.value[0], &ws.asm.src[0], len(batch), m.hp*4, &m.table)
 		}
 		return
 	}
-	m.scatterCSC(g, m.buildCSC(s, batch, ws), ws)
+	for k := 0; k < len(batch); k += maxBatch {
+		part := batch[k:min(len(batch), k+maxBatch)]
+		m.scatterCSC(g, m.buildCSC(s, part, ws), ws.dz1[k*m.hp:], ws)
+	}
 }
 
 // scatterPlan adds the first layer's gradient of plan batch b to dW1T.
@@ -328,9 +458,20 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 		return
 	}
 	pix, ps, eo, er := &p.asm.pix[lo], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
-	fns := &planScatterFns
+	if m.asm.z {
+		fns := m.asm.isa.planScatterB
+		if p.asm.padded {
+			fns = m.asm.isa.planScatterPadB
+		}
+		for _, blk := range m.asm.blocks {
+			c := blk.col
+			fns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale, &ws.asm.fv32[0])
+		}
+		return
+	}
+	fns := m.asm.isa.planScatter
 	if p.asm.padded {
-		fns = &planScatterPadFns
+		fns = m.asm.isa.planScatterPad
 	}
 	for _, blk := range m.asm.blocks {
 		c := blk.col
@@ -376,12 +517,12 @@ func (c *costSum) total() float64 { return c.logs + math.Log(c.prod) - c.zl }
 // it was made by a narrow network too (any model of the same HiddenPad may
 // have made it).
 func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *costSum, plan *Plan, b int) {
-	hp := m.hp
+	hp, lanes := m.hp, m.path.lanes()
 	a := &ws.asm.soa
 	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.asm.w2b[0], &m.b2[0], &ws.asm.work[0]
 	a.labels, a.hidden, a.act = &ws.asm.labels[0], m.hidden, int(m.act)
-	for g0 := 0; g0 < len(batch); g0 += 8 {
-		n := min(8, len(batch)-g0)
+	for g0 := 0; g0 < len(batch); g0 += lanes {
+		n := min(lanes, len(batch)-g0)
 		if plan != nil && plan.asm.labels != nil {
 			a.labels = &plan.asm.labels[b*plan.batch+g0]
 		} else {
@@ -393,19 +534,22 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 			}
 		}
 		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.asm.dz2[g0*m.op]
-		if hp == 8 {
+		switch {
+		case m.asm.z:
+			denseSoAZ16(a)
+		case hp == 8:
 			denseSoA8(a)
-		} else {
+		default:
 			denseSoA16(a)
 		}
 		for l := range n {
 			cost.add(a.zl[l], a.sum[l])
 		}
 	}
-	n := len(batch)
-	rowSum(&g.b1[0], &ws.dz1[0], n, hp/lanes, hp*4)
-	rowSum(&g.b2[0], &ws.asm.dz2[0], n, m.op/lanes, m.op*4)
-	dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, n, m.op*4, hp*4)
+	n, k := len(batch), m.asm.isa
+	k.rowSum(&g.b1[0], &ws.dz1[0], n, hp/lanes, hp*4)
+	k.rowSum(&g.b2[0], &ws.asm.dz2[0], n, m.op/lanes, m.op*4)
+	k.dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, n, m.op*4, hp*4)
 	a.z, a.dz1, a.dz2, a.labels = nil, nil, nil, nil
 }
 
@@ -439,11 +583,11 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 				a.z2 = &ws.asm.dz2[k*m.op]
 			}
 			a.label = label
-			denseAVX(a)
+			m.dense(a)
 			cost.add(a.zl, a.sum)
 		}
 		if wide {
-			dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
+			m.asm.isa.dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
 		}
 		m.firstLayerGrad(g, s, batch, ws, plan, b)
 	}
@@ -474,7 +618,7 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 		for k := range batch {
 			row := k * hp
 			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-			denseAVX(a)
+			m.dense(a)
 			dst[k] = argmax(z2)
 		}
 		idx, dst = idx[len(batch):], dst[len(batch):]
@@ -487,16 +631,21 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	ws.asm.src = make([]int32, 2*ws.batch)
 	ws.asm.dz2 = alignedFloat32(ws.batch * m.op)
 	if m.asm.soa {
-		ws.asm.work = alignedFloat32(512)
+		ws.asm.work = alignedFloat32(64 * m.path.lanes())
+	}
+	if m.asm.z {
+		// An image's or a pixel's list, padded to a multiple of 8, and
+		// the 16 values converted at a time.
+		ws.asm.fv32 = alignedFloat32(max(m.inputs, ws.batch) + 8 + 16)
 	}
 	if len(m.asm.blocks) == 1 {
 		return
 	}
 	ws.asm.start = make([]int32, ws.batch+1)
-	// Room for the worst case, every pixel non-zero, plus the 8-wide
-	// decoder's overrun (see prepare).
-	ws.asm.off = make([]uint32, ws.batch*m.inputs+lanes)
-	ws.asm.fv = make([]float32, ws.batch*m.inputs+lanes)
+	// Room for the worst case, every pixel non-zero, plus the decoder's
+	// overrun (see prepare).
+	ws.asm.off = make([]uint32, ws.batch*m.inputs+maxPrepWidth)
+	ws.asm.fv = make([]float32, ws.batch*m.inputs+maxPrepWidth)
 	ws.asm.tiles = (m.inputs + tileRows - 1) / tileRows
 	ws.asm.bounds = make([]int32, ws.batch*(ws.asm.tiles+1))
 	ws.asm.lim = make([]uint16, tileCountMax*16)
@@ -514,6 +663,6 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 	ws.asm.t = make([]uint8, m.inputs*maxBatch)
 	ws.asm.pix = make([]uint32, m.inputs)
 	ws.asm.pstart = make([]int32, m.inputs+1)
-	ws.asm.entK = make([]uint32, ws.batch*m.inputs)
-	ws.asm.entV = make([]float32, ws.batch*m.inputs)
+	ws.asm.entK = make([]uint32, min(ws.batch, maxBatch)*m.inputs)
+	ws.asm.entV = make([]float32, min(ws.batch, maxBatch)*m.inputs)
 }

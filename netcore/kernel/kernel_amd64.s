@@ -7367,7 +7367,7 @@ gemv:
 	VANDPS       Y9, Y11, Y11
 	VORPS        Y11, Y12, Y12
 	VSUBPS       Y10, Y12, Y12
-	VMOVUPS      Y12, 112(R13)
+	VMOVUPS      Y12, 144(R13)
 	VXORPS       Y14, Y14, Y14
 	VSUBPS       Y10, Y0, Y0
 	VCMPPS       $0x0d, c_expLo<>+0(SB), Y0, Y13
@@ -8095,7 +8095,7 @@ gemv:
 	VANDPS       Y9, Y11, Y11
 	VORPS        Y11, Y12, Y12
 	VSUBPS       Y10, Y12, Y12
-	VMOVUPS      Y12, 112(R13)
+	VMOVUPS      Y12, 144(R13)
 	VXORPS       Y14, Y14, Y14
 	VSUBPS       Y10, Y0, Y0
 	VCMPPS       $0x0d, c_expLo<>+0(SB), Y0, Y13

@@ -2,8 +2,16 @@
 
 package kernel
 
-// haveAsm is false: only amd64 has an assembly path.
-const haveAsm = false
+import "runtime"
+
+// missing returns what this machine lacks of what path p needs, "" if
+// nothing: the assembly paths run on amd64 only.
+func missing(p path) string {
+	if p == generic {
+		return ""
+	}
+	return "the assembly paths run on amd64 only, not " + runtime.GOARCH
+}
 
 // The assembly path exists only on amd64; models never select it
 // elsewhere, and its state is empty.
@@ -33,5 +41,9 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 }
 
 func addClearAsm(lo, hi *int64, v *float32, n int) bool {
+	panic("kernel: no assembly path on this architecture")
+}
+
+func addClearAsmZ(lo, hi *int64, v *float32, n int) bool {
 	panic("kernel: no assembly path on this architecture")
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,22 +82,24 @@ var gradCases = []gradCase{
 // worst collects the largest relative error per path, for the log.
 var (
 	worstMu sync.Mutex
-	worst   = map[bool]float64{}
+	worst   = map[string]float64{}
 )
 
 func TestGradientMatchesOracle(t *testing.T) {
 	defer func() {
-		for _, asm := range paths() {
-			t.Logf("%s path: worst relative tensor error against the float64 oracle %.2g", pathName(asm), worst[asm])
+		for _, path := range paths() {
+			if e, ok := worst[path]; ok {
+				t.Logf("%s path: worst relative tensor error against the float64 oracle %.2g", path, e)
+			}
 		}
 	}()
 	for _, c := range gradCases {
 		for _, act := range activations {
-			for _, asm := range paths() {
-				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, pathName(asm)), func(t *testing.T) {
+			for _, path := range paths() {
+				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, path), func(t *testing.T) {
 					d := c.data(t)
 					p := randomParams(uint64(c.hidden), d.dim, c.hidden, c.classes(), c.std)
-					m, s := setup(t, asm, p, act, c.scale, d)
+					m, s := setup(t, path, p, act, c.scale, d)
 					// Reverse order, with a repeat, to exercise idx.
 					idx := allIdx(d.n)
 					slices.Reverse(idx)
@@ -111,7 +115,7 @@ func TestGradientMatchesOracle(t *testing.T) {
 							t.Errorf("%s relative error %.3g, want < 1e-4", tc.name, e)
 						}
 						worstMu.Lock()
-						worst[asm] = max(worst[asm], e)
+						worst[path] = max(worst[path], e)
 						worstMu.Unlock()
 					}
 					if e := math.Abs(cost-wantCost) / math.Abs(wantCost); e > 1e-5 {
@@ -123,31 +127,38 @@ func TestGradientMatchesOracle(t *testing.T) {
 	}
 }
 
+// TestPathsAgree compares the paths with each other: each assembly path
+// with the portable one, and the two assembly paths, whose sums round
+// differently (other accumulator groupings), agree to float32 rounding.
 func TestPathsAgree(t *testing.T) {
-	if !kernel.HaveAsm {
-		t.Skip("no assembly path on this machine")
+	pairs := [][2]string{
+		{kernel.PathAVX2FMA, kernel.PathGeneric},
+		{kernel.PathAVX512, kernel.PathGeneric},
+		{kernel.PathAVX512, kernel.PathAVX2FMA},
 	}
-	for _, c := range gradCases {
-		for _, act := range activations {
-			t.Run(fmt.Sprintf("%s/%v", c.name, act), func(t *testing.T) {
-				d := c.data(t)
-				p := randomParams(uint64(c.hidden)+100, d.dim, c.hidden, c.classes(), c.std)
-				mg, s := setup(t, false, p, act, c.scale, d)
-				ma, _ := setup(t, true, p, act, c.scale, d)
-				gg, cg, _ := unpacked(mg, s, allIdx(d.n))
-				ga, ca, _ := unpacked(ma, s, allIdx(d.n))
-				for _, tc := range []struct {
-					name      string
-					got, want []float64
-				}{{"dW1", ga.w1, gg.w1}, {"db1", ga.b1, gg.b1}, {"dW2", ga.w2, gg.w2}, {"db2", ga.b2, gg.b2}} {
-					if e := relErr(tc.got, tc.want); e > 1e-5 {
-						t.Errorf("%s: asm and generic differ by %.3g relative, want < 1e-5", tc.name, e)
+	for _, pair := range pairs {
+		for _, c := range gradCases {
+			for _, act := range activations {
+				t.Run(fmt.Sprintf("%s-vs-%s/%s/%v", pair[0], pair[1], c.name, act), func(t *testing.T) {
+					d := c.data(t)
+					p := randomParams(uint64(c.hidden)+100, d.dim, c.hidden, c.classes(), c.std)
+					ma, s := setup(t, pair[0], p, act, c.scale, d)
+					mb, _ := setup(t, pair[1], p, act, c.scale, d)
+					ga, ca, _ := unpacked(ma, s, allIdx(d.n))
+					gb, cb, _ := unpacked(mb, s, allIdx(d.n))
+					for _, tc := range []struct {
+						name      string
+						got, want []float64
+					}{{"dW1", ga.w1, gb.w1}, {"db1", ga.b1, gb.b1}, {"dW2", ga.w2, gb.w2}, {"db2", ga.b2, gb.b2}} {
+						if e := relErr(tc.got, tc.want); e > 1e-5 {
+							t.Errorf("%s: %s and %s differ by %.3g relative, want < 1e-5", tc.name, pair[0], pair[1], e)
+						}
 					}
-				}
-				if e := math.Abs(ca-cg) / math.Abs(cg); e > 1e-6 {
-					t.Errorf("cost: asm %v, generic %v: relative difference %.3g, want < 1e-6", ca, cg, e)
-				}
-			})
+					if e := math.Abs(ca-cb) / math.Abs(cb); e > 1e-6 {
+						t.Errorf("cost: %s %v, %s %v: relative difference %.3g, want < 1e-6", pair[0], ca, pair[1], cb, e)
+					}
+				})
+			}
 		}
 	}
 }
@@ -155,10 +166,10 @@ func TestPathsAgree(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	d := syntheticData(11, 200, 784, 10)
 	for _, hidden := range []int{10, 300} {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, path), func(t *testing.T) {
 				p := randomParams(12, d.dim, hidden, 10, 0.01)
-				m, s := setup(t, asm, p, kernel.Sigmoid, 1.0/255, d)
+				m, s := setup(t, path, p, kernel.Sigmoid, 1.0/255, d)
 				idx := allIdx(d.n)
 				g1 := kernel.NewGrad(m)
 				ws := kernel.NewScratch(m)
@@ -191,10 +202,10 @@ func TestIdxOrder(t *testing.T) {
 		idx = append(idx, int32((k*37)%150))
 	}
 	for _, hidden := range []int{10, 40, 300} {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, path), func(t *testing.T) {
 				p := randomParams(14, d.dim, hidden, 10, 0.01)
-				m, s := setup(t, asm, p, kernel.Sigmoid, 1, d)
+				m, s := setup(t, path, p, kernel.Sigmoid, 1, d)
 				ws := kernel.NewScratch(m)
 				whole := kernel.NewGrad(m)
 				m.Gradient(whole, s, idx, ws)
@@ -229,11 +240,11 @@ func TestHandBuiltSamples(t *testing.T) {
 	for _, c := range []struct {
 		hidden, dim int
 	}{{10, 784}, {300, 784}, {70, 1300}} {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("H=%d/dim=%d/%s", c.hidden, c.dim, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("H=%d/dim=%d/%s", c.hidden, c.dim, path), func(t *testing.T) {
 				d := syntheticData(25, 70, c.dim, 10)
 				p := randomParams(26, d.dim, c.hidden, 10, 0.05)
-				m, s := setup(t, asm, p, kernel.Tanh, 1.0/255, d)
+				m, s := setup(t, path, p, kernel.Tanh, 1.0/255, d)
 				exact := kernel.ClipForTest(s)
 				idx := allIdx(d.n)
 				slices.Reverse(idx)
@@ -256,10 +267,10 @@ func TestHandBuiltSamples(t *testing.T) {
 func TestPaddingStaysZero(t *testing.T) {
 	d := syntheticData(15, 30, 784, 10)
 	for _, act := range activations {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("%v/%s", act, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("%v/%s", act, path), func(t *testing.T) {
 				p := randomParams(16, d.dim, 13, 10, 0.05)
-				m, s := setup(t, asm, p, act, 1.0/255, d)
+				m, s := setup(t, path, p, act, 1.0/255, d)
 				g := kernel.NewGrad(m)
 				m.Gradient(g, s, allIdx(d.n), kernel.NewScratch(m))
 				flat, in, hp := g.Flat(), m.Inputs(), m.HiddenPad()
@@ -285,66 +296,72 @@ func TestPaddingStaysZero(t *testing.T) {
 // padding, and ToRowMajor takes them back, for hidden sizes below, at and
 // above a block of 8 rows.
 func TestLayoutRoundTrip(t *testing.T) {
-	for _, hidden := range []int{1, 8, 10, 17, 300} {
-		t.Run(fmt.Sprintf("H=%d", hidden), func(t *testing.T) {
-			m, err := kernel.NewModel(20, hidden, 3, kernel.Sigmoid, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, hp, out := m.Inputs(), m.HiddenPad(), m.Outputs()
-			if hp%8 != 0 || hp < hidden || hp >= hidden+8 {
-				t.Fatalf("HiddenPad %d for hidden %d", hp, hidden)
-			}
-			if want := in*hp + hp + out*hp + (out+7)/8*8; m.FlatLen() != want {
-				t.Fatalf("FlatLen %d, want %d", m.FlatLen(), want)
-			}
-			if want := hidden*in + hidden + out*hidden + out; m.RowMajorLen() != want {
-				t.Fatalf("RowMajorLen %d, want %d", m.RowMajorLen(), want)
-			}
-			// Give every value a distinct code naming tensor, row and column.
-			code := func(tensor, row, col int) float64 { return float64(tensor*1e6 + row*1e3 + col) }
-			p := zeroParams(in, hidden, out)
-			for h := range hidden {
-				for i := range in {
-					p.w1[h*in+i] = code(1, h, i)
-				}
-				p.b1[h] = code(2, 0, h)
-			}
-			for o := range out {
-				for h := range hidden {
-					p.w2[o*hidden+h] = code(3, o, h)
-				}
-				p.b2[o] = code(4, 0, o)
-			}
-			flat := make([]float64, m.FlatLen())
-			for i := range flat {
-				flat[i] = math.NaN() // FromRowMajor must overwrite the padding too
-			}
-			m.FromRowMajor(flat, p.rowMajor())
-			want := make([]float64, m.FlatLen())
-			for i := range in {
-				for h := range hidden {
-					want[i*hp+h] = code(1, h, i)
-				}
-			}
-			for h := range hidden {
-				want[in*hp+h] = code(2, 0, h)
-			}
-			for o := range out {
-				for h := range hidden {
-					want[in*hp+hp+o*hp+h] = code(3, o, h)
-				}
-				want[in*hp+hp+out*hp+o] = code(4, 0, o)
-			}
-			if !slices.Equal(flat, want) {
-				t.Fatal("FromRowMajor does not give the flat layout")
-			}
-			back := make([]float64, m.RowMajorLen())
-			m.ToRowMajor(back, flat)
-			if !slices.Equal(back, p.rowMajor()) {
-				t.Fatal("ToRowMajor does not give back the row-major values")
-			}
-		})
+	for _, path := range paths() {
+		for _, hidden := range []int{1, 8, 10, 17, 300} {
+			t.Run(fmt.Sprintf("%s/H=%d", path, hidden), func(t *testing.T) {
+				defer usePath(t, path)()
+				layoutRoundTrip(t, hidden, lanesOf(path))
+			})
+		}
+	}
+}
+
+// layoutRoundTrip is TestLayoutRoundTrip for one hidden size on the
+// selected path, whose layout is padded to multiples of lanes.
+func layoutRoundTrip(t *testing.T, hidden, lanes int) {
+	m, err := kernel.NewModel(20, hidden, 3, kernel.Sigmoid, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, hp, out := m.Inputs(), m.HiddenPad(), m.Outputs()
+	if hp%lanes != 0 || hp < hidden || hp >= hidden+lanes {
+		t.Fatalf("HiddenPad %d for hidden %d", hp, hidden)
+	}
+	if want := in*hp + hp + out*hp + (out+lanes-1)/lanes*lanes; m.FlatLen() != want {
+		t.Fatalf("FlatLen %d, want %d", m.FlatLen(), want)
+	}
+	// Give every value a distinct code naming tensor, row and column.
+	code := func(tensor, row, col int) float64 { return float64(tensor*1e6 + row*1e3 + col) }
+	p := zeroParams(in, hidden, out)
+	for h := range hidden {
+		for i := range in {
+			p.w1[h*in+i] = code(1, h, i)
+		}
+		p.b1[h] = code(2, 0, h)
+	}
+	for o := range out {
+		for h := range hidden {
+			p.w2[o*hidden+h] = code(3, o, h)
+		}
+		p.b2[o] = code(4, 0, o)
+	}
+	flat := make([]float64, m.FlatLen())
+	for i := range flat {
+		flat[i] = math.NaN() // FromRowMajor must overwrite the padding too
+	}
+	m.FromRowMajor(flat, p.rowMajor())
+	want := make([]float64, m.FlatLen())
+	for i := range in {
+		for h := range hidden {
+			want[i*hp+h] = code(1, h, i)
+		}
+	}
+	for h := range hidden {
+		want[in*hp+h] = code(2, 0, h)
+	}
+	for o := range out {
+		for h := range hidden {
+			want[in*hp+hp+o*hp+h] = code(3, o, h)
+		}
+		want[in*hp+hp+out*hp+o] = code(4, 0, o)
+	}
+	if !slices.Equal(flat, want) {
+		t.Fatal("FromRowMajor does not give the flat layout")
+	}
+	back := make([]float64, m.RowMajorLen())
+	m.ToRowMajor(back, flat)
+	if !slices.Equal(back, p.rowMajor()) {
+		t.Fatal("ToRowMajor does not give back the row-major values")
 	}
 }
 
@@ -356,11 +373,11 @@ func TestLoadRanges(t *testing.T) {
 	d := syntheticData(31, 40, 50, 10)
 	r := rand.New(rand.NewPCG(32, 33))
 	for _, hidden := range []int{3, 10, 37} {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, path), func(t *testing.T) {
 				p := randomParams(34, d.dim, hidden, 10, 0.3)
-				whole, s := setup(t, asm, p, kernel.Sigmoid, 1.0/255, d)
-				pieces, _ := setup(t, asm, zeroParams(d.dim, hidden, 10), kernel.Sigmoid, 1.0/255, d)
+				whole, s := setup(t, path, p, kernel.Sigmoid, 1.0/255, d)
+				pieces, _ := setup(t, path, zeroParams(d.dim, hidden, 10), kernel.Sigmoid, 1.0/255, d)
 				flat := make([]float64, whole.FlatLen())
 				whole.FromRowMajor(flat, p.rowMajor())
 				for from := 0; from < len(flat); {
@@ -381,10 +398,10 @@ func TestLoadRanges(t *testing.T) {
 func TestPredict(t *testing.T) {
 	d := syntheticData(17, 200, 784, 10)
 	for _, act := range activations {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("%v/%s", act, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("%v/%s", act, path), func(t *testing.T) {
 				p := randomParams(18, d.dim, 30, 10, 0.1)
-				m, s := setup(t, asm, p, act, 1.0/255, d)
+				m, s := setup(t, path, p, act, 1.0/255, d)
 				got := make([]uint8, d.n)
 				m.Predict(got, s, allIdx(d.n), kernel.NewScratch(m))
 				for i := range d.n {
@@ -409,7 +426,7 @@ func TestProbabilities(t *testing.T) {
 	for _, act := range activations {
 		t.Run(act.String(), func(t *testing.T) {
 			p := randomParams(20, d.dim, 25, 10, 0.1)
-			m, _ := setup(t, kernel.HaveAsm, p, act, 1.0/255, d)
+			m, _ := setup(t, kernel.Path(), p, act, 1.0/255, d)
 			ws := kernel.NewScratch(m)
 			dst := make([]float64, 10)
 			x := make([]float32, d.dim)
@@ -465,10 +482,10 @@ func TestLayoutPanics(t *testing.T) {
 
 func TestZeroAllocs(t *testing.T) {
 	d := syntheticData(21, 20, 784, 10)
-	for _, asm := range paths() {
-		t.Run(pathName(asm), func(t *testing.T) {
+	for _, path := range paths() {
+		t.Run(path, func(t *testing.T) {
 			p := randomParams(22, d.dim, 300, 10, 0.01)
-			m, s := setup(t, asm, p, kernel.Tanh, 1, d)
+			m, s := setup(t, path, p, kernel.Tanh, 1, d)
 			g, ws, idx := kernel.NewGrad(m), kernel.NewScratch(m), allIdx(d.n)
 			plan := m.NewPlan(s, idx)
 			flat := make([]float64, m.FlatLen())
@@ -498,7 +515,7 @@ func TestZeroAllocs(t *testing.T) {
 func TestConcurrentReaders(t *testing.T) {
 	d := syntheticData(23, 100, 784, 10)
 	p := randomParams(24, d.dim, 20, 10, 0.01)
-	m, s := setup(t, kernel.HaveAsm, p, kernel.Sigmoid, 1, d)
+	m, s := setup(t, kernel.Path(), p, kernel.Sigmoid, 1, d)
 	idx := allIdx(d.n)
 	whole, _, _ := unpacked(m, s, idx)
 	var halves [2]*kernel.Grad
@@ -574,5 +591,32 @@ func TestNewModelErrors(t *testing.T) {
 		if _, err := kernel.NewModel(c.in, c.hid, c.out, c.act, c.scale); err == nil {
 			t.Errorf("NewModel(%d, %d, %d, %d, %v): no error", c.in, c.hid, c.out, c.act, c.scale)
 		}
+	}
+}
+
+// TestKernelPaths lists the kernel paths this CPU runs (.ci/run prints the
+// line and tests each path), and checks that EnvKernel, where set, chose
+// the path models get: asking for one this CPU cannot run fails here, with
+// what it lacks.
+func TestKernelPaths(t *testing.T) {
+	t.Logf("kernel paths on this CPU: %s", strings.Join(kernel.Paths(), " "))
+	t.Logf("kernel path in use: %s", kernel.Path())
+	if len(kernel.Paths()) == 0 || kernel.Paths()[len(kernel.Paths())-1] != kernel.PathGeneric {
+		t.Errorf("Paths() = %v, want the portable path last", kernel.Paths())
+	}
+	env := os.Getenv(kernel.EnvKernel)
+	if env == "" {
+		if kernel.Path() != kernel.Paths()[0] {
+			t.Errorf("without %s the path is %s, want the fastest, %s", kernel.EnvKernel, kernel.Path(), kernel.Paths()[0])
+		}
+		return
+	}
+	old := kernel.Path()
+	defer kernel.SelectPath(old)
+	if err := kernel.SelectPath(env); err != nil {
+		t.Fatal(err)
+	}
+	if kernel.Path() != old {
+		t.Errorf("%s=%s: models got the %s path, want %s", kernel.EnvKernel, env, old, kernel.Path())
 	}
 }

@@ -11,7 +11,11 @@ import "fmt"
 //	W1ᵀ  Inputs×HiddenPad: element (h, i) of W1 at i·HiddenPad + h
 //	b1   HiddenPad
 //	W2   Outputs×HiddenPad: element (o, h) at o·HiddenPad + h
-//	b2   Outputs rounded up to a multiple of 8
+//	b2   Outputs padded
+//
+// HiddenPad and the padded Outputs are multiples of the register width of
+// the model's kernel path: 8 floats, or 16 on the AVX-512 path, so that the
+// layout, like the sums, is the path's own.
 //
 // Padding entries (columns h ≥ Hidden, outputs o ≥ Outputs) are zero in
 // parameters and gradients alike, and every update rule keeps a zero
@@ -115,7 +119,7 @@ func convert(dst []float32, src []float64) {
 // setW2 sets W2[o][h] and the copies the assembly keeps of it.
 func (m *Model) setW2(o, h int, v float32) {
 	m.w2[o*m.hp+h] = v
-	if m.fast {
+	if m.Fast() {
 		m.asm.setW2(m, o, h, v)
 	}
 }

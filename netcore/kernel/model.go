@@ -6,11 +6,6 @@ import (
 	"unsafe"
 )
 
-// lanes is the number of float32 values in one AVX2 register; HiddenPad is a
-// multiple of it so that every row of the transposed first layer is a whole
-// number of registers.
-const lanes = 8
-
 // Model is a float32 copy of the network's parameters in the kernels'
 // layout (see layout.go), refreshed from float64 parameters in the flat
 // layout with Load:
@@ -18,18 +13,18 @@ const lanes = 8
 //   - W1 transposed to Inputs×HiddenPad, so a pixel's weights are contiguous;
 //   - b1 padded to HiddenPad;
 //   - W2 as Outputs×HiddenPad, row-major;
-//   - b2 padded to a multiple of 8 outputs with -inf.
+//   - b2 padded to a multiple of 8 outputs (16 on the AVX-512 path) with -inf.
 //
 // Padding entries of the weights are zero and stay zero. A Model is safe for
 // concurrent reads (Gradient, Predict, Probabilities) but Load must not run
 // at the same time as them.
 type Model struct {
 	inputs, hidden, outputs int
-	hp                      int // hidden padded to a multiple of lanes
-	op                      int // outputs padded to a multiple of lanes
+	hp                      int // hidden padded to a multiple of the path's lanes
+	op                      int // outputs padded to a multiple of the path's lanes
 	act                     Activation
 	scale                   float32
-	fast                    bool // assembly path
+	path                    path // the kernel path, fixed at NewModel
 
 	// table maps a raw pixel byte to its scaled float32 value.
 	table [256]float32
@@ -42,7 +37,8 @@ type Model struct {
 
 // NewModel returns a zeroed model of the given shape. pixelScale multiplies
 // every raw pixel byte (1 for the post's raw 0..255 inputs, 1/255 to
-// normalise). The kernel path (see Path) is fixed when the model is made.
+// normalise). The kernel path (see Path) is fixed when the model is made; it
+// decides the padding of the flat layout (see HiddenPad).
 func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (*Model, error) {
 	switch {
 	case inputs < 1 || inputs > 1<<16:
@@ -59,15 +55,16 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 	case !(pixelScale > 0) || pixelScale > 1e30:
 		return nil, fmt.Errorf("kernel: pixel scale %g, want a positive finite number", pixelScale)
 	}
+	p := current()
 	m := &Model{
 		inputs:  inputs,
 		hidden:  hidden,
 		outputs: outputs,
-		hp:      roundUp(hidden),
-		op:      roundUp(outputs),
+		hp:      roundUp(hidden, p.lanes()),
+		op:      roundUp(outputs, p.lanes()),
 		act:     act,
 		scale:   pixelScale,
-		fast:    useAsm,
+		path:    p,
 	}
 	for v := range m.table {
 		m.table[v] = float32(v) * pixelScale
@@ -81,7 +78,7 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 	for o := outputs; o < m.op; o++ {
 		m.b2[o] = float32(math.Inf(-1))
 	}
-	if m.fast {
+	if m.Fast() {
 		m.initAsm()
 	}
 	return m, nil
@@ -90,7 +87,8 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 // maxWeights bounds the first layer (1 GiB of float32).
 const maxWeights = 1 << 28
 
-func roundUp(n int) int { return (n + lanes - 1) / lanes * lanes }
+// roundUp rounds n up to a multiple of lanes.
+func roundUp(n, lanes int) int { return (n + lanes - 1) / lanes * lanes }
 
 // alignedFloat32 returns n zeroed float32 values starting on a 64-byte
 // (cache line) boundary. Rows of the first layer are multiples of 32 bytes;
@@ -116,15 +114,19 @@ func (m *Model) Hidden() int { return m.hidden }
 // Outputs returns the number of classes.
 func (m *Model) Outputs() int { return m.outputs }
 
-// HiddenPad returns the hidden size rounded up to the register width; it is
-// the row length of the transposed first layer in the flat layout.
+// HiddenPad returns the hidden size rounded up to the register width of the
+// model's kernel path (a multiple of 8, or of 16 on the AVX-512 path); it
+// is the row length of the transposed first layer in the flat layout.
 func (m *Model) HiddenPad() int { return m.hp }
 
 // Activation returns the hidden-layer activation.
 func (m *Model) Activation() Activation { return m.act }
 
-// Fast reports whether the model runs the assembly path.
-func (m *Model) Fast() bool { return m.fast }
+// Fast reports whether the model runs an assembly path.
+func (m *Model) Fast() bool { return m.path != generic }
+
+// Path returns the name of the model's kernel path (see Path).
+func (m *Model) Path() string { return m.path.String() }
 
 // Grad holds partial gradient sums (not means) over some samples, in
 // float32 and the flat layout, plus the summed cost.
@@ -164,7 +166,7 @@ type Scratch struct {
 	hp        int
 	inputs    int
 	outputs   int
-	fast      bool
+	path      path
 	batch     int
 
 	// asm holds the assembly path's batch buffers (kernel_amd64.go).
@@ -189,10 +191,10 @@ func NewScratch(m *Model) *Scratch {
 		hp:      m.hp,
 		inputs:  m.inputs,
 		outputs: m.outputs,
-		fast:    m.fast,
+		path:    m.path,
 		batch:   batch,
 	}
-	if m.fast {
+	if m.Fast() {
 		m.newScratchAsm(ws)
 	}
 	return ws
@@ -208,15 +210,39 @@ const maxBatch = 64
 // planScatter starts and ends.
 const maxPlanBatch = 256
 
-// blockColumns is the width of the assembly's column blocks, the hidden
-// units its sparse loops keep in registers at once: 8 registers of lanes.
-const blockColumns = 8 * lanes
-
-// batchSize is the number of images the kernels take at a time.
-func (m *Model) batchSize() int {
-	limit := maxBatch
-	if m.hp <= blockColumns {
-		limit = maxPlanBatch
+// blockRegs returns the widest column block of path p, in registers. A
+// block's registers take one pixel row of the first layer at a time; the
+// tiled loops (HiddenPad above blockColumns) keep a tile of tileRows rows of
+// a block in the L1 cache, 24 KiB for 256-byte blocks.
+func blockRegs(p path) int {
+	if p == avx512 {
+		return 4
 	}
-	return max(1, min(limit, batchBytes/(4*m.hp)))
+	return 8
+}
+
+// blockColumns returns the width of the assembly's column blocks on path
+// p, the hidden units its sparse loops keep in registers at once (see
+// blockRegs).
+func blockColumns(p path) int { return blockRegs(p) * p.lanes() }
+
+// wideBatchBytes is batchBytes for the AVX-512 path's models of several
+// column blocks, whose plans' lists (a pixel's images within a batch) are
+// then four times as long: with a dozen entries, as 64 KiB of rows of a
+// 784-300-10 network give, starting and ending a list cost as much as its
+// entries. The rows stay in the L2 cache.
+const wideBatchBytes = 256 << 10
+
+// batchSize is the number of images the kernels take at a time. On the
+// AVX-512 path a model of several column blocks transposes the batch in
+// parts of maxBatch images where it has no plan (see firstLayerGrad).
+func (m *Model) batchSize() int {
+	limit, bytes := maxBatch, batchBytes
+	switch {
+	case m.hp <= blockColumns(m.path):
+		limit = maxPlanBatch
+	case m.path == avx512:
+		limit, bytes = maxPlanBatch, wideBatchBytes
+	}
+	return max(1, min(limit, bytes/(4*m.hp)))
 }

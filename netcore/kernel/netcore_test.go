@@ -19,8 +19,8 @@ func TestGradientMatchesNetcore(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, act := range activations {
-			for _, asm := range paths() {
-				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, pathName(asm)), func(t *testing.T) {
+			for _, path := range paths() {
+				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, path), func(t *testing.T) {
 					d := c.data(t)
 					p := randomParams(uint64(c.hidden)+7, d.dim, c.hidden, 10, c.std)
 					ref, err := netcore.NewParams(netcore.Shape{Inputs: d.dim, Hidden: c.hidden, Outputs: 10})
@@ -36,7 +36,7 @@ func TestGradientMatchesNetcore(t *testing.T) {
 					Y := netcore.OneHot(d.labels, 10)
 					wantCost := netcore.Gradient(ref, netcore.Activation(act), X, Y, grad)
 
-					m, s := setup(t, asm, p, act, c.scale, d)
+					m, s := setup(t, path, p, act, c.scale, d)
 					got, cost, _ := unpacked(m, s, allIdx(d.n))
 					inv := 1 / float64(d.n)
 					for _, tc := range []struct {
@@ -71,9 +71,9 @@ func TestPredictMatchesNetcore(t *testing.T) {
 	copy(ref.W2, p.w2)
 	copy(ref.B2, p.b2)
 	want := netcore.Predict(ref, netcore.Sigmoid, netcore.Inputs(d.pixels, d.n, d.dim, 1.0/255))
-	for _, asm := range paths() {
-		t.Run(pathName(asm), func(t *testing.T) {
-			m, s := setup(t, asm, p, kernel.Sigmoid, 1.0/255, d)
+	for _, path := range paths() {
+		t.Run(path, func(t *testing.T) {
+			m, s := setup(t, path, p, kernel.Sigmoid, 1.0/255, d)
 			got := make([]uint8, d.n)
 			m.Predict(got, s, allIdx(d.n), kernel.NewScratch(m))
 			for i := range d.n {

@@ -66,30 +66,34 @@ func phaseSamples(b *testing.B) *Samples {
 	return s
 }
 
-// BenchmarkPhases splits the assembly path's Gradient (plan=false) and
+// BenchmarkPhases splits each assembly path's Gradient (plan=false) and
 // GradientPlan (plan=true) over 60,000 images into their phases (locating
 // or decoding the batch, first layer, dense middle, first layer's gradient
 // including any transposition it needs) and reports each one's thread CPU
 // time per pass over the data.
 func BenchmarkPhases(b *testing.B) {
-	if !haveAsm {
-		b.Skip("no assembly path on this machine")
-	}
 	s := phaseSamples(b)
-	for _, hidden := range []int{10, 300} {
-		for _, plan := range []bool{false, true} {
-			b.Run(fmt.Sprintf("hidden=%d/plan=%t", hidden, plan), func(b *testing.B) { benchPhases(b, s, hidden, plan) })
+	for _, p := range []path{avx2, avx512} {
+		for _, hidden := range []int{10, 300} {
+			for _, plan := range []bool{false, true} {
+				b.Run(fmt.Sprintf("path=%s/hidden=%d/plan=%t", p, hidden, plan), func(b *testing.B) {
+					if lacks := missing(p); lacks != "" {
+						b.Skipf("skipping the %s path: %s", p, lacks)
+					}
+					benchPhases(b, s, p, hidden, plan)
+				})
+			}
 		}
 	}
 }
 
-func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
+func benchPhases(b *testing.B, s *Samples, p path, hidden int, planned bool) {
+	old := selected.Load()
+	selected.Store(uint32(p))
 	m, err := NewModel(s.dim, hidden, 10, Sigmoid, 1)
+	selected.Store(old)
 	if err != nil {
 		b.Fatal(err)
-	}
-	if !m.fast {
-		b.Skip("assembly path disabled")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	rm := make([]float64, m.RowMajorLen())
@@ -150,10 +154,10 @@ func benchPhases(b *testing.B, s *Samples, hidden int, planned bool) {
 					a.z2 = &ws.asm.dz2[k*m.op]
 				}
 				a.label = int(s.labels[i])
-				denseAVX(a)
+				m.dense(a)
 			}
 			if tiled {
-				dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
+				m.asm.isa.dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
 			}
 			t3 := threadTime()
 			m.firstLayerGrad(g, s, batch, ws, plan, bi)

@@ -20,15 +20,17 @@ import "fmt"
 type Plan struct {
 	s   *Samples
 	idx []int32
-	// The shape the plan was made for: byte offsets depend on it.
+	// The shape and kernel path the plan was made for: byte offsets and
+	// the batches' layout depend on them.
 	inputs, hp, batch int
+	path              path
 
 	// asm is the prepared batches of the assembly path (plan_amd64.go).
 	asm asmPlan
 }
 
 // NewPlan prepares the samples s[idx[k]] for GradientPlan with m or any
-// model of the same shape. It copies idx; s must stay unchanged while the
+// model of the same shape and kernel path. It copies idx; s must stay unchanged while the
 // plan is used. Like Gradient, it panics if s does not fit m or an index is
 // outside s, and, for a narrow network (whose plan keeps the labels), if a
 // label is not below m's outputs.
@@ -42,8 +44,9 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 		inputs: m.inputs,
 		hp:     m.hp,
 		batch:  m.batchSize(),
+		path:   m.path,
 	}
-	if m.fast {
+	if m.Fast() {
 		m.prepareAsmPlan(p)
 	}
 	return p
@@ -54,14 +57,15 @@ func (p *Plan) Len() int { return len(p.idx) }
 
 // GradientPlan adds to g the gradient sums and cost of the plan's samples,
 // as Gradient does for them (see Plan for how the sums may differ). It does
-// not allocate. It panics if the plan was made for a model of another shape.
+// not allocate. It panics if the plan was made for a model of another shape
+// or kernel path.
 func (m *Model) GradientPlan(g *Grad, p *Plan, ws *Scratch) {
 	// The batch size follows from hp (see batchSize), so the plan's batches
 	// are m's too.
-	if p.inputs != m.inputs || p.hp != m.hp {
-		panic("kernel: GradientPlan: plan made for another model shape")
+	if p.inputs != m.inputs || p.hp != m.hp || p.path != m.path {
+		panic("kernel: GradientPlan: plan made for another model shape or kernel path")
 	}
-	if !m.fast || !p.asm.prepared() {
+	if !m.Fast() || !p.asm.prepared() {
 		m.Gradient(g, p.s, p.idx, ws)
 		return
 	}

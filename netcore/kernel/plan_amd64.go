@@ -18,10 +18,11 @@ type asmPlan struct {
 	// Batch b (images idx[b·batch:], at most batch of them) uses the
 	// distinct pixels pix[pixAt[b]:pixAt[b+1]], ascending, as byte offsets
 	// of their weight rows. Pixel j's entries are pstart[j]:pstart[j+1],
-	// one per image using it, in image order: entOff holds the byte offset
-	// of the image's row of the batch's dz1 (position × HiddenPad × 4, below
-	// 64 KiB since a batch's rows are, see batchSize) and entRaw its raw
-	// pixel value. Where padded, each list is padded to a multiple of 8
+	// one per image using it, in image order: entOff holds the offset of
+	// the image's row of the batch's dz1 (position × HiddenPad × 4 bytes,
+	// below 64 KiB since a batch's rows are, see batchSize; on the AVX-512
+	// path, whose batches may be larger, in units of 8 bytes) and entRaw
+	// its raw pixel value. Where padded, each list is padded to a multiple of 8
 	// entries, so that planScatterPad runs its eight-entry loop alone,
 	// without the slower four- and one-entry tails. That pays where a
 	// model has one column block (and so do the image copies below); with
@@ -36,7 +37,8 @@ type asmPlan struct {
 
 	// labels holds the images' labels for the dense middle of narrow
 	// networks (Model.soa), checked once here rather than per call: image
-	// k's at labels[k], zero beyond the last image up to a multiple of 8.
+	// k's at labels[k], zero beyond the last image up to a multiple of the
+	// path's lanes.
 	labels []int32
 
 	// The images again, for gatherPlan: image k of the plan has the
@@ -48,6 +50,18 @@ type asmPlan struct {
 	src  []int32
 	offs []uint16
 	vals []uint8
+}
+
+// cvtOverrun is the spare capacity of entRaw and vals: AVX-512's loops
+// convert a list's values 16 at a time (see gatherPlanZ1).
+const cvtOverrun = 16
+
+// entOffUnit returns the unit of entOff, in bytes, on path p.
+func entOffUnit(p path) int {
+	if p == avx512 {
+		return 8
+	}
+	return 1
 }
 
 // prepared reports whether the plan holds the transposed batches.
@@ -73,8 +87,9 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 	}
 	a.pixAt = make([]int32, batches+1)
 	a.entOff = make([]uint16, 0, entries)
-	a.entRaw = make([]uint8, 0, entries)
+	a.entRaw = make([]uint8, 0, entries+cvtOverrun)
 	a.pstart = []int32{0}
+	unit := entOffUnit(m.path)
 	count := make([]int32, m.inputs)
 	next := make([]int32, m.inputs)
 	for b := range batches {
@@ -107,7 +122,7 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 		for k, i := range batch {
 			lo, hi := s.offsets[i], s.offsets[i+1]
 			for e, px := range s.index[lo:hi] {
-				a.entOff[next[px]] = uint16(k * m.hp * 4)
+				a.entOff[next[px]] = uint16(k * m.hp * 4 / unit)
 				a.entRaw[next[px]] = s.value[int(lo)+e]
 				next[px]++
 			}
@@ -126,7 +141,7 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 		a.copyImages(s, p.idx, m.hp)
 	}
 	if m.asm.soa {
-		a.labels = make([]int32, (len(idx)+7)&^7)
+		a.labels = make([]int32, roundUp(len(idx), m.path.lanes()))
 		for k, i := range idx {
 			a.labels[k] = int32(m.label(s, i))
 		}
@@ -143,7 +158,7 @@ func (a *asmPlan) copyImages(s *Samples, idx []int32, hp int) {
 		padded += int(s.offsets[i+1]-s.offsets[i]+7) &^ 7
 	}
 	a.offs = make([]uint16, 0, padded)
-	a.vals = make([]uint8, 0, padded)
+	a.vals = make([]uint8, 0, padded+cvtOverrun)
 	for k, i := range idx {
 		lo, hi := s.offsets[i], s.offsets[i+1]
 		start := len(a.offs)

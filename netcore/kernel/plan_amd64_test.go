@@ -13,9 +13,20 @@ import (
 // weight-row offsets, padded to a multiple of 8 with its last row and the
 // value 0. Plans for models of several column blocks are not padded.
 func TestPlanPadding(t *testing.T) {
-	if !haveAsm {
-		t.Skip("plans keep no transposition without the assembly path")
+	for _, p := range []path{avx2, avx512} {
+		t.Run(p.String(), func(t *testing.T) {
+			if lacks := missing(p); lacks != "" {
+				t.Skipf("skipping the %s path: %s", p, lacks)
+			}
+			old := selected.Load()
+			defer selected.Store(old)
+			selected.Store(uint32(p))
+			testPlanPadding(t)
+		})
 	}
+}
+
+func testPlanPadding(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
 	const n, dim = 600, 100
 	pixels, labels := make([]uint8, n*dim), make([]uint8, n)
@@ -32,9 +43,6 @@ func TestPlanPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.fast {
-		t.Skip("assembly path disabled")
-	}
 	idx := make([]int32, n)
 	for i := range idx {
 		idx[i] = int32(i)
@@ -44,7 +52,7 @@ func TestPlanPadding(t *testing.T) {
 		t.Fatal("a plan for one column block is not padded")
 	}
 	// With several column blocks the lists stay as they are.
-	wide, err := NewModel(dim, 100, 10, Sigmoid, 1)
+	wide, err := NewModel(dim, 200, 10, Sigmoid, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +92,9 @@ func TestPlanPadding(t *testing.T) {
 			for k := b * p.batch; k < min(n, (b+1)*p.batch); k++ {
 				if v := pixels[k*dim+px]; v != 0 {
 					e := lo + used
-					if int(p.asm.entOff[e]) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
+					if int(p.asm.entOff[e])*entOffUnit(m.path) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
 						t.Fatalf("batch %d, pixel %d, entry %d: offset %d value %d, want image %d's %d, %d",
-							b, px, used, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row, v)
+							b, px, used, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row/entOffUnit(m.path), v)
 					}
 					used++
 				}

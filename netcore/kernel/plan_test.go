@@ -42,11 +42,11 @@ func TestPlanMatchesGradient(t *testing.T) {
 	}
 	for _, c := range planCases {
 		for _, act := range acts {
-			for _, asm := range paths() {
-				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, pathName(asm)), func(t *testing.T) {
+			for _, path := range paths() {
+				t.Run(fmt.Sprintf("%s/%v/%s", c.name, act, path), func(t *testing.T) {
 					d := c.data(t)
 					p := randomParams(uint64(c.hidden)+7, d.dim, c.hidden, c.classes(), c.std)
-					m, s := setup(t, asm, p, act, c.scale, d)
+					m, s := setup(t, path, p, act, c.scale, d)
 					idx := allIdx(d.n)
 					slices.Reverse(idx)
 					idx = append(idx, 0, 1)
@@ -93,10 +93,10 @@ func TestPlanDeterministic(t *testing.T) {
 	}
 	d := syntheticData(34, n, 784, 10)
 	for _, hidden := range []int{10, 300} {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, path), func(t *testing.T) {
 				p := randomParams(35, d.dim, hidden, 10, 0.01)
-				m, s := setup(t, asm, p, kernel.Sigmoid, 1, d)
+				m, s := setup(t, path, p, kernel.Sigmoid, 1, d)
 				idx := allIdx(d.n)
 				plan := m.NewPlan(s, idx)
 				if plan.Len() != len(idx) {
@@ -128,17 +128,32 @@ func TestPlanDeterministic(t *testing.T) {
 	}
 }
 
+// TestPlanOtherShapePanics checks that GradientPlan refuses a plan made for
+// another shape, or for a model of the same shape on another kernel path
+// (whose batches and offsets may differ).
 func TestPlanOtherShapePanics(t *testing.T) {
 	d := syntheticData(36, 10, 784, 10)
-	m10, s := setup(t, kernel.HaveAsm, randomParams(1, d.dim, 10, 10, 0.1), kernel.Sigmoid, 1, d)
-	m40, _ := setup(t, kernel.HaveAsm, randomParams(1, d.dim, 40, 10, 0.1), kernel.Sigmoid, 1, d)
-	plan := m10.NewPlan(s, allIdx(d.n))
-	defer func() {
-		if recover() == nil {
-			t.Error("GradientPlan with a plan made for another shape did not panic")
+	for _, path := range paths() {
+		for _, other := range []struct {
+			path   string
+			hidden int
+		}{{path, 40}, {kernel.PathGeneric, 10}, {kernel.PathAVX2FMA, 10}} {
+			if other.path == path && other.hidden == 10 {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/H=10-vs-%s/H=%d", path, other.path, other.hidden), func(t *testing.T) {
+				m10, s := setup(t, path, randomParams(1, d.dim, 10, 10, 0.1), kernel.Sigmoid, 1, d)
+				mo, _ := setup(t, other.path, randomParams(1, d.dim, other.hidden, 10, 0.1), kernel.Sigmoid, 1, d)
+				plan := m10.NewPlan(s, allIdx(d.n))
+				defer func() {
+					if recover() == nil {
+						t.Error("GradientPlan with a plan made for another shape or path did not panic")
+					}
+				}()
+				mo.GradientPlan(kernel.NewGrad(mo), plan, kernel.NewScratch(mo))
+			})
 		}
-	}()
-	m40.GradientPlan(kernel.NewGrad(m40), plan, kernel.NewScratch(m40))
+	}
 }
 
 // TestPlanFromOtherOutputs checks that a plan made by a model with another
@@ -147,19 +162,23 @@ func TestPlanOtherShapePanics(t *testing.T) {
 // of that network's own plan.
 func TestPlanFromOtherOutputs(t *testing.T) {
 	d := syntheticData(42, 300, 784, 3) // labels every model here accepts
-	m10, s := setup(t, kernel.HaveAsm, randomParams(2, d.dim, 10, 10, 0.1), kernel.Sigmoid, 1, d)
-	m3, _ := setup(t, kernel.HaveAsm, randomParams(2, d.dim, 10, 3, 0.1), kernel.Sigmoid, 1, d)
-	idx := allIdx(d.n)
-	own, other := kernel.NewGrad(m10), kernel.NewGrad(m10)
-	m10.GradientPlan(own, m10.NewPlan(s, idx), kernel.NewScratch(m10))
-	m10.GradientPlan(other, m3.NewPlan(s, idx), kernel.NewScratch(m10))
-	if !slices.Equal(own.Flat(), other.Flat()) || own.Cost != other.Cost {
-		t.Error("a plan made by a 3-output model gives other sums than the model's own")
+	for _, path := range paths() {
+		t.Run(path, func(t *testing.T) {
+			m10, s := setup(t, path, randomParams(2, d.dim, 10, 10, 0.1), kernel.Sigmoid, 1, d)
+			m3, _ := setup(t, path, randomParams(2, d.dim, 10, 3, 0.1), kernel.Sigmoid, 1, d)
+			idx := allIdx(d.n)
+			own, other := kernel.NewGrad(m10), kernel.NewGrad(m10)
+			m10.GradientPlan(own, m10.NewPlan(s, idx), kernel.NewScratch(m10))
+			m10.GradientPlan(other, m3.NewPlan(s, idx), kernel.NewScratch(m10))
+			if !slices.Equal(own.Flat(), other.Flat()) || own.Cost != other.Cost {
+				t.Error("a plan made by a 3-output model gives other sums than the model's own")
+			}
+		})
 	}
 }
 
 // BenchmarkGradientPlan times GradientPlan on the path Path reports.
-func BenchmarkGradientPlan(b *testing.B) { benchGradient(b, kernel.HaveAsm, true, 10, 300) }
+func BenchmarkGradientPlan(b *testing.B) { benchGradient(b, kernel.Path(), true, 10, 300) }
 
 // TestBadLabelPanics checks that a label beyond the outputs, which Check
 // rejects, still cannot reach the kernels: Gradient and GradientPlan panic
@@ -168,13 +187,9 @@ func TestBadLabelPanics(t *testing.T) {
 	d := syntheticData(41, 20, 784, 10)
 	d.labels[13] = 10
 	for _, hidden := range []int{10, 300} {
-		for _, asm := range paths() {
-			t.Run(fmt.Sprintf("H=%d/%s", hidden, pathName(asm)), func(t *testing.T) {
-				restore, ok := kernel.SetAsmForTest(asm)
-				if !ok {
-					t.Skip("no assembly path on this machine")
-				}
-				defer restore()
+		for _, path := range paths() {
+			t.Run(fmt.Sprintf("H=%d/%s", hidden, path), func(t *testing.T) {
+				defer usePath(t, path)()
 				m, err := kernel.NewModel(d.dim, hidden, 10, kernel.Sigmoid, 1)
 				if err != nil {
 					t.Fatal(err)

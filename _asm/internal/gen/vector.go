@@ -22,6 +22,14 @@ type Vector struct {
 // AVX2 is the file of sixteen 256-bit YMM registers of AVX2 and FMA.
 var AVX2 = Vector{ISA: "AVX2+FMA", Kind: "YMM", Suffix: "", Lanes: 8, Regs: 16}
 
+// AVX512 is the file of thirty-two 512-bit ZMM registers of AVX-512, with
+// the extensions its kernels use: F (ZMM arithmetic, opmask registers,
+// embedded broadcast), BW (byte and word compares), DQ (VANDPS and the
+// other float logic on ZMM, 64-bit integer conversions) and VL (the EVEX
+// forms on XMM and YMM, needed for registers 16 to 31). Its functions and
+// tables carry the suffix Z.
+var AVX512 = Vector{ISA: "AVX512F+BW+DQ+VL", Kind: "ZMM", Suffix: "Z", Lanes: 16, Regs: 32}
+
 // Bytes is the size of one register in bytes.
 func (v Vector) Bytes() int { return 4 * v.Lanes }
 
@@ -42,6 +50,15 @@ func (v Vector) Reg(i int) reg.VecPhysical {
 // X returns the 128-bit register of vector register i (X<i>), for scalar
 // and horizontal work.
 func (v Vector) X(i int) reg.VecPhysical { return xmm[i] }
+
+// Y returns the 256-bit register of vector register i (Y<i>), the lower
+// half of a ZMM register.
+func (v Vector) Y(i int) reg.VecPhysical { return ymm[i] }
+
+// Wide reports whether the file is AVX-512's: its compares write opmask
+// registers rather than vectors, and some instructions have other names
+// (VRNDSCALEPS for VROUNDPS, VMOVDQU32 for VMOVDQU).
+func (v Vector) Wide() bool { return v.Lanes == 16 }
 
 // Name returns the name of the function or table base of this family: base
 // followed by the suffix and, where width > 0, the width (gatherRaw8).
