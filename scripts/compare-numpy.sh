@@ -6,7 +6,8 @@
 #   scripts/compare-numpy.sh [-d DATA_DIR] [-H HIDDEN] [-n ITERATIONS] [-w WORKERS] [-r REPEATS] [-f] [-t]
 #
 # -f also times NumPy in float32; -t also times the same algorithm in
-# PyTorch on the CPU, float32 (scripts/seed_torch.py; needs torch). Needs
+# PyTorch on the CPU, float32 (scripts/seed_torch.py; needs torch), with
+# PyTorch's default intra-op threads or $TORCH_THREADS of them. Needs
 # python3 with numpy (Debian: apt-get install -y python3-numpy
 # libopenblas0-pthread). SHARDNET_BIN names a prebuilt shardnet binary, for
 # machines without Go; otherwise the script builds one.
@@ -59,7 +60,8 @@ for ((i = 1; i <= repeats; i++)); do
     field "$work/np32-$i.json" ms_per_iteration >> "$work/np32"
   fi
   if [ "$torch" = 1 ]; then
-    "$python" scripts/seed_torch.py "$data" --hidden "$hidden" --lr "$lr" --iterations "$iterations" > "$work/torch-$i.json"
+    "$python" scripts/seed_torch.py "$data" --hidden "$hidden" --lr "$lr" --iterations "$iterations" \
+      --threads "${TORCH_THREADS:-0}" > "$work/torch-$i.json"
     field "$work/torch-$i.json" ms_per_iteration >> "$work/torch"
   fi
   "$shardnet" train --data-dir "$data" --no-fetch --hidden "$hidden" --learning-rate "$lr" \
