@@ -94,11 +94,8 @@ func runExport(args []string, env Env) error {
 // what, unless path can name a file to be written: it is not a directory,
 // and its directory exists. A file there already is replaced.
 func checkOutputFile(what, path string) error {
-	if strings.HasSuffix(path, string(filepath.Separator)) {
-		return usagef("%s %s: want a file name, not a directory", what, path)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return usagef("%s %s: is a directory, want a file", what, path)
+	if err := checkOutputName(what, path); err != nil {
+		return err
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
@@ -111,4 +108,21 @@ func checkOutputFile(what, path string) error {
 		return usagef("%s %s: %s is not a directory", what, path, dir)
 	}
 	return nil
+}
+
+// checkOutputName is checkOutputFile for a file whose directory is made
+// later: path must not name a directory.
+func checkOutputName(what, path string) error {
+	if strings.HasSuffix(path, string(filepath.Separator)) {
+		return usagef("%s %s: want a file name, not a directory", what, path)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usagef("%s %s: is a directory, want a file", what, path)
+	}
+	return nil
+}
+
+// inDir reports whether path names a file directly inside dir.
+func inDir(path, dir string) bool {
+	return dir != "" && filepath.Clean(filepath.Dir(path)) == filepath.Clean(dir)
 }

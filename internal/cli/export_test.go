@@ -167,6 +167,14 @@ func TestEvalProbabilities(t *testing.T) {
 	if want := lastLine(r.stdout); got != want {
 		t.Errorf("the probabilities give %q, eval printed %q", got, want)
 	}
+
+	// Into the --out directory that eval makes: the same file.
+	reports := filepath.Join(t.TempDir(), "reports")
+	inOut := filepath.Join(reports, "probs.npy")
+	mustRun(t, "eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", reports, "--probabilities", inOut)
+	if _, again := readNPYFile(t, inOut); !slices.Equal(again, p) {
+		t.Errorf("%s differs from %s", inOut, probs)
+	}
 }
 
 // testLabels returns the labels of the generated test set.

@@ -71,7 +71,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if *probsPath != "" {
-		if err := checkOutputFile("eval: --probabilities", *probsPath); err != nil {
+		check := checkOutputFile
+		if inDir(*probsPath, *outDir) {
+			check = checkOutputName // eval makes --out below
+		}
+		if err := check("eval: --probabilities", *probsPath); err != nil {
 			return err
 		}
 	}
