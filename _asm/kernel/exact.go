@@ -63,16 +63,7 @@ func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
 	if v.Lanes != 8 {
 		panic("addClear: written for YMM registers (VEXTRACTF128)")
 	}
-	a.Func(v.Name("addClearAsm", 0), "func(lo, hi *int64, v *float32, n int) (refused bool)",
-		fmt.Sprintf("addClearAsm adds the n values v[0:n], n a positive multiple of %d, to the", v.Lanes),
-		"sums lo[0:n] and hi[0:n] in ExactSum's format and zeroes them, reporting",
-		"whether one was a NaN, an infinity or of ExactLimit or more (whose words",
-		"are then meaningless).")
-	lo, hi, src, n := RDI, RSI, RDX, RCX
-	a.Load(a.Param("lo"), lo)
-	a.Load(a.Param("hi"), hi)
-	a.Load(a.Param("v"), src)
-	a.Load(a.Param("n"), n)
+	lo, hi, src, n := addClearFrame(a, v)
 	vals, mag, refused := v.Reg(0), v.Reg(1), v.Reg(2)
 	half := [2]VecPhysical{v.Reg(3), v.Reg(4)} // the lower and upper half of vals, as float64
 	hiWord, rest := v.Reg(5), v.Reg(6)
@@ -112,18 +103,9 @@ func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
 		a.VPADDQ(at(lo, k*words), rest, rest)
 		a.VMOVDQU(rest, at(lo, k*words))
 	}
-	a.VMOVUPS(zero, at(src, 0))
-	a.Label("next")
-	a.ADDQ(imm(v.Bytes()), src)
-	a.ADDQ(imm(2*words), hi)
-	a.ADDQ(imm(2*words), lo)
-	a.SUBQ(imm(v.Lanes), n)
-	a.JNZ(LabelRef("loop"))
+	addClearNext(a, v, lo, hi, src, n, zero)
 	a.VPTEST(refused, refused)
-	a.SETNE(AL)
-	a.Store(AL, a.Return("refused"))
-	a.VZEROUPPER()
-	a.RET()
+	addClearReturn(a)
 }
 
 // addClear16 emits addClearAsmZ, addClear for AVX-512: 16 values at a
@@ -136,16 +118,7 @@ func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
 // instructions. The magnitude check and the zero test write opmask
 // registers.
 func addClear16(a *gen.File, v gen.Vector, c *exactConsts) {
-	a.Func(v.Name("addClearAsm", 0), "func(lo, hi *int64, v *float32, n int) (refused bool)",
-		fmt.Sprintf("%s adds the n values v[0:n], n a positive multiple of %d, to the", v.Name("addClearAsm", 0), v.Lanes),
-		"sums lo[0:n] and hi[0:n] in ExactSum's format and zeroes them, reporting",
-		"whether one was a NaN, an infinity or of ExactLimit or more (whose words",
-		"are then meaningless).")
-	lo, hi, src, n := RDI, RSI, RDX, RCX
-	a.Load(a.Param("lo"), lo)
-	a.Load(a.Param("hi"), hi)
-	a.Load(a.Param("v"), src)
-	a.Load(a.Param("n"), n)
+	lo, hi, src, n := addClearFrame(a, v)
 	vals, mag := v.Reg(0), v.Reg(1)
 	half := [2]VecPhysical{v.Reg(3), v.Reg(4)} // the lower and upper half of vals, as float64
 	hiWord, rest, h := v.Reg(5), v.Reg(6), v.Reg(2)
@@ -182,6 +155,33 @@ func addClear16(a *gen.File, v gen.Vector, c *exactConsts) {
 		a.VPADDQ(at(lo, k*words), rest, rest)
 		a.VMOVDQU64(rest, at(lo, k*words))
 	}
+	addClearNext(a, v, lo, hi, src, n, zero)
+	a.KORTESTW(refused, refused)
+	addClearReturn(a)
+}
+
+// addClearFrame declares v's addClearAsm, the part of the frame both
+// addClear loops share, and loads its arguments.
+func addClearFrame(a *gen.File, v gen.Vector) (lo, hi, src, n GPPhysical) {
+	name := v.Name("addClearAsm", 0)
+	a.Func(name, "func(lo, hi *int64, v *float32, n int) (refused bool)",
+		fmt.Sprintf("%s adds the n values v[0:n], n a positive multiple of %d, to the", name, v.Lanes),
+		"sums lo[0:n] and hi[0:n] in ExactSum's format and zeroes them, reporting",
+		"whether one was a NaN, an infinity or of ExactLimit or more (whose words",
+		"are then meaningless).")
+	lo, hi, src, n = RDI, RSI, RDX, RCX
+	a.Load(a.Param("lo"), lo)
+	a.Load(a.Param("hi"), hi)
+	a.Load(a.Param("v"), src)
+	a.Load(a.Param("n"), n)
+	return lo, hi, src, n
+}
+
+// addClearNext zeroes the values just added (zero is a zeroed register)
+// and, at "next", steps to the following ones until n, the values left,
+// is 0.
+func addClearNext(a *gen.File, v gen.Vector, lo, hi, src, n GPPhysical, zero VecPhysical) {
+	words := v.Bytes() // bytes of the int64 words of half the values
 	a.VMOVUPS(zero, at(src, 0))
 	a.Label("next")
 	a.ADDQ(imm(v.Bytes()), src)
@@ -189,7 +189,11 @@ func addClear16(a *gen.File, v gen.Vector, c *exactConsts) {
 	a.ADDQ(imm(2*words), lo)
 	a.SUBQ(imm(v.Lanes), n)
 	a.JNZ(LabelRef("loop"))
-	a.KORTESTW(refused, refused)
+}
+
+// addClearReturn returns whether the test just made found a refused value
+// (ZF clear).
+func addClearReturn(a *gen.File) {
 	a.SETNE(AL)
 	a.Store(AL, a.Return("refused"))
 	a.VZEROUPPER()
