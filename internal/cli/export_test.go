@@ -269,21 +269,7 @@ func TestExportMisuse(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			args := tc.args(dir)
-			r := run(t, args...)
-			if r.code != cli.ExitUsage {
-				t.Errorf("shardnet %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), r.code, cli.ExitUsage, r.stderr)
-			}
-			msg := checkOneErrorLine(t, r)
-			t.Log(msg)
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message %q lacks %q", msg, w)
-				}
-			}
-			if r.stdout != "" {
-				t.Errorf("a failed run printed to stdout:\n%s", r.stdout)
-			}
+			checkMisuse(t, tc.args(dir), cli.ExitUsage, tc.want)
 			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 				t.Errorf("a failed run left %v in the output directory", entries)
 			}

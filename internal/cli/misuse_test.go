@@ -189,25 +189,33 @@ func TestMisuse(t *testing.T) {
 		{"fetch stray argument", []string{"fetch", "mnist"}, cli.ExitUsage, []string{`unexpected argument "mnist"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := run(t, tc.args...)
-			if r.code != tc.code {
-				t.Errorf("shardnet %s: exit %d, want %d\nstderr:\n%s", strings.Join(tc.args, " "), r.code, tc.code, r.stderr)
-			}
-			msg := checkOneErrorLine(t, r)
-			t.Log(msg)
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message %q lacks %q", msg, w)
-				}
-			}
-			if r.stdout != "" {
-				t.Errorf("a failed run printed to stdout:\n%s", r.stdout)
-			}
+			checkMisuse(t, tc.args, tc.code, tc.want)
 		})
 	}
 	// No failed run may leave a model behind in the shared output
 	// directory.
 	if _, err := os.Stat(filepath.Join(f.out, "model.ckpt")); err == nil {
 		t.Errorf("a failed run wrote %s", filepath.Join(f.out, "model.ckpt"))
+	}
+}
+
+// checkMisuse runs shardnet with args and checks that it failed as a
+// misuse should: exit code, one error line holding every string of want,
+// and nothing on standard output.
+func checkMisuse(t *testing.T, args []string, code int, want []string) {
+	t.Helper()
+	r := run(t, args...)
+	if r.code != code {
+		t.Errorf("shardnet %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), r.code, code, r.stderr)
+	}
+	msg := checkOneErrorLine(t, r)
+	t.Log(msg)
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message %q lacks %q", msg, w)
+		}
+	}
+	if r.stdout != "" {
+		t.Errorf("a failed run printed to stdout:\n%s", r.stdout)
 	}
 }
