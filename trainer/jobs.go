@@ -53,16 +53,18 @@ type sumSlot struct {
 	_        [64]byte
 }
 
-// refusals counts, per tensor and for the cost, the partials that held a
-// value an ExactSum refuses (a NaN, an infinity or one too large): the
-// step has diverged.
+// refusals counts, per tensor and for the cost, the folds that met a value
+// an ExactSum refuses (a NaN, an infinity or one too large): the step has
+// diverged.
 type refusals [len(kernel.TensorNames) + 1]int64
 
 // foldGroup is how many micro-shards' partials a slot keeps before they
 // are folded into its sum together: a chunk of the sum then makes one trip
 // through memory for all of them instead of one each, and the sums of a
-// wide network (16 bytes per parameter) do not fit the cache.
-const foldGroup = 4
+// wide network (16 bytes per parameter) do not fit the cache. It is the
+// group that kernel.ExactSum.AddClearGroup adds in one pass of the
+// assembly, the words of all summed in registers.
+const foldGroup = kernel.FoldGroup
 
 // foldChunk is how many elements a fold adds from every partial before
 // going on: their words (16 KiB) stay in the L1 cache meanwhile.
@@ -139,14 +141,16 @@ func (j *gradientJob) compute(w, i int) {
 // Folds of disjoint ranges may run at the same time.
 func (j *gradientJob) fold(s *sumSlot, from, to int, refused *refusals) {
 	pending := s.partials[:s.filled]
+	var chunks [foldGroup][]float32
 	for t := range kernel.TensorNames {
 		lo, hi := max(from, j.bounds[t]), min(to, j.bounds[t+1])
 		for c := lo; c < hi; c += foldChunk {
 			end := min(c+foldChunk, hi)
-			for _, g := range pending {
-				if s.sum.AddClear(g.Flat()[c:end], c) {
-					refused[t]++
-				}
+			for k, g := range pending {
+				chunks[k] = g.Flat()[c:end]
+			}
+			if s.sum.AddClearGroup(chunks[:len(pending)], c) {
+				refused[t]++
 			}
 		}
 	}

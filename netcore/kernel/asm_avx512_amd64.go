@@ -639,6 +639,13 @@ func cscEmitZ(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK
 //go:noescape
 func addClearAsmZ(lo *int64, hi *int64, v *float32, n int) (refused bool)
 
+// addClear8AsmZ is addClearAsmZ over 8 partials: it adds v0[0:n] to v7[0:n] to
+// the sums and zeroes them, adding the words of the partials in registers
+// so that the sums' memory is read and written once.
+//
+//go:noescape
+func addClear8AsmZ(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, v3 *float32, v4 *float32, v5 *float32, v6 *float32, v7 *float32, n int) (refused bool)
+
 // denseAVX is everything between the two sparse layers for one sample, so
 // that the hidden vector makes one trip through the caches (see denseArgs
 // for the fields):

@@ -77,6 +77,46 @@ func (s *ExactSum) AddClear(v []float32, at int) (refused bool) {
 	return addClearGo(lo[n:], hi[n:], v[n:]) || refused
 }
 
+// FoldGroup is the number of partials that [ExactSum.AddClearGroup] adds
+// in one pass of the assembly.
+const FoldGroup = 8
+
+// AddClearGroup adds the values of every partial in vs to the elements from
+// at, as [ExactSum.AddClear] adds each, and zeroes them; the partials must
+// have the same length. It reports whether some value was refused. A group
+// of [FoldGroup] partials is added in one pass of the assembly, which sums
+// their words in registers and so reads and writes the sums' memory once
+// instead of once per partial: those loads and stores were a third of the
+// time of adding the partials one at a time.
+func (s *ExactSum) AddClearGroup(vs [][]float32, at int) (refused bool) {
+	if len(vs) != FoldGroup {
+		for _, v := range vs {
+			refused = s.AddClear(v, at) || refused
+		}
+		return refused
+	}
+	n := len(vs[0])
+	for _, v := range vs[1:] {
+		if len(v) != n {
+			panic(fmt.Sprintf("kernel: AddClearGroup: partials of %d and %d values", n, len(v)))
+		}
+	}
+	lo, hi := s.lo[at:at+n], s.hi[at:at+n]
+	done := 0
+	switch p := current(); {
+	case p == avx512 && n >= 16:
+		done = n &^ 15
+		refused = addClear8AsmZ(&lo[0], &hi[0], &vs[0][0], &vs[1][0], &vs[2][0], &vs[3][0], &vs[4][0], &vs[5][0], &vs[6][0], &vs[7][0], done)
+	case p != generic && n >= 8:
+		done = n &^ 7
+		refused = addClear8Asm(&lo[0], &hi[0], &vs[0][0], &vs[1][0], &vs[2][0], &vs[3][0], &vs[4][0], &vs[5][0], &vs[6][0], &vs[7][0], done)
+	}
+	for _, v := range vs {
+		refused = addClearGo(lo[done:], hi[done:], v[done:n]) || refused
+	}
+	return refused
+}
+
 // addClearGo is AddClear in Go, over equal lengths.
 func addClearGo(lo, hi []int64, v []float32) (refused bool) {
 	lo, hi = lo[:len(v)], hi[:len(v)]

@@ -38,6 +38,11 @@ func testAddClearAsm(t *testing.T, block int, addClearAsm func(lo, hi *int64, v 
 				case 0:
 				case 1:
 					v[i] = math.Float32frombits(uint32(r.IntN(1 << 23))) // subnormal
+				case 2:
+					// A tie for the high word's rounding (v·2^12 half an
+					// integer) or the low word's (v·2^60 half an integer).
+					e := [2]float64{-13, -61}[r.IntN(2)]
+					v[i] = float32(float64(2*r.IntN(1<<10)+1) * math.Pow(2, e) * float64(1-2*r.IntN(2)))
 				default:
 					v[i] = float32(r.NormFloat64() * math.Pow(2, float64(r.IntN(75)-45)))
 				}
@@ -67,6 +72,71 @@ func testAddClearAsm(t *testing.T, block int, addClearAsm func(lo, hi *int64, v 
 				t.Fatalf("n=%d trial %d: the assembly's words differ from Go's", n, trial)
 			}
 		}
+	}
+}
+
+// TestAddClearGroup: on every path, AddClearGroup leaves the words that
+// AddClear of each partial in turn leaves, for groups of every size
+// (FoldGroup runs the group assembly), lengths with tails, and partials
+// zero in whole blocks, some in every partial of the group; it zeroes the
+// values and reports a refused value in any partial.
+func TestAddClearGroup(t *testing.T) {
+	for _, p := range []path{generic, avx2, avx512} {
+		t.Run(p.String(), func(t *testing.T) {
+			if lacks := missing(p); lacks != "" {
+				t.Skipf("skipping the %s path: %s", p, lacks)
+			}
+			old := selected.Load()
+			defer selected.Store(old)
+			selected.Store(uint32(p))
+			r := rand.New(rand.NewPCG(73, 74))
+			for _, parts := range []int{1, 3, FoldGroup - 1, FoldGroup, FoldGroup + 1} {
+				for _, n := range []int{7, 16, 100, 1029} {
+					for trial := range 8 {
+						vs := make([][]float32, parts)
+						for k := range vs {
+							vs[k] = make([]float32, n)
+							for i := range vs[k] {
+								if i/16%3 != 0 && (i/16%5 != k%5) {
+									v := float32(r.NormFloat64() * math.Pow(2, float64(r.IntN(60)-40)))
+									vs[k][i] = v
+								}
+							}
+						}
+						bad := trial == 7
+						if bad {
+							vs[r.IntN(parts)][r.IntN(n)] = float32(math.Inf(1))
+						}
+						const at = 3
+						want := NewExactSum(make([]int64, 2*(n+at)))
+						got := NewExactSum(make([]int64, 2*(n+at)))
+						for i := range want.lo {
+							want.lo[i] = r.Int64N(1<<40) - 1<<39
+							want.hi[i] = r.Int64N(1<<40) - 1<<39
+						}
+						copy(got.lo, want.lo)
+						copy(got.hi, want.hi)
+						wantRefused := false
+						for _, v := range vs {
+							lo, hi := want.lo[at:at+n], want.hi[at:at+n]
+							wantRefused = addClearGo(lo, hi, slices.Clone(v)) || wantRefused
+						}
+						gotRefused := got.AddClearGroup(vs, at)
+						if gotRefused != wantRefused || gotRefused != bad {
+							t.Fatalf("%d partials of %d, trial %d: refused %v, want %v", parts, n, trial, gotRefused, wantRefused)
+						}
+						for k, v := range vs {
+							if slices.ContainsFunc(v, func(x float32) bool { return x != 0 }) {
+								t.Fatalf("%d partials of %d, trial %d: values left behind in partial %d", parts, n, trial, k)
+							}
+						}
+						if !bad && (!slices.Equal(got.lo, want.lo) || !slices.Equal(got.hi, want.hi)) {
+							t.Fatalf("%d partials of %d, trial %d: the words differ from AddClear's", parts, n, trial)
+						}
+					}
+				}
+			}
+		})
 	}
 }
 

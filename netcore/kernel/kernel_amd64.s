@@ -6490,6 +6490,26 @@ next:
 	VZEROUPPER
 	RET
 
+DATA c_abs32<>+0(SB)/4, $0x7fffffff
+DATA c_abs32<>+4(SB)/4, $0x7fffffff
+DATA c_abs32<>+8(SB)/4, $0x7fffffff
+DATA c_abs32<>+12(SB)/4, $0x7fffffff
+DATA c_abs32<>+16(SB)/4, $0x7fffffff
+DATA c_abs32<>+20(SB)/4, $0x7fffffff
+DATA c_abs32<>+24(SB)/4, $0x7fffffff
+DATA c_abs32<>+28(SB)/4, $0x7fffffff
+GLOBL c_abs32<>(SB), RODATA|NOPTR, $32
+
+DATA c_exactLimit<>+0(SB)/4, $0x51000000
+DATA c_exactLimit<>+4(SB)/4, $0x51000000
+DATA c_exactLimit<>+8(SB)/4, $0x51000000
+DATA c_exactLimit<>+12(SB)/4, $0x51000000
+DATA c_exactLimit<>+16(SB)/4, $0x51000000
+DATA c_exactLimit<>+20(SB)/4, $0x51000000
+DATA c_exactLimit<>+24(SB)/4, $0x51000000
+DATA c_exactLimit<>+28(SB)/4, $0x51000000
+GLOBL c_exactLimit<>(SB), RODATA|NOPTR, $32
+
 DATA c_exactHiUnit<>+0(SB)/4, $0x00000000
 DATA c_exactHiUnit<>+4(SB)/4, $0x40b00000
 DATA c_exactHiUnit<>+8(SB)/4, $0x00000000
@@ -6520,38 +6540,18 @@ DATA c_exactMagic<>+24(SB)/4, $0x00000000
 DATA c_exactMagic<>+28(SB)/4, $0x43380000
 GLOBL c_exactMagic<>(SB), RODATA|NOPTR, $32
 
-DATA c_abs32<>+0(SB)/4, $0x7fffffff
-DATA c_abs32<>+4(SB)/4, $0x7fffffff
-DATA c_abs32<>+8(SB)/4, $0x7fffffff
-DATA c_abs32<>+12(SB)/4, $0x7fffffff
-DATA c_abs32<>+16(SB)/4, $0x7fffffff
-DATA c_abs32<>+20(SB)/4, $0x7fffffff
-DATA c_abs32<>+24(SB)/4, $0x7fffffff
-DATA c_abs32<>+28(SB)/4, $0x7fffffff
-GLOBL c_abs32<>(SB), RODATA|NOPTR, $32
-
-DATA c_exactLimit<>+0(SB)/4, $0x51000000
-DATA c_exactLimit<>+4(SB)/4, $0x51000000
-DATA c_exactLimit<>+8(SB)/4, $0x51000000
-DATA c_exactLimit<>+12(SB)/4, $0x51000000
-DATA c_exactLimit<>+16(SB)/4, $0x51000000
-DATA c_exactLimit<>+20(SB)/4, $0x51000000
-DATA c_exactLimit<>+24(SB)/4, $0x51000000
-DATA c_exactLimit<>+28(SB)/4, $0x51000000
-GLOBL c_exactLimit<>(SB), RODATA|NOPTR, $32
-
 // func addClearAsm(lo *int64, hi *int64, v *float32, n int) (refused bool)
 // Requires: AVX, AVX2
 TEXT ·addClearAsm(SB), NOSPLIT, $0-33
+	MOVQ    v+16(FP), DX
 	MOVQ    lo+0(FP), DI
 	MOVQ    hi+8(FP), SI
-	MOVQ    v+16(FP), DX
 	MOVQ    n+24(FP), CX
 	VMOVUPD c_exactHiUnit<>+0(SB), Y7
 	VMOVUPD c_exactLoUnit<>+0(SB), Y8
 	VMOVUPD c_exactMagic<>+0(SB), Y9
-	VXORPS  Y10, Y10, Y10
 	VXORPS  Y2, Y2, Y2
+	VXORPS  Y10, Y10, Y10
 
 loop:
 	VMOVUPS      (DX), Y0
@@ -6598,6 +6598,326 @@ next:
 	VPTEST Y2, Y2
 	SETNE  AL
 	MOVB   AL, refused+32(FP)
+	VZEROUPPER
+	RET
+
+// func addClear8Asm(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, v3 *float32, v4 *float32, v5 *float32, v6 *float32, v7 *float32, n int) (refused bool)
+// Requires: AVX, AVX2
+TEXT ·addClear8Asm(SB), NOSPLIT, $0-89
+	MOVQ    v0+16(FP), DX
+	MOVQ    v1+24(FP), R8
+	MOVQ    v2+32(FP), R9
+	MOVQ    v3+40(FP), R10
+	MOVQ    v4+48(FP), R12
+	MOVQ    v5+56(FP), R13
+	MOVQ    v6+64(FP), BX
+	MOVQ    v7+72(FP), AX
+	MOVQ    lo+0(FP), DI
+	MOVQ    hi+8(FP), SI
+	MOVQ    n+80(FP), CX
+	VMOVUPD c_exactHiUnit<>+0(SB), Y7
+	VMOVUPD c_exactLoUnit<>+0(SB), Y8
+	VMOVUPD c_exactMagic<>+0(SB), Y9
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y10, Y10, Y10
+
+loop:
+	VPXOR        Y11, Y11, Y11
+	VPXOR        Y12, Y12, Y12
+	VPXOR        Y13, Y13, Y13
+	VPXOR        Y14, Y14, Y14
+	XORL         R11, R11
+	VMOVUPS      (DX), Y0
+	VPTEST       Y0, Y0
+	JZ           part1
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (DX)
+	MOVL         $0x00000001, R11
+
+part1:
+	VMOVUPS      (R8), Y0
+	VPTEST       Y0, Y0
+	JZ           part2
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (R8)
+	MOVL         $0x00000001, R11
+
+part2:
+	VMOVUPS      (R9), Y0
+	VPTEST       Y0, Y0
+	JZ           part3
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (R9)
+	MOVL         $0x00000001, R11
+
+part3:
+	VMOVUPS      (R10), Y0
+	VPTEST       Y0, Y0
+	JZ           part4
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (R10)
+	MOVL         $0x00000001, R11
+
+part4:
+	VMOVUPS      (R12), Y0
+	VPTEST       Y0, Y0
+	JZ           part5
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (R12)
+	MOVL         $0x00000001, R11
+
+part5:
+	VMOVUPS      (R13), Y0
+	VPTEST       Y0, Y0
+	JZ           part6
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (R13)
+	MOVL         $0x00000001, R11
+
+part6:
+	VMOVUPS      (BX), Y0
+	VPTEST       Y0, Y0
+	JZ           part7
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (BX)
+	MOVL         $0x00000001, R11
+
+part7:
+	VMOVUPS      (AX), Y0
+	VPTEST       Y0, Y0
+	JZ           part8
+	VANDPS       c_abs32<>+0(SB), Y0, Y1
+	VCMPPS       $0x15, c_exactLimit<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y2
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X1
+	VCVTPS2PD    X1, Y4
+	VMULPD       Y7, Y3, Y3
+	VADDPD       Y9, Y3, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y3, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y11, Y11
+	VPADDQ       Y6, Y13, Y13
+	VMULPD       Y7, Y4, Y4
+	VADDPD       Y9, Y4, Y5
+	VSUBPD       Y9, Y5, Y6
+	VSUBPD       Y6, Y4, Y6
+	VMULPD       Y8, Y6, Y6
+	VADDPD       Y9, Y6, Y6
+	VPSUBQ       Y9, Y5, Y5
+	VPSUBQ       Y9, Y6, Y6
+	VPADDQ       Y5, Y12, Y12
+	VPADDQ       Y6, Y14, Y14
+	VMOVUPS      Y10, (AX)
+	MOVL         $0x00000001, R11
+
+part8:
+	TESTL   R11, R11
+	JZ      next
+	VPADDQ  (SI), Y11, Y11
+	VMOVDQU Y11, (SI)
+	VPADDQ  32(SI), Y12, Y12
+	VMOVDQU Y12, 32(SI)
+	VPADDQ  (DI), Y13, Y13
+	VMOVDQU Y13, (DI)
+	VPADDQ  32(DI), Y14, Y14
+	VMOVDQU Y14, 32(DI)
+
+next:
+	ADDQ   $+32, DX
+	ADDQ   $+32, R8
+	ADDQ   $+32, R9
+	ADDQ   $+32, R10
+	ADDQ   $+32, R12
+	ADDQ   $+32, R13
+	ADDQ   $+32, BX
+	ADDQ   $+32, AX
+	ADDQ   $+64, SI
+	ADDQ   $+64, DI
+	SUBQ   $+8, CX
+	JNZ    loop
+	VPTEST Y2, Y2
+	SETNE  AL
+	MOVB   AL, refused+88(FP)
 	VZEROUPPER
 	RET
 

@@ -10885,60 +10885,6 @@ next:
 	VZEROUPPER
 	RET
 
-DATA c_exactHiUnit<>+0(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+4(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+8(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+12(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+16(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+20(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+24(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+28(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+32(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+36(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+40(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+44(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+48(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+52(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+56(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+60(SB)/4, $0x40b00000
-GLOBL c_exactHiUnit<>(SB), RODATA|NOPTR, $64
-
-DATA c_exactLoUnit<>+0(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+4(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+8(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+12(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+16(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+20(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+24(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+28(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+32(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+36(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+40(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+44(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+48(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+52(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+56(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+60(SB)/4, $0x42f00000
-GLOBL c_exactLoUnit<>(SB), RODATA|NOPTR, $64
-
-DATA c_exactMagic<>+0(SB)/4, $0x00000000
-DATA c_exactMagic<>+4(SB)/4, $0x43380000
-DATA c_exactMagic<>+8(SB)/4, $0x00000000
-DATA c_exactMagic<>+12(SB)/4, $0x43380000
-DATA c_exactMagic<>+16(SB)/4, $0x00000000
-DATA c_exactMagic<>+20(SB)/4, $0x43380000
-DATA c_exactMagic<>+24(SB)/4, $0x00000000
-DATA c_exactMagic<>+28(SB)/4, $0x43380000
-DATA c_exactMagic<>+32(SB)/4, $0x00000000
-DATA c_exactMagic<>+36(SB)/4, $0x43380000
-DATA c_exactMagic<>+40(SB)/4, $0x00000000
-DATA c_exactMagic<>+44(SB)/4, $0x43380000
-DATA c_exactMagic<>+48(SB)/4, $0x00000000
-DATA c_exactMagic<>+52(SB)/4, $0x43380000
-DATA c_exactMagic<>+56(SB)/4, $0x00000000
-DATA c_exactMagic<>+60(SB)/4, $0x43380000
-GLOBL c_exactMagic<>(SB), RODATA|NOPTR, $64
-
 DATA c_abs32<>+0(SB)/4, $0x7fffffff
 DATA c_abs32<>+4(SB)/4, $0x7fffffff
 DATA c_abs32<>+8(SB)/4, $0x7fffffff
@@ -10975,17 +10921,53 @@ DATA c_exactLimit<>+56(SB)/4, $0x51000000
 DATA c_exactLimit<>+60(SB)/4, $0x51000000
 GLOBL c_exactLimit<>(SB), RODATA|NOPTR, $64
 
+DATA c_exactHiUnit<>+0(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+4(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+8(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+12(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+16(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+20(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+24(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+28(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+32(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+36(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+40(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+44(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+48(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+52(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+56(SB)/4, $0x45800000
+DATA c_exactHiUnit<>+60(SB)/4, $0x45800000
+GLOBL c_exactHiUnit<>(SB), RODATA|NOPTR, $64
+
+DATA c_exactLoUnit<>+0(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+4(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+8(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+12(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+16(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+20(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+24(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+28(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+32(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+36(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+40(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+44(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+48(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+52(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+56(SB)/4, $0x57800000
+DATA c_exactLoUnit<>+60(SB)/4, $0x57800000
+GLOBL c_exactLoUnit<>(SB), RODATA|NOPTR, $64
+
 // func addClearAsmZ(lo *int64, hi *int64, v *float32, n int) (refused bool)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·addClearAsmZ(SB), NOSPLIT, $0-33
+	MOVQ    v+16(FP), DX
 	MOVQ    lo+0(FP), DI
 	MOVQ    hi+8(FP), SI
-	MOVQ    v+16(FP), DX
 	MOVQ    n+24(FP), CX
-	VMOVUPD c_exactHiUnit<>+0(SB), Z7
-	VMOVUPD c_exactLoUnit<>+0(SB), Z8
-	VXORPS  Z10, Z10, Z10
+	VMOVUPS c_exactHiUnit<>+0(SB), Z7
+	VMOVUPS c_exactLoUnit<>+0(SB), Z8
 	KXORW   K1, K1, K1
+	VXORPS  Z10, Z10, Z10
 
 loop:
 	VMOVUPS          (DX), Z0
@@ -10995,29 +10977,23 @@ loop:
 	VANDPS           c_abs32<>+0(SB), Z0, Z1
 	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
 	KORW             K3, K1, K1
-	VCVTPS2PD        Y0, Z3
-	VEXTRACTF64X4    $0x01, Z0, Y1
-	VCVTPS2PD        Y1, Z4
-	VMULPD           Z7, Z3, Z3
-	VCVTPD2QQ.RN_SAE Z3, Z5
-	VCVTQQ2PD        Z5, Z2
-	VSUBPD           Z2, Z3, Z6
-	VMULPD           Z8, Z6, Z6
-	VCVTPD2QQ.RN_SAE Z6, Z6
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
 	VPADDQ           (SI), Z5, Z5
 	VMOVDQU64        Z5, (SI)
-	VPADDQ           (DI), Z6, Z6
-	VMOVDQU64        Z6, (DI)
-	VMULPD           Z7, Z4, Z4
-	VCVTPD2QQ.RN_SAE Z4, Z5
-	VCVTQQ2PD        Z5, Z2
-	VSUBPD           Z2, Z4, Z6
-	VMULPD           Z8, Z6, Z6
-	VCVTPD2QQ.RN_SAE Z6, Z6
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
 	VPADDQ           64(SI), Z5, Z5
 	VMOVDQU64        Z5, 64(SI)
-	VPADDQ           64(DI), Z6, Z6
-	VMOVDQU64        Z6, 64(DI)
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           (DI), Z5, Z5
+	VMOVDQU64        Z5, (DI)
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           64(DI), Z5, Z5
+	VMOVDQU64        Z5, 64(DI)
 	VMOVUPS          Z10, (DX)
 
 next:
@@ -11029,6 +11005,253 @@ next:
 	KORTESTW K1, K1
 	SETNE    AL
 	MOVB     AL, refused+32(FP)
+	VZEROUPPER
+	RET
+
+// func addClear8AsmZ(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, v3 *float32, v4 *float32, v5 *float32, v6 *float32, v7 *float32, n int) (refused bool)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·addClear8AsmZ(SB), NOSPLIT, $0-89
+	MOVQ    v0+16(FP), DX
+	MOVQ    v1+24(FP), R8
+	MOVQ    v2+32(FP), R9
+	MOVQ    v3+40(FP), R10
+	MOVQ    v4+48(FP), R12
+	MOVQ    v5+56(FP), R13
+	MOVQ    v6+64(FP), BX
+	MOVQ    v7+72(FP), AX
+	MOVQ    lo+0(FP), DI
+	MOVQ    hi+8(FP), SI
+	MOVQ    n+80(FP), CX
+	VMOVUPS c_exactHiUnit<>+0(SB), Z7
+	VMOVUPS c_exactLoUnit<>+0(SB), Z8
+	KXORW   K1, K1, K1
+	VXORPS  Z10, Z10, Z10
+
+loop:
+	VPXORQ           Z11, Z11, Z11
+	VPXORQ           Z12, Z12, Z12
+	VPXORQ           Z13, Z13, Z13
+	VPXORQ           Z14, Z14, Z14
+	XORL             R11, R11
+	VMOVUPS          (DX), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part1
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (DX)
+	MOVL             $0x00000001, R11
+
+part1:
+	VMOVUPS          (R8), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part2
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (R8)
+	MOVL             $0x00000001, R11
+
+part2:
+	VMOVUPS          (R9), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part3
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (R9)
+	MOVL             $0x00000001, R11
+
+part3:
+	VMOVUPS          (R10), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part4
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (R10)
+	MOVL             $0x00000001, R11
+
+part4:
+	VMOVUPS          (R12), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part5
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (R12)
+	MOVL             $0x00000001, R11
+
+part5:
+	VMOVUPS          (R13), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part6
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (R13)
+	MOVL             $0x00000001, R11
+
+part6:
+	VMOVUPS          (BX), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part7
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (BX)
+	MOVL             $0x00000001, R11
+
+part7:
+	VMOVUPS          (AX), Z0
+	VPTESTMD         Z0, Z0, K2
+	KORTESTW         K2, K2
+	JZ               part8
+	VANDPS           c_abs32<>+0(SB), Z0, Z1
+	VCMPPS           $0x15, c_exactLimit<>+0(SB), Z1, K3
+	KORW             K3, K1, K1
+	VMULPS           Z7, Z0, Z2
+	VREDUCEPS        $0x08, Z2, Z3
+	VMULPS           Z8, Z3, Z3
+	VCVTPS2QQ.RN_SAE Y2, Z5
+	VPADDQ           Z5, Z11, Z11
+	VEXTRACTF32X8    $0x01, Z2, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z12, Z12
+	VCVTPS2QQ.RN_SAE Y3, Z5
+	VPADDQ           Z5, Z13, Z13
+	VEXTRACTF32X8    $0x01, Z3, Y4
+	VCVTPS2QQ.RN_SAE Y4, Z5
+	VPADDQ           Z5, Z14, Z14
+	VMOVUPS          Z10, (AX)
+	MOVL             $0x00000001, R11
+
+part8:
+	TESTL     R11, R11
+	JZ        next
+	VPADDQ    (SI), Z11, Z11
+	VMOVDQU64 Z11, (SI)
+	VPADDQ    64(SI), Z12, Z12
+	VMOVDQU64 Z12, 64(SI)
+	VPADDQ    (DI), Z13, Z13
+	VMOVDQU64 Z13, (DI)
+	VPADDQ    64(DI), Z14, Z14
+	VMOVDQU64 Z14, 64(DI)
+
+next:
+	ADDQ     $+64, DX
+	ADDQ     $+64, R8
+	ADDQ     $+64, R9
+	ADDQ     $+64, R10
+	ADDQ     $+64, R12
+	ADDQ     $+64, R13
+	ADDQ     $+64, BX
+	ADDQ     $+64, AX
+	ADDQ     $+128, SI
+	ADDQ     $+128, DI
+	SUBQ     $+16, CX
+	JNZ      loop
+	KORTESTW K1, K1
+	SETNE    AL
+	MOVB     AL, refused+88(FP)
 	VZEROUPPER
 	RET
 

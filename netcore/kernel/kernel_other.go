@@ -47,3 +47,11 @@ func addClearAsm(lo, hi *int64, v *float32, n int) bool {
 func addClearAsmZ(lo, hi *int64, v *float32, n int) bool {
 	panic("kernel: no assembly path on this architecture")
 }
+
+func addClear8Asm(lo, hi *int64, v0, v1, v2, v3, v4, v5, v6, v7 *float32, n int) bool {
+	panic("kernel: no assembly path on this architecture")
+}
+
+func addClear8AsmZ(lo, hi *int64, v0, v1, v2, v3, v4, v5, v6, v7 *float32, n int) bool {
+	panic("kernel: no assembly path on this architecture")
+}
