@@ -43,7 +43,22 @@ func TestTimeline(t *testing.T) {
 	if seen[[2]int{0, int(trainer.SpanCommunication)}] {
 		t.Error("a process alone recorded communication")
 	}
+	// The breakdown is the spans' time by kind per step and worker.
 	b := tl.Breakdown(1)
+	want := map[trainer.SpanKind]time.Duration{}
+	for _, s := range tl.Spans() {
+		want[s.Kind] += s.End - s.Start
+	}
+	for _, k := range []trainer.SpanKind{trainer.SpanGradient, trainer.SpanReduction, trainer.SpanUpdate, trainer.SpanWaiting} {
+		if got, want := b.Of(k), want[k]/(steps*workers); got != want {
+			t.Errorf("breakdown of %v: %v per step and worker, the spans give %v", k, got, want)
+		}
+	}
+	// It adds up to no more than an iteration, and to a good part of one:
+	// what no span covers is the time it takes to wake the workers for
+	// each round and, on a busy machine (tests run in parallel, more
+	// workers than cores), the time the OS gives other threads, which can
+	// be most of a step this short.
 	var sum, mean time.Duration
 	for _, k := range []trainer.SpanKind{trainer.SpanGradient, trainer.SpanReduction, trainer.SpanUpdate, trainer.SpanWaiting} {
 		sum += b.Of(k)
@@ -52,7 +67,7 @@ func TestTimeline(t *testing.T) {
 		mean += d
 	}
 	mean /= time.Duration(len(res.IterationTimes))
-	if sum > mean*11/10 || sum < mean/2 {
+	if sum > mean*11/10 || sum < mean/10 {
 		t.Errorf("breakdown %v adds up to %v per step, the mean iteration took %v", b, sum, mean)
 	}
 }

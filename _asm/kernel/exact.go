@@ -11,12 +11,12 @@ import (
 )
 
 // exactConsts are the constants of addClear, each broadcast to a
-// register: the units of the words as float64 for the YMM splitter, as
-// float32 for the ZMM one, and the float32 magnitude check of both.
+// register: the magic numbers of the YMM splitter, the float32 units of the
+// ZMM one, and the float32 magnitude check of both.
 type exactConsts struct {
-	hiUnit, loUnit Mem // 2^12 and 2^48: the words' units (see kernel.ExactSum)
-	magic          Mem // 1.5·2^52: x + magic rounds x to an integer held in the low bits
-	abs32, limit32 Mem // the float32 magnitude mask and kernel.ExactLimit, 2^35
+	magicHi, magicLo Mem // 1.5·2^40 and 1.5·2^-8 (see splitter8)
+	hiUnit, loUnit   Mem // 2^12 and 2^48: the words' units (see kernel.ExactSum)
+	abs32, limit32   Mem // the float32 magnitude mask and kernel.ExactLimit, 2^35
 }
 
 func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
@@ -43,9 +43,8 @@ func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
 		c.hiUnit = f32("c_exactHiUnit", math.Float32bits(0x1p12))
 		c.loUnit = f32("c_exactLoUnit", math.Float32bits(0x1p48))
 	} else {
-		c.hiUnit = f64("c_exactHiUnit", 0x1p12)
-		c.loUnit = f64("c_exactLoUnit", 0x1p48)
-		c.magic = f64("c_exactMagic", 0x1.8p52)
+		c.magicHi = f64("c_exactMagicHi", 0x1.8p40)
+		c.magicLo = f64("c_exactMagicLo", 0x1.8p-8)
 	}
 	return c
 }
@@ -169,14 +168,19 @@ func movWords(a *gen.File, v gen.Vector, r VecPhysical, m Mem) {
 // splitter8 returns addClear's word splitter for YMM registers, its zero
 // test and the test of its refusals (ZF clear if one was refused). It
 // widens 8 values to float64 in two registers and splits each as
-// exactWords does, with the same two roundings to nearest.
+// exactWords does, with the same two roundings to nearest, by magic
+// numbers: for a magic number M = 1.5·2^k and |x| < 2^(k-1), x + M lies in
+// [2^k, 2^(k+1)), where float64's last place is 2^(k-52), so the addition
+// rounds x to a multiple of 2^(k-52) (to nearest, ties to even, as
+// math.RoundToEven does), (x + M) - M is that multiple, and
+// bits(x + M) - bits(M) counts it in units of 2^(k-52) as an int64. With
 //
-// Both roundings use the magic number M = 1.5·2^52: for |x| < 2^51,
-// x + M rounds x to an integer (to nearest, ties to even, as
-// math.RoundToEven does) and holds it in the low bits of its bit pattern,
-// so that bits(x + M) - bits(M) is that integer as an int64 and
-// (x + M) - M is it as a float64. The split is then exactly Go's:
-// h = round(x·2^12), l = round((x·2^12 - h)·2^48), every other step exact.
+//   - M_hi = 1.5·2^40 (units of 2^-12, |v| < 2^39): the high word
+//     round(v·2^12), and h = round(v·2^12)·2^-12;
+//   - M_lo = 1.5·2^-8 (units of 2^-60, |v - h| ≤ 2^-13 < 2^-9): the low
+//     word round((v - h)·2^60),
+//
+// the words are exactWords' (v - h is exact) without scaling v at all.
 func splitter8(a *gen.File, v gen.Vector, c *exactConsts, vals VecPhysical) (wordSplitter, func(string), func()) {
 	if v.Lanes != 8 {
 		panic("splitter8: written for YMM registers (VEXTRACTF128)")
@@ -184,10 +188,9 @@ func splitter8(a *gen.File, v gen.Vector, c *exactConsts, vals VecPhysical) (wor
 	mag, refused := v.Reg(1), v.Reg(2)
 	half := [2]VecPhysical{v.Reg(3), v.Reg(4)} // the lower and upper half of vals, as float64
 	hiWord, rest := v.Reg(5), v.Reg(6)
-	hiUnit, loUnit, magic := v.Reg(7), v.Reg(8), v.Reg(9)
-	a.VMOVUPD(c.hiUnit, hiUnit)
-	a.VMOVUPD(c.loUnit, loUnit)
-	a.VMOVUPD(c.magic, magic)
+	magicHi, magicLo := v.Reg(7), v.Reg(8)
+	a.VMOVUPD(c.magicHi, magicHi)
+	a.VMOVUPD(c.magicLo, magicLo)
 	a.VXORPS(refused, refused, refused)
 	testZero := func(skip string) {
 		a.VPTEST(vals, vals)
@@ -203,14 +206,12 @@ func splitter8(a *gen.File, v gen.Vector, c *exactConsts, vals VecPhysical) (wor
 		a.VEXTRACTF128(U8(1), vals, halfOf(v, mag))
 		a.VCVTPS2PD(halfOf(v, mag), half[1])
 		for k, x := range half {
-			a.VMULPD(hiUnit, x, x)          // x = v·2^12, exact
-			a.VADDPD(magic, x, hiWord)      // x + M: round(x) in the low bits
-			a.VSUBPD(magic, hiWord, rest)   // h = round(x)
-			a.VSUBPD(rest, x, rest)         // x - h, exact
-			a.VMULPD(loUnit, rest, rest)    // (x - h)·2^48, exact
-			a.VADDPD(magic, rest, rest)     // + M: its rounding in the low bits
-			a.VPSUBQ(magic, hiWord, hiWord) // the high word, as an int64
-			a.VPSUBQ(magic, rest, rest)     // the low word
+			a.VADDPD(magicHi, x, hiWord)      // v + M_hi: round(v·2^12) in the low bits
+			a.VSUBPD(magicHi, hiWord, rest)   // h
+			a.VSUBPD(rest, x, rest)           // v - h, exact
+			a.VADDPD(magicLo, rest, rest)     // + M_lo: round((v - h)·2^60) in the low bits
+			a.VPSUBQ(magicHi, hiWord, hiWord) // the high word, as an int64
+			a.VPSUBQ(magicLo, rest, rest)     // the low word
 			add(hiWord, k)
 			add(rest, 2+k)
 		}

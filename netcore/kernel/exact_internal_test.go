@@ -43,6 +43,9 @@ func testAddClearAsm(t *testing.T, block int, addClearAsm func(lo, hi *int64, v 
 					// integer) or the low word's (v·2^60 half an integer).
 					e := [2]float64{-13, -61}[r.IntN(2)]
 					v[i] = float32(float64(2*r.IntN(1<<10)+1) * math.Pow(2, e) * float64(1-2*r.IntN(2)))
+				case 3:
+					// Just under ExactLimit, the largest values accepted.
+					v[i] = math.Nextafter32(ExactLimit, 0) * float32(1-2*r.IntN(2)) * (1 - r.Float32()/4)
 				default:
 					v[i] = float32(r.NormFloat64() * math.Pow(2, float64(r.IntN(75)-45)))
 				}

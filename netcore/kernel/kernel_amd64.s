@@ -6510,35 +6510,25 @@ DATA c_exactLimit<>+24(SB)/4, $0x51000000
 DATA c_exactLimit<>+28(SB)/4, $0x51000000
 GLOBL c_exactLimit<>(SB), RODATA|NOPTR, $32
 
-DATA c_exactHiUnit<>+0(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+4(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+8(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+12(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+16(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+20(SB)/4, $0x40b00000
-DATA c_exactHiUnit<>+24(SB)/4, $0x00000000
-DATA c_exactHiUnit<>+28(SB)/4, $0x40b00000
-GLOBL c_exactHiUnit<>(SB), RODATA|NOPTR, $32
+DATA c_exactMagicHi<>+0(SB)/4, $0x00000000
+DATA c_exactMagicHi<>+4(SB)/4, $0x42780000
+DATA c_exactMagicHi<>+8(SB)/4, $0x00000000
+DATA c_exactMagicHi<>+12(SB)/4, $0x42780000
+DATA c_exactMagicHi<>+16(SB)/4, $0x00000000
+DATA c_exactMagicHi<>+20(SB)/4, $0x42780000
+DATA c_exactMagicHi<>+24(SB)/4, $0x00000000
+DATA c_exactMagicHi<>+28(SB)/4, $0x42780000
+GLOBL c_exactMagicHi<>(SB), RODATA|NOPTR, $32
 
-DATA c_exactLoUnit<>+0(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+4(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+8(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+12(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+16(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+20(SB)/4, $0x42f00000
-DATA c_exactLoUnit<>+24(SB)/4, $0x00000000
-DATA c_exactLoUnit<>+28(SB)/4, $0x42f00000
-GLOBL c_exactLoUnit<>(SB), RODATA|NOPTR, $32
-
-DATA c_exactMagic<>+0(SB)/4, $0x00000000
-DATA c_exactMagic<>+4(SB)/4, $0x43380000
-DATA c_exactMagic<>+8(SB)/4, $0x00000000
-DATA c_exactMagic<>+12(SB)/4, $0x43380000
-DATA c_exactMagic<>+16(SB)/4, $0x00000000
-DATA c_exactMagic<>+20(SB)/4, $0x43380000
-DATA c_exactMagic<>+24(SB)/4, $0x00000000
-DATA c_exactMagic<>+28(SB)/4, $0x43380000
-GLOBL c_exactMagic<>(SB), RODATA|NOPTR, $32
+DATA c_exactMagicLo<>+0(SB)/4, $0x00000000
+DATA c_exactMagicLo<>+4(SB)/4, $0x3f780000
+DATA c_exactMagicLo<>+8(SB)/4, $0x00000000
+DATA c_exactMagicLo<>+12(SB)/4, $0x3f780000
+DATA c_exactMagicLo<>+16(SB)/4, $0x00000000
+DATA c_exactMagicLo<>+20(SB)/4, $0x3f780000
+DATA c_exactMagicLo<>+24(SB)/4, $0x00000000
+DATA c_exactMagicLo<>+28(SB)/4, $0x3f780000
+GLOBL c_exactMagicLo<>(SB), RODATA|NOPTR, $32
 
 // func addClearAsm(lo *int64, hi *int64, v *float32, n int) (refused bool)
 // Requires: AVX, AVX2
@@ -6547,9 +6537,8 @@ TEXT ·addClearAsm(SB), NOSPLIT, $0-33
 	MOVQ    lo+0(FP), DI
 	MOVQ    hi+8(FP), SI
 	MOVQ    n+24(FP), CX
-	VMOVUPD c_exactHiUnit<>+0(SB), Y7
-	VMOVUPD c_exactLoUnit<>+0(SB), Y8
-	VMOVUPD c_exactMagic<>+0(SB), Y9
+	VMOVUPD c_exactMagicHi<>+0(SB), Y7
+	VMOVUPD c_exactMagicLo<>+0(SB), Y8
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y10, Y10, Y10
 
@@ -6563,26 +6552,22 @@ loop:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       (SI), Y5, Y5
 	VMOVDQU      Y5, (SI)
 	VPADDQ       (DI), Y6, Y6
 	VMOVDQU      Y6, (DI)
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       32(SI), Y5, Y5
 	VMOVDQU      Y5, 32(SI)
 	VPADDQ       32(DI), Y6, Y6
@@ -6615,9 +6600,8 @@ TEXT ·addClear8Asm(SB), NOSPLIT, $0-89
 	MOVQ    lo+0(FP), DI
 	MOVQ    hi+8(FP), SI
 	MOVQ    n+80(FP), CX
-	VMOVUPD c_exactHiUnit<>+0(SB), Y7
-	VMOVUPD c_exactLoUnit<>+0(SB), Y8
-	VMOVUPD c_exactMagic<>+0(SB), Y9
+	VMOVUPD c_exactMagicHi<>+0(SB), Y7
+	VMOVUPD c_exactMagicLo<>+0(SB), Y8
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y10, Y10, Y10
 
@@ -6636,24 +6620,20 @@ loop:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (DX)
@@ -6669,24 +6649,20 @@ part1:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (R8)
@@ -6702,24 +6678,20 @@ part2:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (R9)
@@ -6735,24 +6707,20 @@ part3:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (R10)
@@ -6768,24 +6736,20 @@ part4:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (R12)
@@ -6801,24 +6765,20 @@ part5:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (R13)
@@ -6834,24 +6794,20 @@ part6:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (BX)
@@ -6867,24 +6823,20 @@ part7:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X1
 	VCVTPS2PD    X1, Y4
-	VMULPD       Y7, Y3, Y3
-	VADDPD       Y9, Y3, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y3, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y3, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y11, Y11
 	VPADDQ       Y6, Y13, Y13
-	VMULPD       Y7, Y4, Y4
-	VADDPD       Y9, Y4, Y5
-	VSUBPD       Y9, Y5, Y6
+	VADDPD       Y7, Y4, Y5
+	VSUBPD       Y7, Y5, Y6
 	VSUBPD       Y6, Y4, Y6
-	VMULPD       Y8, Y6, Y6
-	VADDPD       Y9, Y6, Y6
-	VPSUBQ       Y9, Y5, Y5
-	VPSUBQ       Y9, Y6, Y6
+	VADDPD       Y8, Y6, Y6
+	VPSUBQ       Y7, Y5, Y5
+	VPSUBQ       Y8, Y6, Y6
 	VPADDQ       Y5, Y12, Y12
 	VPADDQ       Y6, Y14, Y14
 	VMOVUPS      Y10, (AX)
