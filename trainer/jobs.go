@@ -67,7 +67,10 @@ type refusals [len(kernel.TensorNames) + 1]int64
 const foldGroup = kernel.FoldGroup
 
 // foldChunk is how many elements a fold adds from every partial before
-// going on: their words (16 KiB) stay in the L1 cache meanwhile.
+// going on. A full group reads and writes each word once whatever the
+// chunk; a smaller one (the partials left for the reduction round) adds
+// its partials one after another, and the chunk's words (16 KiB) stay in
+// the L1 cache between them.
 const foldChunk = 1024
 
 // run takes micro-shards until none are left, checking for cancellation
