@@ -66,14 +66,14 @@ func addClear(a *gen.File, v gen.Vector, c *exactConsts) {
 
 // foldParts is how many partials the group function (addClear8Asm) takes:
 // kernel.FoldGroup, the group the trainer folds. Eight halve the sums'
-// traffic again against four, which measured 12% faster on AVX-512 and
+// traffic again against four, which measured 11% faster on AVX-512 and
 // the same on AVX2, whose splitting of the words, not memory, bounds it.
 const foldParts = 8
 
 // wordSplitter emits, for the vals register just checked, the words of
-// its lanes: a call of add for each word register, in the order of the
-// memory they belong to (the high words of the lower and upper half, then
-// the low words). Its registers are the splitter's own.
+// its lanes: a call of add for each word register with its slot, 0 and 1
+// for the high words of the lower and upper half of the lanes, 2 and 3
+// for their low words. Its registers are the splitter's own.
 type wordSplitter func(vals VecPhysical, add func(word VecPhysical, slot int))
 
 // addClearParts emits the loop of addClear over parts partials.
