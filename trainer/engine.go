@@ -58,9 +58,16 @@ type Engine struct {
 	communication time.Duration
 	timeline      *Timeline // nil: record nothing
 
-	splits map[int][]shard.Range // micro-shards by batch length
-	fixed  []int32               // the batch given to Fix
-	plans  []*kernel.Plan        // its micro-shards prepared
+	splits map[int]batchSplit // by batch length
+	fixed  []int32            // the batch given to Fix
+	plans  []*kernel.Plan     // its micro-shards prepared
+}
+
+// batchSplit is how a batch of one length is divided: its micro-shards,
+// and this process's contiguous range of them, first to last-1.
+type batchSplit struct {
+	ranges      []shard.Range
+	first, last int
 }
 
 // The flags a step sums across processes after the total.
@@ -113,7 +120,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 		workers: workers,
 		micro:   microShards,
 		coll:    coll,
-		splits:  map[int][]shard.Range{},
+		splits:  map[int]batchSplit{},
 	}
 	n := model.FlatLen()
 	// The total has one more element than the gradient: the cost.
@@ -187,14 +194,14 @@ func (e *Engine) Fix(batch []int32) error {
 			return fmt.Errorf("trainer: Fix: sample %d outside the %d samples", i, e.samples.Len())
 		}
 	}
-	ranges, err := e.split(len(batch))
+	split, err := e.split(len(batch))
 	if err != nil {
 		return err
 	}
-	plans := make([]*kernel.Plan, len(ranges))
+	plans := make([]*kernel.Plan, len(split.ranges))
 	var g errgroup.Group
 	g.SetLimit(e.workers)
-	for i, r := range ranges {
+	for i, r := range split.ranges {
 		g.Go(func() error {
 			plans[i] = e.model.NewPlan(e.samples, batch[r.Start:r.End])
 			return nil
@@ -299,7 +306,7 @@ func (e *Engine) Step(ctx context.Context, batch []int32, params []float64, opt 
 // returns the mean cost, and the name of the first tensor (or "cost") that
 // held a value the sums refuse.
 func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, nonFinite string, err error) {
-	ranges, err := e.split(len(batch))
+	split, err := e.split(len(batch))
 	if err != nil {
 		return 0, "", err
 	}
@@ -310,13 +317,12 @@ func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, non
 		roundCtx = context.WithoutCancel(ctx)
 	}
 	g := &e.grads
-	g.batch, g.ranges, g.plans = batch, ranges, nil
+	g.batch, g.ranges, g.plans = batch, split.ranges, nil
 	if e.isFixed(batch) {
 		g.plans = e.plans
 	}
-	first, last := e.mine(len(ranges))
-	g.next.Store(int64(first))
-	g.last = int64(last)
+	g.next.Store(int64(split.first))
+	g.last = int64(split.last)
 	err = e.pool.round(roundCtx, g)
 	g.batch, g.plans = nil, nil
 	if err != nil {
@@ -383,20 +389,23 @@ func (e *Engine) microShards(n int) int {
 	return min(e.micro, (n+minMicroShard-1)/minMicroShard)
 }
 
-// split returns the micro-shards of a batch of n samples: the configured
-// count, or fewer for small batches, a function of n alone. They are cached
-// by n since a run sees at most two batch lengths (full and last).
-func (e *Engine) split(n int) ([]shard.Range, error) {
-	if r, ok := e.splits[n]; ok {
-		return r, nil
+// split returns the micro-shards of a batch of n samples (the configured
+// count, or fewer for small batches, a function of n alone) and this
+// process's range of them. They are cached by n since a run sees at most
+// two batch lengths (full and last), so that a step allocates nothing.
+func (e *Engine) split(n int) (batchSplit, error) {
+	if s, ok := e.splits[n]; ok {
+		return s, nil
 	}
 	if n < 1 {
-		return nil, fmt.Errorf("trainer: empty batch")
+		return batchSplit{}, fmt.Errorf("trainer: empty batch")
 	}
 	r, err := shard.Split(n, e.microShards(n))
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return batchSplit{}, fmt.Errorf("trainer: %w", err)
 	}
-	e.splits[n] = r
-	return r, nil
+	s := batchSplit{ranges: r}
+	s.first, s.last = e.mine(len(r))
+	e.splits[n] = s
+	return s, nil
 }
