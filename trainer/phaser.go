@@ -83,7 +83,7 @@ func (p *phaser) publish(ph phase) {
 // returns its seq; helper h calls it.
 func (p *phaser) next(h int, last uint64) uint64 {
 	var seq uint64
-	if p.spin && poll(func() bool { seq = p.seq.Load(); return seq != last }, nil) {
+	if p.spin && poll(func() bool { seq = p.seq.Load(); return seq != last }) {
 		return seq
 	}
 	s := &p.helpers[h]
@@ -108,11 +108,11 @@ func (p *phaser) finished(seq uint64) {
 }
 
 // wait blocks the coordinator until every helper has finished the current
-// phase and returns true, or returns whether they have once cancel is
-// closed (a nil cancel never is).
-func (p *phaser) wait(cancel <-chan struct{}) bool {
-	if p.spin && poll(func() bool { return p.left.Load() == 0 }, cancel) {
-		return true
+// phase. A round always runs to its end (cancellation reaches the tasks,
+// which stop early), so the wait cannot be cancelled.
+func (p *phaser) wait() {
+	if p.spin && poll(func() bool { return p.left.Load() == 0 }) {
+		return
 	}
 	s, flag := &p.coord, p.seq.Load()+1
 	s.parked.Store(flag)
@@ -120,23 +120,14 @@ func (p *phaser) wait(cancel <-chan struct{}) bool {
 		if !s.parked.CompareAndSwap(flag, 0) {
 			<-s.wake // the last helper saw the flag first and sends
 		}
-		return true
+		return
 	}
-	select {
-	case <-s.wake:
-		return true
-	case <-cancel:
-		if !s.parked.CompareAndSwap(flag, 0) {
-			<-s.wake
-		}
-		return p.left.Load() == 0
-	}
+	<-s.wake
 }
 
 // poll calls ready until it returns true, for up to spinFor, yielding the
-// processor every spinCheck calls, and reports whether it did. It gives up
-// early once cancel is closed (a nil cancel never is).
-func poll(ready func() bool, cancel <-chan struct{}) bool {
+// processor every spinCheck calls, and reports whether it did.
+func poll(ready func() bool) bool {
 	if ready() {
 		return true // no clock read when the signal is already there
 	}
@@ -148,11 +139,6 @@ func poll(ready func() bool, cancel <-chan struct{}) bool {
 		if i%spinCheck == 0 {
 			if time.Since(start) > spinFor {
 				return false
-			}
-			select {
-			case <-cancel:
-				return false
-			default:
 			}
 			runtime.Gosched()
 		}

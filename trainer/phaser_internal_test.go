@@ -51,9 +51,7 @@ func TestPhaser(t *testing.T) {
 			for r := range rounds {
 				round = r
 				p.publish(phaseRun)
-				if !p.wait(nil) {
-					t.Fatal("wait without cancel returned false")
-				}
+				p.wait()
 				for h := range ran {
 					if len(ran[h]) != r+1 || ran[h][r] != r {
 						t.Fatalf("after round %d helper %d ran %v", r, h, ran[h][max(0, len(ran[h])-3):])
@@ -63,37 +61,5 @@ func TestPhaser(t *testing.T) {
 			p.publish(phaseStop)
 			wg.Wait()
 		})
-	}
-}
-
-// TestPhaserCancel: wait returns false when cancel closes before a helper
-// has finished, and the late helper's signal is not left for the next wait.
-func TestPhaserCancel(t *testing.T) {
-	for _, spin := range []bool{true, false} {
-		p := newPhaser(1, spin)
-		started, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-		go func() {
-			defer close(done)
-			seq := p.next(0, 0)
-			close(started)
-			<-release
-			p.finished(seq)
-			if seq = p.next(0, seq); phaseOf(seq) != phaseStop {
-				t.Errorf("spin=%t: helper got phase %d, want stop", spin, phaseOf(seq))
-			}
-		}()
-		p.publish(phaseRun)
-		<-started
-		cancel := make(chan struct{})
-		close(cancel)
-		if p.wait(cancel) {
-			t.Errorf("spin=%t: wait returned true with a helper still busy", spin)
-		}
-		close(release)
-		p.publish(phaseStop)
-		<-done
-		if len(p.coord.wake) != 0 {
-			t.Errorf("spin=%t: a wake was left for the coordinator", spin)
-		}
 	}
 }

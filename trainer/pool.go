@@ -124,7 +124,7 @@ func (p *pool) round(ctx context.Context, t task) error {
 	if p.timeline != nil {
 		p.done[0].d = p.timeline.now()
 	}
-	p.phaser.wait(nil)
+	p.phaser.wait()
 	p.task = nil
 	if tl := p.timeline; tl != nil {
 		// The helpers are parked until the next round: their lists are
