@@ -50,8 +50,7 @@ type Span struct {
 type Timeline struct {
 	began   time.Time
 	workers [][]Span // per worker
-	step    int
-	steps   int // steps recorded
+	step    int      // the current step, and the number recorded
 }
 
 // NewTimeline returns an empty timeline that measures time from now.
@@ -80,10 +79,7 @@ func (tl *Timeline) span(w int, kind SpanKind, start time.Duration) {
 }
 
 // beginStep marks the start of a training step.
-func (tl *Timeline) beginStep() {
-	tl.step++
-	tl.steps++
-}
+func (tl *Timeline) beginStep() { tl.step++ }
 
 // Spans returns every span recorded, worker by worker in time order.
 func (tl *Timeline) Spans() []Span {
@@ -95,7 +91,7 @@ func (tl *Timeline) Spans() []Span {
 }
 
 // Steps returns the number of steps recorded.
-func (tl *Timeline) Steps() int { return tl.steps }
+func (tl *Timeline) Steps() int { return tl.step }
 
 // Breakdown is what a step is made of: for the rounds that every worker
 // takes part in, the time of each kind a worker spent per step, averaged
@@ -109,7 +105,7 @@ type Breakdown [spanKinds]time.Duration
 // but for communication, by the workers.
 func (tl *Timeline) Breakdown(first int) Breakdown {
 	var b Breakdown
-	steps := tl.steps - first + 1
+	steps := tl.step - first + 1
 	if steps < 1 || len(tl.workers) == 0 {
 		return b
 	}

@@ -1,8 +1,8 @@
 // Package trainer trains the seed network data-parallel: worker goroutines
 // compute partial gradients of fixed micro-shards of each batch, the
-// partials are reduced in a fixed order, and one update per iteration is
-// applied, so that the parameters are bitwise the same for every worker
-// count. A [Trainer] runs a [Config] over [Data], logging, timing and
+// partials are added exactly, so that the order of the additions does not
+// matter, and one update per iteration is applied: the parameters are
+// bitwise the same for every worker and process count. A [Trainer] runs a [Config] over [Data], logging, timing and
 // handing out checkpoints; the [Engine] underneath computes the steps.
 //
 // The package takes plain values: it reads no configuration files and
