@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -266,9 +265,6 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		// Like PrintDefaults, leave out zero defaults; and defaults the usage
 		// already explains.
 		if def := f.DefValue; def != "" && def != "false" && def != "0" && !strings.Contains(usage, "(default") {
-			if _, isString := f.Value.(interface{ Get() any }); isString && kind == "NAME" {
-				def = strconv.Quote(def)
-			}
 			line += " (default " + def + ")"
 		}
 		fmt.Fprintln(w, line)
