@@ -263,28 +263,22 @@ func (o Options) verifyFile(path, base string) error {
 // contentSum returns the hex SHA-256 of r's contents, decompressed first
 // when r starts with the gzip magic bytes.
 func contentSum(r io.Reader) (string, error) {
-	sum, _, err := contentSumGzip(r)
-	return sum, err
-}
-
-// contentSumGzip is contentSum that also reports whether r was gzipped.
-func contentSumGzip(r io.Reader) (sum string, gzipped bool, err error) {
 	src, gzipped, err := shard.Decompress(r)
 	if err != nil {
 		if gzipped {
-			return "", true, fmt.Errorf("expected gzip data, found: %w", err)
+			return "", fmt.Errorf("expected gzip data, found: %w", err)
 		}
-		return "", false, fmt.Errorf("reading: %w", err)
+		return "", fmt.Errorf("reading: %w", err)
 	}
 	h := sha256.New()
 	m, err := io.Copy(h, io.LimitReader(src, maxContentBytes+1))
 	if err != nil {
-		return "", gzipped, fmt.Errorf("decompressing: %w", err)
+		return "", fmt.Errorf("decompressing: %w", err)
 	}
 	if m > maxContentBytes {
-		return "", gzipped, fmt.Errorf("expected at most %d bytes of contents, found more", maxContentBytes)
+		return "", fmt.Errorf("expected at most %d bytes of contents, found more", maxContentBytes)
 	}
-	return hex.EncodeToString(h.Sum(nil)), gzipped, nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Fetch downloads the files described by o into dir, as the package function
@@ -451,7 +445,7 @@ func (f *fetcher) install(r io.Reader, name string, src Source, want string) (pa
 	if _, err = tmp.Seek(0, io.SeekStart); err != nil {
 		return "", n, fmt.Errorf("fetch: %w", err)
 	}
-	got, _, err := contentSumGzip(tmp)
+	got, err := contentSum(tmp)
 	if err != nil {
 		return "", n, fmt.Errorf("fetch: %s from %s: %w", name, src, err)
 	}
