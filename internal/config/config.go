@@ -148,7 +148,7 @@ func decodeFlat(data []byte, name string, field func(key string) (any, bool)) er
 			// without a file gives.
 			return fmt.Errorf("config: %s: empty, want at least one key", name)
 		}
-		return fmt.Errorf("config: %s: %s", name, yamlMessage(err, topKeys(data)))
+		return fmt.Errorf("config: %s: %s", name, yamlMessage(err, nil))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -165,7 +165,7 @@ func decodeFlat(data []byte, name string, field func(key string) (any, bool)) er
 		found := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: strconv.Quote(top.Value)}[top.Kind]
 		return fmt.Errorf("config: %s: line %d: want a mapping of keys to values, found %s", name, top.Line, cmp.Or(found, "something else"))
 	}
-	keys := topKeys(data)
+	keys := topKeys(top)
 	var msgs []string
 	seen := map[string]int{} // key -> line
 	for i := 0; i+1 < len(top.Content); i += 2 {
@@ -191,10 +191,9 @@ func decodeFlat(data []byte, name string, field func(key string) (any, bool)) er
 }
 
 // yamlMessage rewrites yaml.v3's messages into one line that names the key:
-// "line 3: field learnig_rate not found in type config.Config" becomes
-// "line 3: unknown key \"learnig_rate\"", and "line 2: cannot unmarshal
-// !!str `ten` into int" becomes "line 2: hidden: want an integer, found
-// \"ten\"". keys maps line numbers to the top-level key written there.
+// "line 2: cannot unmarshal !!str `ten` into int" becomes "line 2: hidden:
+// want an integer, found \"ten\"". keys maps line numbers to the top-level
+// key written there (nil where the file did not parse).
 func yamlMessage(err error, keys map[int]string) string {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -211,10 +210,6 @@ func yamlMessage(err error, keys map[int]string) string {
 var unmarshalError = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
 
 func rewriteYAMLError(m string, keys map[int]string) string {
-	if before, after, ok := strings.Cut(m, ": field "); ok {
-		key, _, _ := strings.Cut(after, " not found")
-		return fmt.Sprintf("%s: unknown key %q", before, key)
-	}
 	lineText, rest, ok := strings.Cut(m, ": ")
 	line, err := strconv.Atoi(strings.TrimPrefix(lineText, "line "))
 	if !ok || err != nil || !strings.HasPrefix(lineText, "line ") {
@@ -246,20 +241,14 @@ func describeType(t string) string {
 		return "true or false"
 	case "string":
 		return "a string"
-	case "config.Config", "config.Bench":
-		return "a mapping of keys to values"
 	}
 	return t
 }
 
-// topKeys maps each line of a flat YAML mapping to the key whose entry
-// spans it, so that messages about a line can name the key.
-func topKeys(data []byte) map[int]string {
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil
-	}
-	m := doc.Content[0].Content
+// topKeys maps each line of the flat YAML mapping top to the key whose
+// entry spans it, so that messages about a line can name the key.
+func topKeys(top *yaml.Node) map[int]string {
+	m := top.Content
 	keys := map[int]string{}
 	for i := 0; i+1 < len(m); i += 2 {
 		end := m[i].Line + 1
