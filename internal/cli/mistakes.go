@@ -43,10 +43,7 @@ func mistakes(m *kernel.Model, pixelScale float32, set *shard.Set, predicted []u
 			continue
 		}
 		raw := im.Image(i)
-		for j, v := range raw {
-			pixels[j] = float32(v) * pixelScale
-		}
-		m.Probabilities(probs, pixels, ws)
+		probabilities(m, probs, raw, pixelScale, pixels, ws)
 		pred := argmax(probs)
 		if predicted != nil {
 			pred = int(predicted[i])
@@ -61,6 +58,15 @@ func mistakes(m *kernel.Model, pixelScale float32, set *shard.Set, predicted []u
 	}
 	slices.SortStableFunc(out, func(a, b output.Mistake) int { return cmp.Compare(b.Confidence, a.Confidence) })
 	return out[:min(n, len(out))], nil
+}
+
+// probabilities writes to dst the softmax output of m for the image raw,
+// its pixels scaled to float32 in the buffer pixels, as training saw them.
+func probabilities(m *kernel.Model, dst []float64, raw []uint8, pixelScale float32, pixels []float32, ws *kernel.Scratch) {
+	for j, v := range raw {
+		pixels[j] = float32(v) * pixelScale
+	}
+	m.Probabilities(dst, pixels, ws)
 }
 
 // argmax returns the index of the largest value, the first of equal ones.

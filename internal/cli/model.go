@@ -116,11 +116,17 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if reportDir == "" {
 		reportDir = filepath.Dir(*modelPath)
 	}
-	if err := evalReports(reportDir, *modelPath, ck, cfg, ds.Test, ev); err != nil {
+	// The kernels' model, for the mistakes' and the probabilities' softmax
+	// outputs, computed as 'shardnet predict' computes them.
+	m, err := trainer.NewModel(ck.Params, ck.Activation, float32(cfg.PixelScale))
+	if err != nil {
+		return usage(err)
+	}
+	if err := evalReports(reportDir, *modelPath, m, float32(cfg.PixelScale), ds.Test, ev); err != nil {
 		return err
 	}
 	if *probsPath != "" {
-		if err := writeProbabilities(*probsPath, ck, cfg, ds.Test); err != nil {
+		if err := writeProbabilities(*probsPath, m, float32(cfg.PixelScale), ds.Test); err != nil {
 			return err
 		}
 	}
@@ -141,24 +147,14 @@ func runEval(ctx context.Context, args []string, env Env) error {
 }
 
 // writeProbabilities writes to path, as a .npy array of images×classes
-// float64, the softmax output of the checkpoint's network for every image
-// of test, computed by the kernels as 'shardnet predict' computes it
-// (kernel.Model.Probabilities on the float32 scaled pixels).
-func writeProbabilities(path string, ck *netcore.Checkpoint, cfg config.Config, test *shard.Set) error {
-	scale := float32(cfg.PixelScale)
-	m, err := trainer.NewModel(ck.Params, ck.Activation, scale)
-	if err != nil {
-		return usage(err)
-	}
+// float64, the softmax output of m for every image of test.
+func writeProbabilities(path string, m *kernel.Model, pixelScale float32, test *shard.Set) error {
 	n, classes := test.Len(), m.Outputs()
 	probs := make([]float64, n*classes)
 	pixels := make([]float32, m.Inputs())
 	ws := kernel.NewScratch(m)
 	for i := range n {
-		for j, v := range test.Images.Image(i) {
-			pixels[j] = float32(v) * scale
-		}
-		m.Probabilities(probs[i*classes:(i+1)*classes], pixels, ws)
+		probabilities(m, probs[i*classes:(i+1)*classes], test.Images.Image(i), pixelScale, pixels, ws)
 	}
 	if err := output.WriteFile(path, func(w io.Writer) error { return export.WriteNPY(w, probs, n, classes) }); err != nil {
 		return fmt.Errorf("eval: %w", err)
@@ -170,16 +166,13 @@ func writeProbabilities(path string, ck *netcore.Checkpoint, cfg config.Config, 
 const worstMistakes = 36
 
 // evalReports draws the confusion matrix and the most confident mistakes of
-// an evaluation into dir, which is created if needed.
-func evalReports(dir, modelPath string, ck *netcore.Checkpoint, cfg config.Config, test *shard.Set, ev *trainer.Evaluation) error {
+// an evaluation into dir, which is created if needed; m is the evaluated
+// network's kernel model.
+func evalReports(dir, modelPath string, m *kernel.Model, pixelScale float32, test *shard.Set, ev *trainer.Evaluation) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	m, err := trainer.NewModel(ck.Params, ck.Activation, float32(cfg.PixelScale))
-	if err != nil {
-		return usage(err)
-	}
-	worst, err := mistakes(m, float32(cfg.PixelScale), test, ev.Predictions, worstMistakes)
+	worst, err := mistakes(m, pixelScale, test, ev.Predictions, worstMistakes)
 	if err != nil {
 		return err
 	}

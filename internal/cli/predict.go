@@ -51,10 +51,7 @@ func runPredict(ctx context.Context, args []string, env Env) error {
 			failed = append(failed, err)
 			continue
 		}
-		for i, v := range raw {
-			pixels[i] = float32(v) * scale
-		}
-		m.Probabilities(probs, pixels, ws)
+		probabilities(m, probs, raw, scale, pixels, ws)
 		if err := printPrediction(env, file, probs, *asJSON); err != nil {
 			return err
 		}
@@ -95,12 +92,7 @@ type prediction struct {
 // image: "FILE: 7 (p=0.9812)" and a line of class:probability pairs, or one
 // JSON object.
 func printPrediction(env Env, file string, probs []float64, asJSON bool) error {
-	best := 0
-	for c, p := range probs {
-		if p > probs[best] {
-			best = c
-		}
-	}
+	best := argmax(probs)
 	if asJSON {
 		b, err := json.Marshal(prediction{File: file, Digit: best, Probabilities: probs})
 		if err != nil {
