@@ -31,15 +31,19 @@ type consts struct {
 // rounded to float64 first, as the constants always were).
 func f32bits(x float64) uint32 { return math.Float32bits(float32(x)) }
 
+// bcast declares the data name holding the 4-byte word w in every lane of
+// a register of v.
+func bcast(a *gen.File, v gen.Vector, name string, w uint32) Mem {
+	ws := make([]uint32, v.Lanes)
+	for i := range ws {
+		ws[i] = w
+	}
+	return a.Data(name, 4, ws...)
+}
+
 // declareConsts emits the constants, each as wide as a register of v.
 func declareConsts(a *gen.File, v gen.Vector) *consts {
-	bcast := func(name string, w uint32) Mem {
-		ws := make([]uint32, v.Lanes)
-		for i := range ws {
-			ws[i] = w
-		}
-		return a.Data(name, 4, ws...)
-	}
+	bcast := func(name string, w uint32) Mem { return bcast(a, v, name, w) }
 	c := &consts{}
 	c.expHi = bcast("c_expHi", f32bits(44.3614195558365))
 	c.expLo = bcast("c_expLo", f32bits(-44.3614195558365))
@@ -57,16 +61,18 @@ func declareConsts(a *gen.File, v gen.Vector) *consts {
 
 	// Loading a register's worth of words at offset 2·(16-r) of tailmask
 	// keeps the first r words of a vector.
-	mask := make([]uint32, 32)
-	for i := range 16 {
-		mask[i] = 0xffff
+	if !v.Wide() { // AVX2's tileCount only
+		mask := make([]uint32, 32)
+		for i := range 16 {
+			mask[i] = 0xffff
+		}
+		c.tailmask = a.Data("c_tailmask", 2, mask...)
+		ones := make([]uint32, 16)
+		for i := range ones {
+			ones[i] = 1
+		}
+		c.onesw = a.Data("c_onesw", 2, ones...)
 	}
-	c.tailmask = a.Data("c_tailmask", 2, mask...)
-	ones := make([]uint32, 16)
-	for i := range ones {
-		ones[i] = 1
-	}
-	c.onesw = a.Data("c_onesw", 2, ones...)
 	for o := range c.iota {
 		c.iota[o] = bcast(fmt.Sprintf("c_iota%d", o), uint32(o))
 	}

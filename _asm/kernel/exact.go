@@ -28,13 +28,7 @@ func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
 		}
 		return a.Data(name, 4, ws...)
 	}
-	f32 := func(name string, w uint32) Mem {
-		ws := make([]uint32, v.Lanes)
-		for i := range ws {
-			ws[i] = w
-		}
-		return a.Data(name, 4, ws...)
-	}
+	f32 := func(name string, w uint32) Mem { return bcast(a, v, name, w) }
 	c := &exactConsts{
 		abs32:   f32("c_abs32", 0x7fffffff),
 		limit32: f32("c_exactLimit", math.Float32bits(0x1p35)),
@@ -202,9 +196,9 @@ func splitter8(a *gen.File, v gen.Vector, c *exactConsts, vals VecPhysical) (wor
 		a.VANDPS(c.abs32, vals, mag)
 		a.VCMPPS(U8(0x15), c.limit32, mag, mag)
 		a.VORPS(mag, refused, refused)
-		a.VCVTPS2PD(halfOf(v, vals), half[0])
-		a.VEXTRACTF128(U8(1), vals, halfOf(v, mag))
-		a.VCVTPS2PD(halfOf(v, mag), half[1])
+		a.VCVTPS2PD(vals.AsX(), half[0])
+		a.VEXTRACTF128(U8(1), vals, mag.AsX())
+		a.VCVTPS2PD(mag.AsX(), half[1])
 		for k, x := range half {
 			a.VADDPD(magicHi, x, hiWord)      // v + M_hi: round(v·2^12) in the low bits
 			a.VSUBPD(magicHi, hiWord, rest)   // h
@@ -304,15 +298,4 @@ func addClearFrame(a *gen.File, v gen.Vector, parts int) (lo, hi GPPhysical, src
 	a.Load(a.Param("hi"), hi)
 	a.Load(a.Param("n"), n)
 	return lo, hi, regs, n
-}
-
-// halfOf returns the register of half the width of vector register r:
-// the XMM of a YMM.
-func halfOf(v gen.Vector, r VecPhysical) VecPhysical {
-	for i := range v.Regs {
-		if v.Reg(i) == r {
-			return v.X(i)
-		}
-	}
-	panic("halfOf: not a register of the file")
 }

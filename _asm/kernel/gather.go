@@ -59,26 +59,20 @@ type entryRegs struct {
 // width (entryLoops16 allocates the spill slot in the function's frame
 // where it needs one).
 func newEntryRegs(v gen.Vector, blocks int) entryRegs {
-	if v.Wide() {
-		return entryRegs{
-			blocks: blocks,
-			sets:   accSets(v, blocks),
-			acc:    func(s, j int) VecPhysical { return v.Reg(s*blocks + j) },
-			scale:  v.Reg(v.Regs - 1),
-			tmp:    [2]VecPhysical{v.Reg(v.Regs - 3), v.Reg(v.Regs - 2)},
-			vals:   v.Reg(v.Regs - 4),
-			e:      R11, end: R12, rowAt: RBX,
-		}
-	}
-	return entryRegs{
+	r := entryRegs{
 		blocks: blocks,
 		sets:   accSets(v, blocks),
 		acc:    func(s, j int) VecPhysical { return v.Reg(s*blocks + j) },
 		scale:  v.Reg(v.Regs - 1),
-		tmp:    [2]VecPhysical{v.Reg(v.Regs - 4), v.Reg(v.Regs - 3)},
-		vals:   v.Reg(v.Regs - 5), lo: v.Reg(v.Regs - 7), hi: v.Reg(v.Regs - 6),
-		e: R11, end: R12, rowAt: RBX,
+		e:      R11, end: R12, rowAt: RBX,
 	}
+	if v.Wide() {
+		r.tmp, r.vals = [2]VecPhysical{v.Reg(v.Regs - 3), v.Reg(v.Regs - 2)}, v.Reg(v.Regs-4)
+		return r
+	}
+	r.tmp, r.vals = [2]VecPhysical{v.Reg(v.Regs - 4), v.Reg(v.Regs - 3)}, v.Reg(v.Regs-5)
+	r.lo, r.hi = v.Reg(v.Regs-7), v.Reg(v.Regs-6)
+	return r
 }
 
 // entryList is the list entryLoops runs over: entry r.e+i has its row
@@ -186,17 +180,8 @@ func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 		entryLoops16(a, v, r, l)
 		return
 	}
-	fmas := func(t VecPhysical, s int) {
-		for j := range r.blocks {
-			a.VFMADD231PS(l.row.Offset(j*v.Bytes()), t, r.acc(s, j))
-		}
-	}
-	load := func(i int) {
-		a.MOVWLZX(l.off(i), r.rowAt.As32())
-		if l.fix != nil {
-			l.fix()
-		}
-	}
+	fmas := func(t VecPhysical, s int) { l.fmas(a, v, r, t, s) }
+	load := func(i int) { l.load(a, r, i) }
 	if l.end8 == nil {
 		a.CMPQ(r.e, r.end)
 		a.JGE(LabelRef("done"))
@@ -228,29 +213,56 @@ func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 	a.JLE(LabelRef("eight"))
 
 	a.Label("four")
-	a.LEAQ(at(r.e, 4), RAX)
-	a.CMPQ(RAX, r.end)
-	a.JG(LabelRef("tail"))
-	for i := range 4 {
-		t := r.tmp[i%2]
-		scaled(a, r, l.val(i), t)
-		load(i)
-		fmas(t, i%r.sets)
-	}
-	a.ADDQ(imm(4), r.e)
+	entryTails(a, r, func(width int) {
+		for i := range width {
+			t := r.tmp[i%2]
+			scaled(a, r, l.val(i), t)
+			load(i)
+			fmas(t, i%r.sets)
+		}
+	})
+}
 
+// entryTails emits the tails of the entry loops, from label four on: a
+// group of four entries if four are left, then one at a time, group
+// emitting the work of width entries; and the sum of the sets.
+func entryTails(a *gen.File, r entryRegs, group func(width int)) {
+	entryGroup(a, r, 4, "tail", group)
 	a.Label("tail")
 	a.CMPQ(r.e, r.end)
 	a.JGE(LabelRef("done"))
 	a.Label("one")
-	scaled(a, r, l.val(0), r.tmp[0])
-	load(0)
-	fmas(r.tmp[0], 0)
+	group(1)
 	a.INCQ(r.e)
 	a.CMPQ(r.e, r.end)
 	a.JL(LabelRef("one"))
 	a.Label("done")
 	addSets(a, r)
+}
+
+// entryGroup emits width entries (group) if as many are left, else a jump
+// to skip.
+func entryGroup(a *gen.File, r entryRegs, width int, skip string, group func(width int)) {
+	a.LEAQ(at(r.e, width), RAX)
+	a.CMPQ(RAX, r.end)
+	a.JG(LabelRef(skip))
+	group(width)
+	a.ADDQ(imm(width), r.e)
+}
+
+// fmas emits the FMAs of one entry, whose value is in t, into set s.
+func (l entryList) fmas(a *gen.File, v gen.Vector, r entryRegs, t VecPhysical, s int) {
+	for j := range r.blocks {
+		a.VFMADD231PS(l.row.Offset(j*v.Bytes()), t, r.acc(s, j))
+	}
+}
+
+// load loads entry i's row offset into r.rowAt.
+func (l entryList) load(a *gen.File, r entryRegs, i int) {
+	a.MOVWLZX(l.off(i), r.rowAt.As32())
+	if l.fix != nil {
+		l.fix()
+	}
 }
 
 // spread16 loads the width ≤ 16 raw pixel bytes at src as scaled float32
@@ -305,17 +317,8 @@ func convertList(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 // l.end8 is nil every list is a multiple of 8 entries long, so that after
 // the groups of 16 either nothing or exactly 8 remain.
 func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
-	fmas := func(t VecPhysical, s int) {
-		for j := range r.blocks {
-			a.VFMADD231PS(l.row.Offset(j*v.Bytes()), t, r.acc(s, j))
-		}
-	}
-	load := func(i int) {
-		a.MOVWLZX(l.off(i), r.rowAt.As32())
-		if l.fix != nil {
-			l.fix()
-		}
-	}
+	fmas := func(t VecPhysical, s int) { l.fmas(a, v, r, t, s) }
+	load := func(i int) { l.load(a, r, i) }
 	// group emits the work of width entries: their values converted by
 	// spread16 (or scaled, for fewer than 8), or where the list was
 	// converted first, from the buffer.
@@ -366,29 +369,9 @@ func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 		addSets(a, r)
 		return
 	}
-	a.LEAQ(at(r.e, 8), RAX)
-	a.CMPQ(RAX, r.end)
-	a.JG(LabelRef("four"))
-	group(8)
-	a.ADDQ(imm(8), r.e)
-
+	entryGroup(a, r, 8, "four", group)
 	a.Label("four")
-	a.LEAQ(at(r.e, 4), RAX)
-	a.CMPQ(RAX, r.end)
-	a.JG(LabelRef("tail"))
-	group(4)
-	a.ADDQ(imm(4), r.e)
-
-	a.Label("tail")
-	a.CMPQ(r.e, r.end)
-	a.JGE(LabelRef("done"))
-	a.Label("one")
-	group(1)
-	a.INCQ(r.e)
-	a.CMPQ(r.e, r.end)
-	a.JL(LabelRef("one"))
-	a.Label("done")
-	addSets(a, r)
+	entryTails(a, r, group)
 }
 
 // rowOffset turns the pixel number in x into the byte offset of its weight

@@ -24,25 +24,7 @@ func transpose8(a *gen.File, v gen.Vector, loads, stores []Mem) {
 	if v.Lanes != 8 {
 		panic("transpose8: written for 8 lanes")
 	}
-	r := func(i int) VecPhysical { return v.Reg(i) }
-	t := func(i int) VecPhysical { return v.Reg(8 + i) }
-	for i := range 8 {
-		a.VMOVUPS(loads[i], r(i))
-	}
-	// Interleave pairs of rows: t[2p], t[2p+1] = the low and high halves of
-	// rows 2p and 2p+1 interleaved (per 128-bit lane).
-	for p := range 4 {
-		a.VUNPCKLPS(r(2*p+1), r(2*p), t(2*p))
-		a.VUNPCKHPS(r(2*p+1), r(2*p), t(2*p+1))
-	}
-	// Then pairs of pairs, into r again...
-	shuf := func(imm uint8, x, y, dst VecPhysical) { a.VSHUFPS(U8(imm), y, x, dst) }
-	for h := 0; h < 8; h += 4 {
-		shuf(0x44, t(h), t(h+2), r(h))
-		shuf(0xEE, t(h), t(h+2), r(h+1))
-		shuf(0x44, t(h+1), t(h+3), r(h+2))
-		shuf(0xEE, t(h+1), t(h+3), r(h+3))
-	}
+	r, t := transpose4x4(a, v, loads)
 	// ...and the 128-bit halves, into t.
 	for i := range 4 {
 		a.VPERM2F128(U8(0x20), r(i+4), r(i), t(i))
@@ -51,6 +33,33 @@ func transpose8(a *gen.File, v gen.Vector, loads, stores []Mem) {
 	for i := range 8 {
 		a.VMOVUPS(t(i), stores[i])
 	}
+}
+
+// transpose4x4 loads the v.Lanes rows loads into registers r(i) and
+// transposes each 4×4 block within the 128-bit lanes of each four rows,
+// through t(i) = register v.Lanes+i, leaving them in r.
+func transpose4x4(a *gen.File, v gen.Vector, loads []Mem) (r, t func(int) VecPhysical) {
+	n := v.Lanes
+	r = func(i int) VecPhysical { return v.Reg(i) }
+	t = func(i int) VecPhysical { return v.Reg(n + i) }
+	for i := range n {
+		a.VMOVUPS(loads[i], r(i))
+	}
+	// Interleave pairs of rows: t[2p], t[2p+1] = the low and high halves of
+	// rows 2p and 2p+1 interleaved (per 128-bit lane).
+	for p := range n / 2 {
+		a.VUNPCKLPS(r(2*p+1), r(2*p), t(2*p))
+		a.VUNPCKHPS(r(2*p+1), r(2*p), t(2*p+1))
+	}
+	// Then pairs of pairs, into r again.
+	shuf := func(imm uint8, x, y, dst VecPhysical) { a.VSHUFPS(U8(imm), y, x, dst) }
+	for q := 0; q < n; q += 4 {
+		shuf(0x44, t(q), t(q+2), r(q))
+		shuf(0xEE, t(q), t(q+2), r(q+1))
+		shuf(0x44, t(q+1), t(q+3), r(q+2))
+		shuf(0xEE, t(q+1), t(q+3), r(q+3))
+	}
+	return r, t
 }
 
 // transpose transposes the square block of float32, one register per row,
@@ -71,23 +80,8 @@ func transpose16(a *gen.File, v gen.Vector, loads, stores []Mem) {
 	if v.Lanes != 16 {
 		panic("transpose16: written for 16 lanes")
 	}
-	r := func(i int) VecPhysical { return v.Reg(i) }
-	t := func(i int) VecPhysical { return v.Reg(16 + i) }
-	for i := range 16 {
-		a.VMOVUPS(loads[i], r(i))
-	}
-	for p := range 8 {
-		a.VUNPCKLPS(r(2*p+1), r(2*p), t(2*p))
-		a.VUNPCKHPS(r(2*p+1), r(2*p), t(2*p+1))
-	}
+	r, t := transpose4x4(a, v, loads)
 	// r(4q+e), lane l, is now element 4l+e of rows 4q to 4q+3.
-	shuf := func(imm uint8, x, y, dst VecPhysical) { a.VSHUFPS(U8(imm), y, x, dst) }
-	for q := 0; q < 16; q += 4 {
-		shuf(0x44, t(q), t(q+2), r(q))
-		shuf(0xEE, t(q), t(q+2), r(q+1))
-		shuf(0x44, t(q+1), t(q+3), r(q+2))
-		shuf(0xEE, t(q+1), t(q+3), r(q+3))
-	}
 	// Output row 4l+e takes lane l of r(e), r(4+e), r(8+e), r(12+e), in
 	// lane order: a 4×4 transpose of 128-bit lanes, in two steps of
 	// VSHUFF32X4 (dst lanes 0-1 from its first source, 2-3 from its second).

@@ -292,58 +292,6 @@ DATA c_four<>+56(SB)/4, $0x40800000
 DATA c_four<>+60(SB)/4, $0x40800000
 GLOBL c_four<>(SB), RODATA|NOPTR, $64
 
-DATA c_tailmask<>+0(SB)/2, $0xffff
-DATA c_tailmask<>+2(SB)/2, $0xffff
-DATA c_tailmask<>+4(SB)/2, $0xffff
-DATA c_tailmask<>+6(SB)/2, $0xffff
-DATA c_tailmask<>+8(SB)/2, $0xffff
-DATA c_tailmask<>+10(SB)/2, $0xffff
-DATA c_tailmask<>+12(SB)/2, $0xffff
-DATA c_tailmask<>+14(SB)/2, $0xffff
-DATA c_tailmask<>+16(SB)/2, $0xffff
-DATA c_tailmask<>+18(SB)/2, $0xffff
-DATA c_tailmask<>+20(SB)/2, $0xffff
-DATA c_tailmask<>+22(SB)/2, $0xffff
-DATA c_tailmask<>+24(SB)/2, $0xffff
-DATA c_tailmask<>+26(SB)/2, $0xffff
-DATA c_tailmask<>+28(SB)/2, $0xffff
-DATA c_tailmask<>+30(SB)/2, $0xffff
-DATA c_tailmask<>+32(SB)/2, $0x0000
-DATA c_tailmask<>+34(SB)/2, $0x0000
-DATA c_tailmask<>+36(SB)/2, $0x0000
-DATA c_tailmask<>+38(SB)/2, $0x0000
-DATA c_tailmask<>+40(SB)/2, $0x0000
-DATA c_tailmask<>+42(SB)/2, $0x0000
-DATA c_tailmask<>+44(SB)/2, $0x0000
-DATA c_tailmask<>+46(SB)/2, $0x0000
-DATA c_tailmask<>+48(SB)/2, $0x0000
-DATA c_tailmask<>+50(SB)/2, $0x0000
-DATA c_tailmask<>+52(SB)/2, $0x0000
-DATA c_tailmask<>+54(SB)/2, $0x0000
-DATA c_tailmask<>+56(SB)/2, $0x0000
-DATA c_tailmask<>+58(SB)/2, $0x0000
-DATA c_tailmask<>+60(SB)/2, $0x0000
-DATA c_tailmask<>+62(SB)/2, $0x0000
-GLOBL c_tailmask<>(SB), RODATA|NOPTR, $64
-
-DATA c_onesw<>+0(SB)/2, $0x0001
-DATA c_onesw<>+2(SB)/2, $0x0001
-DATA c_onesw<>+4(SB)/2, $0x0001
-DATA c_onesw<>+6(SB)/2, $0x0001
-DATA c_onesw<>+8(SB)/2, $0x0001
-DATA c_onesw<>+10(SB)/2, $0x0001
-DATA c_onesw<>+12(SB)/2, $0x0001
-DATA c_onesw<>+14(SB)/2, $0x0001
-DATA c_onesw<>+16(SB)/2, $0x0001
-DATA c_onesw<>+18(SB)/2, $0x0001
-DATA c_onesw<>+20(SB)/2, $0x0001
-DATA c_onesw<>+22(SB)/2, $0x0001
-DATA c_onesw<>+24(SB)/2, $0x0001
-DATA c_onesw<>+26(SB)/2, $0x0001
-DATA c_onesw<>+28(SB)/2, $0x0001
-DATA c_onesw<>+30(SB)/2, $0x0001
-GLOBL c_onesw<>(SB), RODATA|NOPTR, $32
-
 DATA c_iota0<>+0(SB)/4, $0x00000000
 DATA c_iota0<>+4(SB)/4, $0x00000000
 DATA c_iota0<>+8(SB)/4, $0x00000000

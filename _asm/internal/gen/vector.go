@@ -51,10 +51,6 @@ func (v Vector) Reg(i int) reg.VecPhysical {
 // and horizontal work.
 func (v Vector) X(i int) reg.VecPhysical { return xmm[i] }
 
-// Y returns the 256-bit register of vector register i (Y<i>), the lower
-// half of a ZMM register.
-func (v Vector) Y(i int) reg.VecPhysical { return ymm[i] }
-
 // Wide reports whether the file is AVX-512's: its compares write opmask
 // registers rather than vectors, and some instructions have other names
 // (VRNDSCALEPS for VROUNDPS, VMOVDQU32 for VMOVDQU).
