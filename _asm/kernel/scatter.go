@@ -20,7 +20,7 @@ func scatterRaw(a *gen.File, v gen.Vector, f family, blocks int) {
 		unroll = 2
 	}
 	a.Func(f.name(v, blocks), f.sig,
-		fmt.Sprintf("scatterRaw%d is the first layer's gradient of n ≥ 1 images straight from", blocks),
+		f.name(v, blocks)+" is the first layer's gradient of n ≥ 1 images straight from",
 		fmt.Sprintf("their sparse form, for a model of HiddenPad %d: dw[idx[e]·%d:][0:%d] +=", W, W, W),
 		"table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e",
 		"from src[2k] on of each image k, summed image by image in sample order.")

@@ -18,7 +18,7 @@ import (
 func tiledGather(a *gen.File, v gen.Vector, f family, blocks int) {
 	W := blocks * v.Lanes
 	a.Func(f.name(v, blocks), f.sig,
-		fmt.Sprintf("tiledGather%d is one pixel tile of the first layer for n images, %d", blocks, W),
+		fmt.Sprintf("%s is one pixel tile of the first layer for n images, %d", f.name(v, blocks), W),
 		fmt.Sprintf("columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:%d] for", W),
 		"e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the",
 		"chain of FMAs from the value the row holds, so tiles summed in pixel",
@@ -69,7 +69,7 @@ func tiledGather(a *gen.File, v gen.Vector, f family, blocks int) {
 func cscScatter(a *gen.File, v gen.Vector, f family, blocks int) {
 	W := blocks * v.Lanes
 	a.Func(f.name(v, blocks), f.sig,
-		fmt.Sprintf("cscScatter%d is the first layer's gradient of a batch in pixel-major (CSC)", blocks),
+		f.name(v, blocks)+" is the first layer's gradient of a batch in pixel-major (CSC)",
 		fmt.Sprintf("order, for one block of %d columns: for each of npix ≥ 1 distinct pixels", W),
 		fmt.Sprintf("p, the row block dw[pix[p]/4:][0:%d] is loaded once, gets", W),
 		fmt.Sprintf("entV[e]·dz[entK[e]/4:][0:%d] added for each of its entries e in order, and", W),

@@ -180,7 +180,7 @@ func gatherPlanZ7(z *float32, w *float32, off *uint16, val *uint8, src *int32, n
 //go:noescape
 func gatherPlanZ8(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// scatterRaw1 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ1 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 16: dw[idx[e]·16:][0:16] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -188,7 +188,7 @@ func gatherPlanZ8(z *float32, w *float32, off *uint16, val *uint8, src *int32, n
 //go:noescape
 func scatterRawZ1(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw2 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ2 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 32: dw[idx[e]·32:][0:32] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -196,7 +196,7 @@ func scatterRawZ1(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 //go:noescape
 func scatterRawZ2(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw3 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ3 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 48: dw[idx[e]·48:][0:48] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -204,7 +204,7 @@ func scatterRawZ2(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 //go:noescape
 func scatterRawZ3(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw4 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ4 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 64: dw[idx[e]·64:][0:64] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -212,7 +212,7 @@ func scatterRawZ3(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 //go:noescape
 func scatterRawZ4(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw5 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ5 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 80: dw[idx[e]·80:][0:80] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -220,7 +220,7 @@ func scatterRawZ4(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 //go:noescape
 func scatterRawZ5(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw6 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ6 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 96: dw[idx[e]·96:][0:96] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -228,7 +228,7 @@ func scatterRawZ5(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 //go:noescape
 func scatterRawZ6(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw7 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ7 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 112: dw[idx[e]·112:][0:112] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -236,7 +236,7 @@ func scatterRawZ6(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 //go:noescape
 func scatterRawZ7(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, table *[256]float32)
 
-// scatterRaw8 is the first layer's gradient of n ≥ 1 images straight from
+// scatterRawZ8 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 128: dw[idx[e]·128:][0:128] +=
 // table[val[e]]·(row k of dz, zstride bytes apart) for the src[2k+1] pixels e
 // from src[2k] on of each image k, summed image by image in sample order.
@@ -452,7 +452,7 @@ func planScatterPadZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 //go:noescape
 func planScatterPadZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
-// tiledGather1 is one pixel tile of the first layer for n images, 16
+// tiledGatherZ1 is one pixel tile of the first layer for n images, 16
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:16] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -461,7 +461,7 @@ func planScatterPadZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 //go:noescape
 func tiledGatherZ1(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather2 is one pixel tile of the first layer for n images, 32
+// tiledGatherZ2 is one pixel tile of the first layer for n images, 32
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:32] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -470,7 +470,7 @@ func tiledGatherZ1(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ2(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather3 is one pixel tile of the first layer for n images, 48
+// tiledGatherZ3 is one pixel tile of the first layer for n images, 48
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:48] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -479,7 +479,7 @@ func tiledGatherZ2(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ3(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather4 is one pixel tile of the first layer for n images, 64
+// tiledGatherZ4 is one pixel tile of the first layer for n images, 64
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:64] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -488,7 +488,7 @@ func tiledGatherZ3(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ4(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather5 is one pixel tile of the first layer for n images, 80
+// tiledGatherZ5 is one pixel tile of the first layer for n images, 80
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:80] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -497,7 +497,7 @@ func tiledGatherZ4(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ5(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather6 is one pixel tile of the first layer for n images, 96
+// tiledGatherZ6 is one pixel tile of the first layer for n images, 96
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:96] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -506,7 +506,7 @@ func tiledGatherZ5(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ6(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather7 is one pixel tile of the first layer for n images, 112
+// tiledGatherZ7 is one pixel tile of the first layer for n images, 112
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:112] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -515,7 +515,7 @@ func tiledGatherZ6(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ7(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// tiledGather8 is one pixel tile of the first layer for n images, 128
+// tiledGatherZ8 is one pixel tile of the first layer for n images, 128
 // columns: image k (row z + k·zstride bytes) adds fv[e]·w[off[e]/4:][0:128] for
 // e in bounds[k·bstride/4] up to bounds[k·bstride/4 + 1], continuing the
 // chain of FMAs from the value the row holds, so tiles summed in pixel
@@ -524,7 +524,7 @@ func tiledGatherZ7(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func tiledGatherZ8(z *float32, w *float32, off *uint32, fv *float32, bounds *int32, n int, bstride int, zstride int)
 
-// cscScatter1 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ1 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 16 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:16] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:16] added for each of its entries e in order, and
@@ -534,7 +534,7 @@ func tiledGatherZ8(z *float32, w *float32, off *uint32, fv *float32, bounds *int
 //go:noescape
 func cscScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter2 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ2 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 32 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:32] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:32] added for each of its entries e in order, and
@@ -544,7 +544,7 @@ func cscScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //go:noescape
 func cscScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter3 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ3 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 48 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:48] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:48] added for each of its entries e in order, and
@@ -554,7 +554,7 @@ func cscScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //go:noescape
 func cscScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter4 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ4 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 64 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:64] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:64] added for each of its entries e in order, and
@@ -564,7 +564,7 @@ func cscScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //go:noescape
 func cscScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter5 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ5 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 80 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:80] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:80] added for each of its entries e in order, and
@@ -574,7 +574,7 @@ func cscScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //go:noescape
 func cscScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter6 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ6 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 96 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:96] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:96] added for each of its entries e in order, and
@@ -584,7 +584,7 @@ func cscScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //go:noescape
 func cscScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter7 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ7 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 112 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:112] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:112] added for each of its entries e in order, and
@@ -594,7 +594,7 @@ func cscScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *ui
 //go:noescape
 func cscScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entK *uint32, entV *float32, npix int)
 
-// cscScatter8 is the first layer's gradient of a batch in pixel-major (CSC)
+// cscScatterZ8 is the first layer's gradient of a batch in pixel-major (CSC)
 // order, for one block of 128 columns: for each of npix ≥ 1 distinct pixels
 // p, the row block dw[pix[p]/4:][0:128] is loaded once, gets
 // entV[e]·dz[entK[e]/4:][0:128] added for each of its entries e in order, and
