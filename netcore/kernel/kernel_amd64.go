@@ -62,7 +62,6 @@ type isa struct {
 	rowSum                      func(dst, src *float32, n, words, stride int)
 	dw2Batch                    func(dw2, dz2, h *float32, rows, hp, n, zstride, hstride int)
 	prep                        func(off *uint32, fv *float32, idx *uint16, val *uint8, src, start *int32, n, stride int, scale *float32)
-	prepWidth                   int // pixels prep decodes at a time
 	cscEmit                     func(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 }
 
@@ -77,14 +76,14 @@ var isas = [...]isa{
 		planScatter: &planScatterFns, planScatterPad: &planScatterPadFns,
 		tiledGather: &tiledGatherFns, cscScatter: &cscScatterFns,
 		rowSum: rowSum, dw2Batch: dw2Batch,
-		prep: prepAVX, prepWidth: 8, cscEmit: cscEmit,
+		prep: prepAVX, cscEmit: cscEmit,
 	},
 	avx512: {
 		gatherRaw: &gatherRawZFns, gatherPlanB: &gatherPlanZFns, scatterRaw: &scatterRawZFns,
 		planScatterB: &planScatterZFns, planScatterPadB: &planScatterPadZFns,
 		tiledGather: &tiledGatherZFns, cscScatter: &cscScatterZFns,
 		rowSum: rowSumZ, dw2Batch: dw2BatchZ,
-		prep: prepAVXZ, prepWidth: 16, cscEmit: cscEmitZ,
+		prep: prepAVXZ, cscEmit: cscEmitZ,
 	},
 }
 
@@ -274,7 +273,7 @@ func (m *Model) prepare(s *Samples, idx []int32, ws *Scratch) {
 	}
 	var pos int32
 	src, start := ws.asm.src[:2*len(idx)], ws.asm.start[:len(idx)+1]
-	width := int32(m.asm.isa.prepWidth)
+	width := int32(m.path.lanes()) // prep decodes a register of pixels at a time
 	// Decode whole groups (of 8, or 16) where the arrays allow reading past
 	// the image (NewSamples pads them): the extra entries are junk that the next
 	// image overwrites or nobody reads, and the decoder needs no

@@ -27,9 +27,7 @@ import "fmt"
 // the two at the boundaries of training.
 
 // FlatLen returns the length of the flat layout for m's shape.
-func (m *Model) FlatLen() int {
-	return m.inputs*m.hp + m.hp + m.outputs*m.hp + m.op
-}
+func (m *Model) FlatLen() int { return m.Tensors()[4] }
 
 // RowMajorLen returns the number of parameters in the row-major layout.
 func (m *Model) RowMajorLen() int {
@@ -52,17 +50,9 @@ func (m *Model) Tensors() (bounds [5]int) {
 
 // split returns the four tensors of a slice in the flat layout.
 func split[T any](m *Model, flat []T) (w1t, b1, w2, b2 []T) {
-	at := 0
-	take := func(n int) []T {
-		v := flat[at : at+n : at+n]
-		at += n
-		return v
-	}
-	return take(m.inputs * m.hp), take(m.hp), take(m.outputs * m.hp), take(m.op)
+	b := m.Tensors()
+	return flat[b[0]:b[1]:b[1]], flat[b[1]:b[2]:b[2]], flat[b[2]:b[3]:b[3]], flat[b[3]:b[4]:b[4]]
 }
-
-// split is split[float32], for the Grad constructor.
-func (m *Model) split(flat []float32) (w1t, b1, w2, b2 []float32) { return split(m, flat) }
 
 // rowMajor returns the four tensors of a slice in the row-major layout.
 func (m *Model) rowMajor(rm []float64) (w1, b1, w2, b2 []float64) {
@@ -96,7 +86,8 @@ func (m *Model) Load(flat []float64, from, to int) {
 	// b1's and W2's padding columns, and b2's padding outputs (-inf in the
 	// model), are left alone.
 	lo, hi = part(len(b1))
-	convert(m.b1[lo:min(hi, max(lo, m.hidden))], b1[lo:min(hi, max(lo, m.hidden))])
+	hi = min(hi, max(lo, m.hidden))
+	convert(m.b1[lo:hi], b1[lo:hi])
 	lo, hi = part(len(w2))
 	for e := lo; e < hi; e++ {
 		if o, h := e/m.hp, e%m.hp; h < m.hidden {

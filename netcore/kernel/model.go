@@ -141,7 +141,7 @@ type Grad struct {
 // NewGrad returns a zeroed gradient for m.
 func NewGrad(m *Model) *Grad {
 	g := &Grad{flat: alignedFloat32(m.FlatLen())}
-	g.w1t, g.b1, g.w2, g.b2 = m.split(g.flat)
+	g.w1t, g.b1, g.w2, g.b2 = split(m, g.flat)
 	return g
 }
 
