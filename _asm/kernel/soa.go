@@ -15,7 +15,8 @@ import (
 // vector j of a region holds unit j of every image, worked on there, and
 // transposed back.
 
-// soaOutputs is the number of outputs the SoA kernels handle.
+// soaOutputs is the number of outputs the SoA kernels handle; the tables
+// file declares it for the Go side.
 const soaOutputs = 10
 
 // transpose8 transposes the 8×8 block of float32 whose rows are loads into

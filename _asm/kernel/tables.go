@@ -114,6 +114,16 @@ func tablesSrc(a *gen.File, vs []gen.Vector) string {
 // off, pix, entK, entOff and the strides (and the row offsets of
 // gatherPlan, in units of 8 bytes). The functions trust their Go callers
 // for every bound.
+
+// Counts the assembly is written for, which the Go side must use too.
+const (
+	// tileCountMax is the number of tile boundaries tileCount handles.
+	tileCountMax = ` + fmt.Sprint(tileCountMax) + `
+	// soaOutputs is the number of outputs the dense middle of a register's
+	// lanes of images at once (denseSoA8, denseSoA16, denseSoAZ16) is
+	// written for: it keeps one register per output.
+	soaOutputs = ` + fmt.Sprint(soaOutputs) + `
+)
 `)
 	for _, v := range vs {
 		fmt.Fprintf(&b, "\n// The tables of the %s kernels: widths 1 to %d %s registers of %d columns.\n", v.ISA, maxBlocks, v.Kind, v.Lanes)

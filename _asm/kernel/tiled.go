@@ -114,8 +114,8 @@ func cscScatter(a *gen.File, v gen.Vector, f family, blocks int) {
 	a.RET()
 }
 
-// tileCountMax is the number of tile boundaries tileCount handles, the
-// Go side's tileCountMax.
+// tileCountMax is the number of tile boundaries tileCount handles; the
+// tables file declares it for the Go side.
 const tileCountMax = 12
 
 // tileCount emits tileCount, which counts 16 pixel numbers (words) at a

@@ -14,6 +14,16 @@ import "unsafe"
 // gatherPlan, in units of 8 bytes). The functions trust their Go callers
 // for every bound.
 
+// Counts the assembly is written for, which the Go side must use too.
+const (
+	// tileCountMax is the number of tile boundaries tileCount handles.
+	tileCountMax = 12
+	// soaOutputs is the number of outputs the dense middle of a register's
+	// lanes of images at once (denseSoA8, denseSoA16, denseSoAZ16) is
+	// written for: it keeps one register per output.
+	soaOutputs = 10
+)
+
 // The tables of the AVX2+FMA kernels: widths 1 to 8 YMM registers of 8 columns.
 
 // gatherRawFns[w] is gatherRaw<w>: for each image of a batch, read from its

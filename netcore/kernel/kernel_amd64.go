@@ -121,11 +121,6 @@ type colBlock struct{ col, width int }
 // registers, instead of one dot product (and horizontal sum) per output.
 const narrowHidden = 64
 
-// soaOutputs is the number of outputs the dense middle of a register's
-// lanes of images at once (denseSoA8, denseSoA16, denseSoAZ16) is written
-// for: it keeps one register per output.
-const soaOutputs = 10
-
 // initAsm sets up the model's assembly-only state.
 func (m *Model) initAsm() {
 	a := &m.asm
@@ -255,9 +250,6 @@ type asmScratch struct {
 // 256-byte column block (8 YMM or 4 ZMM registers, see blockRegs) take 24
 // KiB of a 32 KiB L1 cache.
 const tileRows = 96
-
-// tileCountMax is the number of tile boundaries tileCount handles.
-const tileCountMax = 12
 
 // maxPrepWidth is the most pixels a path's prep decodes at a time.
 const maxPrepWidth = 16
