@@ -68,8 +68,11 @@ func (o *gradientDescent) Update(p, g []float64, from, _ int, lr float64) {
 	p = p[from : from+len(g)]
 	p = p[:len(g)] // tells the compiler the lengths match
 	decay := o.decay
+	// The conversions keep every product rounded on its own: Go may fuse
+	// x - y·z into one multiply-add on some architectures, and the update
+	// must give the same bits on all of them (docs/ARITHMETIC.md).
 	for i, gi := range g {
-		p[i] -= lr * (gi + decay*p[i])
+		p[i] -= float64(lr * (gi + float64(decay*p[i])))
 	}
 }
 
@@ -86,14 +89,15 @@ func (o *momentum) Update(p, g []float64, from, _ int, lr float64) {
 	p, vel := p[from:from+len(g)], o.velocity[from:from+len(g)]
 	p, vel = p[:len(g)], vel[:len(g)] // tells the compiler the lengths match
 	decay, mu, nesterov := o.decay, o.mu, o.nesterov
+	// Every product converted on its own, as in gradientDescent.Update.
 	for i, gi := range g {
-		gi += decay * p[i]
-		v := mu*vel[i] + gi
+		gi += float64(decay * p[i])
+		v := float64(mu*vel[i]) + gi
 		vel[i] = v
 		if nesterov {
-			v = gi + mu*v
+			v = gi + float64(mu*v)
 		}
-		p[i] -= lr * v
+		p[i] -= float64(lr * v)
 	}
 }
 
@@ -186,5 +190,60 @@ type Cosine struct {
 
 // Rate implements [Schedule].
 func (c Cosine) Rate(step, total int) float64 {
-	return c.Initial * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
+	return c.Initial * 0.5 * (1 + cosine(math.Pi*float64(step)/float64(total)))
+}
+
+// cosine is math.Cos for 0 ≤ x ≤ π, as its portable Go computes it
+// (Cephes' polynomials after Cody-Waite reduction by π/4), with every
+// product converted on its own so that no architecture fuses it: math.Cos
+// is compiled with fused multiply-adds where the architecture has them,
+// and a schedule's rate must be the same everywhere.
+func cosine(x float64) float64 {
+	const (
+		pi4A = 7.85398125648498535156e-1  // π/4 split into three parts
+		pi4B = 3.77489470793079817668e-8  //
+		pi4C = 2.69515142907905952645e-15 //
+	)
+	sinP := [...]float64{
+		1.58962301576546568060e-10, -2.50507477628578072866e-8, 2.75573136213857245213e-6,
+		-1.98412698295895385996e-4, 8.33333333332211858878e-3, -1.66666666666666307295e-1,
+	}
+	cosP := [...]float64{
+		-1.13585365213876817300e-11, 2.08757008419747316778e-9, -2.75573141792967388112e-7,
+		2.48015872888517045348e-5, -1.38888888888730564116e-3, 4.16666666666665929218e-2,
+	}
+	x = math.Abs(x)
+	j := uint64(x * (4 / math.Pi))
+	y := float64(j)
+	if j&1 == 1 {
+		j++
+		y++
+	}
+	j &= 7
+	z := ((x - float64(y*pi4A)) - float64(y*pi4B)) - float64(y*pi4C)
+	sign := false
+	if j > 3 {
+		j -= 4
+		sign = !sign
+	}
+	if j > 1 {
+		sign = !sign
+	}
+	zz := float64(z * z)
+	horner := func(c [6]float64) float64 {
+		r := float64(c[0] * zz)
+		for _, k := range c[1:5] {
+			r = float64((r + k) * zz)
+		}
+		return r + c[5]
+	}
+	if j == 1 || j == 2 {
+		y = z + float64(float64(z*zz)*horner(sinP))
+	} else {
+		y = (1.0 - float64(0.5*zz)) + float64(float64(zz*zz)*horner(cosP))
+	}
+	if sign {
+		y = -y
+	}
+	return y
 }

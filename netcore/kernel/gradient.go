@@ -19,20 +19,7 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 		g.Cost += m.gradientAsm(g, s, idx, ws, nil)
 		return
 	}
-	cost := 0.0
-	h, d, dz1, z2 := ws.z[:m.hidden], ws.d[:m.hidden], ws.dz1[:m.hidden], ws.z2[:m.outputs]
-	for _, i := range idx {
-		pix, val := s.image(i)
-		label := m.label(s, i)
-		m.forwardGo(h, d, z2, pix, val)
-		cost += softmaxCost(z2, label) // z2 now holds dz2 = p - onehot
-		for o, v := range z2 {
-			g.b2[o] += v
-		}
-		backGo(dz1, g.b1, g.w2, m.w2, z2, h, d, m.hp)
-		scatterGo(g.w1t, m.hp, dz1, pix, val, &m.table)
-	}
-	g.Cost += cost
+	g.Cost += m.gradientGo(g, s, idx, ws, nil)
 }
 
 // label returns sample i's label, which must name one of the outputs. The
@@ -54,16 +41,6 @@ func badLabel(i int32, label, outputs int) {
 	panic(fmt.Sprintf("kernel: sample %d has label %d, want below %d", i, label, outputs))
 }
 
-// forwardGo computes the hidden activations h, their derivatives d (both
-// length Hidden) and the output logits z2 (length Outputs) of one image.
-func (m *Model) forwardGo(h, d, z2 []float32, pix []uint16, val []uint8) {
-	copy(h, m.b1)
-	copy(z2, m.b2)
-	gatherGo(h, m.w1t, m.hp, pix, val, &m.table)
-	activateGo(m.act, h, d)
-	gemvGo(z2, m.w2, h, m.hp)
-}
-
 // mustFitGrad panics, naming op, unless g has m's gradient length.
 func (m *Model) mustFitGrad(op string, g *Grad) {
 	if len(g.flat) != m.FlatLen() {
@@ -80,28 +57,6 @@ func (m *Model) mustMatch(op string, s *Samples, ws *Scratch) {
 	}
 }
 
-// softmaxCost replaces the logits z by p - onehot(label), where p is the
-// softmax of z, and returns the cost logsumexp(z) - z[label].
-func softmaxCost(z []float32, label int) float64 {
-	zmax := z[0]
-	for _, v := range z[1:] {
-		zmax = max(zmax, v)
-	}
-	zl := z[label] - zmax
-	var sum float32
-	for i, v := range z {
-		e := expf(v - zmax)
-		z[i] = e
-		sum += e
-	}
-	inv := 1 / sum
-	for i := range z {
-		z[i] *= inv
-	}
-	z[label] -= 1
-	return math.Log(float64(sum)) - float64(zl)
-}
-
 // Predict writes the most likely class of each sample s[idx[k]] to dst[k].
 // Ties go to the lower class. It does not allocate.
 func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
@@ -113,10 +68,12 @@ func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 		m.predictAsm(dst, s, idx, ws)
 		return
 	}
-	h, d, z2 := ws.z[:m.hidden], ws.d[:m.hidden], ws.z2[:m.outputs]
+	h, d, z2 := ws.z[:m.hp], ws.d[:m.hidden], ws.z2[:m.outputs]
 	for k, i := range idx {
 		pix, val := s.image(i)
-		m.forwardGo(h, d, z2, pix, val)
+		m.firstLayerGo(h[:m.hidden], pix, val, false, ws)
+		m.activate(h[:m.hidden], d)
+		m.logits(z2, h)
 		dst[k] = argmax(z2)
 	}
 }
@@ -141,17 +98,22 @@ func (m *Model) Probabilities(dst []float64, pixels []float32, ws *Scratch) {
 		panic(fmt.Sprintf("kernel: Probabilities: %d outputs and %d pixels, want %d and %d",
 			len(dst), len(pixels), m.outputs, m.inputs))
 	}
-	h := ws.dense[:m.hidden]
-	copy(h, m.b1)
+	// The first layer in one chain per unit in pixel order, the rest as the
+	// kernels compute it (see portable.go).
+	h := ws.dense[:m.hp]
+	z := h[:m.hidden]
+	clear(z)
 	for i, v := range pixels {
 		if v != 0 {
-			axpy(h, v, m.w1t[i*m.hp:i*m.hp+m.hidden])
+			w := m.w1t[i*m.hp:][:m.hidden]
+			for j := range z {
+				z[j] = fma32(w[j], v, z[j])
+			}
 		}
 	}
-	activateGo(m.act, h, ws.d[:m.hidden])
+	m.activate(z, ws.d[:m.hidden])
 	z2 := ws.z2[:m.outputs]
-	copy(z2, m.b2)
-	gemvGo(z2, m.w2, h, m.hp)
+	m.logits(z2, h)
 	zmax := float64(z2[0])
 	for _, v := range z2 {
 		zmax = max(zmax, float64(v))

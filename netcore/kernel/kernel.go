@@ -9,23 +9,30 @@
 //
 // There are three kernel paths (Path, Paths, SelectPath, EnvKernel):
 //
-//   - PathAVX512, amd64 assembly on the 32 ZMM registers of AVX-512, where
-//     the CPU has AVX512F, BW, DQ and VL (and AVX2 and FMA);
 //   - PathAVX2FMA, amd64 assembly on the 16 YMM registers of AVX2 and FMA;
-//   - PathGeneric, portable Go that computes the same sums image by image,
-//     everywhere else and when asked.
+//   - PathGeneric, portable Go, everywhere else and when asked;
+//   - PathAVX512, amd64 assembly on the 32 ZMM registers of AVX-512, where
+//     the CPU has AVX512F, BW, DQ and VL (and AVX2 and FMA), only when
+//     asked for (see below).
 //
-// The fastest the CPU runs is chosen at start-up, unless EnvKernel names
-// another. Each Model keeps the path it was made with, which also fixes
-// its layout: HiddenPad is a multiple of the path's register width, 16
-// floats on the AVX-512 path and 8 on the others (see layout.go). The
-// assembly takes images in batches (up to 256 where HiddenPad is at most a
-// column block, see Model.batchSize and kernel_amd64.go).
+// The AVX2 and portable paths compute one arithmetic, written down in
+// docs/ARITHMETIC.md and named by [Arithmetic]: every float32 operation of
+// a gradient, its operands, its order and whether it is fused, fixed by
+// the network's shape alone. They give bitwise the same sums, on every
+// architecture (the portable path fuses exactly where the assembly does,
+// and nowhere else; see arith.go). The AVX-512 kernels still group their
+// sums their own way (16 lanes, other sets of accumulators), so they
+// round differently: they are never chosen by default, a model on them
+// reports another arithmetic ([Model.Arithmetic]), and they stay for
+// comparison until they compute the one arithmetic too.
 //
-// The paths group their sums differently, so they round differently: they
-// agree to float32 rounding (about 1e-6 relative) and all match the float64
-// reference to better than 1e-5. The AVX2 path's sums, in particular, are
-// bitwise what they were before the AVX-512 path existed.
+// By default the AVX2 path runs where the CPU has it, the portable path
+// elsewhere; EnvKernel chooses another. Each Model keeps the path it was
+// made with, which also fixes its layout: HiddenPad is a multiple of the
+// path's register width, 16 floats on the AVX-512 path and 8 on the others
+// (see layout.go). The assembly takes images in batches (up to 256 where
+// HiddenPad is at most a column block, see Model.batchSize and
+// kernel_amd64.go), and the portable path takes the same batches.
 //
 // The package has no goroutines. A Model and Samples may be read by many
 // goroutines at once; each goroutine needs its own Grad and Scratch. For the
@@ -78,7 +85,7 @@ const (
 )
 
 // EnvKernel is the environment variable that chooses the kernel path: one of
-// the path names (or "avx2"), or empty for the fastest this CPU runs. The
+// the path names (or "avx2"), or empty for the default (see Path). The
 // package reads it once at initialisation; programs pass its value to
 // SelectPath at start-up, which reports a name that is unknown or asks for
 // instructions this CPU lacks (initialisation falls back to the fastest
@@ -127,12 +134,15 @@ func init() {
 // current returns the selected path.
 func current() path { return path(selected.Load()) }
 
-// best returns the fastest path this CPU runs.
+// conforms reports whether path p computes the one arithmetic: every path
+// but the AVX-512 kernels, which keep their own (see the package comment).
+func (p path) conforms() bool { return p != avx512 }
+
+// best returns the default path: the fastest that computes the one
+// arithmetic and that this CPU runs.
 func best() path {
-	for _, p := range []path{avx512, avx2} {
-		if len(missing(p)) == 0 {
-			return p
-		}
+	if len(missing(avx2)) == 0 {
+		return avx2
 	}
 	return generic
 }
@@ -162,7 +172,7 @@ func parsePath(name string) (path, error) {
 
 // SelectPath makes the models created from now on use the kernel path
 // name, a value of EnvKernel: PathAVX512, PathAVX2FMA (or "avx2"),
-// PathGeneric, or "" for the fastest path this CPU runs. For a name that is
+// PathGeneric, or "" for the default. For a name that is
 // unknown, or a path whose instructions this CPU lacks, it returns an error
 // saying which, and changes nothing. Models already made keep their path.
 // The command line calls it once at start-up with the variable's value.
@@ -176,14 +186,16 @@ func SelectPath(name string) error {
 }
 
 // Path returns the name of the kernel path that NewModel selects now:
-// PathAVX512, PathAVX2FMA or PathGeneric.
+// PathAVX2FMA, PathGeneric or PathAVX512. Without EnvKernel it is the
+// AVX2 path where the CPU has AVX2 and FMA, the portable path elsewhere.
 func Path() string { return current().String() }
 
-// Paths returns the names of the kernel paths this CPU runs, fastest
-// first; PathGeneric, last, runs everywhere.
+// Paths returns the names of the kernel paths this CPU runs, the default
+// first; PathGeneric, last, runs everywhere. PathAVX512, where present,
+// comes before it: it runs, but computes its own arithmetic.
 func Paths() []string {
 	var ps []string
-	for _, p := range []path{avx512, avx2, generic} {
+	for _, p := range []path{avx2, avx512, generic} {
 		if len(missing(p)) == 0 {
 			ps = append(ps, p.String())
 		}

@@ -470,38 +470,6 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 	}
 }
 
-// costSum accumulates the cost Σ log(sum_i) - zl_i of a run of images from
-// the dense middle's per-image terms. Logarithms are slow, so the sums (each
-// in [1, Outputs]) are multiplied together and the logarithm taken only when
-// the product grows large. The zero value is not ready: start from
-// newCostSum.
-type costSum struct {
-	zl, prod, logs float64
-}
-
-func newCostSum() costSum { return costSum{prod: 1} }
-
-// add takes in one image's terms: zl = z2[label] - max and sum = Σ exp(z2 - max).
-func (c *costSum) add(zl, sum float32) {
-	c.zl += float64(zl)
-	c.prod *= float64(sum)
-	if c.prod > 1e280 {
-		c.fold()
-	}
-}
-
-// fold moves the product into logs. It is rare, and kept out of line so
-// that add inlines into the per-image loops.
-//
-//go:noinline
-func (c *costSum) fold() {
-	c.logs += math.Log(c.prod)
-	c.prod = 1
-}
-
-// total returns the summed cost of the images added so far.
-func (c *costSum) total() float64 { return c.logs + math.Log(c.prod) - c.zl }
-
 // denseSoA runs the dense middle and the output layer's gradient sums for
 // the batch (whose first layer is in ws.z) and adds its cost terms to cost.
 // With a plan, the batch is plan batch b, whose labels the plan holds if

@@ -128,6 +128,17 @@ func (m *Model) Fast() bool { return m.path != generic }
 // Path returns the name of the model's kernel path (see Path).
 func (m *Model) Path() string { return m.path.String() }
 
+// Arithmetic returns the name of the arithmetic the model's kernel path
+// computes: [Arithmetic] on every path but AVX-512's, whose sums round
+// their own way (see the package comment). Models of equal Arithmetic and
+// shape give bitwise the same gradients.
+func (m *Model) Arithmetic() string {
+	if m.path.conforms() {
+		return Arithmetic
+	}
+	return Arithmetic + "+" + PathAVX512
+}
+
 // Grad holds partial gradient sums (not means) over some samples, in
 // float32 and the flat layout, plus the summed cost.
 type Grad struct {
@@ -169,8 +180,10 @@ type Scratch struct {
 	path      path
 	batch     int
 
-	// asm holds the assembly path's batch buffers (kernel_amd64.go).
-	asm asmScratch
+	// asm holds the assembly path's batch buffers (kernel_amd64.go), port
+	// the portable path's (portable.go).
+	asm  asmScratch
+	port portScratch
 }
 
 // batchBytes bounds the size of one Scratch row buffer. The first layer's
@@ -196,6 +209,8 @@ func NewScratch(m *Model) *Scratch {
 	}
 	if m.Fast() {
 		m.newScratchAsm(ws)
+	} else {
+		m.newPortScratch(ws)
 	}
 	return ws
 }

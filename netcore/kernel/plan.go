@@ -25,8 +25,10 @@ type Plan struct {
 	inputs, hp, batch int
 	path              path
 
-	// asm is the prepared batches of the assembly path (plan_amd64.go).
-	asm asmPlan
+	// asm and port are the prepared batches of the assembly path
+	// (plan_amd64.go) and of the portable path (portable.go).
+	asm  asmPlan
+	port portPlan
 }
 
 // NewPlan prepares the samples s[idx[k]] for GradientPlan with m or any
@@ -48,6 +50,8 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 	}
 	if m.Fast() {
 		m.prepareAsmPlan(p)
+	} else {
+		m.preparePortPlan(p)
 	}
 	return p
 }
@@ -65,11 +69,11 @@ func (m *Model) GradientPlan(g *Grad, p *Plan, ws *Scratch) {
 	if p.inputs != m.inputs || p.hp != m.hp || p.path != m.path {
 		panic("kernel: GradientPlan: plan made for another model shape or kernel path")
 	}
-	if !m.Fast() || !p.asm.prepared() {
-		m.Gradient(g, p.s, p.idx, ws)
-		return
-	}
 	m.mustMatch("GradientPlan", p.s, ws)
 	m.mustFitGrad("GradientPlan", g)
+	if !m.Fast() {
+		g.Cost += m.gradientGo(g, p.s, p.idx, ws, p)
+		return
+	}
 	g.Cost += m.gradientAsm(g, p.s, p.idx, ws, p)
 }

@@ -1,0 +1,167 @@
+package kernel
+
+import "math"
+
+// The operations of the one arithmetic (docs/ARITHMETIC.md) in portable Go:
+// each does exactly what the vector instruction it stands for does to one
+// lane, so that the portable path gives the assembly's bits on every
+// architecture. Go may fuse x*y+z into one multiply-add wherever no
+// explicit conversion forbids it (it does on arm64, ppc64, s390x and with
+// GOAMD64=v3), so every product below that meets an addition is wrapped in
+// a conversion, and the fused operations are written out as fma32.
+
+// fma32 returns a·b+c rounded once to float32, as VFMADD231PS computes it.
+//
+// float32(math.FMA(a, b, c)) would round twice, to float64 and then to
+// float32, which differs near float32 ties. Here the product is exact in
+// float64 (24+24 bits), TwoSum gives the float64 sum and its error, and a
+// sum that is inexact is moved to the neighbour with an odd last bit
+// (round to odd) before the conversion: rounding to odd in float64's 53
+// bits and then to nearest in float32's 24 gives the correctly rounded
+// result, since 53 ≥ 2·24+2.
+func fma32(a, b, c float32) float32 {
+	p := float64(float64(a) * float64(b)) // exact
+	x := float64(c)
+	s := p + x
+	bv := s - p
+	e := (p - (s - bv)) + (x - bv)
+	if e != 0 && s-s == 0 { // inexact and finite
+		bits := math.Float64bits(s)
+		if bits&1 == 0 {
+			if (e > 0) == (s > 0) {
+				bits++ // away from zero, toward the exact sum
+			} else {
+				bits--
+			}
+			s = math.Float64frombits(bits)
+		}
+	}
+	return float32(s)
+}
+
+// mul32 returns a·b rounded to float32, as VMULPS does. The conversion
+// keeps Go from fusing the product into an addition that follows.
+func mul32(a, b float32) float32 { return float32(a * b) }
+
+// maxps returns a if a > b, else b: VMAXPS's rule, which gives the second
+// operand for NaNs and for equal values (+0 and -0 included).
+func maxps(a, b float32) float32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// The constants of exp, as the assembly holds them (see consts.go in
+// _asm/kernel): each the float32 nearest its float64 value.
+var (
+	expHi32 = math.Float32frombits(0x42317218) // 64·ln2
+	expLo32 = math.Float32frombits(0xc2317218) // -64·ln2
+	log2e32 = math.Float32frombits(0x3fb8aa3b)
+	ln2Hi32 = math.Float32frombits(0x3f318000)
+	ln2Lo32 = math.Float32frombits(0xb95e8083)
+	expP32  = [6]float32{
+		math.Float32frombits(0x39506967), math.Float32frombits(0x3ab743ce),
+		math.Float32frombits(0x3c088908), math.Float32frombits(0x3d2aa9c1),
+		math.Float32frombits(0x3e2aaaaa), math.Float32frombits(0x3f000000),
+	}
+)
+
+// expf returns e**x in float32 to about 2 ulp, as the assembly's exp
+// computes it: x = k·ln2 + r with k = x·log2e rounded to nearest even,
+// Cody-Waite reduction by two fused multiply-adds, a degree-5 polynomial
+// in Horner's form, and 2^k built in the exponent bits.
+//
+// The range is cut to 2^±64: results below 2^-64 (and NaN arguments) give
+// zero, arguments above 64·ln2 are clamped. Values that small are
+// irrelevant next to the O(1) terms they join, but left in they breed
+// subnormal floats downstream (a saturated sigmoid's derivative times dh),
+// and every subnormal operation costs a microcode assist: without the cut
+// a 784-300-10 gradient over raw pixels ran 100 times slower.
+func expf(x float32) float32 {
+	if !(x >= expLo32) { // VCMPPS greater-or-equal, false for NaN
+		return 0
+	}
+	if !(x < expHi32) { // VMINPS(x, hi): hi unless x < hi
+		x = expHi32
+	}
+	k := float32(math.RoundToEven(float64(mul32(x, log2e32))))
+	r := fma32(-k, ln2Hi32, x)
+	r = fma32(-k, ln2Lo32, r)
+	p := expP32[0]
+	for _, c := range expP32[1:] {
+		p = fma32(p, r, c)
+	}
+	p = mul32(p, r)
+	p = fma32(p, r, r)
+	p += 1
+	return mul32(p, math.Float32frombits(uint32(int32(k)+127)<<23))
+}
+
+// sigmoidf returns σ(x) = 1/(1+e) with e = exp(-x), and its derivative
+// σ(x)(1-σ(x)) computed as (σe)σ, which unlike σ(1-σ) keeps its relative
+// precision where σ rounds to 1 (x > 17), and never underflows early.
+func sigmoidf(x float32) (s, d float32) {
+	e := expf(-x)
+	s = 1 / (e + 1)
+	return s, mul32(mul32(e, s), s)
+}
+
+// tanhf returns tanh(x) and its derivative 1-tanh²(x), both through
+// e = exp(-2|x|), which never overflows: tanh|x| = (1-e)q and
+// 1-tanh² = ((4e)q)q with q = 1/(1+e), precise even where tanh rounds to
+// ±1. The sign is x's sign bit, as the assembly ORs it in (so tanh(-0) is
+// -0).
+func tanhf(x float32) (t, d float32) {
+	e := expf(mul32(abs32(x), -2))
+	q := 1 / (e + 1)
+	t = mul32(1-e, q)
+	t = math.Float32frombits(math.Float32bits(t) | math.Float32bits(x)&(1<<31))
+	d = mul32(mul32(mul32(e, 4), q), q)
+	return t, d
+}
+
+// reluf returns max(x, 0) and its step function, both zero unless x > 0
+// (a NaN gives zeros, as the assembly's ordered compare does).
+func reluf(x float32) (h, d float32) {
+	if x > 0 {
+		return x, 1
+	}
+	return 0, 0
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// logf64 is the natural logarithm of FreeBSD's e_log.c, as the pure Go
+// math.Log computes it, with every product that meets an addition
+// converted explicitly so that no architecture fuses it: math.Log itself
+// is assembly on amd64 and fused Go elsewhere, and the cost it measures
+// must be the same everywhere. x must be positive and finite.
+func logf64(x float64) float64 {
+	const (
+		ln2Hi = 6.93147180369123816490e-01 // 3fe62e42 fee00000
+		ln2Lo = 1.90821492927058770002e-10 // 3dea39ef 35793c76
+		l1    = 6.666666666666735130e-01   // 3FE55555 55555593
+		l2    = 3.999999999940941908e-01   // 3FD99999 9997FA04
+		l3    = 2.857142874366239149e-01   // 3FD24924 94229359
+		l4    = 2.222219843214978396e-01   // 3FCC71C5 1D8E78AF
+		l5    = 1.818357216161805012e-01   // 3FC74664 96CB03DE
+		l6    = 1.531383769920937332e-01   // 3FC39A09 D078C69F
+		l7    = 1.479819860511658591e-01   // 3FC2F112 DF3E5244
+	)
+	f1, ki := math.Frexp(x)
+	if f1 < math.Sqrt2/2 {
+		f1 *= 2
+		ki--
+	}
+	f := f1 - 1
+	k := float64(ki)
+	s := f / (2 + f)
+	s2 := float64(s * s)
+	s4 := float64(s2 * s2)
+	t1 := float64(s2 * (l1 + float64(s4*(l3+float64(s4*(l5+float64(s4*l7)))))))
+	t2 := float64(s4 * (l2 + float64(s4*(l4+float64(s4*l6)))))
+	r := t1 + t2
+	hfsq := float64(float64(0.5*f) * f)
+	return float64(k*ln2Hi) - ((hfsq - (float64(s*(hfsq+r)) + float64(k*ln2Lo))) - f)
+}
