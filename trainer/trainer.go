@@ -317,7 +317,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		tick := time.Now()
 		cost, tensor, err := engine.Step(ctx, batch, t.params, t.opt, step+1, cfg.LearningRate.Rate(step, total))
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, errStop) {
+			// A panic may have left the parameters half updated: no
+			// checkpoint of them, even if the run was also cancelled.
+			if !errors.Is(err, errPanic) && (ctx.Err() != nil || errors.Is(err, errStop)) {
 				return nil, t.interrupted(ctx, step)
 			}
 			return nil, err
