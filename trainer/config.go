@@ -84,11 +84,21 @@ func (c *Config) Validate() error {
 	}
 	if c.LearningRate == nil {
 		bad("no LearningRate schedule")
+	} else if v, ok := c.LearningRate.(validator); ok {
+		errs = append(errs, v.Validate())
 	}
 	if c.Rule == nil {
 		bad("no update Rule")
+	} else if v, ok := c.Rule.(validator); ok {
+		errs = append(errs, v.Validate())
 	}
 	return errors.Join(errs...)
+}
+
+// validator is an update rule or schedule that checks its parameters, as
+// those of this package do.
+type validator interface {
+	Validate() error
 }
 
 // Options are the parts of a run that are not training configuration.

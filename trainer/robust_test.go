@@ -2,6 +2,7 @@ package trainer_test
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"testing"
 
@@ -48,5 +49,55 @@ func TestRunUpdatePanic(t *testing.T) {
 	}
 	if checkpointed {
 		t.Error("Run handed a checkpoint after the panic")
+	}
+}
+
+// TestNewRefusesInvalidSettings: every field, update-rule parameter and
+// schedule parameter that cannot make a run is an error from New, naming
+// it, instead of a panic or a silent divergence.
+func TestNewRefusesInvalidSettings(t *testing.T) {
+	data := mustData(t, syntheticSet(100, 8, 1), 0)
+	nan := math.NaN()
+	for _, tt := range []struct {
+		change func(*trainer.Config)
+		want   string
+	}{
+		{func(c *trainer.Config) { c.Hidden = 0 }, "trainer: Hidden is 0, want at least 1"},
+		{func(c *trainer.Config) { c.Workers = -1 }, "trainer: Workers is -1, want at least 1"},
+		{func(c *trainer.Config) { c.BatchSize = -1 }, "trainer: BatchSize is -1, want at least 0"},
+		{func(c *trainer.Config) { c.PixelScale = 0 }, "trainer: PixelScale is 0, want a positive finite number"},
+		{func(c *trainer.Config) { c.LearningRate = nil }, "trainer: no LearningRate schedule"},
+		{func(c *trainer.Config) { c.Rule = nil }, "trainer: no update Rule"},
+		{func(c *trainer.Config) { c.LearningRate = trainer.StepDecay{Initial: 0.1, Every: 0, Gamma: 0.5} },
+			"trainer: StepDecay.Every is 0, want at least 1"},
+		{func(c *trainer.Config) { c.LearningRate = trainer.StepDecay{Initial: 0.1, Every: 2, Gamma: 1.5} },
+			"trainer: StepDecay.Gamma is 1.5, want a number in (0, 1]"},
+		{func(c *trainer.Config) { c.LearningRate = trainer.StepDecay{Initial: -1, Every: 2, Gamma: 0.5} },
+			"trainer: StepDecay.Initial is -1, want a positive finite number"},
+		{func(c *trainer.Config) { c.LearningRate = trainer.Constant(0) },
+			"trainer: Constant learning rate is 0, want a positive finite number"},
+		{func(c *trainer.Config) { c.LearningRate = trainer.Constant(math.Inf(1)) },
+			"trainer: Constant learning rate is +Inf, want a positive finite number"},
+		{func(c *trainer.Config) { c.LearningRate = trainer.Cosine{Initial: nan} },
+			"trainer: Cosine.Initial is NaN, want a positive finite number"},
+		{func(c *trainer.Config) { c.Rule = trainer.GradientDescent{WeightDecay: -0.1} },
+			"trainer: GradientDescent.WeightDecay is -0.1, want a finite number >= 0"},
+		{func(c *trainer.Config) { c.Rule = trainer.Momentum{Momentum: 1} },
+			"trainer: Momentum.Momentum is 1, want a number in [0, 1)"},
+		{func(c *trainer.Config) { c.Rule = trainer.Momentum{Momentum: 0.9, WeightDecay: nan} },
+			"trainer: Momentum.WeightDecay is NaN, want a finite number >= 0"},
+		{func(c *trainer.Config) { c.Rule = trainer.Adam{Beta1: -0.1, Beta2: 0.999, Epsilon: 1e-8} },
+			"trainer: Adam.Beta1 is -0.1, want a number in [0, 1)"},
+		{func(c *trainer.Config) { c.Rule = trainer.Adam{Beta1: 0.9, Beta2: 1, Epsilon: 1e-8} },
+			"trainer: Adam.Beta2 is 1, want a number in [0, 1)"},
+		{func(c *trainer.Config) { c.Rule = trainer.Adam{Beta1: 0.9, Beta2: 0.999} },
+			"trainer: Adam.Epsilon is 0, want a positive finite number"},
+	} {
+		cfg := smallConfig(2, 3)
+		tt.change(&cfg)
+		_, err := trainer.New(cfg, data, trainer.Options{})
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("New: error %v, want %q", err, tt.want)
+		}
 	}
 }

@@ -19,12 +19,16 @@ func trainerConfig(c config.Config) (trainer.Config, error) {
 	if err != nil {
 		return trainer.Config{}, fmt.Errorf("config: init: %w", err)
 	}
-	var schedule trainer.Schedule = trainer.Constant(c.LearningRate)
+	var schedule trainer.Schedule
 	switch c.Schedule {
+	case "constant":
+		schedule = trainer.Constant(c.LearningRate)
 	case "step":
 		schedule = trainer.StepDecay{Initial: c.LearningRate, Every: c.StepEvery, Gamma: c.StepGamma}
 	case "cosine":
 		schedule = trainer.Cosine{Initial: c.LearningRate}
+	default:
+		return trainer.Config{}, fmt.Errorf("config: schedule: want one of %v, found %q", config.Schedules, c.Schedule)
 	}
 	var rule trainer.UpdateRule
 	switch c.Optimizer {
