@@ -52,7 +52,7 @@ func Samples(set *shard.Set, from, to int) (*kernel.Samples, error) {
 	}
 	s, err := kernel.NewSamples(set.Images.Pixels[from*dim:to*dim], labels, to-from, dim)
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // kernel's error names the problem
 	}
 	return s, nil
 }

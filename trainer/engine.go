@@ -168,7 +168,7 @@ func elementSlices(n, workers int) ([]shard.Range, error) {
 	blocks := (n + sliceAlign - 1) / sliceAlign
 	out, err := shard.Split(blocks, min(workers, blocks))
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // shard's error names the counts
 	}
 	for i, r := range out {
 		out[i] = shard.Range{Start: r.Start * sliceAlign, End: min(r.End*sliceAlign, n)}
@@ -348,7 +348,7 @@ func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, non
 			tl.add(0, SpanCommunication, end-took, end)
 		}
 		if err != nil {
-			return 0, "", fmt.Errorf("trainer: sum across processes: %w", err)
+			return 0, "", fmt.Errorf("sum across processes: %w", err)
 		}
 		if e.flags[flagStop] > 0 {
 			return 0, "", errStop
@@ -402,7 +402,7 @@ func (e *Engine) split(n int) (batchSplit, error) {
 	}
 	r, err := shard.Split(n, e.microShards(n))
 	if err != nil {
-		return batchSplit{}, fmt.Errorf("trainer: %w", err)
+		return batchSplit{}, err // shard's error names the counts
 	}
 	s := batchSplit{ranges: r}
 	s.first, s.last = e.mine(len(r))

@@ -46,7 +46,7 @@ type Evaluation struct {
 func NewModel(p *netcore.Params, act netcore.Activation, pixelScale float32) (*kernel.Model, error) {
 	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Activation(act), pixelScale)
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // kernel's error names the shape
 	}
 	m.LoadRowMajor(p.Data)
 	return m, nil

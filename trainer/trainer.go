@@ -149,7 +149,7 @@ func New(cfg Config, data *Data, opts Options) (*Trainer, error) {
 	}
 	model, err := kernel.NewModel(data.Train.Dim(), cfg.Hidden, data.Classes, kernel.Activation(cfg.Activation), float32(cfg.PixelScale))
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // kernel's error names the shape
 	}
 	t := &Trainer{cfg: cfg, data: data, opts: opts, log: opts.Logger, model: model,
 		params: make([]float64, model.FlatLen()), opt: cfg.Rule.NewOptimizer(model.FlatLen())}
@@ -160,7 +160,7 @@ func New(cfg Config, data *Data, opts Options) (*Trainer, error) {
 	} else {
 		p, err := netcore.NewParams(t.shape())
 		if err != nil {
-			return nil, fmt.Errorf("trainer: %w", err)
+			return nil, err // netcore's error names the shape
 		}
 		p.Init(cfg.Init, cfg.InitScale, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 		model.FromRowMajor(t.params, p.Data)
