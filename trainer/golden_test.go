@@ -106,7 +106,7 @@ func TestGoldenTrainings(t *testing.T) {
 			var first string
 			for _, workers := range goldenWorkers {
 				cfg := c.cfg
-				cfg.Workers, cfg.Deterministic = workers, true
+				cfg.Workers = workers
 				res := runConfig(t, cfg, data, trainer.Options{})
 				result := goldenResult(res)
 				if first == "" {

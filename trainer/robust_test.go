@@ -101,3 +101,42 @@ func TestNewRefusesInvalidSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultConfig: the defaults make a valid run, and one that keeps the
+// headline guarantee.
+func TestDefaultConfig(t *testing.T) {
+	cfg := trainer.DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("DefaultConfig does not validate: %v", err)
+	}
+	if cfg.Nondeterministic {
+		t.Error("DefaultConfig is nondeterministic")
+	}
+}
+
+// TestErrorsHaveOnePrefix: an error that starts in another package keeps
+// that package's prefix alone; trainer adds no second one.
+func TestErrorsHaveOnePrefix(t *testing.T) {
+	p, err := netcore.NewParams(netcore.Shape{Inputs: 4, Hidden: 2, Outputs: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = trainer.NewModel(p, netcore.Sigmoid, 1)
+	if want := "kernel: 300 outputs, want 1 to 256 (labels are bytes)"; err == nil || err.Error() != want {
+		t.Errorf("NewModel of 300 outputs: error %v, want %q", err, want)
+	}
+	m, err := trainer.NewModel(randomParams(t, netcore.Shape{Inputs: 64, Hidden: 2, Outputs: 10}), netcore.Sigmoid, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := mustData(t, syntheticSet(100, 8, 1), 0)
+	e, err := trainer.NewEngine(context.Background(), m, data.Train, trainer.EngineOptions{Workers: 1, MicroShards: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	_, err = e.Gradient(context.Background(), nil, make([]float64, m.FlatLen()))
+	if want := "trainer: empty batch"; err == nil || err.Error() != want {
+		t.Errorf("Gradient of an empty batch: error %v, want %q", err, want)
+	}
+}

@@ -264,24 +264,24 @@ func (t *Trainer) saveCheckpoint(iteration int) (string, error) {
 func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	cfg := t.cfg
 	total := cfg.Iterations
-	engine, err := NewEngine(t.model, t.data.Train, cfg.Workers, cfg.MicroShards, cfg.Deterministic, t.opts.Collective)
+	full := identity(t.data.Train.Len())
+	eo := EngineOptions{
+		Workers:          cfg.Workers,
+		MicroShards:      cfg.MicroShards,
+		Nondeterministic: cfg.Nondeterministic,
+		Collective:       t.opts.Collective,
+		Timeline:         t.opts.Timeline,
+	}
+	if cfg.BatchSize == 0 {
+		// Every iteration takes the whole set in the same order.
+		eo.Fixed = full
+	}
+	engine, err := NewEngine(ctx, t.model, t.data.Train, eo)
 	if err != nil {
 		return nil, err
 	}
 	engine.grads.faults = t.faults
-	if t.opts.Timeline != nil {
-		engine.Record(t.opts.Timeline)
-	}
-	engine.Start(ctx)
 	defer engine.Close()
-
-	full := identity(t.data.Train.Len())
-	if cfg.BatchSize == 0 {
-		// Every iteration takes the whole set in the same order.
-		if err := engine.Fix(full); err != nil {
-			return nil, err
-		}
-	}
 	times := make([]time.Duration, 0, total-t.start)
 	progress := newProgress(t.opts.Progress, t.start, total)
 	evalEvery := cfg.EvalEvery

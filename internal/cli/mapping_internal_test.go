@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/shardnet/shardnet/internal/config"
@@ -32,5 +33,17 @@ func TestTrainerConfigSchedules(t *testing.T) {
 	want := `config: schedule: want one of [constant step cosine], found "linear"`
 	if err == nil || err.Error() != want {
 		t.Errorf("schedule linear: error %v, want %q", err, want)
+	}
+}
+
+// TestDefaultsAgree: the command line's defaults (internal/config) map onto
+// trainer.DefaultConfig, the library's, so that the two cannot drift apart.
+func TestDefaultsAgree(t *testing.T) {
+	got, err := trainerConfig(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := trainer.DefaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("config.Default maps onto\n%+v\ntrainer.DefaultConfig is\n%+v", got, want)
 	}
 }
