@@ -59,7 +59,7 @@ type Engine struct {
 	timeline      *Timeline // nil: record nothing
 
 	splits map[int]batchSplit // by batch length
-	fixed  []int32            // the batch given to Fix
+	fixed  []int32            // EngineOptions.Fixed
 	plans  []*kernel.Plan     // its micro-shards prepared
 }
 
