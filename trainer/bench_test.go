@@ -41,20 +41,16 @@ func benchmarkIteration(b *testing.B, hidden, workers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := trainer.NewEngine(m, data.Train, workers, benchMicroShards, true, nil)
+	ctx := context.Background()
+	batch := trainer.Identity(data.Train.Len())
+	e, err := trainer.NewEngine(ctx, m, data.Train, trainer.EngineOptions{Workers: workers, MicroShards: benchMicroShards, Fixed: batch})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	e.Start(ctx)
 	defer e.Close()
 	params := make([]float64, m.FlatLen())
 	m.FromRowMajor(params, p.Data)
 	opt := trainer.GradientDescent{}.NewOptimizer(len(params))
-	batch := trainer.Identity(data.Train.Len())
-	if err := e.Fix(batch); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

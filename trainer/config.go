@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 
 	"go.uber.org/zap"
 
@@ -12,7 +13,9 @@ import (
 )
 
 // Config is one training run: the network, how it is optimised, how the
-// work is divided, and how the run is monitored.
+// work is divided, and how the run is monitored. [DefaultConfig] returns
+// the blog post's run; the zero value of each field not set there is
+// documented with the field.
 type Config struct {
 	// The network: Hidden units of Activation between the inputs and the
 	// outputs, weights initialised by Init (NormalInit scaled by
@@ -34,12 +37,13 @@ type Config struct {
 	Rule         UpdateRule
 
 	// The division of the work: Workers goroutines compute the gradient of
-	// MicroShards fixed pieces of each batch. With Deterministic false
+	// MicroShards fixed pieces of each batch, and the result does not
+	// depend on the worker or process count. With Nondeterministic set
 	// there is one piece per worker instead, and the rounding of the sum
-	// depends on the worker count.
-	Workers       int
-	MicroShards   int
-	Deterministic bool
+	// depends on the worker count; the zero value keeps the guarantee.
+	Workers          int
+	MicroShards      int
+	Nondeterministic bool
 
 	// Monitoring: the cost is logged every LogEvery iterations, the
 	// validation accuracy taken every EvalEvery (0: every LogEvery), the
@@ -49,6 +53,29 @@ type Config struct {
 	EvalEvery       int
 	EarlyStopping   int
 	CheckpointEvery int
+}
+
+// DefaultConfig returns the blog post's own run, the defaults of the
+// command line as well (its seed preset): a 784-10-10 sigmoid network on
+// raw pixels, initialised N(0, 0.01²) from seed 1, 2400 full-batch
+// iterations of gradient descent at the rate 0.04, on one worker per
+// processor (GOMAXPROCS) over 256 micro-shards, the cost logged every 200
+// iterations. Change what differs and call [New].
+func DefaultConfig() Config {
+	return Config{
+		Hidden:       10,
+		Activation:   netcore.Sigmoid,
+		Init:         netcore.NormalInit,
+		InitScale:    netcore.DefaultInitScale,
+		PixelScale:   1,
+		Seed:         1,
+		Iterations:   2400,
+		LearningRate: Constant(0.04),
+		Rule:         GradientDescent{},
+		Workers:      runtime.GOMAXPROCS(0),
+		MicroShards:  256,
+		LogEvery:     200,
+	}
 }
 
 // Validate reports every field that cannot make a run, one per line.
@@ -84,11 +111,21 @@ func (c *Config) Validate() error {
 	}
 	if c.LearningRate == nil {
 		bad("no LearningRate schedule")
+	} else if v, ok := c.LearningRate.(validator); ok {
+		errs = append(errs, v.Validate())
 	}
 	if c.Rule == nil {
 		bad("no update Rule")
+	} else if v, ok := c.Rule.(validator); ok {
+		errs = append(errs, v.Validate())
 	}
 	return errors.Join(errs...)
+}
+
+// validator is an update rule or schedule that checks its parameters, as
+// those of this package do.
+type validator interface {
+	Validate() error
 }
 
 // Options are the parts of a run that are not training configuration.

@@ -38,7 +38,9 @@ func NewData(set *shard.Set, validation int) (*Data, error) {
 }
 
 // Samples converts images [from, to) of set for the kernels, checking that
-// every label is one of the set's classes.
+// every label is one of the set's classes. It lives here rather than in
+// package kernel because it joins two packages that know nothing of each
+// other: kernel imports neither shard nor netcore (deps_test.go).
 func Samples(set *shard.Set, from, to int) (*kernel.Samples, error) {
 	if set.Classes < 1 {
 		return nil, fmt.Errorf("trainer: a set of %d classes, want at least 1", set.Classes)
@@ -52,7 +54,7 @@ func Samples(set *shard.Set, from, to int) (*kernel.Samples, error) {
 	}
 	s, err := kernel.NewSamples(set.Images.Pixels[from*dim:to*dim], labels, to-from, dim)
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // kernel's error names the problem
 	}
 	return s, nil
 }

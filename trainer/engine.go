@@ -59,7 +59,7 @@ type Engine struct {
 	timeline      *Timeline // nil: record nothing
 
 	splits map[int]batchSplit // by batch length
-	fixed  []int32            // the batch given to Fix
+	fixed  []int32            // EngineOptions.Fixed
 	plans  []*kernel.Plan     // its micro-shards prepared
 }
 
@@ -91,13 +91,41 @@ const sliceAlign = 16
 // stop.
 var errStop = errors.New("trainer: stop")
 
-// NewEngine prepares an engine for model over samples: workers goroutines
-// (the caller's among them) in this process, joined to the other processes
-// of coll (nil for one process alone). Buffers are allocated here, once.
-// deterministic=false trades the fixed micro-shard count for one per worker
-// of every process, so that the rounding of the partials depends on the
-// worker and process counts.
-func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShards int, deterministic bool, coll Collective) (*Engine, error) {
+// EngineOptions are how an [Engine] divides its work and what joins it to
+// the rest of a run. The zero value of each field but Workers and
+// MicroShards is the plain case: deterministic sums, one process, nothing
+// recorded, no fixed batch.
+type EngineOptions struct {
+	// Workers goroutines (the caller's among them) compute each step in
+	// this process, over MicroShards fixed pieces of each batch.
+	Workers     int
+	MicroShards int
+	// Nondeterministic trades the fixed micro-shard count for one per
+	// worker of every process, so that the rounding of the partials
+	// depends on the worker and process counts.
+	Nondeterministic bool
+	// Collective, if set, joins this process to the others of a run.
+	Collective Collective
+	// Timeline, if set, records what the workers do.
+	Timeline *Timeline
+	// Fixed, if set, is a batch that will be given to Step or Gradient
+	// again and again, as full-batch training does: each of its
+	// micro-shards is prepared once for the kernels (kernel.Plan), and
+	// later calls with this very slice (the same array and length) skip
+	// the per-call transposition of the first layer's gradient; calls
+	// with any other slice are unaffected. The sums of a fixed batch
+	// differ from those of the same samples unfixed in their float32
+	// rounding only, and are as independent of the worker count. It must
+	// not be modified while the engine is used.
+	Fixed []int32
+}
+
+// NewEngine prepares an engine for model over samples and starts its
+// workers, which run until Close or, in one process alone, until ctx is
+// done. Buffers are allocated here, once. The engine is ready for Step and
+// Gradient; Close it when done.
+func NewEngine(ctx context.Context, model *kernel.Model, samples *kernel.Samples, o EngineOptions) (*Engine, error) {
+	workers, microShards, coll := o.Workers, o.MicroShards, o.Collective
 	if workers < 1 {
 		return nil, fmt.Errorf("trainer: %d workers, want at least 1", workers)
 	}
@@ -111,7 +139,7 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	if coll != nil {
 		processes = coll.Size()
 	}
-	if !deterministic {
+	if o.Nondeterministic {
 		microShards = workers * processes
 	}
 	e := &Engine{
@@ -159,6 +187,19 @@ func NewEngine(model *kernel.Model, samples *kernel.Samples, workers, microShard
 	}
 	e.sums = reduceJob{grads: &e.grads, total: e.total, slices: reduceAt, refused: make([]refusals, workers)}
 	e.update = updateJob{model: model, total: e.total, slices: updateAt, grad: grad}
+	if o.Fixed != nil {
+		if err := e.fix(o.Fixed); err != nil {
+			return nil, err
+		}
+	}
+	e.timeline = o.Timeline
+	e.grads.timeline, e.sums.timeline, e.update.timeline = o.Timeline, o.Timeline, o.Timeline
+	if coll != nil {
+		// Joined to other processes, a cancellation must not stop the
+		// workers halfway through a step: see Step.
+		ctx = context.WithoutCancel(ctx)
+	}
+	e.pool = startPool(ctx, workers, o.Timeline)
 	return e, nil
 }
 
@@ -168,7 +209,7 @@ func elementSlices(n, workers int) ([]shard.Range, error) {
 	blocks := (n + sliceAlign - 1) / sliceAlign
 	out, err := shard.Split(blocks, min(workers, blocks))
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // shard's error names the counts
 	}
 	for i, r := range out {
 		out[i] = shard.Range{Start: r.Start * sliceAlign, End: min(r.End*sliceAlign, n)}
@@ -176,22 +217,15 @@ func elementSlices(n, workers int) ([]shard.Range, error) {
 	return out, nil
 }
 
-// Fix declares that batch will be given to Step or Gradient again and
-// again, as full-batch training does, and prepares each of its micro-shards
-// once for the kernels (kernel.Plan). Later calls with this very slice (the
-// same array and length) then skip the per-call transposition of the first
-// layer's gradient; calls with any other slice are unaffected. The sums of a
-// fixed batch differ from those of the same samples unfixed in their float32
-// rounding only, and are as independent of the worker count. batch must not
-// be modified after Fix; Fix must not run at the same time as Step or
-// Gradient.
-func (e *Engine) Fix(batch []int32) error {
+// fix prepares each micro-shard of batch, EngineOptions.Fixed, once for
+// the kernels.
+func (e *Engine) fix(batch []int32) error {
 	if len(batch) == 0 {
-		return fmt.Errorf("trainer: Fix: empty batch")
+		return fmt.Errorf("trainer: fixed batch: empty")
 	}
 	for _, i := range batch {
 		if i < 0 || int(i) >= e.samples.Len() {
-			return fmt.Errorf("trainer: Fix: sample %d outside the %d samples", i, e.samples.Len())
+			return fmt.Errorf("trainer: fixed batch: sample %d outside the %d samples", i, e.samples.Len())
 		}
 	}
 	split, err := e.split(len(batch))
@@ -212,31 +246,13 @@ func (e *Engine) Fix(batch []int32) error {
 	return nil
 }
 
-// isFixed reports whether batch is the slice given to Fix.
+// isFixed reports whether batch is the slice EngineOptions.Fixed.
 func (e *Engine) isFixed(batch []int32) bool {
 	return e.plans != nil && len(batch) == len(e.fixed) && &batch[0] == &e.fixed[0]
 }
 
 // Workers is the number of workers, the caller's goroutine among them.
 func (e *Engine) Workers() int { return e.workers }
-
-// Start launches the workers other than the caller's. They run until Close
-// or, in one process alone, until ctx is done.
-func (e *Engine) Start(ctx context.Context) {
-	if e.coll != nil {
-		// Joined to other processes, a cancellation must not stop the
-		// workers halfway through a step: see Step.
-		ctx = context.WithoutCancel(ctx)
-	}
-	e.pool = startPool(ctx, e.workers, e.timeline)
-}
-
-// Record makes the engine record what its workers do on tl, from the next
-// Start on.
-func (e *Engine) Record(tl *Timeline) {
-	e.timeline = tl
-	e.grads.timeline, e.sums.timeline, e.update.timeline = tl, tl, tl
-}
 
 // Close stops the workers and returns the first error any of them hit.
 // Gradient and Step fail after Close.
@@ -348,7 +364,7 @@ func (e *Engine) gradient(ctx context.Context, batch []int32) (cost float64, non
 			tl.add(0, SpanCommunication, end-took, end)
 		}
 		if err != nil {
-			return 0, "", fmt.Errorf("trainer: sum across processes: %w", err)
+			return 0, "", fmt.Errorf("sum across processes: %w", err)
 		}
 		if e.flags[flagStop] > 0 {
 			return 0, "", errStop
@@ -402,7 +418,7 @@ func (e *Engine) split(n int) (batchSplit, error) {
 	}
 	r, err := shard.Split(n, e.microShards(n))
 	if err != nil {
-		return batchSplit{}, fmt.Errorf("trainer: %w", err)
+		return batchSplit{}, err // shard's error names the counts
 	}
 	s := batchSplit{ranges: r}
 	s.first, s.last = e.mine(len(r))

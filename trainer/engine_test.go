@@ -14,26 +14,24 @@ import (
 )
 
 // engineGradient runs one gradient of params over every sample of data with
-// the given worker count, with the batch fixed (Engine.Fix) or not.
+// the given worker count, with the batch fixed (EngineOptions.Fixed) or not.
 func engineGradient(t *testing.T, data *trainer.Data, p *netcore.Params, workers, micro int, deterministic, fixed bool) (*netcore.Params, float64) {
 	t.Helper()
 	m, err := trainer.NewModel(p, netcore.Sigmoid, 1.0/255)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := trainer.NewEngine(m, data.Train, workers, micro, deterministic, nil)
+	flat := make([]float64, m.FlatLen())
+	batch := trainer.Identity(data.Train.Len())
+	o := trainer.EngineOptions{Workers: workers, MicroShards: micro, Nondeterministic: !deterministic}
+	if fixed {
+		o.Fixed = batch
+	}
+	e, err := trainer.NewEngine(context.Background(), m, data.Train, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Start(context.Background())
 	defer e.Close()
-	flat := make([]float64, m.FlatLen())
-	batch := trainer.Identity(data.Train.Len())
-	if fixed {
-		if err := e.Fix(batch); err != nil {
-			t.Fatal(err)
-		}
-	}
 	cost, err := e.Gradient(context.Background(), batch, flat)
 	if err != nil {
 		t.Fatal(err)
@@ -105,13 +103,13 @@ func TestEngineFix(t *testing.T) {
 		}
 	}
 	m, _ := kernel.NewModel(784, 10, 10, kernel.Sigmoid, 1)
-	e, err := trainer.NewEngine(m, data.Train, 2, 8, true, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range [][]int32{nil, {0, 1, int32(data.Train.Len())}, {-1}} {
-		if err := e.Fix(bad); err == nil || !strings.HasPrefix(err.Error(), "trainer: Fix: ") {
-			t.Errorf("Fix(%v) = %v, want a trainer: Fix: error", bad, err)
+	for _, bad := range [][]int32{{}, {0, 1, int32(data.Train.Len())}, {-1}} {
+		e, err := trainer.NewEngine(context.Background(), m, data.Train, trainer.EngineOptions{Workers: 2, MicroShards: 8, Fixed: bad})
+		if err == nil || !strings.HasPrefix(err.Error(), "trainer: fixed batch: ") {
+			t.Errorf("NewEngine with Fixed %v = %v, want a trainer: fixed batch: error", bad, err)
+		}
+		if e != nil {
+			t.Errorf("NewEngine with Fixed %v returned an engine with its error", bad)
 		}
 	}
 }
@@ -155,12 +153,11 @@ func relativeError(a, b []float64) float64 {
 func startFaulty(t *testing.T, ctx context.Context, data *trainer.Data, p *netcore.Params, workers int, fault func(microShard int)) (*trainer.Engine, []float64) {
 	t.Helper()
 	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
-	e, err := trainer.NewEngine(m, data.Train, workers, 16, true, nil)
+	e, err := trainer.NewEngine(ctx, m, data.Train, trainer.EngineOptions{Workers: workers, MicroShards: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
 	trainer.SetEngineFaultHook(e, fault)
-	e.Start(ctx)
 	return e, make([]float64, m.FlatLen())
 }
 
@@ -219,17 +216,21 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 	data := mustData(t, syntheticSet(2000, 9, 4), 0)
 	p := randomParams(t, netcore.Shape{Inputs: 81, Hidden: 10, Outputs: 10})
 	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1.0/255)
-	e, err := trainer.NewEngine(m, data.Train, 2, 64, true, nil)
+	ctx := context.Background()
+	batch := trainer.Identity(data.Train.Len())
+	e, err := trainer.NewEngine(ctx, m, data.Train, trainer.EngineOptions{Workers: 2, MicroShards: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	e.Start(ctx)
 	defer e.Close()
+	fixed, err := trainer.NewEngine(ctx, m, data.Train, trainer.EngineOptions{Workers: 2, MicroShards: 64, Fixed: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fixed.Close()
 	params := flatParams(m, p)
 	opt := adam.NewOptimizer(len(params))
 	grad := make([]float64, len(params))
-	batch := trainer.Identity(data.Train.Len())
 	step := 0
 	allocs := testing.AllocsPerRun(20, func() {
 		if _, err := e.Gradient(ctx, batch, grad); err != nil {
@@ -248,12 +249,9 @@ func TestEngineStepAllocatesNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("a mini-batch step allocates %v times, want 0", allocs)
 	}
-	if err := e.Fix(batch); err != nil {
-		t.Fatal(err)
-	}
 	allocs = testing.AllocsPerRun(20, func() {
 		step++
-		if _, bad, err := e.Step(ctx, batch, params, opt, step, 0.1); err != nil || bad != "" {
+		if _, bad, err := fixed.Step(ctx, batch, params, opt, step, 0.1); err != nil || bad != "" {
 			t.Fatal(err, bad)
 		}
 	})
@@ -284,11 +282,10 @@ func TestEngineStepMatchesGradientThenUpdate(t *testing.T) {
 		for _, workers := range []int{1, 2, 3, 5} {
 			p := randomParams(t, shape)
 			m, _ := trainer.NewModel(p, netcore.ReLU, 1.0/255)
-			e, err := trainer.NewEngine(m, data.Train, workers, 64, true, nil)
+			e, err := trainer.NewEngine(ctx, m, data.Train, trainer.EngineOptions{Workers: workers, MicroShards: 64})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.Start(ctx)
 			want, got := flatParams(m, p), flatParams(m, p)
 			optWant, optGot := rule.NewOptimizer(len(want)), rule.NewOptimizer(len(got))
 			grad := make([]float64, len(want))
@@ -336,11 +333,10 @@ func TestEngineStepNonFinite(t *testing.T) {
 	m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
 	params := flatParams(m, p)
 	before := slices.Clone(params)
-	e, err := trainer.NewEngine(m, data.Train, 2, 8, true, nil)
+	e, err := trainer.NewEngine(context.Background(), m, data.Train, trainer.EngineOptions{Workers: 2, MicroShards: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Start(context.Background())
 	defer e.Close()
 	opt := trainer.GradientDescent{}.NewOptimizer(len(params))
 	batch := []int32{0, 1, 2, 3, 4, 5, 6, 7}
@@ -368,11 +364,10 @@ func TestEngineStepLoadsModel(t *testing.T) {
 		p := randomParams(t, shape)
 		m, _ := trainer.NewModel(p, netcore.Sigmoid, 1)
 		params := flatParams(m, p)
-		e, err := trainer.NewEngine(m, data.Train, workers, 8, true, nil)
+		e, err := trainer.NewEngine(ctx, m, data.Train, trainer.EngineOptions{Workers: workers, MicroShards: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.Start(ctx)
 		opt := trainer.GradientDescent{}.NewOptimizer(len(params))
 		for step := 1; step <= 3; step++ {
 			if _, bad, err := e.Step(ctx, batch, params, opt, step, 0.1); err != nil || bad != "" {

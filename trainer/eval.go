@@ -42,11 +42,12 @@ type Evaluation struct {
 }
 
 // NewModel builds the kernels' float32 model of the parameters p, for
-// evaluating or applying a trained network.
+// evaluating or applying a trained network. It lives here rather than in
+// package kernel, which knows nothing of netcore's types (deps_test.go).
 func NewModel(p *netcore.Params, act netcore.Activation, pixelScale float32) (*kernel.Model, error) {
 	m, err := kernel.NewModel(p.Shape.Inputs, p.Shape.Hidden, p.Shape.Outputs, kernel.Activation(act), pixelScale)
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // kernel's error names the shape
 	}
 	m.LoadRowMajor(p.Data)
 	return m, nil

@@ -48,19 +48,18 @@ var adam = trainer.Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
 // fast tests.
 func smallConfig(workers, iterations int) trainer.Config {
 	return trainer.Config{
-		Hidden:        12,
-		Activation:    netcore.Sigmoid,
-		Init:          netcore.NormalInit,
-		InitScale:     0.01,
-		PixelScale:    1.0 / 255,
-		Seed:          1,
-		Iterations:    iterations,
-		LearningRate:  trainer.Constant(0.5),
-		Rule:          trainer.GradientDescent{},
-		Workers:       workers,
-		MicroShards:   64,
-		Deterministic: true,
-		LogEvery:      5,
+		Hidden:       12,
+		Activation:   netcore.Sigmoid,
+		Init:         netcore.NormalInit,
+		InitScale:    0.01,
+		PixelScale:   1.0 / 255,
+		Seed:         1,
+		Iterations:   iterations,
+		LearningRate: trainer.Constant(0.5),
+		Rule:         trainer.GradientDescent{},
+		Workers:      workers,
+		MicroShards:  64,
+		LogEvery:     5,
 	}
 }
 

@@ -81,7 +81,7 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 	current := -1
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("trainer: worker %d: micro-shard %d: panic: %v", w, current, r)
+			err = fmt.Errorf("trainer: gradient round: worker %d: micro-shard %d: %w: %v", w, current, errPanic, r)
 		}
 		if err != nil {
 			j.next.Store(j.last)
@@ -102,6 +102,8 @@ func (j *gradientJob) run(ctx context.Context, w int) (err error) {
 		j.compute(w, int(i))
 	}
 }
+
+func (j *gradientJob) name() string { return "gradient" }
 
 // compute computes micro-shard i on worker w into a slot, and folds the
 // slot's partials once it has foldGroup of them.
@@ -178,6 +180,8 @@ type reduceJob struct {
 	timeline *Timeline     // nil: record nothing
 }
 
+func (j *reduceJob) name() string { return "reduction" }
+
 func (j *reduceJob) run(_ context.Context, w int) error {
 	if w >= len(j.slices) {
 		return nil
@@ -236,6 +240,8 @@ type updateJob struct {
 	step    int
 	lr, inv float64 // learning rate, 1/batch length
 }
+
+func (j *updateJob) name() string { return "update" }
 
 func (j *updateJob) run(_ context.Context, w int) error {
 	if w >= len(j.slices) {

@@ -35,7 +35,7 @@ func seedNetwork(workers, iterations int) trainer.Config {
 	return trainer.Config{
 		Hidden: 10, Activation: netcore.Sigmoid, Init: netcore.NormalInit, InitScale: 0.01, PixelScale: 1, Seed: 1,
 		Iterations: iterations, LearningRate: trainer.Constant(0.04), Rule: trainer.GradientDescent{},
-		Workers: workers, MicroShards: 64, Deterministic: true, LogEvery: 200,
+		Workers: workers, MicroShards: 64, LogEvery: 200,
 	}
 }
 

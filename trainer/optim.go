@@ -1,6 +1,10 @@
 package trainer
 
-import "math"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
 
 // Optimizer turns a mean gradient into an update of the parameters.
 type Optimizer interface {
@@ -246,4 +250,75 @@ func cosine(x float64) float64 {
 		y = -y
 	}
 	return y
+}
+
+// The update rules and schedules check their own parameters, so that
+// [Config.Validate] (and [New]) refuse a run that would divide by zero or
+// diverge from its first step. A rule or schedule of another type is
+// checked by its own Validate method, if it has one.
+
+// Validate reports a WeightDecay that is negative or not finite.
+func (r GradientDescent) Validate() error {
+	return weightDecayError("GradientDescent", r.WeightDecay)
+}
+
+// Validate reports a Momentum outside [0, 1) and a WeightDecay that is
+// negative or not finite.
+func (r Momentum) Validate() error {
+	return errors.Join(
+		unitIntervalError("Momentum.Momentum", r.Momentum),
+		weightDecayError("Momentum", r.WeightDecay))
+}
+
+// Validate reports a Beta1 or Beta2 outside [0, 1), an Epsilon that is not
+// a positive finite number, and a WeightDecay that is negative or not
+// finite.
+func (r Adam) Validate() error {
+	return errors.Join(
+		unitIntervalError("Adam.Beta1", r.Beta1),
+		unitIntervalError("Adam.Beta2", r.Beta2),
+		positiveError("Adam.Epsilon", r.Epsilon),
+		weightDecayError("Adam", r.WeightDecay))
+}
+
+// Validate reports a rate that is not a positive finite number.
+func (c Constant) Validate() error { return positiveError("Constant learning rate", float64(c)) }
+
+// Validate reports an Initial rate that is not a positive finite number,
+// an Every below 1 (the rate would divide by it) and a Gamma outside
+// (0, 1].
+func (s StepDecay) Validate() error {
+	var every error
+	if s.Every < 1 {
+		every = fmt.Errorf("trainer: StepDecay.Every is %d, want at least 1", s.Every)
+	}
+	var gamma error
+	if !(s.Gamma > 0 && s.Gamma <= 1) {
+		gamma = fmt.Errorf("trainer: StepDecay.Gamma is %v, want a number in (0, 1]", s.Gamma)
+	}
+	return errors.Join(positiveError("StepDecay.Initial", s.Initial), every, gamma)
+}
+
+// Validate reports an Initial rate that is not a positive finite number.
+func (c Cosine) Validate() error { return positiveError("Cosine.Initial", c.Initial) }
+
+func positiveError(name string, v float64) error {
+	if v > 0 && !math.IsInf(v, 1) {
+		return nil
+	}
+	return fmt.Errorf("trainer: %s is %v, want a positive finite number", name, v)
+}
+
+func unitIntervalError(name string, v float64) error {
+	if v >= 0 && v < 1 {
+		return nil
+	}
+	return fmt.Errorf("trainer: %s is %v, want a number in [0, 1)", name, v)
+}
+
+func weightDecayError(rule string, v float64) error {
+	if v >= 0 && !math.IsInf(v, 1) {
+		return nil
+	}
+	return fmt.Errorf("trainer: %s.WeightDecay is %v, want a finite number >= 0", rule, v)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,25 @@ type task interface {
 	// worker 0 and the pool's for the others; a task that can take long
 	// checks it between pieces of work.
 	run(ctx context.Context, w int) error
+	// name names the round in errors: "gradient", "reduction", "update".
+	name() string
+}
+
+// errPanic is wrapped by the error of a round in which a worker panicked:
+// the round did not finish, so the parameters may be half updated, and no
+// checkpoint may be taken of them.
+var errPanic = errors.New("panic")
+
+// runShare runs worker w's share of t, turning a panic into an error that
+// names the round and the worker: a panic on a helper goroutine would
+// otherwise end the process, and on worker 0 skip the wait for the others.
+func runShare(ctx context.Context, t task, w int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("trainer: %s round: worker %d: %w: %v", t.name(), w, errPanic, r)
+		}
+	}()
+	return t.run(ctx, w)
 }
 
 // pool runs rounds of tasks on a fixed set of workers: the goroutine that
@@ -96,7 +116,7 @@ func (p *pool) help(ctx context.Context, w int) error {
 		if phaseOf(seq) == phaseStop {
 			return nil
 		}
-		err := p.task.run(ctx, w)
+		err := runShare(ctx, p.task, w)
 		if err != nil {
 			p.failed.Store(true)
 		}
@@ -120,7 +140,7 @@ func (p *pool) round(ctx context.Context, t task) error {
 	}
 	p.task = t
 	p.phaser.publish(phaseRun)
-	lead := t.run(ctx, 0)
+	lead := runShare(ctx, t, 0)
 	if p.timeline != nil {
 		p.done[0].d = p.timeline.now()
 	}

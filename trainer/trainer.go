@@ -149,7 +149,7 @@ func New(cfg Config, data *Data, opts Options) (*Trainer, error) {
 	}
 	model, err := kernel.NewModel(data.Train.Dim(), cfg.Hidden, data.Classes, kernel.Activation(cfg.Activation), float32(cfg.PixelScale))
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %w", err)
+		return nil, err // kernel's error names the shape
 	}
 	t := &Trainer{cfg: cfg, data: data, opts: opts, log: opts.Logger, model: model,
 		params: make([]float64, model.FlatLen()), opt: cfg.Rule.NewOptimizer(model.FlatLen())}
@@ -160,7 +160,7 @@ func New(cfg Config, data *Data, opts Options) (*Trainer, error) {
 	} else {
 		p, err := netcore.NewParams(t.shape())
 		if err != nil {
-			return nil, fmt.Errorf("trainer: %w", err)
+			return nil, err // netcore's error names the shape
 		}
 		p.Init(cfg.Init, cfg.InitScale, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 		model.FromRowMajor(t.params, p.Data)
@@ -264,24 +264,24 @@ func (t *Trainer) saveCheckpoint(iteration int) (string, error) {
 func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	cfg := t.cfg
 	total := cfg.Iterations
-	engine, err := NewEngine(t.model, t.data.Train, cfg.Workers, cfg.MicroShards, cfg.Deterministic, t.opts.Collective)
+	full := identity(t.data.Train.Len())
+	eo := EngineOptions{
+		Workers:          cfg.Workers,
+		MicroShards:      cfg.MicroShards,
+		Nondeterministic: cfg.Nondeterministic,
+		Collective:       t.opts.Collective,
+		Timeline:         t.opts.Timeline,
+	}
+	if cfg.BatchSize == 0 {
+		// Every iteration takes the whole set in the same order.
+		eo.Fixed = full
+	}
+	engine, err := NewEngine(ctx, t.model, t.data.Train, eo)
 	if err != nil {
 		return nil, err
 	}
 	engine.grads.faults = t.faults
-	if t.opts.Timeline != nil {
-		engine.Record(t.opts.Timeline)
-	}
-	engine.Start(ctx)
 	defer engine.Close()
-
-	full := identity(t.data.Train.Len())
-	if cfg.BatchSize == 0 {
-		// Every iteration takes the whole set in the same order.
-		if err := engine.Fix(full); err != nil {
-			return nil, err
-		}
-	}
 	times := make([]time.Duration, 0, total-t.start)
 	progress := newProgress(t.opts.Progress, t.start, total)
 	evalEvery := cfg.EvalEvery
@@ -317,7 +317,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		tick := time.Now()
 		cost, tensor, err := engine.Step(ctx, batch, t.params, t.opt, step+1, cfg.LearningRate.Rate(step, total))
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, errStop) {
+			// A panic may have left the parameters half updated: no
+			// checkpoint of them, even if the run was also cancelled.
+			if !errors.Is(err, errPanic) && (ctx.Err() != nil || errors.Is(err, errStop)) {
 				return nil, t.interrupted(ctx, step)
 			}
 			return nil, err

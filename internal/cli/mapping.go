@@ -19,12 +19,16 @@ func trainerConfig(c config.Config) (trainer.Config, error) {
 	if err != nil {
 		return trainer.Config{}, fmt.Errorf("config: init: %w", err)
 	}
-	var schedule trainer.Schedule = trainer.Constant(c.LearningRate)
+	var schedule trainer.Schedule
 	switch c.Schedule {
+	case "constant":
+		schedule = trainer.Constant(c.LearningRate)
 	case "step":
 		schedule = trainer.StepDecay{Initial: c.LearningRate, Every: c.StepEvery, Gamma: c.StepGamma}
 	case "cosine":
 		schedule = trainer.Cosine{Initial: c.LearningRate}
+	default:
+		return trainer.Config{}, fmt.Errorf("config: schedule: want one of %v, found %q", config.Schedules, c.Schedule)
 	}
 	var rule trainer.UpdateRule
 	switch c.Optimizer {
@@ -38,23 +42,23 @@ func trainerConfig(c config.Config) (trainer.Config, error) {
 		return trainer.Config{}, fmt.Errorf("config: optimizer: want one of %v, found %q", config.Optimizers, c.Optimizer)
 	}
 	return trainer.Config{
-		Hidden:          c.Hidden,
-		Activation:      act,
-		Init:            init,
-		InitScale:       c.InitScale,
-		PixelScale:      float64(c.PixelScale),
-		Seed:            c.Seed,
-		Iterations:      c.Iterations,
-		BatchSize:       c.BatchSize,
-		LearningRate:    schedule,
-		Rule:            rule,
-		Workers:         c.Workers,
-		MicroShards:     c.MicroShards,
-		Deterministic:   c.Deterministic,
-		LogEvery:        c.LogEvery,
-		EvalEvery:       c.EvalEvery,
-		EarlyStopping:   c.EarlyStopping,
-		CheckpointEvery: c.CheckpointEvery,
+		Hidden:           c.Hidden,
+		Activation:       act,
+		Init:             init,
+		InitScale:        c.InitScale,
+		PixelScale:       float64(c.PixelScale),
+		Seed:             c.Seed,
+		Iterations:       c.Iterations,
+		BatchSize:        c.BatchSize,
+		LearningRate:     schedule,
+		Rule:             rule,
+		Workers:          c.Workers,
+		MicroShards:      c.MicroShards,
+		Nondeterministic: !c.Deterministic,
+		LogEvery:         c.LogEvery,
+		EvalEvery:        c.EvalEvery,
+		EarlyStopping:    c.EarlyStopping,
+		CheckpointEvery:  c.CheckpointEvery,
 	}, nil
 }
 

@@ -39,7 +39,7 @@ type Config struct {
 	InitScale  float64 `yaml:"init_scale" usage:"scale of the normal initialisation"`
 
 	LearningRate float64 `yaml:"learning_rate" usage:"learning rate"`
-	Iterations   int     `yaml:"iterations" usage:"full-batch iterations (gradient steps) in total"`
+	Iterations   int     `yaml:"iterations" usage:"gradient steps in total, full-batch or of batch_size images each"`
 	Optimizer    string  `yaml:"optimizer" usage:"update rule: gd (as in the post), momentum, nesterov or adam"`
 	Momentum     float64 `yaml:"momentum" usage:"momentum coefficient for momentum and nesterov"`
 	Beta1        float64 `yaml:"beta1" usage:"Adam's first-moment decay"`
@@ -57,7 +57,7 @@ type Config struct {
 
 	Workers       int    `yaml:"workers" usage:"worker goroutines (default: one per CPU)"`
 	MicroShards   int    `yaml:"micro_shards" usage:"fixed number of micro-shards the batch is cut into; results do not depend on workers"`
-	Deterministic bool   `yaml:"deterministic" usage:"reduce partial gradients in a fixed order so every worker count gives bitwise the same model"`
+	Deterministic bool   `yaml:"deterministic" usage:"cut each batch into micro_shards fixed pieces, summed exactly, so that every worker and process count gives bitwise the same model (false: one piece per worker)"`
 	LogEvery      int    `yaml:"log_every" usage:"iterations between cost log lines"`
 	Seed          uint64 `yaml:"seed" usage:"random seed for initialisation and shuffling"`
 
