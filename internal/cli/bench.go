@@ -115,6 +115,19 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	}
 	defer log.Sync()
 	env, log = j.quiet(env, log)
+	if j.lead() {
+		// Everything the sweep will write is checked before it starts.
+		var release func()
+		if f.out, release, err = prepareOutputDir("--out", f.out, "bench-", log); err != nil {
+			return err
+		}
+		defer release()
+		if f.trace != "" {
+			if err := probeOutputFile("--trace", f.trace); err != nil {
+				return err
+			}
+		}
+	}
 	ds, _, err := loadDataset(ctx, b.Train.Dataset, b.Train.DataDir, f.noFetch, log, env)
 	if err != nil {
 		return err
@@ -132,12 +145,6 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	if err := checkAgainstData(b.Cell(sweep[len(sweep)-1], 1), data.Train.Len()); err != nil {
 		return usage(blame(err, keySource(flagGiven, f.config)))
 	}
-	if j.lead() {
-		if f.out, err = outputDir(f.out, "bench-"); err != nil {
-			return err
-		}
-	}
-
 	perIteration := data.Train.Len() // samples one iteration visits
 	if b.Train.BatchSize > 0 {
 		perIteration = b.Train.BatchSize

@@ -70,18 +70,25 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
-	if *probsPath != "" {
-		check := checkOutputFile
-		if inDir(*probsPath, *outDir) {
-			check = checkOutputName // eval makes --out below
-		}
-		if err := check("eval: --probabilities", *probsPath); err != nil {
-			return err
-		}
-	}
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
 		return err
+	}
+	// Everything eval writes is checked before the data is read.
+	reportDir := *outDir
+	if reportDir == "" {
+		reportDir = filepath.Dir(*modelPath)
+	}
+	if reportDir, err = outputDir(reportDir, ""); err != nil {
+		return err
+	}
+	if err := probeDir("eval: --out", reportDir); err != nil {
+		return err
+	}
+	if *probsPath != "" {
+		if err := probeOutputFile("eval: --probabilities", *probsPath); err != nil {
+			return err
+		}
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {
@@ -112,10 +119,6 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
 
-	reportDir := *outDir
-	if reportDir == "" {
-		reportDir = filepath.Dir(*modelPath)
-	}
 	// The kernels' model, for the mistakes' and the probabilities' softmax
 	// outputs, computed as 'shardnet predict' computes them.
 	m, err := trainer.NewModel(ck.Params, ck.Activation, float32(cfg.PixelScale))

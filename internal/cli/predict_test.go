@@ -294,15 +294,14 @@ func TestEvalReports(t *testing.T) {
 		t.Errorf("stderr does not log the reports:\n%s", r.stderr)
 	}
 
-	// An output directory that cannot be made is an error, after the
-	// accuracy was printed.
+	// An output directory that cannot be made is a usage error before the
+	// evaluation, and so is an --out that is a file.
 	blocker := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = run(t, "eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", filepath.Join(blocker, "sub"))
-	if r.code == cli.ExitOK || !accuracyLine.MatchString(r.stdout) {
-		t.Errorf("unwritable --out: exit %d with stdout %q, want a failure after the accuracy", r.code, r.stdout)
-	}
-	checkOneErrorLine(t, r)
+	checkMisuse(t, []string{"eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", filepath.Join(blocker, "sub")},
+		cli.ExitUsage, []string{"--out", "create output directory"})
+	checkMisuse(t, []string{"eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", blocker},
+		cli.ExitUsage, []string{"--out " + blocker, "a file, want a directory"})
 }
