@@ -279,7 +279,10 @@ func TestResume(t *testing.T) {
 	for _, extra := range [][]string{nil, {"--workers", "3"}} {
 		second := t.TempDir()
 		args := append([]string{"train", "--resume", ckpt, "--iterations", "20", "--out", second, "--no-fetch", "--log-format", "json"}, extra...)
-		mustRun(t, args...)
+		r := mustRun(t, args...)
+		if line := `"msg":"resuming at iteration 10 from ` + ckpt + `"`; !strings.Contains(r.stderr, line) {
+			t.Errorf("resumed %v: no log line %s:\n%s", extra, line, r.stderr)
+		}
 		if d := digest(t, filepath.Join(second, "model.ckpt")); d != want {
 			t.Errorf("resumed %v: params sha256 %s, straight run %s", extra, d, want)
 		}
