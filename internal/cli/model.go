@@ -99,11 +99,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if *dataDir != "" {
 		dir = *dataDir
 	}
-	ds, _, err := loadDataset(ctx, cfg.Dataset, dir, *noFetch, log, env)
+	testSet, _, err := loadTestSet(ctx, cfg.Dataset, dir, *noFetch, log, env)
 	if err != nil {
 		return err
 	}
-	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
+	test, err := trainer.Samples(testSet, 0, testSet.Len())
 	if err != nil {
 		return usage(err)
 	}
@@ -125,11 +125,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usage(err)
 	}
-	if err := evalReports(reportDir, *modelPath, m, float32(cfg.PixelScale), ds.Test, ev); err != nil {
+	if err := evalReports(reportDir, *modelPath, m, float32(cfg.PixelScale), testSet, ev); err != nil {
 		return err
 	}
 	if *probsPath != "" {
-		if err := writeProbabilities(*probsPath, m, float32(cfg.PixelScale), ds.Test); err != nil {
+		if err := writeProbabilities(*probsPath, m, float32(cfg.PixelScale), testSet); err != nil {
 			return err
 		}
 	}
@@ -141,9 +141,9 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	if *probsPath != "" {
 		if *logFormat == "json" {
-			log.Info("probabilities written", zap.String("file", *probsPath), zap.Int("images", ds.Test.Len()))
+			log.Info("probabilities written", zap.String("file", *probsPath), zap.Int("images", testSet.Len()))
 		} else {
-			fmt.Fprintf(env.Stderr, "wrote the probabilities of %d images to %s\n", ds.Test.Len(), *probsPath)
+			fmt.Fprintf(env.Stderr, "wrote the probabilities of %d images to %s\n", testSet.Len(), *probsPath)
 		}
 	}
 	return nil
