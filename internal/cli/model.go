@@ -52,6 +52,16 @@ func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
 	return ck, cfg, nil
 }
 
+// trainedOn is the data set the checkpoint ck, with the embedded
+// configuration cfg, was trained on: its record, or for a version-1
+// checkpoint, which has none, the configuration's name alone.
+func trainedOn(ck *netcore.Checkpoint, cfg config.Config) netcore.Dataset {
+	if ck.Dataset.Name != "" {
+		return ck.Dataset
+	}
+	return netcore.Dataset{Name: cfg.Dataset}
+}
+
 // runEval implements 'shardnet eval'.
 func runEval(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("eval", "--model FILE [--data-dir DIR] [--out DIR] [--probabilities FILE]", env)
@@ -59,6 +69,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	dataDir := fs.String("data-dir", "", "`directory` holding the test files (default: located as train does)")
 	outDir := fs.String("out", "", "`directory` for confusion.png and misclassified.png (default: the model file's directory)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
+	force := fs.Bool("force", false, "evaluate even on another data set than the model was trained on")
 	probsPath := fs.String("probabilities", "", "also write the model's class probabilities for every test image to this `file`, a NumPy .npy array (float64, images×classes)")
 	logFormat := logFormatFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -99,9 +110,18 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if *dataDir != "" {
 		dir = *dataDir
 	}
-	testSet, _, err := loadTestSet(ctx, cfg.Dataset, dir, *noFetch, log, env)
+	testSet, foundIn, err := loadTestSet(ctx, cfg.Dataset, dir, *noFetch, log, env)
 	if err != nil {
 		return err
+	}
+	if !*force {
+		digest, err := testImagesDigest(testSet.Images)
+		if err != nil {
+			return err
+		}
+		if err := checkTrainedOn("eval", *modelPath, trainedOn(ck, cfg), foundIn, digest); err != nil {
+			return err
+		}
 	}
 	test, err := trainer.Samples(testSet, 0, testSet.Len())
 	if err != nil {

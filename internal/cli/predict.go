@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/shardnet/shardnet/internal/digit"
+	"github.com/shardnet/shardnet/internal/fetch"
 	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
@@ -16,6 +17,7 @@ import (
 func runPredict(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("predict", "--model FILE [--json] IMAGE...", env)
 	modelPath := fs.String("model", "", "checkpoint `file` to classify with (required)")
+	force := fs.Bool("force", false, "classify even with a model trained on another data set than MNIST's digits")
 	asJSON := fs.Bool("json", false, "print one JSON object per image (keys file, digit, probabilities) instead of text")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -29,6 +31,9 @@ func runPredict(ctx context.Context, args []string, env Env) error {
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
 		return err
+	}
+	if trained := trainedOn(ck, cfg); trained.Name != fetch.MNIST && !*force {
+		return usagef("predict: %s was trained on %s, but predict classifies digits (mnist); pass --force to go on anyway", *modelPath, describeData(trained))
 	}
 	if in := ck.Params.Shape.Inputs; in != digit.Size*digit.Size {
 		return usagef("predict: %s takes %d inputs, want %d (%dx%d images)", *modelPath, in, digit.Size*digit.Size, digit.Size, digit.Size)

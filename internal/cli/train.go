@@ -146,6 +146,15 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if err != nil {
 		return err
 	}
+	digest, err := testImagesDigest(ds.Test.Images)
+	if err != nil {
+		return err
+	}
+	if err := checkDatasetName(cfg.Dataset, dataDir, digest); err != nil {
+		return err
+	}
+	// Every checkpoint names its data set, so that eval can tell another.
+	trainedOn := netcore.Dataset{Name: cfg.Dataset, Digest: digest}
 	if err := checkAgainstData(cfg, ds.Train.Len()); err != nil {
 		return usage(blame(err, source))
 	}
@@ -160,7 +169,7 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if j.lead() {
 		opts.Checkpoint = func(ck *netcore.Checkpoint) (string, error) {
 			path := filepath.Join(f.out, fmt.Sprintf("ckpt-%06d.ckpt", ck.Iteration))
-			ck.Config = embedded
+			ck.Config, ck.Dataset = embedded, trainedOn
 			return path, output.WriteCheckpoint(path, ck)
 		}
 	}
@@ -212,7 +221,7 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if err != nil {
 		return err
 	}
-	ck.Config = embedded
+	ck.Config, ck.Dataset = embedded, trainedOn
 	// The model goes first, since it is what a run is for; the other files
 	// are then each tried, so that one failing write (a full disk, say)
 	// loses as little as it can, and the error says where the model is.
