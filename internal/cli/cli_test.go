@@ -167,7 +167,7 @@ func TestTrainEvalInspect(t *testing.T) {
 		t.Errorf("inspect params sha256 %s, metrics.json %v", d, m["params_sha256"])
 	}
 	in := mustRun(t, "inspect", "--model", model)
-	for _, want := range []string{"network: " + strconv.Itoa(side*side) + "-8-10", "activation: sigmoid", "iteration: 30 of 30", "learning_rate: 2"} {
+	for _, want := range []string{"network: " + strconv.Itoa(side*side) + "-8-10", "activation: sigmoid", "iteration: 30 of 30", "optimizer: gd\n", "dataset: mnist (test images sha256 ", "learning_rate: 2"} {
 		if !strings.Contains(in.stdout, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, in.stdout)
 		}
@@ -395,7 +395,7 @@ func TestBench(t *testing.T) {
 	// Every cell of every round is a process of the trace, each worker a
 	// track with gradient, reduction, update and waiting spans.
 	tracks := traceTracks(t, trace)
-	for _, cell := range []string{"hidden 4, 1 workers, round 1", "hidden 8, 2 workers, round 2"} {
+	for _, cell := range []string{"hidden 4, 1 worker, round 1", "hidden 8, 2 workers, round 2"} {
 		for _, w := range []string{"worker 0 (coordinator)"} {
 			for _, kind := range []string{"gradient", "reduction", "update", "waiting"} {
 				if tracks[cell+"/"+w+"/"+kind] == 0 {

@@ -261,7 +261,16 @@ func runInspect(args []string, env Env) error {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(w, "optimizer: %s %v\n", cfg.Optimizer, names)
+	if len(names) == 0 {
+		fmt.Fprintf(w, "optimizer: %s\n", cfg.Optimizer)
+	} else {
+		fmt.Fprintf(w, "optimizer: %s (state: %s)\n", cfg.Optimizer, strings.Join(names, ", "))
+	}
+	if ds := trainedOn(ck, cfg); ck.Dataset.Digest != "" {
+		fmt.Fprintf(w, "dataset: %s (test images sha256 %s)\n", ds.Name, ds.Digest)
+	} else {
+		fmt.Fprintf(w, "dataset: %s (no digest: a version-1 checkpoint)\n", ds.Name)
+	}
 	fmt.Fprintf(w, "config:\n")
 	for _, line := range bytes.Split(bytes.TrimSpace(ck.Config), []byte("\n")) {
 		fmt.Fprintf(w, "  %s\n", line)
