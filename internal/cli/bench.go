@@ -117,16 +117,16 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	env, log = j.quiet(env, log)
 	if j.lead() {
 		// Everything the sweep will write is checked before it starts.
-		var release func()
-		if f.out, release, err = prepareOutputDir("--out", f.out, "bench-", log); err != nil {
-			return err
-		}
-		defer release()
 		if f.trace != "" {
 			if err := probeOutputFile("--trace", f.trace); err != nil {
 				return err
 			}
 		}
+		var release func()
+		if f.out, release, err = prepareOutputDir("--out", f.out, "bench-", log); err != nil {
+			return err
+		}
+		defer release()
 	}
 	ds, _, err := loadDataset(ctx, b.Train.Dataset, b.Train.DataDir, f.noFetch, log, env)
 	if err != nil {

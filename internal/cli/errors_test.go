@@ -38,5 +38,7 @@ func TestFetchInterrupted(t *testing.T) {
 	if r.code != cli.ExitSIGINT {
 		t.Errorf("exit %d, want %d\n%s", r.code, cli.ExitSIGINT, r.stderr)
 	}
-	checkOneErrorLine(t, r)
+	if msg := checkOneErrorLine(t, r); !strings.Contains(msg, "fetch mnist: interrupted (received interrupt)") {
+		t.Errorf("message %q does not say the fetch was interrupted", msg)
+	}
 }

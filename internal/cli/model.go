@@ -305,6 +305,10 @@ func runFetch(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	if err := fetch.Fetch(ctx, *dataset, *dir, log); err != nil {
+		if ctx.Err() != nil {
+			// Main exits 130 or 143 for the signal; the line says why.
+			return fmt.Errorf("fetch %s: interrupted (%v); files already verified stay in %s", *dataset, context.Cause(ctx), *dir)
+		}
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "%s: %s\n", *dataset, *dir)

@@ -27,7 +27,7 @@ func TestOutputsCheckedFirst(t *testing.T) {
 		want []string
 	}{
 		{"train trace in a missing directory", func(out string) []string {
-			return trainArgs(data, out, "--trace", filepath.Join(out, "none", "trace.json"))
+			return trainArgs(data, filepath.Join(out, "run"), "--trace", filepath.Join(out, "none", "trace.json"))
 		}, []string{"--trace", "none", "does not exist"}},
 		{"train out below a file", func(string) []string {
 			return trainArgs(data, filepath.Join(blocker, "run"))
@@ -60,6 +60,9 @@ func TestOutputsCheckedFirst(t *testing.T) {
 			}
 			if entries, _ := os.ReadDir(out); len(entries) > 0 {
 				t.Errorf("a failed run left %v in the output directory", entries)
+			}
+			if _, err := os.Stat(filepath.Join(out, "run")); err == nil {
+				t.Error("a failed run made its --out directory")
 			}
 		})
 	}

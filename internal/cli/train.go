@@ -130,16 +130,16 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 
 	if j.lead() {
 		// Everything the run will write is checked before the data is read.
-		var release func()
-		if f.out, release, err = prepareOutputDir("--out", f.out, "", log); err != nil {
-			return err
-		}
-		defer release()
 		if f.trace != "" {
 			if err := probeOutputFile("--trace", f.trace); err != nil {
 				return err
 			}
 		}
+		var release func()
+		if f.out, release, err = prepareOutputDir("--out", f.out, "", log); err != nil {
+			return err
+		}
+		defer release()
 	}
 
 	ds, dataDir, err := loadDataset(ctx, cfg.Dataset, cfg.DataDir, f.noFetch, log, env)
