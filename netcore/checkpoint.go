@@ -14,7 +14,7 @@ import (
 	"slices"
 )
 
-// The checkpoint file format, version 1. All integers are little-endian;
+// The checkpoint file format, version 2. All integers are little-endian;
 // floats are IEEE-754 float64 bits.
 //
 //	header   magic "SHARDNET" (8 bytes), version uint16,
@@ -25,15 +25,18 @@ import (
 //	         parameters: Shape.Len() float64 (W1, B1, W2, B2);
 //	         slot count uint32, then per slot in increasing name order:
 //	           name length uint16, name bytes, Shape.Len() float64;
-//	         extra: length uint32, bytes
+//	         extra: length uint32, bytes;
+//	         data set name: length uint32, bytes (version 2 on);
+//	         data set digest: length uint32, bytes (version 2 on)
 //	trailer  CRC-32C (Castagnoli) uint32 of header and payload
 //
-// The header's payload length lets a reader tell truncation and trailing
-// bytes apart from corruption, and check the checksum before trusting any
-// length inside the payload.
+// Version 1 is version 2 without the data set's fields; it is still read,
+// with an empty [Checkpoint.Dataset]. The header's payload length lets a
+// reader tell truncation and trailing bytes apart from corruption, and
+// check the checksum before trusting any length inside the payload.
 const (
 	checkpointMagic   = "SHARDNET"
-	checkpointVersion = 1
+	checkpointVersion = 2
 	headerLen         = len(checkpointMagic) + 2 + 8
 	trailerLen        = 4
 
@@ -85,6 +88,19 @@ type Checkpoint struct {
 	// of Params.Shape.Len() values. Written in sorted key order.
 	State map[string][]float64
 	Extra []byte // further opaque state, such as RNG state; may be empty
+	// Dataset is the data the parameters were trained on, so that a model
+	// is not evaluated on another data set unawares; zero when unknown (a
+	// version-1 checkpoint).
+	Dataset Dataset
+}
+
+// Dataset identifies a data set by name and by content.
+type Dataset struct {
+	Name string // "mnist", "fashion-mnist"
+	// Digest is the hex SHA-256 of the decompressed test images file,
+	// which every command that evaluates a model reads: equal digests mean
+	// the same test images.
+	Digest string
 }
 
 // validate reports why c cannot be encoded.
@@ -107,6 +123,9 @@ func (c *Checkpoint) validate() error {
 	}
 	if c.Iteration < 0 {
 		return ckErr("iteration %d: want >= 0", c.Iteration)
+	}
+	if uint64(len(c.Dataset.Name)) > math.MaxUint16 || uint64(len(c.Dataset.Digest)) > math.MaxUint16 {
+		return ckErr("data set name of %d bytes or digest of %d bytes: want below 64 KiB each", len(c.Dataset.Name), len(c.Dataset.Digest))
 	}
 	if uint64(len(c.Config)) > math.MaxUint32 || uint64(len(c.Extra)) > math.MaxUint32 {
 		return ckErr("config of %d bytes or extra of %d bytes: want below 4 GiB each", len(c.Config), len(c.Extra))
@@ -132,7 +151,8 @@ func (c *Checkpoint) MarshalBinary() ([]byte, error) {
 	}
 	s := c.Params.Shape
 	n := s.Len()
-	size := headerLen + 3*4 + 1 + 8 + 4 + len(c.Config) + 8*n + 4 + 4 + len(c.Extra) + trailerLen
+	size := headerLen + 3*4 + 1 + 8 + 4 + len(c.Config) + 8*n + 4 + 4 + len(c.Extra) +
+		4 + len(c.Dataset.Name) + 4 + len(c.Dataset.Digest) + trailerLen
 	for name := range c.State {
 		size += 2 + len(name) + 8*n
 	}
@@ -156,6 +176,10 @@ func (c *Checkpoint) MarshalBinary() ([]byte, error) {
 	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.Extra)))
 	b = append(b, c.Extra...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.Dataset.Name)))
+	b = append(b, c.Dataset.Name...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.Dataset.Digest)))
+	b = append(b, c.Dataset.Digest...)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return b, nil
 }
@@ -205,8 +229,9 @@ func UnmarshalCheckpoint(b []byte) (*Checkpoint, error) {
 	if len(b) < headerLen {
 		return nil, ckErr("truncated: header needs %d bytes, found %d", headerLen, len(b))
 	}
-	if v := binary.LittleEndian.Uint16(b[8:]); v != checkpointVersion {
-		return nil, ckErr("unsupported version %d, this build reads version %d", v, checkpointVersion)
+	version := binary.LittleEndian.Uint16(b[8:])
+	if version < 1 || version > checkpointVersion {
+		return nil, ckErr("unsupported version %d, this build reads versions 1 to %d", version, checkpointVersion)
 	}
 	// Compare in uint64 so that a declared length near 2^64 cannot wrap.
 	declared := binary.LittleEndian.Uint64(b[10:])
@@ -226,8 +251,19 @@ func UnmarshalCheckpoint(b []byte) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if version >= 2 {
+		name, err := d.blob("data set name")
+		if err != nil {
+			return nil, err
+		}
+		digest, err := d.blob("data set digest")
+		if err != nil {
+			return nil, err
+		}
+		c.Dataset = Dataset{Name: string(name), Digest: string(digest)}
+	}
 	if len(d.b) != 0 {
-		return nil, ckErr("%d bytes left over in the payload after the extra blob", len(d.b))
+		return nil, ckErr("%d bytes left over in the payload after its last field", len(d.b))
 	}
 	return c, nil
 }

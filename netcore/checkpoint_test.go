@@ -177,7 +177,7 @@ func TestCheckpointCorruption(t *testing.T) {
 		{"empty", nil, "bad magic"},
 		{"bad magic", edit(func(b []byte) []byte { b[0] = 'X'; return b }), `bad magic: want "SHARDNET", found "XHARDNET"`},
 		{"gob", []byte("\x0d\xff\x81\x03\x01\x01\x04Data"), "bad magic"},
-		{"wrong version", edit(func(b []byte) []byte { b[offVersion] = 7; return b }), "unsupported version 7, this build reads version 1"},
+		{"wrong version", edit(func(b []byte) []byte { b[offVersion] = 7; return b }), "unsupported version 7, this build reads versions 1 to 2"},
 		{"flipped parameter byte", edit(func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b }), "checksum mismatch: file says"},
 		{"flipped checksum byte", edit(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), "checksum mismatch"},
 		{"trailing garbage", append(bytes.Clone(good), "garbage"...), "7 trailing bytes"},
@@ -299,5 +299,36 @@ func TestDigest(t *testing.T) {
 	q.B2[0] = math.Copysign(0, -1) // equal as a number, different bits
 	if q.Digest() == p.Digest() {
 		t.Error("-0 and +0 give the same digest; want the digest to follow the bits")
+	}
+}
+
+// TestCheckpointDataset round-trips the data set's name and digest
+// (version 2), and reads a version-1 checkpoint, which has neither, with
+// every other field as written.
+func TestCheckpointDataset(t *testing.T) {
+	c := sampleCheckpoint(t, netcore.Shape{Inputs: 3, Hidden: 2, Outputs: 2}, "m", "v")
+	c.Dataset = netcore.Dataset{Name: "fashion-mnist", Digest: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"}
+	got, err := netcore.UnmarshalCheckpoint(encode(t, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Dataset != c.Dataset {
+		t.Errorf("data set %+v, want %+v", got.Dataset, c.Dataset)
+	}
+
+	c.Dataset = netcore.Dataset{}
+	v2 := encode(t, c)
+	v1 := bytes.Clone(v2[:len(v2)-4-8]) // without the two empty fields and the checksum
+	binary.LittleEndian.PutUint16(v1[offVersion:], 1)
+	v1 = reseal(append(v1, 0, 0, 0, 0))
+	old, err := netcore.UnmarshalCheckpoint(v1)
+	if err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if !bytes.Equal(encode(t, old), v2) {
+		t.Error("a version-1 checkpoint decodes to other fields than it was written with")
+	}
+	if old.Dataset != (netcore.Dataset{}) {
+		t.Errorf("version 1: data set %+v, want none", old.Dataset)
 	}
 }

@@ -15,10 +15,14 @@ import (
 // what this build writes, for a deliberate change of a format.
 var update = flag.Bool("update", false, "rewrite the golden files in testdata with this build's output")
 
-// goldenCheckpointV1 is a version-1 checkpoint as this module wrote it.
-// Once a later version exists, the file stays as it is, and the test keeps
-// checking that the version is read or refused as the format says.
-var goldenCheckpointV1 = filepath.Join("testdata", "golden", "checkpoint-v1.bin")
+// The golden checkpoints, one file per version of the format. The file of
+// an old version stays as that version wrote it: the test checks that it
+// is still read to the same values. The current version's file must also
+// be what this build writes.
+var (
+	goldenCheckpointV1 = filepath.Join("testdata", "golden", "checkpoint-v1.bin")
+	goldenCheckpointV2 = filepath.Join("testdata", "golden", "checkpoint-v2.bin")
+)
 
 // goldenCheckpoint is the content of goldenCheckpointV1: a 3-2-2 network
 // whose parameters hold the values an encoding can get wrong (negative
@@ -59,66 +63,80 @@ func goldenCheckpoint(t *testing.T) *netcore.Checkpoint {
 }
 
 // TestGoldenCheckpointV1 decodes the committed version-1 checkpoint to the
-// values it was written from, and checks that this build encodes those
-// values to the same bytes. A change of the format fails it: keep reading
-// version 1 (or refuse it with a clear error) and record a new version's
-// golden file beside this one; rewrite this one only if version 1 itself
-// must change, with go test ./netcore -run TestGoldenCheckpointV1 -update.
+// values it was written from, with no data set (version 1 has none).
 func TestGoldenCheckpointV1(t *testing.T) {
+	checkGoldenCheckpoint(t, goldenCheckpointV1, 1, goldenCheckpoint(t), false)
+}
+
+// TestGoldenCheckpointV2 decodes the committed version-2 checkpoint, the
+// current format, to the values it was written from, and checks that this
+// build encodes those values to the same bytes. A change of the format
+// fails it: give the new format a new version and a golden file of its own
+// (and keep reading this one); rewrite this file only if version 2 itself
+// must change, with go test ./netcore -run TestGoldenCheckpointV2 -update.
+func TestGoldenCheckpointV2(t *testing.T) {
 	want := goldenCheckpoint(t)
+	want.Dataset = netcore.Dataset{Name: "fashion-mnist", Digest: "0123456789abcdef"}
+	checkGoldenCheckpoint(t, goldenCheckpointV2, 2, want, true)
+}
+
+// checkGoldenCheckpoint checks that file, of the given version, decodes to
+// want, and where current, that this build encodes want to it (or, with
+// -update, writes it).
+func checkGoldenCheckpoint(t *testing.T, file string, version byte, want *netcore.Checkpoint, current bool) {
 	encoded, err := want.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(goldenCheckpointV1), 0o755); err != nil {
+	if *update && current {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(goldenCheckpointV1, encoded, 0o644); err != nil {
+		if err := os.WriteFile(file, encoded, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("wrote %s (%d bytes)", goldenCheckpointV1, len(encoded))
+		t.Logf("wrote %s (%d bytes)", file, len(encoded))
 		return
 	}
-	file, err := os.ReadFile(goldenCheckpointV1)
+	b, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatalf("%v (write it with go test ./netcore -run TestGoldenCheckpointV1 -update)", err)
+		t.Fatal(err)
 	}
-	if len(file) < 10 || string(file[:8]) != "SHARDNET" || file[8] != 1 || file[9] != 0 {
-		t.Fatalf("%s does not start with SHARDNET and version 1 (uint16, little-endian)", goldenCheckpointV1)
+	if len(b) < 10 || string(b[:8]) != "SHARDNET" || b[8] != version || b[9] != 0 {
+		t.Fatalf("%s does not start with SHARDNET and version %d (uint16, little-endian)", file, version)
 	}
-	got, err := netcore.ReadCheckpoint(bytes.NewReader(file), 0)
+	got, err := netcore.ReadCheckpoint(bytes.NewReader(b), 0)
 	if err != nil {
-		t.Fatalf("%s: %v", goldenCheckpointV1, err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	if got.Activation != want.Activation || got.Iteration != want.Iteration ||
-		!bytes.Equal(got.Config, want.Config) || !bytes.Equal(got.Extra, want.Extra) {
-		t.Errorf("%s decodes to activation %v, iteration %d, config %q, extra %x; want %v, %d, %q, %x",
-			goldenCheckpointV1, got.Activation, got.Iteration, got.Config, got.Extra,
-			want.Activation, want.Iteration, want.Config, want.Extra)
+		!bytes.Equal(got.Config, want.Config) || !bytes.Equal(got.Extra, want.Extra) || got.Dataset != want.Dataset {
+		t.Errorf("%s decodes to activation %v, iteration %d, config %q, extra %x, data set %+v; want %v, %d, %q, %x, %+v",
+			file, got.Activation, got.Iteration, got.Config, got.Extra, got.Dataset,
+			want.Activation, want.Iteration, want.Config, want.Extra, want.Dataset)
 	}
 	if got.Params.Shape != want.Params.Shape {
-		t.Errorf("%s decodes to shape %v, want %v", goldenCheckpointV1, got.Params.Shape, want.Params.Shape)
+		t.Errorf("%s decodes to shape %v, want %v", file, got.Params.Shape, want.Params.Shape)
 	}
 	if !sameBits(got.Params.Data, want.Params.Data) {
-		t.Errorf("%s decodes to parameters %v, want %v", goldenCheckpointV1, got.Params.Data, want.Params.Data)
+		t.Errorf("%s decodes to parameters %v, want %v", file, got.Params.Data, want.Params.Data)
 	}
 	if len(got.State) != len(want.State) {
-		t.Errorf("%s decodes to %d optimiser slots, want %d", goldenCheckpointV1, len(got.State), len(want.State))
+		t.Errorf("%s decodes to %d optimiser slots, want %d", file, len(got.State), len(want.State))
 	}
 	for name, v := range want.State {
 		if !sameBits(got.State[name], v) {
-			t.Errorf("%s decodes slot %q to %v, want %v", goldenCheckpointV1, name, got.State[name], v)
+			t.Errorf("%s decodes slot %q to %v, want %v", file, name, got.State[name], v)
 		}
 	}
 	if got.Params.Digest() != want.Params.Digest() {
-		t.Errorf("%s: parameters' digest %s, want %s", goldenCheckpointV1, got.Params.Digest(), want.Params.Digest())
+		t.Errorf("%s: parameters' digest %s, want %s", file, got.Params.Digest(), want.Params.Digest())
 	}
-	if !bytes.Equal(encoded, file) {
-		t.Errorf("this build encodes the golden checkpoint to %d bytes that differ from %s's %d: the version-1 format changed.\n"+
-			"Keep writing version 1 as it was, or give the new format a new version and a golden file of its own;\n"+
-			"rewrite this one only for a deliberate change of version 1, with\n"+
-			"\tgo test ./netcore -run TestGoldenCheckpointV1 -update",
-			len(encoded), goldenCheckpointV1, len(file))
+	if current && !bytes.Equal(encoded, b) {
+		t.Errorf("this build encodes the golden checkpoint to %d bytes that differ from %s's %d: the version-%d format changed.\n"+
+			"Give a new format a new version and a golden file of its own; rewrite this one only for a\n"+
+			"deliberate change of version %d, with\n"+
+			"\tgo test ./netcore -run TestGoldenCheckpointV%d -update",
+			len(encoded), file, len(b), version, version, version)
 	}
 }

@@ -14,7 +14,10 @@
 // Runtime and shardnet pick the same class for at least --min-agreement of
 // the images (default 0.999), that their accuracies differ by at most
 // --max-accuracy-diff (default 0.0002) and their probabilities by at most
-// --max-prob-diff (default 1e-5).
+// --max-prob-diff. Its default is the README's bound for the model's graph
+// (the metadata key "graph" of the export): 1e-5 for the sequential graph,
+// which sums as shardnet does, and 1e-4 for the matmul graph, whose other
+// order of summing moves raw-pixel networks' probabilities by some 1e-5.
 //
 // It prints one JSON object of the measurements on standard output and
 // exits 0 when every check passes, 1 when one fails and 2 on bad usage or
@@ -31,7 +34,7 @@ const usage = 'usage: node onnx-check.js --model FILE --data DIR [--probabilitie
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { minAgreement: 0.999, maxAccuracyDiff: 0.0002, maxProbDiff: 1e-5 };
+  const opts = { minAgreement: 0.999, maxAccuracyDiff: 0.0002 };
   const names = {
     '--model': 'model', '--data': 'data', '--probabilities': 'probabilities', '--accuracy': 'accuracy',
     '--min-agreement': 'minAgreement', '--max-accuracy-diff': 'maxAccuracyDiff', '--max-prob-diff': 'maxProbDiff',
@@ -95,6 +98,61 @@ function readNPY(file) {
   return { dims, data };
 }
 
+// maxProbDiffByGraph is the default --max-prob-diff for each graph of
+// `shardnet export --graph`, as the README's table bounds them.
+const maxProbDiffByGraph = { sequential: 1e-5, matmul: 1e-4 };
+
+// varint reads a protobuf varint at b[at], returning [value, next offset];
+// values beyond 2^53 lose precision, which no length here reaches.
+function varint(b, at) {
+  let v = 0;
+  for (let shift = 1; at < b.length; shift *= 128) {
+    const byte = b[at++];
+    v += (byte & 0x7f) * shift;
+    if (byte < 0x80) return [v, at];
+  }
+  throw new UsageError('truncated protobuf varint');
+}
+
+// metadataProps reads the metadata_props (ModelProto field 14, entries of
+// key 1 and value 2) of an ONNX model file, walking only the top level:
+// onnxruntime-node does not expose them.
+function metadataProps(file) {
+  const b = fs.readFileSync(file);
+  const props = {};
+  for (let at = 0; at < b.length;) {
+    let tag;
+    [tag, at] = varint(b, at);
+    const field = Math.floor(tag / 8);
+    switch (tag % 8) {
+      case 0: [, at] = varint(b, at); break;
+      case 1: at += 8; break;
+      case 5: at += 4; break;
+      case 2: {
+        let len;
+        [len, at] = varint(b, at);
+        if (field === 14) {
+          const entry = b.subarray(at, at + len);
+          const kv = {};
+          for (let e = 0; e < entry.length;) {
+            let t, l;
+            [t, e] = varint(entry, e);
+            if (t % 8 !== 2) throw new UsageError(`${file}: metadata entry field of wire type ${t % 8}`);
+            [l, e] = varint(entry, e);
+            kv[Math.floor(t / 8)] = entry.toString('utf8', e, e + l);
+            e += l;
+          }
+          props[kv[1]] = kv[2];
+        }
+        at += len;
+        break;
+      }
+      default: throw new UsageError(`${file}: not an ONNX model (protobuf wire type ${tag % 8})`);
+    }
+  }
+  return props;
+}
+
 // argmax returns the index of the largest of row's values, the first on ties.
 function argmax(row) {
   let best = 0;
@@ -111,6 +169,11 @@ async function main() {
   const dim = rows * cols;
   if (labels.dims[0] !== n) throw new UsageError(`${n} test images but ${labels.dims[0]} labels`);
 
+  const graph = metadataProps(opts.model).graph;
+  if (opts.maxProbDiff === undefined) {
+    opts.maxProbDiff = maxProbDiffByGraph[graph];
+    if (opts.maxProbDiff === undefined) throw new UsageError(`${opts.model}: graph ${JSON.stringify(graph)} in its metadata, want sequential or matmul; or give --max-prob-diff`);
+  }
   const session = await ort.InferenceSession.create(opts.model, { executionProviders: ['cpu'] });
   if (session.inputNames.join() !== 'pixels' || session.outputNames.join() !== 'probabilities') {
     throw new UsageError(`${opts.model}: inputs [${session.inputNames}] and outputs [${session.outputNames}], want [pixels] and [probabilities]`);
@@ -126,7 +189,7 @@ async function main() {
   let batchOneDiff = 0;
   for (let c = 0; c < classes; c++) batchOneDiff = Math.max(batchOneDiff, Math.abs(single.data[c] - onnx[c]));
 
-  const result = { model: opts.model, images: n, classes, onnxruntime: ort.env.versions.node, batch_one_max_diff: batchOneDiff };
+  const result = { model: opts.model, graph, images: n, classes, onnxruntime: ort.env.versions.node, batch_one_max_diff: batchOneDiff, max_prob_diff_limit: opts.maxProbDiff };
   let correct = 0;
   let maxRowSumError = 0;
   for (let i = 0; i < n; i++) {

@@ -103,18 +103,10 @@ func Load(dir string) (*Dataset, error) {
 	}
 	var sets [2]*Set
 	for s := range 2 {
-		im, lb := images[s], labels[s]
-		if im.Count != len(lb) {
-			return nil, fmt.Errorf("shard: %s: expected %d labels, one per image of %s, found %d",
-				baseName(paths[2*s+1]), im.Count, baseName(paths[2*s]), len(lb))
+		var err error
+		if sets[s], err = newSet(images[s], labels[s], paths[2*s], paths[2*s+1]); err != nil {
+			return nil, err
 		}
-		for i, l := range lb {
-			if l >= standardClasses {
-				return nil, fmt.Errorf("shard: %s: expected labels 0..%d, found %d at index %d",
-					baseName(paths[2*s+1]), standardClasses-1, l, i)
-			}
-		}
-		sets[s] = &Set{Images: im, Labels: lb, Classes: standardClasses}
 	}
 	tr, te := images[0], images[1]
 	if tr.Rows != te.Rows || tr.Cols != te.Cols {
@@ -122,4 +114,55 @@ func Load(dir string) (*Dataset, error) {
 			baseName(paths[2]), tr.Rows, tr.Cols, baseName(paths[0]), te.Rows, te.Cols)
 	}
 	return &Dataset{Train: sets[0], Test: sets[1]}, nil
+}
+
+// newSet checks that the images and labels read from imagesPath and
+// labelsPath pair up, one label per image, each a class index below the
+// standard data sets' 10.
+func newSet(im *Images, lb []uint8, imagesPath, labelsPath string) (*Set, error) {
+	if im.Count != len(lb) {
+		return nil, fmt.Errorf("shard: %s: expected %d labels, one per image of %s, found %d",
+			baseName(labelsPath), im.Count, baseName(imagesPath), len(lb))
+	}
+	for i, l := range lb {
+		if l >= standardClasses {
+			return nil, fmt.Errorf("shard: %s: expected labels 0..%d, found %d at index %d",
+				baseName(labelsPath), standardClasses-1, l, i)
+		}
+	}
+	return &Set{Images: im, Labels: lb, Classes: standardClasses}, nil
+}
+
+// LoadTest reads the two test files alone from dir, checked as Load checks
+// them, for an evaluation, which needs no training set.
+func LoadTest(dir string) (*Set, error) {
+	imagesPath, err := FindFile(dir, TestImagesFile)
+	if err != nil {
+		return nil, err
+	}
+	labelsPath, err := FindFile(dir, TestLabelsFile)
+	if err != nil {
+		return nil, err
+	}
+	im, err := OpenImages(imagesPath)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := OpenLabels(labelsPath)
+	if err != nil {
+		return nil, err
+	}
+	return newSet(im, lb, imagesPath, labelsPath)
+}
+
+// Missing returns those of the standard files bases (names as Files gives
+// them) that dir holds neither gzipped nor raw, in the order given.
+func Missing(dir string, bases ...string) []string {
+	var missing []string
+	for _, b := range bases {
+		if _, err := FindFile(dir, b); err != nil {
+			missing = append(missing, b)
+		}
+	}
+	return missing
 }

@@ -181,7 +181,15 @@ func checkMagic(name string, got, want uint32) error {
 		return fmt.Errorf("shard: %s: expected %d dimensions (magic 0x%08x), found %d (magic 0x%08x)",
 			name, want&0xff, want, got&0xff, got)
 	}
-	return fmt.Errorf("shard: %s: expected magic number 0x%08x, found 0x%08x", name, want, got)
+	return fmt.Errorf("shard: %s: not an IDX %s file: expected magic number 0x%08x, found 0x%08x", name, magicKind(want), want, got)
+}
+
+// magicKind names the file an IDX magic number belongs to.
+func magicKind(magic uint32) string {
+	if magic == labelsMagic {
+		return "labels"
+	}
+	return "images"
 }
 
 // readBody reads exactly declared bytes of payload, allocating no more than
@@ -344,15 +352,26 @@ func OpenLabels(path string) ([]uint8, error) {
 }
 
 // openFile opens path and reads it with read, ReadImages or ReadLabels,
-// naming it by its base name and with the default limit.
+// naming it by its base name and with the default limit. A file named .gz
+// is still read by its content, as a raw IDX file when it is not gzip; but
+// if it is neither, the error says so first, since its name promised gzip
+// and its first bytes alone would read as a bad magic number.
 func openFile[T any](path string, read func(io.Reader, string, int64) (T, error)) (T, error) {
+	var zero T
 	f, err := os.Open(path)
 	if err != nil {
-		var zero T
 		return zero, fmt.Errorf("shard: %w", err)
 	}
 	defer f.Close()
-	return read(f, baseName(path), 0)
+	name := baseName(path)
+	var magic [2]byte
+	n, _ := f.ReadAt(magic[:], 0) // a short or failing read is read's to report
+	v, err := read(f, name, 0)
+	if err != nil && strings.HasSuffix(name, ".gz") && magic != [2]byte{0x1f, 0x8b} {
+		return zero, fmt.Errorf("shard: %s: not a gzip file (it begins with % x, gzip with 1f 8b), nor a raw IDX file (%s)",
+			name, magic[:n], strings.TrimPrefix(err.Error(), "shard: "+name+": "))
+	}
+	return v, err
 }
 
 // WriteImages writes im to w as a raw (uncompressed) IDX3 file.

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -77,12 +76,12 @@ var goldenWorkers = []int{1, 3}
 // kernel, reduction or update rule makes it fail; a deliberate change is
 // recorded by go test ./trainer -run TestGolden -update.
 //
-// The paths round differently (until every path computes the same
-// arithmetic), so each path has its own records; the portable path's are
-// for amd64 built for its baseline (GOAMD64=v1), and other builds, whose
-// compiler may fuse multiply-adds, have their own key. A path with no
-// records at all is reported, and fails if it is the portable one, which
-// every CPU runs.
+// Records are kept per arithmetic, not per path: every path of the one
+// arithmetic (docs/ARITHMETIC.md) must give the same records, on every
+// architecture, and the test fails where two of them differ. The AVX-512
+// kernels, which still round their own way, have records of their own
+// (key shardnet-arith-N+avx512). An arithmetic with no records at all is
+// reported, and fails if it is the portable path's, which every CPU runs.
 func TestGoldenTrainings(t *testing.T) {
 	recorded, err := readGolden(goldenTrainings)
 	if err != nil && !(*update && os.IsNotExist(err)) {
@@ -99,7 +98,7 @@ func TestGoldenTrainings(t *testing.T) {
 		if err := kernel.SelectPath(path); err != nil {
 			t.Fatal(err)
 		}
-		key := goldenPathKey(path)
+		key := goldenArithmeticKey(t)
 		for _, c := range goldenCases {
 			rng := rand.New(rand.NewPCG(uint64(c.images), uint64(c.side)))
 			data := mustData(t, synth.Set(c.images, c.side, rng), 0)
@@ -115,13 +114,16 @@ func TestGoldenTrainings(t *testing.T) {
 					t.Errorf("%s path, %s: %d workers give %s, 1 worker %s", path, c.name, workers, result, first)
 				}
 			}
+			if other, ok := got[key+" "+c.name]; ok && other != first {
+				t.Errorf("%s path, %s: %s, another path of the same arithmetic %s: the paths do not compute one arithmetic", path, c.name, first, other)
+			}
 			got[key+" "+c.name] = first
 		}
 		if *update {
 			continue
 		}
 		if !hasPathKey(recorded, key) {
-			msg := fmt.Sprintf("%s has no records for the %s path (key %q): record them on a CPU that runs it with go test ./trainer -run TestGoldenTrainings -update",
+			msg := fmt.Sprintf("%s has no records of the arithmetic of the %s path (%s): record them on a CPU that runs it with go test ./trainer -run TestGoldenTrainings -update",
 				goldenTrainings, path, key)
 			if path == kernel.PathGeneric {
 				t.Error(msg)
@@ -159,11 +161,11 @@ func TestGoldenTrainings(t *testing.T) {
 }
 
 const goldenTrainingsHeader = `# The results of TestGoldenTrainings (trainer/golden_test.go): for each
-# kernel path and case, the sha256 of the parameters after the training and
+# arithmetic (kernel.Arithmetic, or the AVX-512 kernels' own) and case, the sha256 of the parameters after the training and
 # the bits of every logged cost. Written by
 #	go test ./trainer -run TestGoldenTrainings -update
-# on a deliberate change of the arithmetic; never by hand. Records of paths
-# this CPU does not run are kept.
+# on a deliberate change of the arithmetic; never by hand. Records of
+# arithmetics this CPU does not run are kept.
 `
 
 // goldenResult is what a golden training records: the parameters' digest
@@ -177,14 +179,14 @@ func goldenResult(res *trainer.Result) string {
 	return b.String()
 }
 
-// goldenPathKey is the key of a kernel path's records: the path's name,
-// qualified by the architecture and level for the portable path outside
-// amd64's baseline, where the compiler may fuse its multiply-adds.
-func goldenPathKey(path string) string {
-	if defaultAMD64() {
-		return path
+// goldenArithmeticKey is the key of the records of the kernel path
+// selected now: the name of the arithmetic it computes.
+func goldenArithmeticKey(t *testing.T) string {
+	m, err := kernel.NewModel(1, 1, 1, kernel.Sigmoid, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return path + "@" + runtime.GOARCH + "-nonbaseline"
+	return m.Arithmetic()
 }
 
 func hasPathKey(recorded map[string]string, key string) bool {

@@ -115,6 +115,19 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	}
 	defer log.Sync()
 	env, log = j.quiet(env, log)
+	if j.lead() {
+		// Everything the sweep will write is checked before it starts.
+		if f.trace != "" {
+			if err := probeOutputFile("--trace", f.trace); err != nil {
+				return err
+			}
+		}
+		var release func()
+		if f.out, release, err = prepareOutputDir("--out", f.out, "bench-", log); err != nil {
+			return err
+		}
+		defer release()
+	}
 	ds, _, err := loadDataset(ctx, b.Train.Dataset, b.Train.DataDir, f.noFetch, log, env)
 	if err != nil {
 		return err
@@ -132,12 +145,6 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	if err := checkAgainstData(b.Cell(sweep[len(sweep)-1], 1), data.Train.Len()); err != nil {
 		return usage(blame(err, keySource(flagGiven, f.config)))
 	}
-	if j.lead() {
-		if f.out, err = outputDir(f.out, "bench-"); err != nil {
-			return err
-		}
-	}
-
 	perIteration := data.Train.Len() // samples one iteration visits
 	if b.Train.BatchSize > 0 {
 		perIteration = b.Train.BatchSize
@@ -184,7 +191,7 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 					return err
 				}
 				for r, spans := range ranks {
-					name := fmt.Sprintf("hidden %d, %d workers, round %d", c.hidden, c.workers, pass+1)
+					name := fmt.Sprintf("hidden %d, %s, round %d", c.hidden, plural(c.workers, "worker"), pass+1)
 					if len(ranks) > 1 {
 						name += fmt.Sprintf(", rank %d", r)
 					}
@@ -260,7 +267,7 @@ func printBenchTable(w io.Writer, r *output.BenchReport, b *config.Bench) {
 	if r.Ranks > 1 {
 		fmt.Fprintf(w, "%d processes (MPI ranks); workers are per process\n", r.Ranks)
 	}
-	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %d rounds, timings pooled\n", r.Samples, b.Warmup, b.Iterations, b.Rounds)
+	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %s, timings pooled\n", r.Samples, b.Warmup, b.Iterations, plural(b.Rounds, "round"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tGFLOP/s\tspeedup\tefficiency\t")
 	for _, row := range r.Rows {
@@ -298,4 +305,13 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// plural writes n with the noun, in the plural unless n is 1: "1 round",
+// "3 rounds".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -91,6 +91,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return ExitOK
 	}
 	code := exitCode(err)
+	var sig signalError
+	if code == ExitFailure && errors.As(context.Cause(ctx), &sig) {
+		// A command the signal stopped part way (fetch's download, say)
+		// exits as an interrupted training does.
+		code = sig.exitCode()
+	}
 	var failed *jobFailure
 	if !errors.As(err, &failed) || !failed.quiet {
 		fmt.Fprintf(env.Stderr, "shardnet: %s\n", oneLine(err))
@@ -169,7 +175,7 @@ func oneLine(err error) string {
 }
 
 // newFlagSet returns a flag set whose errors are returned, not printed
-// twice or turned into os.Exit.
+// twice or turned into os.Exit; parseFlags prints its usage on -h alone.
 func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -272,11 +278,17 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 }
 
 // parseFlags parses args, turning -h into errHelp after printing usage and
-// any other problem into a usage error.
+// any other problem into a usage error of one line. The flag package calls
+// fs.Usage on every parse error too, so it is silenced while parsing: a
+// misspelt flag is one line, not the list of every flag.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	printUsage := fs.Usage
+	fs.Usage = func() {}
 	err := fs.Parse(args)
+	fs.Usage = printUsage
 	if errors.Is(err, flag.ErrHelp) {
-		return errHelp // fs.Parse has printed the usage already
+		printUsage()
+		return errHelp
 	}
 	if err != nil {
 		return usagef("%s: %v (see 'shardnet %s -h')", fs.Name(), err, fs.Name())

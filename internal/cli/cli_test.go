@@ -167,7 +167,7 @@ func TestTrainEvalInspect(t *testing.T) {
 		t.Errorf("inspect params sha256 %s, metrics.json %v", d, m["params_sha256"])
 	}
 	in := mustRun(t, "inspect", "--model", model)
-	for _, want := range []string{"network: " + strconv.Itoa(side*side) + "-8-10", "activation: sigmoid", "iteration: 30 of 30", "learning_rate: 2"} {
+	for _, want := range []string{"network: " + strconv.Itoa(side*side) + "-8-10", "activation: sigmoid", "iteration: 30 of 30", "optimizer: gd\n", "dataset: mnist (test images sha256 ", "learning_rate: 2"} {
 		if !strings.Contains(in.stdout, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, in.stdout)
 		}
@@ -279,7 +279,10 @@ func TestResume(t *testing.T) {
 	for _, extra := range [][]string{nil, {"--workers", "3"}} {
 		second := t.TempDir()
 		args := append([]string{"train", "--resume", ckpt, "--iterations", "20", "--out", second, "--no-fetch", "--log-format", "json"}, extra...)
-		mustRun(t, args...)
+		r := mustRun(t, args...)
+		if line := `"msg":"resuming at iteration 10 from ` + ckpt + `"`; !strings.Contains(r.stderr, line) {
+			t.Errorf("resumed %v: no log line %s:\n%s", extra, line, r.stderr)
+		}
 		if d := digest(t, filepath.Join(second, "model.ckpt")); d != want {
 			t.Errorf("resumed %v: params sha256 %s, straight run %s", extra, d, want)
 		}
@@ -392,7 +395,7 @@ func TestBench(t *testing.T) {
 	// Every cell of every round is a process of the trace, each worker a
 	// track with gradient, reduction, update and waiting spans.
 	tracks := traceTracks(t, trace)
-	for _, cell := range []string{"hidden 4, 1 workers, round 1", "hidden 8, 2 workers, round 2"} {
+	for _, cell := range []string{"hidden 4, 1 worker, round 1", "hidden 8, 2 workers, round 2"} {
 		for _, w := range []string{"worker 0 (coordinator)"} {
 			for _, kind := range []string{"gradient", "reduction", "update", "waiting"} {
 				if tracks[cell+"/"+w+"/"+kind] == 0 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,30 +39,10 @@ func dataCandidates(dataset string, env Env) []string {
 // Fashion-MNIST, which fetch.Locate also tries) would silently stand in for
 // what was asked.
 func loadDataset(ctx context.Context, dataset, dataDir string, noFetch bool, log *zap.Logger, env Env) (*shard.Dataset, string, error) {
-	dir := dataDir
-	if dataDir != "" {
-		if !shard.HasDataset(dataDir) {
-			return nil, "", usagef("data_dir %s: no %s files there (want %s, %s, %s and %s, .gz or raw)",
-				dataDir, dataset, shard.TrainImagesFile, shard.TrainLabelsFile, shard.TestImagesFile, shard.TestLabelsFile)
-		}
-	} else {
-		candidates := dataCandidates(dataset, env)
-		var ok bool
-		if dir, ok = fetch.Locate(dataset, candidates); !ok {
-			if noFetch {
-				return nil, "", usagef("no %s data found in %s; run 'shardnet fetch --dataset %s' or pass --data-dir DIR",
-					dataset, strings.Join(candidates, ", "), dataset)
-			}
-			cache, err := fetch.CacheDir(dataset)
-			if err != nil {
-				return nil, "", fmt.Errorf("locate cache directory: %w", err)
-			}
-			log.Info("data not found locally; fetching", zap.String("dataset", dataset), zap.String("dir", cache))
-			if err := fetch.Fetch(ctx, dataset, cache, log); err != nil {
-				return nil, "", fmt.Errorf("fetch %s: %w", dataset, err)
-			}
-			dir = cache
-		}
+	files := shard.Files()
+	dir, err := locateData(ctx, dataset, dataDir, files[:], noFetch, log, env)
+	if err != nil {
+		return nil, "", err
 	}
 	ds, err := shard.Load(dir)
 	if err != nil {
@@ -70,6 +51,63 @@ func loadDataset(ctx context.Context, dataset, dataDir string, noFetch bool, log
 	log.Info("data loaded", zap.String("dataset", dataset), zap.String("dir", dir),
 		zap.Int("train", ds.Train.Len()), zap.Int("test", ds.Test.Len()))
 	return ds, dir, nil
+}
+
+// loadTestSet is loadDataset for the test set alone: in a given dataDir
+// only the two test files need to be there.
+func loadTestSet(ctx context.Context, dataset, dataDir string, noFetch bool, log *zap.Logger, env Env) (*shard.Set, string, error) {
+	dir, err := locateData(ctx, dataset, dataDir, []string{shard.TestImagesFile, shard.TestLabelsFile}, noFetch, log, env)
+	if err != nil {
+		return nil, "", err
+	}
+	test, err := shard.LoadTest(dir)
+	if err != nil {
+		return nil, "", usage(err)
+	}
+	log.Info("data loaded", zap.String("dataset", dataset), zap.String("dir", dir), zap.Int("test", test.Len()))
+	return test, dir, nil
+}
+
+// locateData returns the directory to read dataset from: dataDir, which
+// must hold the files named in need, or, when dataDir is "", the first
+// candidate holding the data set, fetched into the cache directory when
+// none does and fetching is allowed.
+func locateData(ctx context.Context, dataset, dataDir string, need []string, noFetch bool, log *zap.Logger, env Env) (string, error) {
+	if dataDir != "" {
+		fi, err := os.Stat(dataDir)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "", usagef("data_dir %s: no such directory; run 'shardnet fetch --dataset %s --dir %s' or pass the directory holding the %s files", dataDir, dataset, dataDir, dataset)
+		case err != nil:
+			return "", usagef("data_dir %s: %w", dataDir, unwrapPath(err))
+		case !fi.IsDir():
+			return "", usagef("data_dir %s: a file, want the directory holding the %s files", dataDir, dataset)
+		}
+		switch missing := shard.Missing(dataDir, need...); {
+		case len(missing) == len(need):
+			return "", usagef("data_dir %s: no %s files there (want %s, each .gz or raw)", dataDir, dataset, strings.Join(need, ", "))
+		case len(missing) > 0:
+			return "", usagef("data_dir %s: missing %s (each .gz or raw) of the %s files", dataDir, strings.Join(missing, ", "), dataset)
+		}
+		return dataDir, nil
+	}
+	candidates := dataCandidates(dataset, env)
+	if dir, ok := fetch.Locate(dataset, candidates); ok {
+		return dir, nil
+	}
+	if noFetch {
+		return "", usagef("no %s data found in %s; run 'shardnet fetch --dataset %s' or pass --data-dir DIR",
+			dataset, strings.Join(candidates, ", "), dataset)
+	}
+	cache, err := fetch.CacheDir(dataset)
+	if err != nil {
+		return "", fmt.Errorf("locate cache directory: %w", err)
+	}
+	log.Info("data not found locally; fetching", zap.String("dataset", dataset), zap.String("dir", cache))
+	if err := fetch.Fetch(ctx, dataset, cache, log); err != nil {
+		return "", fmt.Errorf("fetch %s: %w", dataset, err)
+	}
+	return cache, nil
 }
 
 // outputDir creates dir, or when dir is "" a new runs/<prefix><timestamp>,

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/shardnet/shardnet/internal/cli"
+	"github.com/shardnet/shardnet/shard"
 )
 
 // loadedFrom returns the directory the "data loaded" log line names.
@@ -86,9 +87,39 @@ func TestDataLocation(t *testing.T) {
 	// A --data-dir without the files is an error even though every other
 	// place has them.
 	empty := t.TempDir()
+	testOnly := copyDataset(t)
+	for _, name := range []string{shard.TrainImagesFile, shard.TrainLabelsFile} {
+		path, err := shard.FindFile(testOnly, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r := run(t, "train", "--no-fetch", "--iterations", "1", "--hidden", "4", "--data-dir", empty, "--out", t.TempDir())
 	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "data_dir "+empty+": no mnist files") {
 		t.Errorf("train --data-dir EMPTY: exit %d, stderr %q; want exit %d naming the directory", r.code, r.stderr, cli.ExitUsage)
+	}
+
+	// A directory that does not exist, and one lacking some files, say so
+	// and name what is missing; eval needs the test files alone.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data-dir", filepath.Join(empty, "none")}, "data_dir " + filepath.Join(empty, "none") + ": no such directory"},
+		{[]string{"train", "--data-dir", testOnly}, "data_dir " + testOnly + ": missing train-images-idx3-ubyte, train-labels-idx1-ubyte (each .gz or raw)"},
+	} {
+		r := run(t, append(tc.args, "--no-fetch", "--iterations", "1", "--hidden", "4", "--out", t.TempDir())...)
+		if msg := checkOneErrorLine(t, r); r.code != cli.ExitUsage || !strings.Contains(msg, tc.want) {
+			t.Errorf("shardnet %s: exit %d, message %q; want exit %d and %q", strings.Join(tc.args, " "), r.code, msg, cli.ExitUsage, tc.want)
+		}
+	}
+	model := filepath.Join(t.TempDir(), "model.ckpt")
+	mustRun(t, "train", "--data-dir", dataDir(t), "--no-fetch", "--iterations", "1", "--hidden", "4", "--pixel-scale", "1/255", "--out", filepath.Dir(model))
+	if r := mustRun(t, "eval", "--model", model, "--data-dir", testOnly, "--no-fetch"); !accuracyLine.MatchString(r.stdout) {
+		t.Errorf("eval on the test files alone printed no accuracy:\n%s", r.stdout)
 	}
 
 	// With ./data/mnist gone the cache directory is the last resort.

@@ -16,9 +16,9 @@ import (
 
 // runExport implements 'shardnet export'.
 func runExport(args []string, env Env) error {
-	fs := newFlagSet("export", "--model FILE --format onnx|npz --out FILE [--graph sequential|matmul]", env)
+	fs := newFlagSet("export", "--model FILE --out FILE.onnx|FILE.npz [--format onnx|npz] [--graph sequential|matmul]", env)
 	modelPath := fs.String("model", "", "checkpoint `file` to export (required)")
-	format := fs.String("format", "", "output format, the `name` onnx (ONNX, for ONNX Runtime) or npz (NumPy arrays of the post) (required)")
+	format := fs.String("format", "", "output format, the `name` onnx (ONNX, for ONNX Runtime) or npz (NumPy arrays of the post) (default: from the --out file's extension)")
 	outPath := fs.String("out", "", "`file` to write; its directory must exist (required)")
 	graphName := fs.String("graph", export.Sequential.String(), "the ONNX graph, by `name`: sequential sums as shardnet's kernels do, so that\n"+
 		"ONNX Runtime's probabilities match shardnet's to about 1e-6; matmul is the conventional\n"+
@@ -32,10 +32,22 @@ func runExport(args []string, env Env) error {
 	switch {
 	case *modelPath == "":
 		return usagef("export: --model FILE is required")
-	case *format == "":
-		return usagef("export: --format NAME is required (onnx or npz)")
 	case *outPath == "":
 		return usagef("export: --out FILE is required")
+	}
+	// The format follows the file's extension unless --format names it;
+	// the two must not disagree, or a model.onnx would hold NumPy arrays.
+	byExtension := strings.TrimPrefix(strings.ToLower(filepath.Ext(*outPath)), ".")
+	if byExtension != "onnx" && byExtension != "npz" {
+		byExtension = ""
+	}
+	switch {
+	case *format == "" && byExtension == "":
+		return usagef("export: --out %s: cannot tell the format from the extension; name the file .onnx or .npz, or give --format onnx|npz", *outPath)
+	case *format == "":
+		*format = byExtension
+	case byExtension != "" && *format != byExtension:
+		return usagef("export: --format %s contradicts --out %s; give the file the extension .%s or drop --format", *format, *outPath, *format)
 	}
 	graph, err := export.ParseGraph(*graphName)
 	if err != nil {
@@ -53,9 +65,11 @@ func runExport(args []string, env Env) error {
 	default:
 		return usagef("export: --format: want onnx or npz, found %q", *format)
 	}
-	if err := checkOutputFile("export: --out", *outPath); err != nil {
+	if err := probeOutputFile("export: --out", *outPath); err != nil {
 		return err
 	}
+	_, statErr := os.Stat(*outPath)
+	replacing := statErr == nil
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
 		return err
@@ -86,7 +100,11 @@ func runExport(args []string, env Env) error {
 	if kind == "onnx" {
 		kind += ", " + graph.String() + " graph"
 	}
-	fmt.Fprintf(env.Stderr, "wrote %s (%s, network %v %v, pixel scale %g)\n", *outPath, kind, ck.Params.Shape, ck.Activation, float64(cfg.PixelScale))
+	verb := "wrote"
+	if replacing {
+		verb = "replaced"
+	}
+	fmt.Fprintf(env.Stderr, "%s %s (%s, network %v %v, pixel scale %g)\n", verb, *outPath, kind, ck.Params.Shape, ck.Activation, float64(cfg.PixelScale))
 	return nil
 }
 
@@ -94,8 +112,11 @@ func runExport(args []string, env Env) error {
 // what, unless path can name a file to be written: it is not a directory,
 // and its directory exists. A file there already is replaced.
 func checkOutputFile(what, path string) error {
-	if err := checkOutputName(what, path); err != nil {
-		return err
+	if strings.HasSuffix(path, string(filepath.Separator)) {
+		return usagef("%s %s: want a file name, not a directory", what, path)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usagef("%s %s: is a directory, want a file", what, path)
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
@@ -108,21 +129,4 @@ func checkOutputFile(what, path string) error {
 		return usagef("%s %s: %s is not a directory", what, path, dir)
 	}
 	return nil
-}
-
-// checkOutputName is checkOutputFile for a file whose directory is made
-// later: path must not name a directory.
-func checkOutputName(what, path string) error {
-	if strings.HasSuffix(path, string(filepath.Separator)) {
-		return usagef("%s %s: want a file name, not a directory", what, path)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return usagef("%s %s: is a directory, want a file", what, path)
-	}
-	return nil
-}
-
-// inDir reports whether path names a file directly inside dir.
-func inDir(path, dir string) bool {
-	return dir != "" && filepath.Clean(filepath.Dir(path)) == filepath.Clean(dir)
 }

@@ -62,6 +62,12 @@ func TestExport(t *testing.T) {
 	if r.stdout != "" || !strings.Contains(r.stderr, "wrote "+onnxPath+" (onnx, sequential graph, network 64-8-10 sigmoid, pixel scale 0.00392156862745098)") {
 		t.Errorf("export printed stdout %q and stderr %q, want only the \"wrote\" line on stderr", r.stdout, r.stderr)
 	}
+	// Without --format the extension names the format, and a file replaced
+	// is said to be.
+	r = mustRun(t, "export", "--model", model, "--out", onnxPath)
+	if !strings.HasPrefix(r.stderr, "replaced "+onnxPath+" (onnx, sequential graph,") {
+		t.Errorf("export over an existing file printed %q, want a \"replaced\" line", r.stderr)
+	}
 	b, err := os.ReadFile(onnxPath)
 	if err != nil {
 		t.Fatal(err)
@@ -215,9 +221,12 @@ func TestExportMisuse(t *testing.T) {
 		{"no model", func(d string) []string {
 			return []string{"export", "--format", "onnx", "--out", filepath.Join(d, "m.onnx")}
 		}, []string{"export", "--model FILE is required"}},
-		{"no format", func(d string) []string {
-			return []string{"export", "--model", f.model, "--out", filepath.Join(d, "m.onnx")}
-		}, []string{"--format", "onnx or npz"}},
+		{"no format, no extension", func(d string) []string {
+			return []string{"export", "--model", f.model, "--out", filepath.Join(d, "m.bin")}
+		}, []string{"--out", "m.bin", "extension", ".onnx or .npz", "--format"}},
+		{"format contradicts extension", func(d string) []string {
+			return []string{"export", "--model", f.model, "--format", "npz", "--out", filepath.Join(d, "x.onnx")}
+		}, []string{"--format npz contradicts --out", "x.onnx"}},
 		{"no out", func(d string) []string {
 			return []string{"export", "--model", f.model, "--format", "onnx"}
 		}, []string{"--out FILE is required"}},

@@ -52,6 +52,16 @@ func loadModel(path string) (*netcore.Checkpoint, config.Config, error) {
 	return ck, cfg, nil
 }
 
+// trainedOn is the data set the checkpoint ck, with the embedded
+// configuration cfg, was trained on: its record, or for a version-1
+// checkpoint, which has none, the configuration's name alone.
+func trainedOn(ck *netcore.Checkpoint, cfg config.Config) netcore.Dataset {
+	if ck.Dataset.Name != "" {
+		return ck.Dataset
+	}
+	return netcore.Dataset{Name: cfg.Dataset}
+}
+
 // runEval implements 'shardnet eval'.
 func runEval(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("eval", "--model FILE [--data-dir DIR] [--out DIR] [--probabilities FILE]", env)
@@ -59,6 +69,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	dataDir := fs.String("data-dir", "", "`directory` holding the test files (default: located as train does)")
 	outDir := fs.String("out", "", "`directory` for confusion.png and misclassified.png (default: the model file's directory)")
 	noFetch := fs.Bool("no-fetch", false, "never download data")
+	force := fs.Bool("force", false, "evaluate even on another data set than the model was trained on")
 	probsPath := fs.String("probabilities", "", "also write the model's class probabilities for every test image to this `file`, a NumPy .npy array (float64, images×classes)")
 	logFormat := logFormatFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -70,18 +81,25 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
-	if *probsPath != "" {
-		check := checkOutputFile
-		if inDir(*probsPath, *outDir) {
-			check = checkOutputName // eval makes --out below
-		}
-		if err := check("eval: --probabilities", *probsPath); err != nil {
-			return err
-		}
-	}
 	ck, cfg, err := loadModel(*modelPath)
 	if err != nil {
 		return err
+	}
+	// Everything eval writes is checked before the data is read.
+	reportDir := *outDir
+	if reportDir == "" {
+		reportDir = filepath.Dir(*modelPath)
+	}
+	if reportDir, err = outputDir(reportDir, ""); err != nil {
+		return err
+	}
+	if err := probeDir("eval: --out", reportDir); err != nil {
+		return err
+	}
+	if *probsPath != "" {
+		if err := probeOutputFile("eval: --probabilities", *probsPath); err != nil {
+			return err
+		}
 	}
 	log, err := newLogger(*logFormat, env.Stderr)
 	if err != nil {
@@ -92,11 +110,20 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if *dataDir != "" {
 		dir = *dataDir
 	}
-	ds, _, err := loadDataset(ctx, cfg.Dataset, dir, *noFetch, log, env)
+	testSet, foundIn, err := loadTestSet(ctx, cfg.Dataset, dir, *noFetch, log, env)
 	if err != nil {
 		return err
 	}
-	test, err := trainer.Samples(ds.Test, 0, ds.Test.Len())
+	if !*force {
+		digest, err := testImagesDigest(testSet.Images)
+		if err != nil {
+			return err
+		}
+		if err := checkTrainedOn("eval", *modelPath, trainedOn(ck, cfg), foundIn, digest); err != nil {
+			return err
+		}
+	}
+	test, err := trainer.Samples(testSet, 0, testSet.Len())
 	if err != nil {
 		return usage(err)
 	}
@@ -112,21 +139,17 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "test accuracy: %.4f\n", ev.Accuracy)
 
-	reportDir := *outDir
-	if reportDir == "" {
-		reportDir = filepath.Dir(*modelPath)
-	}
 	// The kernels' model, for the mistakes' and the probabilities' softmax
 	// outputs, computed as 'shardnet predict' computes them.
 	m, err := trainer.NewModel(ck.Params, ck.Activation, float32(cfg.PixelScale))
 	if err != nil {
 		return usage(err)
 	}
-	if err := evalReports(reportDir, *modelPath, m, float32(cfg.PixelScale), ds.Test, ev); err != nil {
+	if err := evalReports(reportDir, *modelPath, m, float32(cfg.PixelScale), testSet, ev); err != nil {
 		return err
 	}
 	if *probsPath != "" {
-		if err := writeProbabilities(*probsPath, m, float32(cfg.PixelScale), ds.Test); err != nil {
+		if err := writeProbabilities(*probsPath, m, float32(cfg.PixelScale), testSet); err != nil {
 			return err
 		}
 	}
@@ -138,9 +161,9 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	if *probsPath != "" {
 		if *logFormat == "json" {
-			log.Info("probabilities written", zap.String("file", *probsPath), zap.Int("images", ds.Test.Len()))
+			log.Info("probabilities written", zap.String("file", *probsPath), zap.Int("images", testSet.Len()))
 		} else {
-			fmt.Fprintf(env.Stderr, "wrote the probabilities of %d images to %s\n", ds.Test.Len(), *probsPath)
+			fmt.Fprintf(env.Stderr, "wrote the probabilities of %d images to %s\n", testSet.Len(), *probsPath)
 		}
 	}
 	return nil
@@ -238,7 +261,16 @@ func runInspect(args []string, env Env) error {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(w, "optimizer: %s %v\n", cfg.Optimizer, names)
+	if len(names) == 0 {
+		fmt.Fprintf(w, "optimizer: %s\n", cfg.Optimizer)
+	} else {
+		fmt.Fprintf(w, "optimizer: %s (state: %s)\n", cfg.Optimizer, strings.Join(names, ", "))
+	}
+	if ds := trainedOn(ck, cfg); ck.Dataset.Digest != "" {
+		fmt.Fprintf(w, "dataset: %s (test images sha256 %s)\n", ds.Name, ds.Digest)
+	} else {
+		fmt.Fprintf(w, "dataset: %s (no digest: a version-1 checkpoint)\n", ds.Name)
+	}
 	fmt.Fprintf(w, "config:\n")
 	for _, line := range bytes.Split(bytes.TrimSpace(ck.Config), []byte("\n")) {
 		fmt.Fprintf(w, "  %s\n", line)
@@ -273,6 +305,10 @@ func runFetch(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	if err := fetch.Fetch(ctx, *dataset, *dir, log); err != nil {
+		if ctx.Err() != nil {
+			// Main exits 130 or 143 for the signal; the line says why.
+			return fmt.Errorf("fetch %s: interrupted (%v); files already verified stay in %s", *dataset, context.Cause(ctx), *dir)
+		}
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "%s: %s\n", *dataset, *dir)

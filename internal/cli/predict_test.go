@@ -128,19 +128,24 @@ func TestPredictJSON(t *testing.T) {
 				if err := json.Unmarshal([]byte(line), &obj); err != nil {
 					t.Fatalf("line %q: %v", line, err)
 				}
-				if len(obj) != 3 {
-					t.Errorf("line %q: %d keys, want file, digit and probabilities", line, len(obj))
+				if len(obj) != 5 {
+					t.Errorf("line %q: %d keys, want file, digit, probabilities, saturated and saturated_fraction", line, len(obj))
 				}
 				var got struct {
-					File          string
-					Digit         int
-					Probabilities []float64
+					File              string
+					Digit             int
+					Probabilities     []float64
+					Saturated         bool
+					SaturatedFraction float64 `json:"saturated_fraction"`
 				}
 				if err := json.Unmarshal([]byte(line), &got); err != nil {
 					t.Fatal(err)
 				}
 				if got.File != images[i] || len(got.Probabilities) != 10 {
 					t.Fatalf("line %q: want file %s and 10 probabilities", line, images[i])
+				}
+				if act == netcore.ReLU && (got.Saturated || got.SaturatedFraction != 0) {
+					t.Errorf("line %q: a ReLU network reported saturated", line)
 				}
 				var sum float64
 				best := 0
@@ -162,6 +167,58 @@ func TestPredictJSON(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPredictSaturated gives predict a sigmoid network on raw 0-255
+// pixels with weights as large as normalised pixels would want: nearly
+// every hidden unit is at 0 or 1 for any image, a digit's included, and
+// --json says so.
+func TestPredictSaturated(t *testing.T) {
+	dir := t.TempDir()
+	p, err := netcore.NewParams(netcore.Shape{Inputs: 784, Hidden: 16, Outputs: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Init(netcore.NormalInit, 0.3, rand.New(rand.NewPCG(3, 7)))
+	model := filepath.Join(dir, "raw.ckpt")
+	if err := output.WriteCheckpoint(model, &netcore.Checkpoint{Config: []byte("pixel_scale: 1\nhidden: 16\n"), Params: p}); err != nil {
+		t.Fatal(err)
+	}
+	img := writeImage(t, dir, "seven.png", sevenPicture(120, 90, true))
+	r := mustRun(t, "predict", "--model", model, "--json", img)
+	var got struct {
+		Saturated         bool
+		SaturatedFraction float64 `json:"saturated_fraction"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%q: %v", r.stdout, err)
+	}
+	if !got.Saturated || got.SaturatedFraction < 0.9 {
+		t.Errorf("raw pixels through large sigmoid weights: saturated %v, fraction %v; want true and at least 0.9", got.Saturated, got.SaturatedFraction)
+	}
+	// The same weights on normalised pixels are not saturated.
+	r = mustRun(t, "predict", "--model", writeModel(t, dir, netcore.Sigmoid, 784), "--json", img)
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%q: %v", r.stdout, err)
+	}
+	if got.Saturated || got.SaturatedFraction > 0.5 {
+		t.Errorf("normalised pixels: saturated %v, fraction %v; want false and at most 0.5", got.Saturated, got.SaturatedFraction)
+	}
+}
+
+// TestPredictPhoto classifies a photo of a phone's size, 8000x6000 pixels
+// (48 megapixels), as a JPEG.
+func TestPredictPhoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: encodes and decodes a 48-megapixel JPEG")
+	}
+	dir := t.TempDir()
+	photo := writeImage(t, dir, "photo.jpg", sevenPicture(6000, 8000, true))
+	model := writeModel(t, dir, netcore.ReLU, 784)
+	r := mustRun(t, "predict", "--model", model, photo)
+	if !strings.HasPrefix(r.stdout, photo+": ") {
+		t.Errorf("predict printed %q, want a line for %s", r.stdout, photo)
 	}
 }
 
@@ -294,15 +351,14 @@ func TestEvalReports(t *testing.T) {
 		t.Errorf("stderr does not log the reports:\n%s", r.stderr)
 	}
 
-	// An output directory that cannot be made is an error, after the
-	// accuracy was printed.
+	// An output directory that cannot be made is a usage error before the
+	// evaluation, and so is an --out that is a file.
 	blocker := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = run(t, "eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", filepath.Join(blocker, "sub"))
-	if r.code == cli.ExitOK || !accuracyLine.MatchString(r.stdout) {
-		t.Errorf("unwritable --out: exit %d with stdout %q, want a failure after the accuracy", r.code, r.stdout)
-	}
-	checkOneErrorLine(t, r)
+	checkMisuse(t, []string{"eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", filepath.Join(blocker, "sub")},
+		cli.ExitUsage, []string{"--out", "create output directory"})
+	checkMisuse(t, []string{"eval", "--model", model, "--data-dir", data, "--no-fetch", "--out", blocker},
+		cli.ExitUsage, []string{"--out " + blocker, "a file, want a directory"})
 }

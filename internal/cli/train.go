@@ -26,7 +26,8 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	configPath := fs.String("config", "", "YAML configuration `file` (default: the built-in seed preset)")
 	outDir := fs.String("out", "", "output `directory` for model.ckpt, metrics.json and cost.png (default runs/<timestamp>)")
 	noFetch := fs.Bool("no-fetch", false, "never download data; fail if it is not found locally")
-	resume := fs.String("resume", "", "continue from this checkpoint `file` up to iterations in total")
+	resume := fs.String("resume", "", "continue from this checkpoint `file` up to iterations in total: it gives the parameters and the optimizer's state,\n"+
+		"and, without --config, the configuration (flags still override it)")
 	logFormat := logFormatFlag(fs)
 	backend := backendFlag(fs)
 	trace := fs.String("trace", "", traceFlag)
@@ -113,15 +114,47 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	}
 	defer log.Sync()
 	env, log = j.quiet(env, log)
+	if resumed != nil {
+		// The checkpoint gives the parameters and the update rule's state,
+		// and, without --config, the configuration too; flags still apply.
+		takes := "parameters, optimizer state and configuration (flags override it)"
+		if f.config != "" {
+			takes = "parameters and optimizer state (configuration from " + f.config + ")"
+		}
+		log.Info(fmt.Sprintf("resuming at iteration %d from %s", resumed.Iteration, f.resume), zap.String("takes", takes))
+	}
 	if perJob := j.size() * cfg.Workers; cfg.Deterministic && cfg.MicroShards < perJob {
 		log.Warn("fewer micro-shards than workers: some workers will idle; raise micro_shards to at least ranks × workers",
 			zap.Int("micro_shards", cfg.MicroShards), zap.Int("ranks", j.size()), zap.Int("workers_per_rank", cfg.Workers))
+	}
+
+	if j.lead() {
+		// Everything the run will write is checked before the data is read.
+		if f.trace != "" {
+			if err := probeOutputFile("--trace", f.trace); err != nil {
+				return err
+			}
+		}
+		var release func()
+		if f.out, release, err = prepareOutputDir("--out", f.out, "", log); err != nil {
+			return err
+		}
+		defer release()
 	}
 
 	ds, dataDir, err := loadDataset(ctx, cfg.Dataset, cfg.DataDir, f.noFetch, log, env)
 	if err != nil {
 		return err
 	}
+	digest, err := testImagesDigest(ds.Test.Images)
+	if err != nil {
+		return err
+	}
+	if err := checkDatasetName(cfg.Dataset, dataDir, digest); err != nil {
+		return err
+	}
+	// Every checkpoint names its data set, so that eval can tell another.
+	trainedOn := netcore.Dataset{Name: cfg.Dataset, Digest: digest}
 	if err := checkAgainstData(cfg, ds.Train.Len()); err != nil {
 		return usage(blame(err, source))
 	}
@@ -134,12 +167,9 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		opts.Timeline = trainer.NewTimeline()
 	}
 	if j.lead() {
-		if f.out, err = outputDir(f.out, ""); err != nil {
-			return err
-		}
 		opts.Checkpoint = func(ck *netcore.Checkpoint) (string, error) {
 			path := filepath.Join(f.out, fmt.Sprintf("ckpt-%06d.ckpt", ck.Iteration))
-			ck.Config = embedded
+			ck.Config, ck.Dataset = embedded, trainedOn
 			return path, output.WriteCheckpoint(path, ck)
 		}
 	}
@@ -168,16 +198,13 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		return err
 	}
 
+	var traced []output.TraceProcess
 	if f.trace != "" {
 		ranks, err := j.gatherSpans(opts.Timeline)
 		if err != nil {
 			return err
 		}
-		if j.lead() {
-			if err := output.WriteTrace(f.trace, rankTrace(ranks, cfg.Workers)); err != nil {
-				return err
-			}
-		}
+		traced = rankTrace(ranks, cfg.Workers)
 	}
 	if !j.lead() {
 		return nil // rank 0 evaluates and writes the outputs
@@ -194,15 +221,19 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if err != nil {
 		return err
 	}
-	ck.Config = embedded
+	ck.Config, ck.Dataset = embedded, trainedOn
+	// The model goes first, since it is what a run is for; the other files
+	// are then each tried, so that one failing write (a full disk, say)
+	// loses as little as it can, and the error says where the model is.
 	modelPath := filepath.Join(f.out, "model.ckpt")
 	if err := output.WriteCheckpoint(modelPath, ck); err != nil {
-		return err
+		return fmt.Errorf("save the trained model: %w", err)
 	}
+	var failed []error
 	cost := costPoints(res.Cost)
 	if err := output.CostPlot(filepath.Join(f.out, "cost.png"),
 		fmt.Sprintf("%s %s, learning rate %g", cfg.Dataset, network, cfg.LearningRate), cost); err != nil {
-		return err
+		failed = append(failed, err)
 	}
 	m := &output.Metrics{
 		TestAccuracy:    ev.Accuracy,
@@ -234,9 +265,18 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if resumed != nil {
 		m.ResumedFrom = int(resumed.Iteration)
 	}
+	if traced != nil {
+		if err := output.WriteTrace(f.trace, traced); err != nil {
+			failed = append(failed, err)
+		}
+	}
 	m.SecondsTotal = time.Since(f.began).Seconds()
 	if err := output.WriteMetrics(filepath.Join(f.out, "metrics.json"), m); err != nil {
-		return err
+		failed = append(failed, err)
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(env.Stdout, "model: %s\n", modelPath)
+		return fmt.Errorf("%w (the model is saved in %s)", errors.Join(failed...), modelPath)
 	}
 	log.Info("done", zap.String("data", dataDir), zap.String("model", modelPath),
 		zap.Float64("seconds_training", round(m.SecondsTraining, 3)), zap.Float64("ms_per_iteration", round(m.MsPerIteration, 3)),

@@ -39,7 +39,7 @@ type Config struct {
 	InitScale  float64 `yaml:"init_scale" usage:"scale of the normal initialisation"`
 
 	LearningRate float64 `yaml:"learning_rate" usage:"learning rate"`
-	Iterations   int     `yaml:"iterations" usage:"gradient steps in total, full-batch or of batch_size images each"`
+	Iterations   int     `yaml:"iterations" usage:"gradient steps in total, each a full batch or, with batch_size, a mini-batch"`
 	Optimizer    string  `yaml:"optimizer" usage:"update rule: gd (as in the post), momentum, nesterov or adam"`
 	Momentum     float64 `yaml:"momentum" usage:"momentum coefficient for momentum and nesterov"`
 	Beta1        float64 `yaml:"beta1" usage:"Adam's first-moment decay"`

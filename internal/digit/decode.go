@@ -10,14 +10,28 @@ import (
 	"io"
 )
 
-// MaxSide is the largest width or height Decode accepts. A digit needs far
-// fewer pixels; the limit keeps a hostile or mistaken file from allocating
-// gigabytes before anything else can look at it.
-const MaxSide = 4096
+// The largest images Decode accepts: the photos of today's phones (48
+// megapixels, 8000x6000), with some room. The limit is checked on the
+// header, before any pixel is decoded, so that a file declaring more (a
+// decompression bomb) costs nothing. Decoding an accepted image takes at
+// most MaxBytesPerPixel bytes a pixel, MaxDecodedBytes (400 MB) in all; a
+// phone's JPEG (YCbCr 4:2:0) takes 1.5, 72 MB for 48 megapixels. The
+// preparation that follows works on a copy of at most 1024x1024.
+const (
+	MaxPixels = 50_000_000
+	// MaxSide bounds either side alone, so that a 50-megapixel strip
+	// cannot be a million pixels long.
+	MaxSide = 16384
+	// MaxBytesPerPixel is the most the decoders of image/png and
+	// image/jpeg take per pixel: 16-bit RGBA PNG.
+	MaxBytesPerPixel = 8
+	MaxDecodedBytes  = MaxPixels * MaxBytesPerPixel
+)
 
 // Decode reads a PNG or JPEG image from r. name identifies the file in
-// errors. The header is read first, and an image wider or taller than MaxSide
-// is refused before its pixel data is decoded.
+// errors. The header is read first, and an image of more than MaxPixels
+// pixels, or wider or taller than MaxSide, is refused before its pixel data
+// is decoded.
 func Decode(r io.Reader, name string) (image.Image, error) {
 	br := bufio.NewReader(r)
 	head, err := br.Peek(12)
@@ -50,8 +64,9 @@ func Decode(r io.Reader, name string) (image.Image, error) {
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return nil, fmt.Errorf("digit: %s: want an image of at least 1x1 pixels, found %dx%d", name, cfg.Width, cfg.Height)
 	}
-	if cfg.Width > MaxSide || cfg.Height > MaxSide {
-		return nil, fmt.Errorf("digit: %s: image is %dx%d pixels, want at most %dx%d", name, cfg.Width, cfg.Height, MaxSide, MaxSide)
+	if cfg.Width > MaxSide || cfg.Height > MaxSide || cfg.Width*cfg.Height > MaxPixels {
+		return nil, fmt.Errorf("digit: %s: image is %dx%d pixels (%.1f megapixels), want at most %d megapixels and %d pixels a side",
+			name, cfg.Width, cfg.Height, float64(cfg.Width)*float64(cfg.Height)/1e6, MaxPixels/1_000_000, MaxSide)
 	}
 	img, err := decode(io.MultiReader(&header, br))
 	if err != nil {

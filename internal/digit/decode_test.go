@@ -44,18 +44,31 @@ func (t *tripwire) Read(p []byte) (int, error) {
 }
 
 func TestDecodeRefusesHugeImageBeforeDecoding(t *testing.T) {
-	for _, size := range [][2]uint32{{5000, 5000}, {4097, 10}, {10, 4097}} {
+	for _, size := range [][2]uint32{{8000, 7000}, {16385, 10}, {10, 16385}, {16384, 16384}} {
 		wire := &tripwire{}
 		_, err := digit.Decode(io.MultiReader(bytes.NewReader(pngHeader(size[0], size[1])), wire), "huge.png")
 		if err == nil {
 			t.Fatalf("%dx%d: no error", size[0], size[1])
 		}
 		want := "digit: huge.png: image is"
-		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "want at most 4096x4096") {
+		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "want at most 50 megapixels and 16384 pixels a side") {
 			t.Errorf("%dx%d: error %q, want it to name the size and the limit", size[0], size[1], err)
 		}
 		if wire.read {
 			t.Errorf("%dx%d: the pixel data was read before the size was refused", size[0], size[1])
+		}
+	}
+}
+
+// TestDecodeTakesPhoneSizes: the header of a phone's photo, 48 megapixels
+// (8000x6000, either way up), passes the size check and reaches the pixel
+// data.
+func TestDecodeTakesPhoneSizes(t *testing.T) {
+	for _, size := range [][2]uint32{{8000, 6000}, {6000, 8000}, {16384, 3000}} {
+		wire := &tripwire{}
+		_, err := digit.Decode(io.MultiReader(bytes.NewReader(pngHeader(size[0], size[1])), wire), "photo.png")
+		if !wire.read {
+			t.Errorf("%dx%d: refused before the pixel data: %v", size[0], size[1], err)
 		}
 	}
 }
