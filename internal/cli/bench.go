@@ -50,7 +50,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
-	j, err := openJob(*backend)
+	j, err := openJob(*backend, flagGiven(fs, "backend"), env)
 	if err != nil {
 		return err
 	}
@@ -73,6 +73,9 @@ type benchFlags struct {
 // runs it times.
 func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	if err := j.agreePath(); err != nil {
+		return err
+	}
+	if err := j.agree(launchFingerprint("", f.trace)); err != nil {
 		return err
 	}
 	b := config.DefaultBench()

@@ -37,7 +37,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
-	j, err := openJob(*backend)
+	j, err := openJob(*backend, flagGiven(fs, "backend"), env)
 	if err != nil {
 		return err
 	}
@@ -62,6 +62,11 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if err := j.agreePath(); err != nil {
 		return err
 	}
+	// Before the checkpoint's broadcast, which only processes given
+	// --resume make.
+	if err := j.agree(launchFingerprint(f.resume, f.trace)); err != nil {
+		return err
+	}
 	cfg := config.Default()
 	// configFile names where the configuration came from, for errors about
 	// its values: the --config file, the checkpoint's embedded one, or
@@ -74,8 +79,9 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		}
 	}
 	var resumed *netcore.Checkpoint
+	var resumedDigest string
 	if f.resume != "" {
-		ck, err := j.readCheckpointOf(f.resume)
+		ck, digest, err := j.readCheckpointOf(f.resume)
 		if err != nil {
 			return err
 		}
@@ -87,7 +93,7 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 				return usage(err)
 			}
 		}
-		resumed = ck
+		resumed, resumedDigest = ck, digest
 	}
 	if err := f.overrides.Apply(&cfg); err != nil {
 		return usage(err)
@@ -128,6 +134,19 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	data, err := trainer.NewData(ds.Train, cfg.Validation)
 	if err != nil {
 		return usage(err)
+	}
+	if j.comm != nil {
+		digesting := time.Now()
+		mine, err := runFingerprint(cfg, tcfg, ds, data.Train.Len(), j.size(), resumedDigest)
+		if err != nil {
+			return err
+		}
+		j.agreeing += time.Since(digesting) // the data's digests, most of the cost
+		if err := j.agree(mine); err != nil {
+			return err
+		}
+		log.Info("the ranks agree", zap.Int("ranks", j.size()), zap.Int("keys", len(mine)+len(launchFingerprint("", ""))),
+			zap.Float64("seconds", round(j.agreeing.Seconds(), 4)))
 	}
 	opts := trainer.Options{Logger: log, Resume: resumed, Collective: j.collective()}
 	if f.trace != "" {
