@@ -62,7 +62,8 @@ chmod 400 "$dir/munge/munge.key"
 trap 'status=$?; if [ $status -ne 0 ]; then stop_daemons; fi' EXIT
 
 munged --foreground --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
-  --pid-file="$dir/munge/munged.pid" --seed-file="$dir/munge/munged.seed" --log-file="$dir/munge/munged.log" &
+  --pid-file="$dir/munge/munged.pid" --seed-file="$dir/munge/munged.seed" --log-file="$dir/munge/munged.log" \
+  >>"$dir/munge/munged.out" 2>&1 &
 echo $! >"$dir/munged.pid"
 
 host=$(hostname -s)
