@@ -141,12 +141,14 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		if err != nil {
 			return err
 		}
-		j.agreeing += time.Since(digesting) // the data's digests, most of the cost
+		digested := time.Since(digesting) // the data's digests, mostly
 		if err := j.agree(mine); err != nil {
 			return err
 		}
+		// The exchange's time includes waiting for the slowest rank to
+		// load its data.
 		log.Info("the ranks agree", zap.Int("ranks", j.size()), zap.Int("keys", len(mine)+len(launchFingerprint("", ""))),
-			zap.Float64("seconds", round(j.agreeing.Seconds(), 4)))
+			zap.Float64("seconds_fingerprint", round(digested.Seconds(), 4)), zap.Float64("seconds_exchange", round(j.agreeing.Seconds(), 4)))
 	}
 	opts := trainer.Options{Logger: log, Resume: resumed, Collective: j.collective()}
 	if f.trace != "" {
