@@ -95,6 +95,20 @@ func TestSlurmSrun(t *testing.T) {
 		t.Fatalf("srun: status %d\nstdout:\n%s\nstderr:\n%s", status, stdout, stderr)
 	}
 	checkJobOutput(t, "srun --mpi=pmix", out, stdout, want)
+
+	// Without a PMI, Open MPI could not join the processes: refused
+	// before MPI starts, with one line saying what to add.
+	none := filepath.Join(t.TempDir(), "run")
+	cmd = slurmCommand(ctx, dir, "srun", append([]string{"--mpi=none", "--overcommit", "-n", "2", bin}, trainArgs(none, 8)...)...)
+	status, _, stderr = runMPI(t, cmd)
+	lines := shardnetLines(stderr)
+	if status != 2 || len(lines) != 1 || !strings.Contains(lines[0], "add --mpi=pmix") {
+		t.Errorf("srun --mpi=none: status %d, lines %q; want 2 and one line saying to add --mpi=pmix\n%s", status, lines, stderr)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("srun --mpi=none made %s (stat: %v)", none, err)
+	}
+	t.Logf("srun --mpi=none -n 2: status %d, %s", status, strings.Join(lines, ""))
 }
 
 // trainSbatch is the example batch script.

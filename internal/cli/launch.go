@@ -12,7 +12,8 @@ import (
 type launch struct {
 	launcher string // "" alone; "mpirun", "srun" or "a PMIx launcher"
 	rank     int
-	size     int // 0 where the launcher does not say
+	size     int  // 0 where the launcher does not say
+	pmi      bool // the launcher serves a PMI, by which MPI joins the job
 }
 
 // detectLaunch reads the launchers' environment: Open MPI's mpirun sets
@@ -27,16 +28,19 @@ func detectLaunch(getenv func(string) string) launch {
 	}
 	if size, ok := number("OMPI_COMM_WORLD_SIZE"); ok {
 		rank, _ := number("OMPI_COMM_WORLD_RANK")
-		return launch{launcher: "mpirun", rank: rank, size: size}
+		return launch{launcher: "mpirun", rank: rank, size: size, pmi: true}
 	}
 	if getenv("SLURM_STEP_ID") != "" {
 		if size, ok := number("SLURM_STEP_NUM_TASKS"); ok {
 			rank, _ := number("SLURM_PROCID")
-			return launch{launcher: "srun", rank: rank, size: size}
+			// srun --mpi=pmix sets PMIX_RANK, --mpi=pmi2 PMI_FD; --mpi=none
+			// neither, and Open MPI then aborts in MPI_Init.
+			pmi := getenv("PMIX_RANK") != "" || getenv("PMI_FD") != "" || getenv("PMI_RANK") != ""
+			return launch{launcher: "srun", rank: rank, size: size, pmi: pmi}
 		}
 	}
 	if rank, ok := number("PMIX_RANK"); ok {
-		return launch{launcher: "a PMIx launcher", rank: rank}
+		return launch{launcher: "a PMIx launcher", rank: rank, pmi: true}
 	}
 	return launch{}
 }
@@ -66,7 +70,7 @@ func (l launch) String() string {
 // processes, or a build without MPI started as one of several.
 func chooseBackend(backend string, given bool, l launch) (string, error) {
 	if !l.several() {
-		if !given && l.launcher != "" && mpi.Built {
+		if !given && l.pmi && mpi.Built {
 			return backendMPI, nil // mpirun -np 1: a job of one
 		}
 		return backend, nil
@@ -76,6 +80,8 @@ func chooseBackend(backend string, given bool, l launch) (string, error) {
 		return "", usagef("--backend local: this process is %s, which would train a duplicate of the run; use --backend mpi, or start one process", l)
 	case !mpi.Built:
 		return "", usagef("this process is %s, but this binary was built without MPI support and would train a duplicate of the run; build it with 'go build -tags mpi', or start one process", l)
+	case !l.pmi:
+		return "", usagef("this process is %s without a PMI, by which MPI would join the job (srun --mpi=none); add --mpi=pmix", l)
 	}
 	return backendMPI, nil
 }
