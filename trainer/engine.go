@@ -401,8 +401,23 @@ func (e *Engine) Communication() time.Duration { return e.communication }
 
 // microShards is how many micro-shards a batch of n samples is cut into:
 // the configured count, or fewer so that each holds minMicroShard samples.
-func (e *Engine) microShards(n int) int {
-	return min(e.micro, (n+minMicroShard-1)/minMicroShard)
+func (e *Engine) microShards(n int) int { return microShardsOf(e.micro, n) }
+
+// microShardsOf is how many micro-shards a batch of n samples is cut into
+// when micro are configured.
+func microShardsOf(micro, n int) int {
+	return min(micro, (n+minMicroShard-1)/minMicroShard)
+}
+
+// MicroShards returns how many micro-shards a run of cfg, joined to
+// processes processes, cuts a batch of n samples into. Every process of a
+// job must cut alike, since each computes its own range of the pieces.
+func MicroShards(cfg Config, n, processes int) int {
+	micro := cfg.MicroShards
+	if cfg.Nondeterministic {
+		micro = cfg.Workers * processes // as NewEngine does
+	}
+	return microShardsOf(micro, n)
 }
 
 // split returns the micro-shards of a batch of n samples (the configured

@@ -387,3 +387,22 @@ func TestEngineStepLoadsModel(t *testing.T) {
 		}
 	}
 }
+
+// TestMicroShards: the plan every process of a job must share is the
+// configured count for large batches, fewer for small ones (64 samples a
+// piece at least), and one per worker of every process when not
+// deterministic.
+func TestMicroShards(t *testing.T) {
+	cfg := trainer.Config{Workers: 3, MicroShards: 256}
+	for _, c := range []struct{ n, processes, want int }{
+		{60000, 1, 256}, {60000, 4, 256}, {1000, 2, 16}, {64, 1, 1}, {65, 1, 2},
+	} {
+		if got := trainer.MicroShards(cfg, c.n, c.processes); got != c.want {
+			t.Errorf("deterministic, %d samples, %d processes: %d micro-shards, want %d", c.n, c.processes, got, c.want)
+		}
+	}
+	cfg.Nondeterministic = true
+	if got := trainer.MicroShards(cfg, 60000, 2); got != 6 {
+		t.Errorf("not deterministic, 3 workers of 2 processes: %d micro-shards, want 6", got)
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shardnet/shardnet/internal/synth"
 )
 
 // The tests of training across processes run shardnet built with -tags mpi
@@ -365,21 +367,136 @@ func TestMPIWithoutTag(t *testing.T) {
 	}
 }
 
-// TestMPIKernelPaths: processes that would run different kernel paths (here
-// the portable one beside the default) refuse to train together, with one
-// line from rank 0 and exit status 2.
+// TestMPIKernelPaths: processes on different kernel paths of the one
+// arithmetic (here the portable one beside the default) train together,
+// to bitwise the parameters of one process.
 func TestMPIKernelPaths(t *testing.T) {
 	bin := mpiBinary(t)
+	want := singleDigest(t, 3, 1)
 	out := t.TempDir()
 	args := append(trainArgs(out, 3, "--workers", "1"), "--backend", "mpi")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	generic := append([]string{"-x", "SHARDNET_KERNEL=generic"}, app(1, bin, args...)...)
 	status, _, stderr := runMPI(t, mpirun(t, ctx, app(1, bin, args...), generic))
-	if status != 2 {
-		t.Fatalf("status %d, want 2\nstderr:\n%s", status, stderr)
+	if status != 0 {
+		t.Fatalf("status %d, want 0\nstderr:\n%s", status, stderr)
 	}
-	if n := strings.Count(stderr, "shardnet: the processes run different kernel paths"); n != 1 {
-		t.Errorf("%d lines about the kernel paths, want rank 0's alone:\n%s", n, stderr)
+	if got := paramsDigest(t, filepath.Join(out, "model.ckpt")); got != want {
+		t.Errorf("the default path beside the portable one: params sha256 %s, one process %s", got, want)
+	}
+}
+
+// TestMPILaunch: under mpirun, the build with MPI joins the job without
+// --backend mpi, to the parameters of one process; the build without MPI
+// refuses to train a duplicate of the run, with one line and exit status 2,
+// and writes nothing.
+func TestMPILaunch(t *testing.T) {
+	bin := mpiBinary(t)
+	ranks := rankCounts(t)[0]
+	want := singleDigest(t, 6, 2)
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	status, stdout, stderr := runMPI(t, mpirun(t, ctx, app(ranks, bin, trainArgs(out, 6, "--workers", "1")...)))
+	if status != 0 {
+		t.Fatalf("%d ranks without --backend: status %d\nstdout:\n%s\nstderr:\n%s", ranks, status, stdout, stderr)
+	}
+	if got := paramsDigest(t, filepath.Join(out, "model.ckpt")); got != want {
+		t.Errorf("%d ranks without --backend: params sha256 %s, one process %s", ranks, got, want)
+	}
+	if metrics, err := os.ReadFile(filepath.Join(out, "metrics.json")); err != nil || !strings.Contains(string(metrics), fmt.Sprintf(`"ranks": %d`, ranks)) {
+		t.Errorf("%d ranks without --backend: metrics.json does not say %d ranks (%v):\n%s", ranks, ranks, err, metrics)
+	}
+
+	none := filepath.Join(t.TempDir(), "run")
+	status, stdout, stderr = runMPI(t, mpirun(t, ctx, app(ranks, binary, trainArgs(none, 6)...)))
+	if status != 2 {
+		t.Fatalf("the build without MPI under mpirun: status %d, want 2\nstdout:\n%s\nstderr:\n%s", status, stdout, stderr)
+	}
+	lines := shardnetLines(stderr)
+	if len(lines) != 1 || !strings.Contains(lines[0], fmt.Sprintf("one of %d processes started by mpirun", ranks)) || !strings.Contains(lines[0], "built without MPI support") {
+		t.Errorf("the build without MPI under mpirun printed %q, want one line saying it was built without MPI", lines)
+	}
+	if strings.Contains(stdout, "test accuracy") {
+		t.Errorf("the build without MPI under mpirun trained:\n%s", stdout)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("the refused run made %s (stat: %v)", none, err)
+	}
+}
+
+// shardnetLines returns the lines of stderr that shardnet's errors print.
+func shardnetLines(stderr string) []string {
+	var out []string
+	for line := range strings.Lines(stderr) {
+		if strings.HasPrefix(line, "shardnet: ") {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
+}
+
+// TestMPIDisagreement: ranks started with different settings, data or
+// checkpoints end the job within seconds with exit status 2 and one line
+// naming the key, rank 0's value and the other rank's, and write nothing;
+// ranks that differ only in their workers, which may, train.
+func TestMPIDisagreement(t *testing.T) {
+	bin := mpiBinary(t)
+	ranks := slices.Max(rankCounts(t))
+	if ranks < 2 {
+		t.Skip("needs 2 ranks or more")
+	}
+	other := t.TempDir()
+	if err := synth.WriteDataset(other, 3000, 200, 28, 2); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "run")
+	if b, err := command(t, trainArgs(ckpt, 2)...).CombinedOutput(); err != nil {
+		t.Fatalf("train a checkpoint: %v\n%s", err, b)
+	}
+	last := ranks - 1
+	for _, c := range []struct {
+		name   string
+		differ []string // the last rank's extra arguments
+		line   string   // "" for a run that trains
+	}{
+		{"hidden", []string{"--hidden", "20"}, fmt.Sprintf("the ranks of the job disagree on hidden: rank 0 has 12, rank %d has 20", last)},
+		{"learning rate", []string{"--learning-rate", "0.1"}, fmt.Sprintf("disagree on learning_rate: rank 0 has 0.5, rank %d has 0.1", last)},
+		{"data", []string{"--data-dir", other}, "disagree on training data: rank 0 has 3000 images, sha256 "},
+		{"resume", []string{"--resume", filepath.Join(ckpt, "model.ckpt")}, fmt.Sprintf("disagree on --resume: rank 0 has none, rank %d has %s", last, filepath.Join(ckpt, "model.ckpt"))},
+		{"workers", []string{"--workers", "2"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			args := append(trainArgs(out, 4, "--workers", "1"), "--backend", "mpi")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			began := time.Now()
+			status, stdout, stderr := runMPI(t, mpirun(t, ctx, app(ranks-1, bin, args...), app(1, bin, append(slices.Clone(args), c.differ...)...)))
+			if took := time.Since(began); took > 30*time.Second {
+				t.Errorf("the job took %v to end", took.Round(time.Second))
+			}
+			if c.line == "" {
+				if status != 0 {
+					t.Fatalf("status %d, want 0\nstderr:\n%s", status, stderr)
+				}
+				return
+			}
+			if status != 2 {
+				t.Fatalf("status %d, want 2\nstdout:\n%s\nstderr:\n%s", status, stdout, stderr)
+			}
+			if lines := shardnetLines(stderr); len(lines) != 1 || !strings.Contains(lines[0], c.line) {
+				t.Errorf("shardnet printed %q, want one line with %q\nstderr:\n%s", lines, c.line, stderr)
+			}
+			for _, bad := range []string{"panic", "goroutine ", "double free", "errno"} {
+				if strings.Contains(stderr, bad) {
+					t.Errorf("stderr contains %q:\n%s", bad, stderr)
+				}
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("the job made %s (stat: %v)", out, err)
+			}
+		})
 	}
 }

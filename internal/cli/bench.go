@@ -50,7 +50,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
-	j, err := openJob(*backend)
+	j, err := openJob(*backend, flagGiven(fs, "backend"), env)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ type benchFlags struct {
 // bench is 'shardnet bench' after its flags are parsed, as process j of the
 // runs it times.
 func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
-	if err := j.agreePath(); err != nil {
+	if err := j.agree(launchFingerprint("", f.trace)); err != nil {
 		return err
 	}
 	b := config.DefaultBench()

@@ -1,20 +1,19 @@
 package cli
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/shardnet/shardnet/internal/mpi"
 	"github.com/shardnet/shardnet/netcore"
-	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/trainer"
 )
 
@@ -27,18 +26,33 @@ const (
 
 // backendFlag adds --backend to fs.
 func backendFlag(fs *flag.FlagSet) *string {
-	return fs.String("backend", backendLocal, "where the workers run, the `name` local (this process) or mpi (this process and the others of an MPI job started by mpirun; needs a binary built with -tags mpi)")
+	return fs.String("backend", backendLocal, "where the workers run, the `name` local (this process) or mpi (this process and the others of an MPI job started by mpirun or srun; needs a binary built with -tags mpi, which joins such a job without the flag)")
+}
+
+// flagGiven reports whether the flag name was on fs's command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // job is the process's place in a run: alone, or rank Rank of an MPI job.
 // Rank 0 alone writes the logs, the standard output and the files; the
 // others print their own failures only, each prefixed with the rank.
 type job struct {
-	comm *mpi.Comm // nil alone
+	comm     *mpi.Comm     // nil alone
+	agreeing time.Duration // spent comparing fingerprints (agree)
 }
 
-// openJob joins the MPI job for backend mpi.
-func openJob(backend string) (*job, error) {
+// openJob joins the MPI job for backend mpi, or for none given (given
+// false) where a launcher started the process (see chooseBackend). A
+// refusal every process of a launch makes alike is printed by rank 0 alone.
+func openJob(backend string, given bool, env Env) (*job, error) {
+	l := detectLaunch(env.Getenv)
+	backend, err := chooseBackend(backend, given, l)
+	if err != nil {
+		return nil, &jobFailure{err: err, quiet: l.rank > 0, then: func(int) {}}
+	}
 	switch backend {
 	case backendLocal:
 		return &job{}, nil
@@ -118,6 +132,14 @@ func (j *job) finish(err error) error {
 		}
 		return nil
 	}
+	if errors.As(err, new(*disagreement)) {
+		// Rank 0 prints the line and ends the job; the others wait in
+		// MPI_Finalize for that, rather than race it with an abort.
+		if j.lead() {
+			return &jobFailure{err: err, then: j.comm.Abort}
+		}
+		return &jobFailure{err: err, quiet: true, then: func(int) { j.comm.Close() }}
+	}
 	if errors.As(err, new(*trainer.InterruptedError)) || errors.As(err, new(*trainer.DivergedError)) || errors.As(err, new(*sharedError)) {
 		// Printed before MPI_Finalize: when mpirun itself was signalled it
 		// may end the processes while they finalize.
@@ -137,65 +159,40 @@ type sharedError struct{ err error }
 func (e *sharedError) Error() string { return e.err.Error() }
 func (e *sharedError) Unwrap() error { return e.err }
 
-// agreePath checks that every process of the job runs this process's
-// kernel path: the paths lay the parameters out differently and round
-// differently, so that processes of different paths could neither sum
-// their gradients nor give the bits of one process.
-func (j *job) agreePath() error {
-	if j.comm == nil {
-		return nil
-	}
-	known := []string{kernel.PathGeneric, kernel.PathAVX2FMA, kernel.PathAVX512}
-	votes := make([]int64, j.size())
-	votes[j.rank()] = int64(slices.Index(known, kernel.Path()) + 1)
-	if err := j.comm.SumInt64(votes); err != nil {
-		return fmt.Errorf("kernel path: %w", err)
-	}
-	var ranks []string
-	for r, v := range votes {
-		if v != votes[0] {
-			ranks = append(ranks, fmt.Sprintf("rank %d runs %s", r, known[v-1]))
-		}
-	}
-	if len(ranks) > 0 {
-		return &sharedError{usagef("the processes run different kernel paths (rank 0 runs %s, %s); set %s to one that every machine has, such as %s",
-			known[votes[0]-1], strings.Join(ranks, ", "), kernel.EnvKernel, kernel.PathAVX2FMA)}
-	}
-	return nil
-}
-
 // readCheckpointOf reads the checkpoint to resume: from its file alone, or
 // in an MPI job read by rank 0 and broadcast, so that the machines need not
-// share a file system.
-func (j *job) readCheckpointOf(path string) (*netcore.Checkpoint, error) {
+// share a file system. In a job it also returns the SHA-256 of the bytes
+// this process resumes from, for the agreement (agree).
+func (j *job) readCheckpointOf(path string) (*netcore.Checkpoint, string, error) {
 	if j.comm == nil {
-		return readCheckpoint(path)
+		c, err := readCheckpoint(path)
+		return c, "", err
 	}
 	var b []byte
 	if j.lead() {
 		var err error
 		if b, err = os.ReadFile(path); err != nil {
-			return nil, usagef("read checkpoint: %w", err)
+			return nil, "", usagef("read checkpoint: %w", err)
 		}
 	}
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
 	if err := j.comm.Broadcast(n[:], 0); err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
+		return nil, "", fmt.Errorf("resume: %w", err)
 	}
 	size := binary.LittleEndian.Uint64(n[:])
 	if size > netcore.DefaultCheckpointLimit {
-		return nil, usagef("read checkpoint %s: %d bytes, want at most %d", path, size, netcore.DefaultCheckpointLimit)
+		return nil, "", usagef("read checkpoint %s: %d bytes, want at most %d", path, size, netcore.DefaultCheckpointLimit)
 	}
 	if !j.lead() {
 		b = make([]byte, size)
 	}
 	if err := j.comm.Broadcast(b, 0); err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
+		return nil, "", fmt.Errorf("resume: %w", err)
 	}
 	c, err := netcore.UnmarshalCheckpoint(b)
 	if err != nil {
-		return nil, usagef("read checkpoint %s: %w", path, err)
+		return nil, "", usagef("read checkpoint %s: %w", path, err)
 	}
-	return c, nil
+	return c, fmt.Sprintf("sha256 %x", sha256.Sum256(b)), nil
 }

@@ -44,19 +44,31 @@ func probeOutputFile(what, path string) error {
 
 // prepareOutputDir creates the output directory dir (runs/<prefix><time>
 // when dir is ""), checks that files can be written in it, and locks it
-// for this run; release removes the lock. what names the flag in errors.
+// for this run; release removes the lock, and the directory too where
+// this run made it and wrote nothing in it (a run refused before its work,
+// say by the other ranks of its job, leaves nothing behind). what names
+// the flag in errors.
 func prepareOutputDir(what, dir, prefix string, log *zap.Logger) (path string, release func(), err error) {
+	_, statErr := os.Stat(dir)
+	made := dir == "" || errors.Is(statErr, os.ErrNotExist)
 	if dir, err = outputDir(dir, prefix); err != nil {
 		return "", nil, err
 	}
+	removeMade := func() {
+		if made {
+			os.Remove(dir) // only if empty
+		}
+	}
 	if err := probeDir(what, dir); err != nil {
+		removeMade()
 		return "", nil, err
 	}
-	release, err = lockDir(what, dir, log)
+	unlock, err := lockDir(what, dir, log)
 	if err != nil {
+		removeMade()
 		return "", nil, err
 	}
-	return dir, release, nil
+	return dir, func() { unlock(); removeMade() }, nil
 }
 
 // lockName is the file in an output directory that says which process

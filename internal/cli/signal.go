@@ -23,8 +23,12 @@ func (e signalError) exitCode() int {
 
 // SignalContext returns a context cancelled, with a cause naming the signal,
 // by the first SIGINT or SIGTERM. After that first signal the default
-// handling is restored, so a second SIGINT aborts the process at once.
-// Call stop to release the signal handler.
+// handling of SIGINT is restored, so a second SIGINT aborts the process at
+// once. Further SIGTERMs are absorbed: launchers send more than one (a
+// cancelled Slurm job's SIGTERM reaches every rank and mpirun, which
+// forwards its own), and the first is already being acted on; SIGKILL
+// follows where a launcher will not wait. Call stop to release the signal
+// handler.
 func SignalContext(parent context.Context) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	signals := make(chan os.Signal, 1)
@@ -33,9 +37,17 @@ func SignalContext(parent context.Context) (ctx context.Context, stop func()) {
 	go func() {
 		select {
 		case sig := <-signals:
-			signal.Reset(os.Interrupt, syscall.SIGTERM)
+			signal.Reset(os.Interrupt)
 			cancel(signalError{sig})
 		case <-done:
+			return
+		}
+		for {
+			select {
+			case <-signals:
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {

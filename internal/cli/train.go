@@ -38,7 +38,7 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err := noArguments(fs); err != nil {
 		return err
 	}
-	j, err := openJob(*backend)
+	j, err := openJob(*backend, flagGiven(fs, "backend"), env)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,9 @@ type trainFlags struct {
 // train is 'shardnet train' after its flags are parsed, as process j of the
 // run.
 func train(ctx context.Context, j *job, f trainFlags, env Env) error {
-	if err := j.agreePath(); err != nil {
+	// Before the checkpoint's broadcast, which only processes given
+	// --resume make.
+	if err := j.agree(launchFingerprint(f.resume, f.trace)); err != nil {
 		return err
 	}
 	cfg := config.Default()
@@ -75,8 +77,9 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 		}
 	}
 	var resumed *netcore.Checkpoint
+	var resumedDigest string
 	if f.resume != "" {
-		ck, err := j.readCheckpointOf(f.resume)
+		ck, digest, err := j.readCheckpointOf(f.resume)
 		if err != nil {
 			return err
 		}
@@ -88,7 +91,7 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 				return usage(err)
 			}
 		}
-		resumed = ck
+		resumed, resumedDigest = ck, digest
 	}
 	if err := f.overrides.Apply(&cfg); err != nil {
 		return usage(err)
@@ -161,6 +164,21 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	data, err := trainer.NewData(ds.Train, cfg.Validation)
 	if err != nil {
 		return usage(err)
+	}
+	if j.comm != nil {
+		digesting := time.Now()
+		mine, err := runFingerprint(cfg, tcfg, ds, data.Train.Len(), j.size(), resumedDigest)
+		if err != nil {
+			return err
+		}
+		digested := time.Since(digesting) // the data's digests, mostly
+		if err := j.agree(mine); err != nil {
+			return err
+		}
+		// The exchange's time includes waiting for the slowest rank to
+		// load its data.
+		log.Info("the ranks agree", zap.Int("ranks", j.size()), zap.Int("keys", len(mine)+len(launchFingerprint("", ""))),
+			zap.Float64("seconds_fingerprint", round(digested.Seconds(), 4)), zap.Float64("seconds_exchange", round(j.agreeing.Seconds(), 4)))
 	}
 	opts := trainer.Options{Logger: log, Resume: resumed, Collective: j.collective()}
 	if f.trace != "" {

@@ -39,6 +39,9 @@ import (
 	"unsafe"
 )
 
+// Built reports whether this binary was built with MPI (the mpi tag).
+const Built = true
+
 // Comm is the job's communicator, MPI_COMM_WORLD. Its methods may be
 // called from any goroutine, one at a time.
 type Comm struct {

@@ -2,6 +2,9 @@
 
 package mpi
 
+// Built reports whether this binary was built with MPI (the mpi tag).
+const Built = false
+
 // Comm is the job's communicator, MPI_COMM_WORLD; this binary has none.
 type Comm struct{}
 

@@ -132,11 +132,17 @@ func (m *Model) Path() string { return m.path.String() }
 // computes: [Arithmetic] on every path but AVX-512's, whose sums round
 // their own way (see the package comment). Models of equal Arithmetic and
 // shape give bitwise the same gradients.
-func (m *Model) Arithmetic() string {
-	if m.path.conforms() {
-		return Arithmetic
+func (m *Model) Arithmetic() string { return ArithmeticOf(m.path.String()) }
+
+// ArithmeticOf returns the name of the arithmetic the kernel path name
+// computes: [Arithmetic], or for PathAVX512 a name of its own. Processes
+// that sum their gradients must compute one arithmetic; they may run
+// different paths of it.
+func ArithmeticOf(name string) string {
+	if name == PathAVX512 {
+		return Arithmetic + "+" + PathAVX512
 	}
-	return Arithmetic + "+" + PathAVX512
+	return Arithmetic
 }
 
 // Grad holds partial gradient sums (not means) over some samples, in
