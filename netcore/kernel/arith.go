@@ -12,19 +12,35 @@ import "math"
 
 // fma32 returns a·b+c rounded once to float32, as VFMADD231PS computes it.
 //
-// float32(math.FMA(a, b, c)) would round twice, to float64 and then to
-// float32, which differs near float32 ties. Here the product is exact in
-// float64 (24+24 bits), TwoSum gives the float64 sum and its error, and a
-// sum that is inexact is moved to the neighbour with an odd last bit
-// (round to odd) before the conversion: rounding to odd in float64's 53
-// bits and then to nearest in float32's 24 gives the correctly rounded
-// result, since 53 ≥ 2·24+2.
+// The product of two float32 values is exact in float64 (24+24 bits), so
+// the float64 sum s = a·b+c has one rounding, and float32(s) a second.
+// The two roundings give the correctly rounded result unless s lands
+// exactly on a midpoint between two float32 values while the exact sum
+// does not (rounding to nearest is monotonic, and every float32 midpoint
+// is a float64): then fma32Exact decides. Results in float32's subnormal
+// range, whose midpoints lie elsewhere, go there too. So the common case
+// costs a multiplication, an addition and a test of the low bits.
+// (float32(math.FMA(a, b, c)) would round twice on every path.)
 func fma32(a, b, c float32) float32 {
 	p := float64(float64(a) * float64(b)) // exact
-	x := float64(c)
-	s := p + x
+	s := p + float64(c)
+	bits := math.Float64bits(s)
+	if bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 {
+		return fma32Exact(p, float64(c), s)
+	}
+	return float32(s)
+}
+
+// fma32Exact is fma32's slow case: s = p + c rounded to float64. TwoSum
+// gives the error of s, and an inexact s is moved to its neighbour with an
+// odd last bit (round to odd) before the conversion: rounding to odd in
+// float64's 53 bits and then to nearest in float32's 24 gives the
+// correctly rounded result, since 53 ≥ 2·24+2.
+//
+//go:noinline
+func fma32Exact(p, c, s float64) float32 {
 	bv := s - p
-	e := (p - (s - bv)) + (x - bv)
+	e := (p - (s - bv)) + (c - bv)
 	if e != 0 && s-s == 0 { // inexact and finite
 		bits := math.Float64bits(s)
 		if bits&1 == 0 {
@@ -37,6 +53,23 @@ func fma32(a, b, c float32) float32 {
 		}
 	}
 	return float32(s)
+}
+
+// axpy32 sets y[j] = fma32(x[j], a, y[j]) for every j < len(y): the
+// chains of a row, one step each. It is fma32 with the common case inside
+// the loop, which the compiler does not inline from fma32 itself.
+func axpy32(y, x []float32, a float32) {
+	x = x[:len(y)]
+	af := float64(a)
+	for j, yj := range y {
+		s := float64(float64(x[j])*af) + float64(yj)
+		bits := math.Float64bits(s)
+		if bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 {
+			y[j] = fma32(x[j], a, yj)
+			continue
+		}
+		y[j] = float32(s)
+	}
 }
 
 // mul32 returns a·b rounded to float32, as VMULPS does. The conversion

@@ -82,14 +82,10 @@ func (m *Model) narrowOutput() bool { return m.op <= 16 && m.hp <= 64 }
 // with zero terms on the last pixel's row) or tiledGather, which keeps one
 // chain per unit in pixel order.
 func (m *Model) firstLayerGo(z []float32, pix []uint16, val []uint8, padded bool, ws *Scratch) {
-	hid := m.hidden
 	if !m.oneBlock() {
 		clear(z)
 		for e, p := range pix {
-			w, v := m.w1t[int(p)*m.hp:][:hid], m.table[val[e]]
-			for j := range z {
-				z[j] = fma32(w[j], v, z[j])
-			}
+			axpy32(z, m.w1t[int(p)*m.hp:], m.table[val[e]])
 		}
 		return
 	}
@@ -100,18 +96,12 @@ func (m *Model) firstLayerGo(z []float32, pix []uint16, val []uint8, padded bool
 	}
 	n := len(pix)
 	for e, p := range pix {
-		a, w, v := acc[chainOf(e, n, sets, padded)], m.w1t[int(p)*m.hp:][:hid], m.table[val[e]]
-		for j := range a {
-			a[j] = fma32(w[j], v, a[j])
-		}
+		axpy32(acc[chainOf(e, n, sets, padded)], m.w1t[int(p)*m.hp:], m.table[val[e]])
 	}
 	if padded && n > 0 {
-		w := m.w1t[int(pix[n-1])*m.hp:][:hid]
+		w := m.w1t[int(pix[n-1])*m.hp:]
 		for e := n; e%8 != 0; e++ {
-			a := acc[e%sets]
-			for j := range a {
-				a[j] = fma32(w[j], 0, a[j])
-			}
+			axpy32(acc[e%sets], w, 0)
 		}
 	}
 	addChains(acc, sets)
@@ -332,19 +322,13 @@ func (m *Model) gradientGo(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *
 			}
 			for o, v := range dz2 {
 				g.b2[o] += v
-				row := g.w2[o*hp:][:hid]
-				for j, h := range z {
-					row[j] = fma32(v, h, row[j])
-				}
+				axpy32(g.w2[o*hp:][:hid], z, v)
 			}
 			if plan == nil {
 				// scatterRaw, cscScatter: dW1 in one chain per weight, in
 				// image order.
 				for e, p := range pix {
-					row, v := g.w1t[int(p)*hp:][:hid], m.table[val[e]]
-					for j, dz := range dz1 {
-						row[j] = fma32(dz, v, row[j])
-					}
+					axpy32(g.w1t[int(p)*hp:][:hid], dz1, m.table[val[e]])
 				}
 			}
 		}
@@ -374,10 +358,7 @@ func (m *Model) scatterPlanGo(g *Grad, p *Plan, b int, ws *Scratch) {
 				clear(acc[s][:cols])
 			}
 			for e, ent := range ents {
-				a, dz, v := acc[chainOf(e, len(ents), sets, pp.lists)][:cols], ws.dz1[int(ent.k)*hp+c:][:cols], m.table[ent.raw]
-				for i := range a {
-					a[i] = fma32(dz[i], v, a[i])
-				}
+				axpy32(acc[chainOf(e, len(ents), sets, pp.lists)][:cols], ws.dz1[int(ent.k)*hp+c:], m.table[ent.raw])
 			}
 			var sub [4][]float32
 			for s := range sets {
