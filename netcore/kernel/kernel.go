@@ -134,10 +134,6 @@ func init() {
 // current returns the selected path.
 func current() path { return path(selected.Load()) }
 
-// conforms reports whether path p computes the one arithmetic: every path
-// but the AVX-512 kernels, which keep their own (see the package comment).
-func (p path) conforms() bool { return p != avx512 }
-
 // best returns the default path: the fastest that computes the one
 // arithmetic and that this CPU runs.
 func best() path {

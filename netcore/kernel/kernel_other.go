@@ -22,8 +22,6 @@ type asmScratch struct{}
 
 type asmPlan struct{}
 
-func (a *asmPlan) prepared() bool { return false }
-
 func (m *Model) initAsm() {}
 
 func (a *asmModel) setW2(m *Model, o, h int, v float32) {}

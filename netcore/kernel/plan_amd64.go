@@ -64,9 +64,6 @@ func entOffUnit(p path) int {
 	return 1
 }
 
-// prepared reports whether the plan holds the transposed batches.
-func (a *asmPlan) prepared() bool { return a.pixAt != nil }
-
 // prepareAsmPlan fills p.asm for model m (see asmPlan).
 func (m *Model) prepareAsmPlan(p *Plan) {
 	s, idx := p.s, p.idx
