@@ -19,6 +19,14 @@ type exactConsts struct {
 	abs32, limit32   Mem // the float32 magnitude mask and kernel.ExactLimit, 2^35
 }
 
+// The exact sum's constants, which kernel.ExactSum defines too; the tables
+// file asserts at compile time that the two agree (tablesSrc).
+const (
+	exactLimit  = 0x1p35 // kernel.ExactLimit: the magnitudes refused from here on
+	exactHiUnit = 0x1p12 // kernel's exactHiUnit: units of the high word per 1
+	exactLoUnit = 0x1p48 // kernel's exactLoUnit: units of the low word per unit of the high word
+)
+
 func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
 	f64 := func(name string, x float64) Mem {
 		bits := math.Float64bits(x)
@@ -31,11 +39,11 @@ func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
 	f32 := func(name string, w uint32) Mem { return bcast(a, v, name, w) }
 	c := &exactConsts{
 		abs32:   f32("c_abs32", 0x7fffffff),
-		limit32: f32("c_exactLimit", math.Float32bits(0x1p35)),
+		limit32: f32("c_exactLimit", math.Float32bits(exactLimit)),
 	}
 	if v.Wide() {
-		c.hiUnit = f32("c_exactHiUnit", math.Float32bits(0x1p12))
-		c.loUnit = f32("c_exactLoUnit", math.Float32bits(0x1p48))
+		c.hiUnit = f32("c_exactHiUnit", math.Float32bits(exactHiUnit))
+		c.loUnit = f32("c_exactLoUnit", math.Float32bits(exactLoUnit))
 	} else {
 		c.magicHi = f64("c_exactMagicHi", 0x1.8p40)
 		c.magicLo = f64("c_exactMagicLo", 0x1.8p-8)

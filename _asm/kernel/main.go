@@ -65,14 +65,16 @@
 // from memory rather than spread across lanes by shuffles (entryLoops16),
 // AVX512DQ's conversions instead of the magic number (addClear16).
 //
-// The AVX2 instructions are a one-to-one port of the Python generator and
-// hand-written assembly they replace, and every AVX2 kernel's arithmetic is
-// fixed: the same operations on the same operands in the same order, so
-// that the sums are bitwise what they were. Reordering or reassociating
-// any floating-point operation changes the trained parameters' bits. The
-// AVX-512 kernels group their sums differently (16 lanes, other sets of
-// accumulators), so they round differently; their order too is fixed, by
-// the code alone, so that each path is bitwise reproducible on its own.
+// The AVX2 kernels' arithmetic is the one arithmetic of docs/ARITHMETIC.md:
+// the same operations on the same operands in the same order, which the
+// portable path in netcore/kernel (portable.go) computes too, value by
+// value. Reordering or reassociating any floating-point operation here
+// changes the trained parameters' bits and breaks that agreement
+// (TestPathsBitwise and TestGoldenGradients fail): change both sides, the
+// document and kernel.Arithmetic together. The AVX-512 kernels group their
+// sums differently (16 lanes, other sets of accumulators), so they round
+// differently; their order too is fixed, by the code alone, and the Go
+// side runs them only when asked (kernel.ArithmeticOf names theirs).
 package main
 
 import (

@@ -123,6 +123,9 @@ const (
 	// lanes of images at once (denseSoA8, denseSoA16, denseSoAZ16) is
 	// written for: it keeps one register per output.
 	soaOutputs = ` + fmt.Sprint(soaOutputs) + `
+	// maxBlocks is the widest column block the assembly has loops for, in
+	// registers: the tables below have a variant for each width up to it.
+	maxBlocks = ` + fmt.Sprint(maxBlocks) + `
 )
 `)
 	for _, v := range vs {
@@ -156,6 +159,15 @@ func _() {
 			fmt.Fprintf(&b, "\t_ = x[unsafe.Offsetof(%s{}.%s)-%d]\n", s, f, offsets[i])
 		}
 	}
+	b.WriteString(`
+	// The exact sum's constants, which the assembly was written for
+	// (_asm/kernel/exact.go): a different value on the Go side fails to
+	// compile here, its index out of range.
+`)
+	fmt.Fprintf(&b, "\t_ = x[FoldGroup-%d]\n", foldParts)
+	fmt.Fprintf(&b, "\t_ = x[ExactLimit-%d]\n", int64(exactLimit))
+	fmt.Fprintf(&b, "\t_ = x[int64(exactHiUnit)-%d]\n", int64(exactHiUnit))
+	fmt.Fprintf(&b, "\t_ = x[int64(exactLoUnit)-%d]\n", int64(exactLoUnit))
 	b.WriteString("}\n")
 	return b.String()
 }

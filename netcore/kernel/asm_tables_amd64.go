@@ -22,6 +22,9 @@ const (
 	// lanes of images at once (denseSoA8, denseSoA16, denseSoAZ16) is
 	// written for: it keeps one register per output.
 	soaOutputs = 10
+	// maxBlocks is the widest column block the assembly has loops for, in
+	// registers: the tables below have a variant for each width up to it.
+	maxBlocks = 8
 )
 
 // The tables of the AVX2+FMA kernels: widths 1 to 8 YMM registers of 8 columns.
@@ -125,4 +128,12 @@ func _() {
 	_ = x[unsafe.Offsetof(soaArgs{}.act)-72]
 	_ = x[unsafe.Offsetof(soaArgs{}.sum)-80]
 	_ = x[unsafe.Offsetof(soaArgs{}.zl)-144]
+
+	// The exact sum's constants, which the assembly was written for
+	// (_asm/kernel/exact.go): a different value on the Go side fails to
+	// compile here, its index out of range.
+	_ = x[FoldGroup-8]
+	_ = x[ExactLimit-34359738368]
+	_ = x[int64(exactHiUnit)-4096]
+	_ = x[int64(exactLoUnit)-281474976710656]
 }

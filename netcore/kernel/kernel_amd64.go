@@ -65,10 +65,6 @@ type isa struct {
 	cscEmit                     func(t *uint8, inputs int, stride int, pix *uint32, pstart *int32, entK *uint32, entV *float32, table *[256]float32) (npix int)
 }
 
-// maxBlocks is the widest column block the assembly has loops for, in
-// registers.
-const maxBlocks = 8
-
 // isas are the paths' assembly.
 var isas = [...]isa{
 	avx2: {
