@@ -98,22 +98,42 @@ func (m *Model) Probabilities(dst []float64, pixels []float32, ws *Scratch) {
 		panic(fmt.Sprintf("kernel: Probabilities: %d outputs and %d pixels, want %d and %d",
 			len(dst), len(pixels), m.outputs, m.inputs))
 	}
-	// The first layer in one chain per unit in pixel order, the rest as the
-	// kernels compute it (see portable.go).
-	h := ws.dense[:m.hp]
-	z := h[:m.hidden]
-	clear(z)
+	// The order of the ONNX export's sequential graph (internal/export):
+	// the first layer from b1, adding each pixel's products in pixel order,
+	// the second from zero in hidden-unit order with b2 added last, every
+	// product and sum rounded on its own (the conversions keep Go from
+	// fusing them), so that a model's exported probabilities match these
+	// on every architecture.
+	h := ws.dense[:m.hidden]
+	copy(h, m.b1)
 	for i, v := range pixels {
 		if v != 0 {
 			w := m.w1t[i*m.hp:][:m.hidden]
-			for j := range z {
-				z[j] = fma32(w[j], v, z[j])
+			for j := range h {
+				h[j] += mul32(v, w[j])
 			}
 		}
 	}
-	m.activate(z, ws.d[:m.hidden])
+	d := ws.d[:m.hidden]
+	for j, v := range h {
+		switch m.act {
+		case Sigmoid:
+			h[j], d[j] = sigmoidf(v)
+		case Tanh:
+			h[j], d[j] = tanhf(v)
+		default:
+			h[j], d[j] = reluf(v)
+		}
+	}
 	z2 := ws.z2[:m.outputs]
-	m.logits(z2, h)
+	for o := range z2 {
+		row := m.w2[o*m.hp:][:m.hidden]
+		var sum float32
+		for j, v := range h {
+			sum += mul32(row[j], v)
+		}
+		z2[o] = sum + m.b2[o]
+	}
 	zmax := float64(z2[0])
 	for _, v := range z2 {
 		zmax = max(zmax, float64(v))
