@@ -384,7 +384,7 @@ func TestBench(t *testing.T) {
 	data, out := dataDir(t), t.TempDir()
 	trace := filepath.Join(out, "trace.json")
 	r := mustRun(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1,2", "--hidden", "4,8", "--iterations", "3", "--warmup", "1", "--rounds", "2", "--out", out, "--trace", trace)
-	header := regexp.MustCompile(`(?m)^\s*hidden\s+workers\s+median ms\s+min ms\s+max ms\s+samples/s\s+GFLOP/s\s+speedup\s+efficiency\s*$`)
+	header := regexp.MustCompile(`(?m)^\s*hidden\s+workers\s+median ms\s+min ms\s+max ms\s+samples/s\s+dense GFLOP/s\s+useful GFLOP/s\s+speedup\s+efficiency\s*$`)
 	if !header.MatchString(r.stdout) {
 		t.Errorf("no table header in:\n%s", r.stdout)
 	}
@@ -407,7 +407,7 @@ func TestBench(t *testing.T) {
 	if tracks["hidden 8, 2 workers, round 2/worker 1/waiting"] == 0 {
 		t.Error("trace: the second worker of a 2-worker cell has no track")
 	}
-	rows := regexp.MustCompile(`(?m)^\s*([48])\s+([12])\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+[\d.]+\s+([\d.]+)\s+\d+%\s*$`).FindAllStringSubmatch(r.stdout, -1)
+	rows := regexp.MustCompile(`(?m)^\s*([48])\s+([12])\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+\d+%\s*$`).FindAllStringSubmatch(r.stdout, -1)
 	if len(rows) != 4 {
 		t.Errorf("found %d table rows, want 4 (hidden 4, 8 × workers 1, 2):\n%s", len(rows), r.stdout)
 	}
@@ -452,7 +452,7 @@ func TestBench(t *testing.T) {
 		t.Fatalf("bench.json has %d rows, want 4", len(report.Rows))
 	}
 	for _, row := range report.Rows {
-		for _, key := range []string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations",
+		for _, key := range []string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations", "useful_gflops",
 			"gradient_ms", "reduction_ms", "update_ms", "waiting_ms", "communication_ms"} {
 			if _, ok := row[key]; !ok {
 				t.Errorf("bench.json row %v lacks %q", row, key)
