@@ -40,7 +40,12 @@ func TestPathsBitwise(t *testing.T) {
 					d := c.data(t)
 					p := randomParams(uint64(c.hidden)+200, d.dim, c.hidden, c.classes(), c.std)
 					mg, s := setup(t, kernel.PathGeneric, p, act, c.scale, d)
-					ma, _ := setup(t, path, p, act, c.scale, d)
+					// Side by side, the path a value given to the model.
+					ma, err := kernel.NewModelOn(path, p.in, p.hid, p.out, act, c.scale)
+					if err != nil {
+						t.Skipf("skipping the %s path: %v", path, err)
+					}
+					ma.LoadRowMajor(p.rowMajor())
 					idx := allIdx(d.n)
 					for _, planned := range []bool{false, true} {
 						gg, cg := gradient(mg, s, idx, planned)

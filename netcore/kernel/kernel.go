@@ -27,8 +27,8 @@
 // comparison until they compute the one arithmetic too.
 //
 // By default the AVX2 path runs where the CPU has it, the portable path
-// elsewhere; EnvKernel chooses another. Each Model keeps the path it was
-// made with, which also fixes its layout: HiddenPad is a multiple of the
+// elsewhere; EnvKernel chooses another, and NewModelOn makes a model on a
+// named path beside the others. Each Model keeps the path it was made with, which also fixes its layout: HiddenPad is a multiple of the
 // path's register width, 16 floats on the AVX-512 path and 8 on the others
 // (see layout.go). The assembly takes images in batches (up to 256 where
 // HiddenPad is at most a column block, see Model.batchSize and

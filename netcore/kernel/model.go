@@ -40,6 +40,22 @@ type Model struct {
 // normalise). The kernel path (see Path) is fixed when the model is made; it
 // decides the padding of the flat layout (see HiddenPad).
 func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (*Model, error) {
+	return newModel(current(), inputs, hidden, outputs, act, pixelScale)
+}
+
+// NewModelOn is NewModel on the kernel path name (a value of EnvKernel, ""
+// for the default) rather than the path selected now, so that models of
+// several paths can be made side by side. It returns SelectPath's error
+// for a name that is unknown or a path this CPU cannot run.
+func NewModelOn(name string, inputs, hidden, outputs int, act Activation, pixelScale float32) (*Model, error) {
+	p, err := parsePath(name)
+	if err != nil {
+		return nil, err
+	}
+	return newModel(p, inputs, hidden, outputs, act, pixelScale)
+}
+
+func newModel(p path, inputs, hidden, outputs int, act Activation, pixelScale float32) (*Model, error) {
 	switch {
 	case inputs < 1 || inputs > 1<<16:
 		return nil, fmt.Errorf("kernel: %d inputs, want 1 to %d", inputs, 1<<16)
@@ -55,7 +71,6 @@ func NewModel(inputs, hidden, outputs int, act Activation, pixelScale float32) (
 	case !(pixelScale > 0) || pixelScale > 1e30:
 		return nil, fmt.Errorf("kernel: pixel scale %g, want a positive finite number", pixelScale)
 	}
-	p := current()
 	m := &Model{
 		inputs:  inputs,
 		hidden:  hidden,
