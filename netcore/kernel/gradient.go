@@ -116,14 +116,7 @@ func (m *Model) Probabilities(dst []float64, pixels []float32, ws *Scratch) {
 	}
 	d := ws.d[:m.hidden]
 	for j, v := range h {
-		switch m.act {
-		case Sigmoid:
-			h[j], d[j] = sigmoidf(v)
-		case Tanh:
-			h[j], d[j] = tanhf(v)
-		default:
-			h[j], d[j] = reluf(v)
-		}
+		h[j], d[j] = m.act.of(v)
 	}
 	z2 := ws.z2[:m.outputs]
 	for o := range z2 {

@@ -112,16 +112,19 @@ func (m *Model) firstLayerGo(z []float32, pix []uint16, val []uint8, padded bool
 // act(z1 + b1) and sets d to act'.
 func (m *Model) activate(z, d []float32) {
 	for j, v := range z {
-		v += m.b1[j]
-		switch m.act {
-		case Sigmoid:
-			z[j], d[j] = sigmoidf(v)
-		case Tanh:
-			z[j], d[j] = tanhf(v)
-		default:
-			z[j], d[j] = reluf(v)
-		}
+		z[j], d[j] = m.act.of(v + m.b1[j])
 	}
+}
+
+// of returns the activation of x and its derivative.
+func (a Activation) of(x float32) (h, d float32) {
+	switch a {
+	case Sigmoid:
+		return sigmoidf(x)
+	case Tanh:
+		return tanhf(x)
+	}
+	return reluf(x)
 }
 
 // logits sets z2 (Outputs values) to the output layer of h (HiddenPad
