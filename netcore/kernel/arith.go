@@ -72,6 +72,22 @@ func axpy32(y, x []float32, a float32) {
 	}
 }
 
+// chain32 returns the chain acc = fma32(x[i·xs], y[i·ys], acc) over
+// i < n, in order: fma32 with the common case inside the loop, as axpy32.
+func chain32(acc float32, x []float32, xs int, y []float32, ys int, n int) float32 {
+	for i := range n {
+		xi, yi := x[i*xs], y[i*ys]
+		s := float64(float64(xi)*float64(yi)) + float64(acc)
+		bits := math.Float64bits(s)
+		if bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 {
+			acc = fma32(xi, yi, acc)
+			continue
+		}
+		acc = float32(s)
+	}
+	return acc
+}
+
 // mul32 returns a·b rounded to float32, as VMULPS does. The conversion
 // keeps Go from fusing the product into an addition that follows.
 func mul32(a, b float32) float32 { return float32(a * b) }

@@ -136,39 +136,36 @@ func (m *Model) logits(z2, h []float32) {
 	hid, hp := m.hidden, m.hp
 	if m.narrowOutput() {
 		for o := range z2 {
-			w := m.w2[o*hp:][:hid]
-			even, odd := m.b2[o], float32(0)
-			j := 0
-			for ; j+1 < hid; j += 2 {
-				even = fma32(w[j], h[j], even)
-				odd = fma32(w[j+1], h[j+1], odd)
-			}
-			if j < hid {
-				even = fma32(w[j], h[j], even)
-			}
+			w := m.w2[o*hp:]
+			even := chain32(m.b2[o], w, 2, h, 2, (hid+1)/2)
+			odd := chain32(0, tail(w, 1), 2, tail(h, 1), 2, hid/2)
 			z2[o] = even + odd
 		}
 		return
 	}
+	// Register c of the row goes to chain set A if c is even (a last
+	// unpaired register is), to set B if odd: lane l of A sums the columns
+	// 16i+l, of B the columns 16i+8+l.
 	regs := hp / 8
 	for o := range z2 {
-		w := m.w2[o*hp:][:hp]
-		var acc [2][8]float32
-		for c := range regs {
-			a := &acc[0]
-			if c%2 == 1 && c < regs&^1 {
-				a = &acc[1]
-			}
-			for l := range 8 {
-				a[l] = fma32(w[8*c+l], h[8*c+l], a[l])
-			}
-		}
+		w := m.w2[o*hp:]
 		var s [8]float32
 		for l := range s {
-			s[l] = acc[0][l] + acc[1][l]
+			a := chain32(0, w[l:], 16, h[l:], 16, (regs+1)/2)
+			b := chain32(0, tail(w, 8+l), 16, tail(h, 8+l), 16, regs/2)
+			s[l] = a + b
 		}
 		z2[o] = hsum8(s) + m.b2[o]
 	}
+}
+
+// tail returns x[i:], or nil where x is shorter: the start of a chain that
+// may have no terms.
+func tail(x []float32, i int) []float32 {
+	if i > len(x) {
+		return nil
+	}
+	return x[i:]
 }
 
 // hsum8 is the assembly's horizontal sum of 8 lanes (hreduce):
@@ -253,19 +250,12 @@ func (m *Model) denseSoAGo(z, d, dz1, dz2 []float32, label int) (zl, sum float32
 	m.activate(z, d)
 	hid, hp := m.hidden, m.hp
 	for o := range dz2 {
-		w, acc := m.w2[o*hp:][:hid], m.b2[o]
-		for j, h := range z {
-			acc = fma32(w[j], h, acc)
-		}
-		dz2[o] = acc
+		dz2[o] = chain32(m.b2[o], m.w2[o*hp:], 1, z, 1, hid)
 	}
 	zl, sum = softmaxSoA(dz2, label)
 	for j := range hid {
-		even, odd := mul32(m.w2[j], dz2[0]), mul32(m.w2[hp+j], dz2[1])
-		for o := 2; o < 10; o += 2 {
-			even = fma32(m.w2[o*hp+j], dz2[o], even)
-			odd = fma32(m.w2[(o+1)*hp+j], dz2[o+1], odd)
-		}
+		even := chain32(mul32(m.w2[j], dz2[0]), m.w2[2*hp+j:], 2*hp, dz2[2:], 2, 4)
+		odd := chain32(mul32(m.w2[hp+j], dz2[1]), m.w2[3*hp+j:], 2*hp, dz2[3:], 2, 4)
 		dz1[j] = mul32(even+odd, d[j])
 	}
 	return zl, sum
@@ -275,21 +265,17 @@ func (m *Model) denseSoAGo(z, d, dz1, dz2 []float32, label int) (zl, sum float32
 // registers of 8, pairs of registers with the rows split into two chains
 // (even rows and odd rows), a last odd register with one chain.
 func (m *Model) backAVX(dz1, d, dz2 []float32) {
-	hp, regs := m.hp, m.hp/8
+	hp, regs, rows := m.hp, m.hp/8, len(dz2)
 	for j := range dz1 {
-		var acc [2]float32
-		paired := j/8 < regs&^1
-		for o, g := range dz2 {
-			s := 0
-			if paired && o%2 == 1 {
-				s = 1
-			}
-			acc[s] = fma32(m.w2[o*hp+j], g, acc[s])
+		var dh float32
+		if j/8 < regs&^1 { // a register of a pair
+			even := chain32(0, m.w2[j:], 2*hp, dz2, 2, (rows+1)/2)
+			odd := chain32(0, tail(m.w2, hp+j), 2*hp, tail(dz2, 1), 2, rows/2)
+			dh = even + odd
+		} else {
+			dh = chain32(0, m.w2[j:], hp, dz2, 1, rows)
 		}
-		if paired {
-			acc[0] += acc[1]
-		}
-		dz1[j] = mul32(acc[0], d[j])
+		dz1[j] = mul32(dh, d[j])
 	}
 }
 
