@@ -183,12 +183,7 @@ func TestMPIBitwise(t *testing.T) {
 				if n := strings.Count(stderr, `"msg":"training"`); n != 1 {
 					t.Errorf("%d ranks: %d \"training\" log lines, want rank 0's alone:\n%s", ranks, n, stderr)
 				}
-				entries, _ := os.ReadDir(out)
-				var names []string
-				for _, e := range entries {
-					names = append(names, e.Name())
-				}
-				if !slices.Equal(names, []string{"cost.png", "metrics.json", "model.ckpt"}) {
+				if names := dirNames(out); !slices.Equal(names, []string{"cost.png", "metrics.json", "model.ckpt"}) {
 					t.Errorf("%d ranks: the output directory holds %v, want rank 0's three files alone", ranks, names)
 				}
 				metrics, err := os.ReadFile(filepath.Join(out, "metrics.json"))
@@ -424,6 +419,17 @@ func TestMPILaunch(t *testing.T) {
 	if _, err := os.Stat(none); !os.IsNotExist(err) {
 		t.Errorf("the refused run made %s (stat: %v)", none, err)
 	}
+}
+
+// dirNames returns the names in directory dir, sorted (none if it cannot
+// be read).
+func dirNames(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 // shardnetLines returns the lines of stderr that shardnet's errors print.

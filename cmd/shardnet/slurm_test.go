@@ -59,11 +59,7 @@ func checkJobOutput(t *testing.T, launch, out, stdout, want string) {
 	if got != want {
 		t.Errorf("%s: params sha256 %s, one process %s", launch, got, want)
 	}
-	entries, _ := os.ReadDir(out)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
+	names := dirNames(out)
 	if !slices.Equal(names, []string{"cost.png", "metrics.json", "model.ckpt"}) {
 		t.Errorf("%s: the output directory holds %v, want rank 0's three files alone", launch, names)
 	}

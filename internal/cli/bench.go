@@ -117,13 +117,8 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	env, log = j.quiet(env, log)
 	if j.lead() {
 		// Everything the sweep will write is checked before it starts.
-		if f.trace != "" {
-			if err := probeOutputFile("--trace", f.trace); err != nil {
-				return err
-			}
-		}
 		var release func()
-		if f.out, release, err = prepareOutputDir("--out", f.out, "bench-", log); err != nil {
+		if f.out, release, err = prepareOutputs(f.trace, f.out, "bench-", log); err != nil {
 			return err
 		}
 		defer release()

@@ -71,6 +71,18 @@ func prepareOutputDir(what, dir, prefix string, log *zap.Logger) (path string, r
 	return dir, func() { unlock(); removeMade() }, nil
 }
 
+// prepareOutputs checks, before a command's work, that the timeline trace
+// (where given) can be written, and prepares and locks the output
+// directory out (see prepareOutputDir, whose prefix names runs/<prefix><time>).
+func prepareOutputs(trace, out, prefix string, log *zap.Logger) (string, func(), error) {
+	if trace != "" {
+		if err := probeOutputFile("--trace", trace); err != nil {
+			return "", nil, err
+		}
+	}
+	return prepareOutputDir("--out", out, prefix, log)
+}
+
 // lockName is the file in an output directory that says which process
 // writes there.
 const lockName = "shardnet.lock"

@@ -133,13 +133,8 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 
 	if j.lead() {
 		// Everything the run will write is checked before the data is read.
-		if f.trace != "" {
-			if err := probeOutputFile("--trace", f.trace); err != nil {
-				return err
-			}
-		}
 		var release func()
-		if f.out, release, err = prepareOutputDir("--out", f.out, "", log); err != nil {
+		if f.out, release, err = prepareOutputs(f.trace, f.out, "", log); err != nil {
 			return err
 		}
 		defer release()
