@@ -41,6 +41,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	iterations := fs.Int("iterations", 0, "timed iterations per cell (default from the config)")
 	warmup := fs.Int("warmup", -1, "untimed iterations per cell (default from the config)")
 	rounds := fs.Int("rounds", 0, "times the sweep runs, alternately forwards and backwards, pooling each cell's timings (default from the config)")
+	kernels := fs.String("kernels", "", "comma-separated `list` of kernel paths to time, each over the whole sweep, e.g. avx2-fma,generic (default: the path SHARDNET_KERNEL or the CPU selects)")
 	// Every other training key is a flag too, as for train; the sweep's
 	// own flags above take workers, hidden and iterations.
 	overrides := config.Register(fs, "workers", "hidden", "iterations")
@@ -54,7 +55,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return j.finish(bench(ctx, j, benchFlags{began, fs, *configPath, *outDir, *noFetch, *logFormat, *trace, workers, hidden, *iterations, *warmup, *rounds, overrides}, env))
+	return j.finish(bench(ctx, j, benchFlags{began, fs, *configPath, *outDir, *noFetch, *logFormat, *trace, workers, hidden, *iterations, *warmup, *rounds, *kernels, overrides}, env))
 }
 
 // benchFlags are bench's own flags, as given.
@@ -66,6 +67,7 @@ type benchFlags struct {
 	logFormat, trace           string
 	workers, hidden            config.IntList
 	iterations, warmup, rounds int
+	kernels                    string
 	overrides                  *config.Overrides
 }
 
@@ -147,11 +149,21 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	// The non-zero pixels of a sample, on average: the first layer's work.
 	nonZero := float64(data.Train.NonZero()) / float64(data.Train.Len())
 	report := output.BenchReport{Machine: machine(), Config: b, Ranks: j.size(), Samples: perIteration, FLOPsNote: flopsNote, StartedAt: f.began.Format(time.RFC3339)}
-	type cell struct{ hidden, workers int }
+	paths, err := benchKernels(f.kernels)
+	if err != nil {
+		return err
+	}
+	defer kernel.SelectPath(paths.restore)
+	type cell struct {
+		kernel          string
+		hidden, workers int
+	}
 	var cells []cell
-	for _, h := range b.Hidden {
-		for _, w := range sweep {
-			cells = append(cells, cell{h, w})
+	for _, path := range paths.names {
+		for _, h := range b.Hidden {
+			for _, w := range sweep {
+				cells = append(cells, cell{path, h, w})
+			}
 		}
 	}
 	times := make([][]time.Duration, len(cells))
@@ -163,6 +175,9 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 				k = len(cells) - 1 - k
 			}
 			c := cells[k]
+			if err := kernel.SelectPath(c.kernel); err != nil {
+				return err
+			}
 			tcfg, err := trainerConfig(b.Cell(c.workers, c.hidden))
 			if err != nil {
 				return usage(err)
@@ -189,26 +204,29 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 				}
 				for r, spans := range ranks {
 					name := fmt.Sprintf("hidden %d, %s, round %d", c.hidden, plural(c.workers, "worker"), pass+1)
+					if len(paths.names) > 1 {
+						name = c.kernel + ", " + name
+					}
 					if len(ranks) > 1 {
 						name += fmt.Sprintf(", rank %d", r)
 					}
 					traced = append(traced, traceProcess(name, spans, c.workers))
 				}
 			}
-			measured := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim(), nonZero, data.Classes, timed)
+			measured := benchRow(c.kernel, c.hidden, c.workers, perIteration, data.Train.Dim(), nonZero, data.Classes, timed)
 			log.Info("measured", append(fieldsOf(measured), zap.Int("round", pass+1))...)
 		}
 	}
 	var base float64
 	for k, c := range cells {
-		row := benchRow(c.hidden, c.workers, perIteration, data.Train.Dim(), nonZero, data.Classes, times[k])
+		row := benchRow(c.kernel, c.hidden, c.workers, perIteration, data.Train.Dim(), nonZero, data.Classes, times[k])
 		ms := func(kind trainer.SpanKind) float64 {
 			return float64(phases[k].Of(kind)) / 1e6 / float64(len(times[k]))
 		}
 		row.GradientMs, row.ReductionMs, row.UpdateMs = ms(trainer.SpanGradient), ms(trainer.SpanReduction), ms(trainer.SpanUpdate)
 		row.WaitingMs, row.CommunicationMs = ms(trainer.SpanWaiting), ms(trainer.SpanCommunication)
 		if c.workers == 1 {
-			base = row.MedianMs // sweep is sorted: the baseline comes first
+			base = row.MedianMs // sweep is sorted: each path's and size's baseline comes first
 		}
 		row.Speedup = base / row.MedianMs
 		row.Efficiency = row.Speedup / float64(c.workers)
@@ -231,9 +249,9 @@ func bench(ctx context.Context, j *job, f benchFlags, env Env) error {
 	return nil
 }
 
-// benchRow summarises the timed iterations of one cell, whose samples
-// have nonZero of their inputs pixels set on average.
-func benchRow(hidden, workers, samples, inputs int, nonZero float64, classes int, times []time.Duration) output.BenchRow {
+// benchRow summarises the timed iterations of one cell, on kernel path
+// path, whose samples have nonZero of their inputs pixels set on average.
+func benchRow(path string, hidden, workers, samples, inputs int, nonZero float64, classes int, times []time.Duration) output.BenchRow {
 	ms := make([]float64, len(times))
 	for i, t := range times {
 		ms[i] = float64(t) / 1e6
@@ -246,7 +264,7 @@ func benchRow(hidden, workers, samples, inputs int, nonZero float64, classes int
 	flops := 2 * float64(samples) * float64(2*inputs*hidden+3*classes*hidden)
 	useful := 2 * float64(samples) * (2*nonZero*float64(hidden) + float64(3*classes*hidden))
 	return output.BenchRow{
-		Hidden: hidden, Workers: workers, TimedIters: len(ms),
+		Kernel: path, Hidden: hidden, Workers: workers, TimedIters: len(ms),
 		MedianMs: median, MinMs: ms[0], MaxMs: ms[len(ms)-1],
 		SamplesPerSec: float64(samples) / (median / 1e3),
 		GFLOPS:        flops / (median / 1e3) / 1e9,
@@ -255,7 +273,7 @@ func benchRow(hidden, workers, samples, inputs int, nonZero float64, classes int
 }
 
 func fieldsOf(r output.BenchRow) []zap.Field {
-	return []zap.Field{zap.Int("hidden", r.Hidden), zap.Int("workers", r.Workers), zap.Float64("median_ms", round(r.MedianMs, 3)), zap.Float64("samples_per_sec", round(r.SamplesPerSec, 0))}
+	return []zap.Field{zap.String("kernel", r.Kernel), zap.Int("hidden", r.Hidden), zap.Int("workers", r.Workers), zap.Float64("median_ms", round(r.MedianMs, 3)), zap.Float64("samples_per_sec", round(r.SamplesPerSec, 0))}
 }
 
 func printBenchTable(w io.Writer, r *output.BenchReport, b *config.Bench) {
@@ -268,20 +286,25 @@ func printBenchTable(w io.Writer, r *output.BenchReport, b *config.Bench) {
 		fmt.Fprintf(w, "%d processes (MPI ranks); workers are per process\n", r.Ranks)
 	}
 	fmt.Fprintf(w, "%d samples per iteration; per cell and round %d warm-up + %d timed iterations; %s, timings pooled\n", r.Samples, b.Warmup, b.Iterations, plural(b.Rounds, "round"))
+	// A kernel column leads the tables where the sweep timed several paths.
+	kernelCol := func(row output.BenchRow) string { return "" }
+	if r.Rows[0].Kernel != r.Rows[len(r.Rows)-1].Kernel {
+		kernelCol = func(row output.BenchRow) string { return row.Kernel + "\t" }
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tdense GFLOP/s\tuseful GFLOP/s\tspeedup\tefficiency\t")
+	fmt.Fprintln(tw, kernelCol(output.BenchRow{Kernel: "kernel"})+"hidden\tworkers\tmedian ms\tmin ms\tmax ms\tsamples/s\tdense GFLOP/s\tuseful GFLOP/s\tspeedup\tefficiency\t")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.1f\t%.2f\t%.0f%%\t\n",
-			row.Hidden, row.Workers, row.MedianMs, row.MinMs, row.MaxMs, row.SamplesPerSec, row.GFLOPS, row.UsefulGFLOPS, row.Speedup, 100*row.Efficiency)
+		fmt.Fprintf(tw, "%s%d\t%d\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.1f\t%.2f\t%.0f%%\t\n",
+			kernelCol(row), row.Hidden, row.Workers, row.MedianMs, row.MinMs, row.MaxMs, row.SamplesPerSec, row.GFLOPS, row.UsefulGFLOPS, row.Speedup, 100*row.Efficiency)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "dense GFLOP/s counts every pixel, useful GFLOP/s the non-zero ones the kernels compute with; compare the useful rate with the peak")
 	fmt.Fprintln(w, "where an iteration goes, ms per worker (the mean over the timed iterations and the workers; communication: the coordinator's):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "hidden\tworkers\tgradient\treduction\tupdate\twaiting\tcommunication\t")
+	fmt.Fprintln(tw, kernelCol(output.BenchRow{Kernel: "kernel"})+"hidden\tworkers\tgradient\treduction\tupdate\twaiting\tcommunication\t")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n",
-			row.Hidden, row.Workers, row.GradientMs, row.ReductionMs, row.UpdateMs, row.WaitingMs, row.CommunicationMs)
+		fmt.Fprintf(tw, "%s%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n",
+			kernelCol(row), row.Hidden, row.Workers, row.GradientMs, row.ReductionMs, row.UpdateMs, row.WaitingMs, row.CommunicationMs)
 	}
 	tw.Flush()
 }
@@ -315,4 +338,32 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// benchPaths are the kernel paths a sweep times, by their names, and the
+// path selected before, to restore when it ends.
+type benchPaths struct {
+	names   []string
+	restore string
+}
+
+// benchKernels returns the paths of --kernels (list, comma-separated), or
+// the selected path alone where list is empty; a name that is unknown or
+// that this CPU cannot run is a usage error naming the flag.
+func benchKernels(list string) (benchPaths, error) {
+	p := benchPaths{restore: kernel.Path()}
+	if list == "" {
+		p.names = []string{p.restore}
+		return p, nil
+	}
+	defer kernel.SelectPath(p.restore)
+	for name := range strings.SplitSeq(list, ",") {
+		if err := kernel.SelectPath(strings.TrimSpace(name)); err != nil {
+			return p, usagef("--kernels: %w", err)
+		}
+		if path := kernel.Path(); !slices.Contains(p.names, path) {
+			p.names = append(p.names, path) // the canonical name ("avx2" is avx2-fma)
+		}
+	}
+	return p, nil
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/shardnet/shardnet/internal/cli"
+	"github.com/shardnet/shardnet/netcore/kernel"
 	"github.com/shardnet/shardnet/shard"
 )
 
@@ -574,6 +575,53 @@ func TestBenchAddsBaseline(t *testing.T) {
 	}
 	if len(report.Rows) != 2 || report.Rows[0].Workers != 1 || report.Rows[1].Workers != 2 {
 		t.Errorf("rows %+v, want workers 1 then 2", report.Rows)
+	}
+}
+
+// TestBenchKernels: --kernels times the sweep once per kernel path, each
+// with its own baseline, names the path of every row in bench.json and in a
+// leading column of the table, and refuses a path this CPU cannot run (or
+// an unknown one) with one line naming the flag.
+func TestBenchKernels(t *testing.T) {
+	data, out := dataDir(t), t.TempDir()
+	paths := []string{kernel.Paths()[0], kernel.PathGeneric} // the default and the portable path
+	paths = slices.Compact(paths)
+	r := mustRun(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1,2", "--hidden", "4", "--iterations", "2", "--warmup", "0", "--rounds", "1",
+		"--kernels", strings.Join(paths, ","), "--out", out)
+	var report struct {
+		Rows []struct {
+			Kernel  string `json:"kernel_path"`
+			Workers int
+			Speedup float64
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "bench.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Rows) != 2*len(paths) {
+		t.Fatalf("%d rows, want 2 per path of %v:\n%s", len(report.Rows), paths, b)
+	}
+	for i, row := range report.Rows {
+		if want := paths[i/2]; row.Kernel != want || row.Workers != 1+i%2 {
+			t.Errorf("row %d: kernel %q, %d workers, want %q and %d", i, row.Kernel, row.Workers, want, 1+i%2)
+		}
+		if row.Workers == 1 && row.Speedup != 1 {
+			t.Errorf("row %d: the %s baseline has speedup %v, want 1", i, row.Kernel, row.Speedup)
+		}
+	}
+	if len(paths) > 1 && !regexp.MustCompile(`(?m)^\s*kernel\s+hidden\s+workers\s+median ms`).MatchString(r.stdout) {
+		t.Errorf("no kernel column in the table of %v:\n%s", paths, r.stdout)
+	}
+	bad := run(t, "bench", "--data-dir", data, "--no-fetch", "--workers", "1", "--hidden", "4", "--kernels", "generic,fast", "--out", t.TempDir())
+	if bad.code != cli.ExitUsage {
+		t.Errorf("--kernels generic,fast: exit %d, want %d\n%s", bad.code, cli.ExitUsage, bad.stderr)
+	}
+	if msg := checkOneErrorLine(t, bad); !strings.Contains(msg, "--kernels") || !strings.Contains(msg, "fast") {
+		t.Errorf("--kernels generic,fast: message %q does not name the flag and the path", msg)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -30,7 +31,10 @@ type Machine struct {
 // BenchRow is one cell of a benchmark's sweep. Its JSON keys are a
 // contract.
 type BenchRow struct {
-	Hidden        int     `json:"hidden"`
+	Hidden int `json:"hidden"`
+	// Kernel is the kernel path the cell ran (bench --kernels times
+	// several; Machine.Kernel is the default).
+	Kernel        string  `json:"kernel_path"`
 	Workers       int     `json:"workers"`
 	MedianMs      float64 `json:"median_ms"`
 	MinMs         float64 `json:"min_ms"`
@@ -86,10 +90,10 @@ func WriteBench(dir string, r *BenchReport) error {
 
 func writeBenchCSV(w io.Writer, rows []BenchRow) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations", "useful_gflops"})
+	_ = cw.Write([]string{"hidden", "workers", "median_ms", "min_ms", "max_ms", "samples_per_sec", "gflops", "speedup", "efficiency", "timed_iterations", "useful_gflops", "kernel_path"})
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
 	for _, r := range rows {
-		_ = cw.Write([]string{strconv.Itoa(r.Hidden), strconv.Itoa(r.Workers), f(r.MedianMs), f(r.MinMs), f(r.MaxMs), f(r.SamplesPerSec), f(r.GFLOPS), f(r.Speedup), f(r.Efficiency), strconv.Itoa(r.TimedIters), f(r.UsefulGFLOPS)})
+		_ = cw.Write([]string{strconv.Itoa(r.Hidden), strconv.Itoa(r.Workers), f(r.MedianMs), f(r.MinMs), f(r.MaxMs), f(r.SamplesPerSec), f(r.GFLOPS), f(r.Speedup), f(r.Efficiency), strconv.Itoa(r.TimedIters), f(r.UsefulGFLOPS), r.Kernel})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -105,21 +109,33 @@ func speedupPlot(path string, r *BenchReport) error {
 	p.Add(plotter.NewGrid())
 	maxW := 1
 	var lines []any
-	var hidden []int
+	// One line per hidden size and kernel path, in the rows' order; the
+	// path is named only where the report has several.
+	type series struct {
+		hidden int
+		kernel string
+	}
+	var all []series
+	kernels := map[string]bool{}
 	for _, row := range r.Rows {
-		if len(hidden) == 0 || hidden[len(hidden)-1] != row.Hidden {
-			hidden = append(hidden, row.Hidden)
+		kernels[row.Kernel] = true
+		if sr := (series{row.Hidden, row.Kernel}); !slices.Contains(all, sr) {
+			all = append(all, sr)
 		}
 	}
-	for _, h := range hidden {
+	for _, sr := range all {
 		var xy plotter.XYs
 		for _, row := range r.Rows {
-			if row.Hidden == h {
+			if row.Hidden == sr.hidden && row.Kernel == sr.kernel {
 				xy = append(xy, plotter.XY{X: float64(row.Workers), Y: row.Speedup})
 				maxW = max(maxW, row.Workers)
 			}
 		}
-		lines = append(lines, fmt.Sprintf("hidden %d", h), xy)
+		name := fmt.Sprintf("hidden %d", sr.hidden)
+		if len(kernels) > 1 {
+			name += ", " + sr.kernel
+		}
+		lines = append(lines, name, xy)
 	}
 	lines = append(lines, "ideal", plotter.XYs{{X: 1, Y: 1}, {X: float64(maxW), Y: float64(maxW)}})
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {

@@ -171,8 +171,8 @@ func TestWriteBench(t *testing.T) {
 	}
 	onlyFiles(t, dir, "bench.csv", "bench.json", "speedup.png")
 	csv, _ := os.ReadFile(filepath.Join(dir, "bench.csv"))
-	if want := "hidden,workers,median_ms,min_ms,max_ms,samples_per_sec,gflops,speedup,efficiency,timed_iterations,useful_gflops\n" +
-		"10,1,2.0000,1.5000,3.0000,0.0000,0.0000,1.0000,1.0000,5,0.0000\n10,2,1.2500,1.0000,2.0000,0.0000,0.0000,1.6000,0.8000,5,0.0000\n"; string(csv) != want {
+	if want := "hidden,workers,median_ms,min_ms,max_ms,samples_per_sec,gflops,speedup,efficiency,timed_iterations,useful_gflops,kernel_path\n" +
+		"10,1,2.0000,1.5000,3.0000,0.0000,0.0000,1.0000,1.0000,5,0.0000,\n10,2,1.2500,1.0000,2.0000,0.0000,0.0000,1.6000,0.8000,5,0.0000,\n"; string(csv) != want {
 		t.Errorf("bench.csv =\n%s\nwant\n%s", csv, want)
 	}
 	js, _ := os.ReadFile(filepath.Join(dir, "bench.json"))
