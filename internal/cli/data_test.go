@@ -121,6 +121,14 @@ func TestDataLocation(t *testing.T) {
 	if r := mustRun(t, "eval", "--model", model, "--data-dir", testOnly, "--no-fetch"); !accuracyLine.MatchString(r.stdout) {
 		t.Errorf("eval on the test files alone printed no accuracy:\n%s", r.stdout)
 	}
+	// An eval that fails on its data leaves no --out directory it made.
+	reports := filepath.Join(t.TempDir(), "reports")
+	if r := run(t, "eval", "--model", model, "--data-dir", empty, "--no-fetch", "--out", reports); r.code != cli.ExitUsage {
+		t.Errorf("eval --data-dir EMPTY: exit %d, want %d\n%s", r.code, cli.ExitUsage, r.stderr)
+	}
+	if _, err := os.Stat(reports); !os.IsNotExist(err) {
+		t.Errorf("the failed eval left %s behind (stat: %v)", reports, err)
+	}
 
 	// With ./data/mnist gone the cache directory is the last resort.
 	if err := os.Remove(local); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -90,8 +91,14 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if reportDir == "" {
 		reportDir = filepath.Dir(*modelPath)
 	}
+	_, statErr := os.Stat(reportDir)
 	if reportDir, err = outputDir(reportDir, ""); err != nil {
 		return err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// Made here: an eval that fails before writing leaves no empty
+		// directory behind (os.Remove takes only an empty one).
+		defer os.Remove(reportDir)
 	}
 	if err := probeDir("eval: --out", reportDir); err != nil {
 		return err
