@@ -24,11 +24,19 @@ import "math"
 func fma32(a, b, c float32) float32 {
 	p := float64(float64(a) * float64(b)) // exact
 	s := p + float64(c)
-	bits := math.Float64bits(s)
-	if bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 {
+	if roundsTwice(s) {
 		return fma32Exact(p, float64(c), s)
 	}
 	return float32(s)
+}
+
+// roundsTwice reports whether float32(s), for a float64 sum s of a float32
+// product and a float32, may differ from the float32 rounding of the exact
+// sum: s lies exactly on a midpoint between float32 values (its 29 low
+// bits are 1 then zeros), or in float32's subnormal range.
+func roundsTwice(s float64) bool {
+	bits := math.Float64bits(s)
+	return bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52
 }
 
 // fma32Exact is fma32's slow case: s = p + c rounded to float64. TwoSum
@@ -63,8 +71,7 @@ func axpy32(y, x []float32, a float32) {
 	af := float64(a)
 	for j, yj := range y {
 		s := float64(float64(x[j])*af) + float64(yj)
-		bits := math.Float64bits(s)
-		if bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 {
+		if roundsTwice(s) {
 			y[j] = fma32(x[j], a, yj)
 			continue
 		}
@@ -78,8 +85,7 @@ func chain32(acc float32, x []float32, xs int, y []float32, ys int, n int) float
 	for i := range n {
 		xi, yi := x[i*xs], y[i*ys]
 		s := float64(float64(xi)*float64(yi)) + float64(acc)
-		bits := math.Float64bits(s)
-		if bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 {
+		if roundsTwice(s) {
 			acc = fma32(xi, yi, acc)
 			continue
 		}

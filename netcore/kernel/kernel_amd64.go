@@ -104,13 +104,7 @@ type asmModel struct {
 	// mask has all bits set for the real hidden units and none for the
 	// padding; the assembly ANDs the activations with it.
 	mask []float32
-	// blocks splits the hp columns into runs of 8 registers and a last
-	// shorter one, the widths the assembly's sparse loops come in.
-	blocks []colBlock
 }
-
-// colBlock is a run of width registers starting at column col.
-type colBlock struct{ col, width int }
 
 // narrowHidden is the widest hidden layer for which the assembly computes
 // the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
@@ -132,11 +126,6 @@ func (m *Model) initAsm() {
 	a.mask = alignedFloat32(m.hp)
 	for j := range m.hidden {
 		a.mask[j] = math.Float32frombits(^uint32(0))
-	}
-	for c := 0; c < m.hp; {
-		w := min(blockRegs(m.path), (m.hp-c)/lanes)
-		a.blocks = append(a.blocks, colBlock{c, w})
-		c += w * lanes
 	}
 }
 
@@ -329,7 +318,7 @@ func (m *Model) tileBounds(s *Samples, idx []int32, ws *Scratch) {
 func (m *Model) gatherTiled(batch int, ws *Scratch) {
 	nt := ws.asm.tiles
 	bstride, zstride := (nt+1)*4, m.hp*4
-	for _, blk := range m.asm.blocks {
+	for _, blk := range m.blocks {
 		c := blk.col
 		for t := range nt {
 			m.asm.isa.tiledGather[blk.width](&ws.z[c], &m.w1t[c], &ws.asm.off[0], &ws.asm.fv[0], &ws.asm.bounds[t], batch, bstride, zstride)
@@ -363,7 +352,7 @@ func (m *Model) scatterCSC(g *Grad, npix int, dz1 []float32, ws *Scratch) {
 		return
 	}
 	pix, ps, ek, ev := &ws.asm.pix[0], &ws.asm.pstart[0], &ws.asm.entK[0], &ws.asm.entV[0]
-	for _, blk := range m.asm.blocks {
+	for _, blk := range m.blocks {
 		c := blk.col
 		m.asm.isa.cscScatter[blk.width](&g.w1t[c], &dz1[c], pix, ps, ek, ev, npix)
 	}
@@ -372,7 +361,7 @@ func (m *Model) scatterCSC(g *Grad, npix int, dz1 []float32, ws *Scratch) {
 // firstLayer leaves in ws.z the first layer's sums (W1·x) of the batch's
 // images; with a plan, the batch is plan batch b.
 func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b int) {
-	if len(m.asm.blocks) == 1 {
+	if m.oneBlock() {
 		if !plan.hasImages() {
 			m.locate(s, batch, ws)
 		}
@@ -389,7 +378,7 @@ func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b
 // images: plan batch b from the plan's copy of its images where it has
 // one, else the batch located in ws.asm.src.
 func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
-	width := m.asm.blocks[0].width
+	width := m.blocks[0].width
 	if plan.hasImages() {
 		src := &plan.asm.src[2*b*plan.batch]
 		if m.asm.z {
@@ -426,9 +415,9 @@ func (m *Model) firstLayerGrad(g *Grad, s *Samples, batch []int32, ws *Scratch, 
 		m.scatterPlan(g, plan, b, ws)
 		return
 	}
-	if len(m.asm.blocks) == 1 {
+	if m.oneBlock() {
 		if len(s.index) > 0 {
-			m.asm.isa.scatterRaw[m.asm.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.index[0], &s.value[0], &ws.asm.src[0], len(batch), m.hp*4, &m.table)
+			m.asm.isa.scatterRaw[m.blocks[0].width](&g.w1t[0], &ws.dz1[0], &s.index[0], &s.value[0], &ws.asm.src[0], len(batch), m.hp*4, &m.table)
 		}
 		return
 	}
@@ -450,7 +439,7 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 		if p.asm.padded {
 			fns = m.asm.isa.planScatterPadB
 		}
-		for _, blk := range m.asm.blocks {
+		for _, blk := range m.blocks {
 			c := blk.col
 			fns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale, &ws.asm.fv32[0])
 		}
@@ -460,7 +449,7 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 	if p.asm.padded {
 		fns = m.asm.isa.planScatterPad
 	}
-	for _, blk := range m.asm.blocks {
+	for _, blk := range m.blocks {
 		c := blk.col
 		fns[blk.width](&g.w1t[c], &ws.dz1[c], pix, ps, eo, er, int(hi-lo), &m.scale)
 	}
@@ -516,7 +505,7 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 	a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
 	// Where W2 is wide, dW2 is accumulated once per batch (dw2Batch) rather
 	// than once per image, the dense middle leaving dz2 in ws.asm.dz2.
-	wide := len(m.asm.blocks) > 1
+	wide := !m.oneBlock()
 	if wide {
 		a.dw2 = nil
 	}
@@ -593,7 +582,7 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 		// the 16 values converted at a time.
 		ws.asm.fv32 = alignedFloat32(max(m.inputs, ws.batch) + 8 + 16)
 	}
-	if len(m.asm.blocks) == 1 {
+	if m.oneBlock() {
 		return
 	}
 	ws.asm.start = make([]int32, ws.batch+1)

@@ -31,6 +31,11 @@ type Model struct {
 
 	w1t, b1, w2, b2 []float32
 
+	// blocks splits the hp columns into runs of blockRegs registers and a
+	// last shorter one: the widths the assembly's sparse loops come in,
+	// and the blocks whose chains the portable path follows.
+	blocks []colBlock
+
 	// asm holds what only the assembly path uses (kernel_amd64.go).
 	asm asmModel
 }
@@ -84,6 +89,11 @@ func newModel(p path, inputs, hidden, outputs int, act Activation, pixelScale fl
 	for v := range m.table {
 		m.table[v] = float32(v) * pixelScale
 	}
+	for c, lanes := 0, p.lanes(); c < m.hp; {
+		w := min(blockRegs(p), (m.hp-c)/lanes)
+		m.blocks = append(m.blocks, colBlock{c, w})
+		c += w * lanes
+	}
 	m.w1t = alignedFloat32(inputs * m.hp)
 	m.b1 = alignedFloat32(m.hp)
 	m.w2 = alignedFloat32(outputs * m.hp)
@@ -98,6 +108,14 @@ func newModel(p path, inputs, hidden, outputs int, act Activation, pixelScale fl
 	}
 	return m, nil
 }
+
+// colBlock is a run of width registers starting at column col.
+type colBlock struct{ col, width int }
+
+// oneBlock reports whether the hidden layer is one column block: the
+// assembly then takes the first layer image by image from the sparse form
+// (or a plan's padded copy of it), in entrySets chains.
+func (m *Model) oneBlock() bool { return len(m.blocks) == 1 }
 
 // maxWeights bounds the first layer (1 GiB of float32).
 const maxWeights = 1 << 28

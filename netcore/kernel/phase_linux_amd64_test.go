@@ -113,7 +113,7 @@ func benchPhases(b *testing.B, s *Samples, p path, hidden int, planned bool) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	tiled := len(m.asm.blocks) > 1
+	tiled := len(m.blocks) > 1
 	var phase [4]time.Duration
 	for b.Loop() {
 		a := &ws.asm.args

@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Plan is a fixed list of samples prepared once for many gradients over
 // them, as full-batch training takes one every iteration.
@@ -54,6 +57,24 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 		m.preparePortPlan(p)
 	}
 	return p
+}
+
+// nonZero returns the number of non-zero pixels of the plan's images.
+func (p *Plan) nonZero() int {
+	nnz := 0
+	for _, i := range p.idx {
+		nnz += int(p.s.offsets[i+1] - p.s.offsets[i])
+	}
+	return nnz
+}
+
+// keepsImages reports whether a plan for m whose images have nnz non-zero
+// pixels keeps a copy of them padded to multiples of 8 entries, whose zero
+// terms the first layer's chains then take (gatherPlan): where the model
+// has one column block, some pixel is set, and the row offsets, in units
+// of 8 bytes, fit the copy's 16 bits.
+func (m *Model) keepsImages(nnz int) bool {
+	return m.oneBlock() && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16
 }
 
 // Len returns the number of samples in the plan.

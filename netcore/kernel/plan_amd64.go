@@ -68,12 +68,9 @@ func entOffUnit(p path) int {
 func (m *Model) prepareAsmPlan(p *Plan) {
 	s, idx := p.s, p.idx
 	a := &p.asm
-	nnz := 0
-	for _, i := range idx {
-		nnz += int(s.offsets[i+1] - s.offsets[i])
-	}
+	nnz := p.nonZero()
 	batches := (len(idx) + p.batch - 1) / p.batch
-	a.padded = len(m.asm.blocks) == 1
+	a.padded = m.oneBlock()
 	entries := nnz
 	if a.padded {
 		// Padding adds at most 7 entries per pixel and batch.
@@ -134,7 +131,7 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 			}
 		}
 	}
-	if a.padded && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16 {
+	if m.keepsImages(nnz) {
 		a.copyImages(s, p.idx, m.hp)
 	}
 	if m.asm.soa {

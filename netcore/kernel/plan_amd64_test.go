@@ -58,7 +58,7 @@ func testPlanPadding(t *testing.T) {
 	}
 	if q := wide.NewPlan(s, idx); q.asm.padded || len(q.asm.entOff) != s.NonZero() || q.asm.offs != nil {
 		t.Fatalf("a plan for %d column blocks: padded %t, %d entries for %d pixels, image copy %t",
-			len(wide.asm.blocks), q.asm.padded, len(q.asm.entOff), s.NonZero(), q.asm.offs != nil)
+			len(wide.blocks), q.asm.padded, len(q.asm.entOff), s.NonZero(), q.asm.offs != nil)
 	}
 	row := m.hp * 4
 	for k := range n {

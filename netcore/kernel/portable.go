@@ -35,10 +35,10 @@ func chainOf(e, n, sets int, padded bool) int {
 	return 0
 }
 
-// addChains adds the chains into acc[0] in the assembly's fixed order:
-// s0+s1 for two, (s0+s1)+(s2+s3) for four.
-func addChains(acc [4][]float32, sets int) {
-	a0, a1, a2, a3 := acc[0], acc[1], acc[2], acc[3]
+// addChains adds the first n values of the chains into acc[0] in the
+// assembly's fixed order: s0+s1 for two, (s0+s1)+(s2+s3) for four.
+func addChains(acc [4][]float32, sets, n int) {
+	a0, a1, a2, a3 := acc[0][:n], acc[1][:n], acc[2][:n], acc[3][:n]
 	switch sets {
 	case 2:
 		for j := range a0 {
@@ -71,10 +71,6 @@ func (m *Model) newPortScratch(ws *Scratch) {
 	ws.port.dz2 = alignedFloat32(ws.batch*m.op + 16)[:ws.batch*m.op]
 }
 
-// oneBlock reports whether the model's hidden layer is one column block of
-// the assembly (HiddenPad ≤ 64), whose first layer keeps entrySets chains.
-func (m *Model) oneBlock() bool { return m.hp <= 8*8 }
-
 // soaDense reports whether training takes the dense middle image per lane
 // (denseSoA): HiddenPad ≤ 16 and exactly 10 outputs.
 func (m *Model) soaDense() bool { return m.hp <= 16 && m.outputs == 10 }
@@ -95,7 +91,7 @@ func (m *Model) firstLayerGo(z []float32, pix []uint16, val []uint8, padded bool
 		}
 		return
 	}
-	sets := entrySets(m.hp / 8)
+	sets := entrySets(m.blocks[0].width)
 	acc := ws.port.acc
 	for s := range sets {
 		clear(acc[s])
@@ -110,7 +106,7 @@ func (m *Model) firstLayerGo(z []float32, pix []uint16, val []uint8, padded bool
 			axpy32(acc[e%sets], w, 0)
 		}
 	}
-	addChains(acc, sets)
+	addChains(acc, sets, len(z))
 	copy(z, acc[0])
 }
 
@@ -344,10 +340,13 @@ func (m *Model) scatterPlanGo(g *Grad, p *Plan, b int, ws *Scratch) {
 	for j := pp.pixAt[b]; j < pp.pixAt[b+1]; j++ {
 		ents := pp.ents[pp.pstart[j]:pp.pstart[j+1]]
 		row := g.w1t[int(pp.pix[j])*hp:]
-		for c := 0; c < hid; {
-			width := min(8, (hp-c)/8)
-			cols := min(hid, c+8*width) - c
-			sets := entrySets(width)
+		for _, blk := range m.blocks {
+			c := blk.col
+			if c >= hid {
+				break // padding alone
+			}
+			cols := min(hid-c, blk.width*m.path.lanes())
+			sets := entrySets(blk.width)
 			acc := ws.port.acc
 			for s := range sets {
 				clear(acc[s][:cols])
@@ -355,15 +354,10 @@ func (m *Model) scatterPlanGo(g *Grad, p *Plan, b int, ws *Scratch) {
 			for e, ent := range ents {
 				axpy32(acc[chainOf(e, len(ents), sets, pp.lists)][:cols], ws.dz1[int(ent.k)*hp+c:], m.table[ent.raw])
 			}
-			var sub [4][]float32
-			for s := range sets {
-				sub[s] = acc[s][:cols]
-			}
-			addChains(sub, sets)
-			for i, v := range sub[0] {
+			addChains(acc, sets, cols)
+			for i, v := range acc[0][:cols] {
 				row[c+i] = v + row[c+i]
 			}
-			c += 8 * width
 		}
 	}
 }
@@ -393,12 +387,8 @@ type portPlan struct {
 func (m *Model) preparePortPlan(p *Plan) {
 	s, idx := p.s, p.idx
 	pp := &p.port
-	nnz := 0
-	for _, i := range idx {
-		nnz += int(s.offsets[i+1] - s.offsets[i])
-	}
 	pp.lists = m.oneBlock()
-	pp.images = pp.lists && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16
+	pp.images = m.keepsImages(p.nonZero())
 	lists := make([][]planEntry, m.inputs)
 	pp.pixAt = []int32{0}
 	pp.pstart = []int32{0}
