@@ -99,7 +99,7 @@ func (j *job) agree(mine fingerprint) error {
 	if j.lead() {
 		b = mine.encode()
 	}
-	b, err := j.broadcastBytes(b, 0)
+	b, err := j.broadcastBytes(b, 0, maxFingerprint)
 	if err != nil {
 		return fmt.Errorf("agreement: %w", err)
 	}
@@ -122,7 +122,7 @@ func (j *job) agree(mine fingerprint) error {
 		e := mine.entry(differs, lead.entry(differs, "").key)
 		sent = fingerprint{e}.encode()
 	}
-	if sent, err = j.broadcastBytes(sent, other); err != nil {
+	if sent, err = j.broadcastBytes(sent, other, maxFingerprint); err != nil {
 		return fmt.Errorf("agreement: %w", err)
 	}
 	got, err := decodeFingerprint(sent)
@@ -135,16 +135,17 @@ func (j *job) agree(mine fingerprint) error {
 }
 
 // broadcastBytes sends b of process root to every process, its length
-// first, and returns what root sent.
-func (j *job) broadcastBytes(b []byte, root int) ([]byte, error) {
+// first, and returns what root sent; a length over limit is an
+// *oversizeError on every process, and nothing more is sent.
+func (j *job) broadcastBytes(b []byte, root int, limit uint64) ([]byte, error) {
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
 	if err := j.comm.Broadcast(n[:], root); err != nil {
 		return nil, err
 	}
 	size := binary.LittleEndian.Uint64(n[:])
-	if size > maxFingerprint {
-		return nil, fmt.Errorf("rank %d sends %d bytes, want at most %d", root, size, maxFingerprint)
+	if size > limit {
+		return nil, &oversizeError{root, size, limit}
 	}
 	if j.rank() != root {
 		b = make([]byte, size)
@@ -153,6 +154,16 @@ func (j *job) broadcastBytes(b []byte, root int) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// oversizeError is a broadcast refused for its length.
+type oversizeError struct {
+	root        int
+	size, limit uint64
+}
+
+func (e *oversizeError) Error() string {
+	return fmt.Sprintf("rank %d sends %d bytes, want at most %d", e.root, e.size, e.limit)
 }
 
 // maxFingerprint bounds a fingerprint's encoding: its values are short.

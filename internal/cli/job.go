@@ -2,7 +2,6 @@ package cli
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -175,19 +174,11 @@ func (j *job) readCheckpointOf(path string) (*netcore.Checkpoint, string, error)
 			return nil, "", usagef("read checkpoint: %w", err)
 		}
 	}
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-	if err := j.comm.Broadcast(n[:], 0); err != nil {
-		return nil, "", fmt.Errorf("resume: %w", err)
+	b, err := j.broadcastBytes(b, 0, netcore.DefaultCheckpointLimit)
+	if big := (*oversizeError)(nil); errors.As(err, &big) {
+		return nil, "", usagef("read checkpoint %s: %d bytes, want at most %d", path, big.size, big.limit)
 	}
-	size := binary.LittleEndian.Uint64(n[:])
-	if size > netcore.DefaultCheckpointLimit {
-		return nil, "", usagef("read checkpoint %s: %d bytes, want at most %d", path, size, netcore.DefaultCheckpointLimit)
-	}
-	if !j.lead() {
-		b = make([]byte, size)
-	}
-	if err := j.comm.Broadcast(b, 0); err != nil {
+	if err != nil {
 		return nil, "", fmt.Errorf("resume: %w", err)
 	}
 	c, err := netcore.UnmarshalCheckpoint(b)
