@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,15 +90,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if reportDir == "" {
 		reportDir = filepath.Dir(*modelPath)
 	}
-	_, statErr := os.Stat(reportDir)
-	if reportDir, err = outputDir(reportDir, ""); err != nil {
+	reportDir, unmake, err := makeOutputDir(reportDir, "")
+	if err != nil {
 		return err
 	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		// Made here: an eval that fails before writing leaves no empty
-		// directory behind (os.Remove takes only an empty one).
-		defer os.Remove(reportDir)
-	}
+	defer unmake()
 	if err := probeDir("eval: --out", reportDir); err != nil {
 		return err
 	}

@@ -42,33 +42,43 @@ func probeOutputFile(what, path string) error {
 	return probeDir(what+" "+path, filepath.Dir(path))
 }
 
-// prepareOutputDir creates the output directory dir (runs/<prefix><time>
-// when dir is ""), checks that files can be written in it, and locks it
-// for this run; release removes the lock, and the directory too where
-// this run made it and wrote nothing in it (a run refused before its work,
-// say by the other ranks of its job, leaves nothing behind). what names
-// the flag in errors.
-func prepareOutputDir(what, dir, prefix string, log *zap.Logger) (path string, release func(), err error) {
+// makeOutputDir creates the output directory dir (runs/<prefix><time>
+// when dir is "") and returns, with its path, unmake, which removes it
+// again where this call made it and nothing was written in it: a command
+// that fails before its work leaves no empty directory behind.
+func makeOutputDir(dir, prefix string) (path string, unmake func(), err error) {
 	_, statErr := os.Stat(dir)
 	made := dir == "" || errors.Is(statErr, os.ErrNotExist)
 	if dir, err = outputDir(dir, prefix); err != nil {
 		return "", nil, err
 	}
-	removeMade := func() {
+	return dir, func() {
 		if made {
 			os.Remove(dir) // only if empty
 		}
+	}, nil
+}
+
+// prepareOutputDir makes the output directory (see makeOutputDir), checks
+// that files can be written in it, and locks it for this run; release
+// removes the lock, and the directory too where this run made it and wrote
+// nothing in it (a run refused before its work, say by the other ranks of
+// its job, leaves nothing behind). what names the flag in errors.
+func prepareOutputDir(what, dir, prefix string, log *zap.Logger) (path string, release func(), err error) {
+	dir, unmake, err := makeOutputDir(dir, prefix)
+	if err != nil {
+		return "", nil, err
 	}
 	if err := probeDir(what, dir); err != nil {
-		removeMade()
+		unmake()
 		return "", nil, err
 	}
 	unlock, err := lockDir(what, dir, log)
 	if err != nil {
-		removeMade()
+		unmake()
 		return "", nil, err
 	}
-	return dir, func() { unlock(); removeMade() }, nil
+	return dir, func() { unlock(); unmake() }, nil
 }
 
 // prepareOutputs checks, before a command's work, that the timeline trace
