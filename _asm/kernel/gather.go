@@ -46,7 +46,10 @@ func accSets(v gen.Vector, blocks int) int {
 // entry's value in every lane, and the three of spread8 (AVX-512: the one
 // of spread16, and spill, the stack slot it stores the values to).
 type entryRegs struct {
-	blocks, sets  int
+	blocks, sets int
+	// apart is set where each set is a sum of its own, an image's or a
+	// pixel's, which the loops must not add together (see addSets).
+	apart         bool
 	acc           func(s, j int) VecPhysical
 	scale         VecPhysical
 	tmp           [2]VecPhysical
@@ -140,7 +143,12 @@ func zeroSets(a *gen.File, r entryRegs) {
 // addSets adds the accumulator sets into set 0 in a fixed order: s0+s1 for
 // two sets, (s0+s1)+(s2+s3) for four, ((s0+s1)+(s2+s3))+((s4+s5)+(s6+s7))
 // for eight.
+//
+// Where r.apart is set the sets are separate sums and stay as they are.
 func addSets(a *gen.File, r entryRegs) {
+	if r.apart {
+		return
+	}
 	switch r.sets {
 	case 8:
 		for j := range r.blocks {
@@ -388,6 +396,10 @@ func rowOffset(a *gen.File, v gen.Vector, x GPPhysical, blocks int) {
 // gather emits gatherRaw<blocks>, or with planned gatherPlan<blocks>: the
 // first layer of a batch for a model of one column block.
 func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
+	if !v.Wide() {
+		gatherOne(a, v, f, blocks, planned)
+		return
+	}
 	W := blocks * v.Lanes
 	name := f.name(v, blocks)
 	switch {
@@ -467,6 +479,10 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 // for the lists of a plan that pads them to multiples of 8 (see
 // Plan.padded): only the eight-entry loop, no tails.
 func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
+	if !v.Wide() {
+		planScatterOne(a, v, f, blocks, padded)
+		return
+	}
 	W := blocks * v.Lanes
 	name := f.name(v, blocks)
 	doc := []string{
@@ -552,4 +568,174 @@ func entOffScale(v gen.Vector) int {
 		return 8
 	}
 	return 1
+}
+
+// gatherOne emits the AVX2 gatherRaw<blocks>, or with planned
+// gatherPlan<blocks>, in the one arithmetic: every hidden unit of every
+// image one chain over the image's pixels in ascending order, from +0.
+//
+// Without a plan an image's chain is one set of accumulators, a chain of
+// dependent FMAs per register. A plan's images come in blocks of as many
+// images as entryLoops has sets, their lists interleaved entry by entry
+// (image s of the block takes entries s, s+sets, …), so that the sets are
+// the images' own chains, side by side, and each loaded row offset and
+// value feeds one image; the plan pads each block's lists to one length
+// with identity terms (see NewPlan).
+func gatherOne(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
+	W := blocks * v.Lanes
+	name := f.name(v, blocks)
+	r := newEntryRegs(v, blocks)
+	if planned {
+		a.Func(name, f.sigFor(v),
+			fmt.Sprintf("%s is %s over a Plan's blocks of %d images: for each of", name, v.Name("gatherRaw", blocks), r.sets),
+			"n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)",
+			fmt.Sprintf("interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:%d]", W),
+			fmt.Sprintf("to image e mod %d of the block, whose row of z is rows[%d·k + e mod %d]·zstride", r.sets, r.sets, r.sets),
+			"bytes on. off[e] is the byte offset of the weight row divided by 8.",
+			"The rows are stored from the block's last image to its first, so that",
+			"an empty place of a block, given its first image's row and identity",
+			"terms, leaves that row to the image (see gatherOne in _asm/kernel).")
+	} else {
+		r.sets = 1
+		a.Func(name, f.sig,
+			fmt.Sprintf("%s is the first layer of n ≥ 1 images straight from their", name),
+			fmt.Sprintf("sparse form, for a model of HiddenPad %d (one column block, weight rows", W),
+			fmt.Sprintf("of %d bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·", 4*W),
+			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, each unit", W, W),
+			"one chain of FMAs in pixel order from +0.")
+	}
+	r.apart = planned
+	z, w, pix, val, src, n, zstride, rows := RDI, RSI, R8, R9, R10, R14, RDX, R13
+	a.Load(a.Param("z"), z)
+	a.Load(a.Param("w"), w)
+	if planned {
+		a.Load(a.Param("off"), pix)
+		a.Load(a.Param("rows"), rows)
+	} else {
+		a.Load(a.Param("idx"), pix)
+	}
+	a.Load(a.Param("val"), val)
+	a.Load(a.Param("src"), src)
+	a.Load(a.Param("n"), n)
+	a.Load(a.Param("zstride"), zstride)
+	a.Load(a.Param("scale"), RAX)
+	a.VBROADCASTSS(at(RAX, 0), r.scale)
+
+	a.Label("img")
+	a.MOVLQSX(at(src, 0), r.e)
+	a.MOVLQSX(at(src, 4), r.end)
+	a.ADDQ(r.e, r.end)
+	zeroSets(a, r)
+	l := entryList{
+		off: func(i int) Mem { return atIdx(pix, r.e, 2, 2*i) },
+		val: func(i int) Mem { return atIdx(val, r.e, 1, i) },
+	}
+	// The plan's blocks are padded and hold row offsets divided by 8; the
+	// samples' images are not, and hold pixel numbers.
+	if planned {
+		l.row = atIdx(w, r.rowAt, 8, 0)
+	} else {
+		l.row = atIdx(w, r.rowAt, 1, 0)
+		l.end8 = RCX
+		l.fix = func() { rowOffset(a, v, r.rowAt, blocks) }
+	}
+	entryLoops(a, v, r, l)
+	if planned {
+		for s := r.sets - 1; s >= 0; s-- {
+			a.MOVLQSX(at(rows, 4*s), RAX)
+			a.IMULQ(zstride, RAX)
+			for j := range blocks {
+				a.VMOVUPS(r.acc(s, j), atIdx(z, RAX, 1, j*v.Bytes()))
+			}
+		}
+		a.ADDQ(imm(4*r.sets), rows)
+	} else {
+		for j := range blocks {
+			a.VMOVUPS(r.acc(0, j), at(z, j*v.Bytes()))
+		}
+		a.ADDQ(zstride, z)
+	}
+	a.ADDQ(imm(8), src)
+	a.DECQ(n)
+	a.JNZ(LabelRef("img"))
+	a.VZEROUPPER()
+	a.RET()
+}
+
+// planScatterOne emits the AVX2 planScatter<blocks>, or with padded
+// planScatterPad<blocks>, in the one arithmetic: every weight of the first
+// layer's gradient one chain over the images using its pixel, in image
+// order, continuing from the gradient's value (the row is loaded first and
+// stored last, rather than a sum added to it), so that the plan's batches
+// leave no mark on the bits.
+//
+// The lists of a plan for several column blocks go pixel by pixel, in one
+// set. A padded plan's pixels come in groups of as many pixels as
+// entryLoops has sets, their lists interleaved entry by entry, so that the
+// sets are the pixels' own chains side by side.
+func planScatterOne(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
+	W := blocks * v.Lanes
+	name := f.name(v, blocks)
+	r := newEntryRegs(v, blocks)
+	if padded {
+		a.Func(name, f.sigFor(v),
+			fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
+			fmt.Sprintf("one block of %d columns, over npix ≥ 1 groups of %d pixels: for group g,", W, r.sets),
+			fmt.Sprintf("entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of"),
+			fmt.Sprintf("images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d] to the", W),
+			fmt.Sprintf("row dw[pix[%d·g + e mod %d]/4:][0:%d], which is loaded first and stored last,", r.sets, r.sets, W),
+			"from the group's last pixel to its first, so that an empty place of a",
+			"group, given its first pixel's row and identity terms, leaves that row",
+			"to the pixel (see planScatterOne in _asm/kernel).")
+	} else {
+		r.sets = 1
+		a.Func(name, f.sigFor(v),
+			fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
+			fmt.Sprintf("one block of %d columns: for each of npix ≥ 1 distinct pixels j, the row", W),
+			fmt.Sprintf("block dw[pix[j]/4:][0:%d] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]", W, W),
+			"for each of its entries e in pstart[j]:pstart[j+1] (images in ascending",
+			"order) in one chain of FMAs, and is stored.")
+	}
+	r.apart = padded
+	dw, dz, pix, pstart, entOff, entRaw, npix, rowAt := RDI, RSI, R8, R9, R10, R13, RCX, R14
+	a.Load(a.Param("dw"), dw)
+	a.Load(a.Param("dz"), dz)
+	a.Load(a.Param("pix"), pix)
+	a.Load(a.Param("pstart"), pstart)
+	a.Load(a.Param("entOff"), entOff)
+	a.Load(a.Param("entRaw"), entRaw)
+	a.Load(a.Param("npix"), npix)
+	a.Load(a.Param("scale"), RAX)
+	a.VBROADCASTSS(at(RAX, 0), r.scale)
+	a.MOVLQSX(at(pstart, 0), r.e)
+
+	a.Label("pix")
+	a.MOVLQSX(at(pstart, 4), r.end)
+	for s := range r.sets {
+		a.MOVL(at(pix, 4*s), rowAt.As32())
+		for j := range blocks {
+			a.VMOVUPS(atIdx(dw, rowAt, 1, j*v.Bytes()), r.acc(s, j))
+		}
+	}
+	l := entryList{
+		off: func(i int) Mem { return atIdx(entOff, r.e, 2, 2*i) },
+		val: func(i int) Mem { return atIdx(entRaw, r.e, 1, i) },
+		row: atIdx(dz, r.rowAt, 1, 0),
+	}
+	if !padded {
+		l.end8 = RDX
+	}
+	entryLoops(a, v, r, l)
+	for s := r.sets - 1; s >= 0; s-- {
+		a.MOVL(at(pix, 4*s), rowAt.As32())
+		for j := range blocks {
+			a.VMOVUPS(r.acc(s, j), atIdx(dw, rowAt, 1, j*v.Bytes()))
+		}
+	}
+	a.ADDQ(imm(4*r.sets), pix)
+	a.ADDQ(imm(4), pstart)
+	a.DECQ(npix)
+	a.JNZ(LabelRef("pix"))
+	a.VZEROUPPER()
+	a.RET()
 }

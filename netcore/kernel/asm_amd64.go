@@ -7,8 +7,8 @@ package kernel
 // gatherRaw1 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 8 (one column block, weight rows
 // of 32 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·8:][0:8] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·8:][0:8] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw1(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -16,8 +16,8 @@ func gatherRaw1(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw2 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 16 (one column block, weight rows
 // of 64 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·16:][0:16] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·16:][0:16] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw2(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -25,8 +25,8 @@ func gatherRaw2(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw3 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 24 (one column block, weight rows
 // of 96 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·24:][0:24] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·24:][0:24] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw3(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -34,8 +34,8 @@ func gatherRaw3(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw4 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 32 (one column block, weight rows
 // of 128 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·32:][0:32] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·32:][0:32] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw4(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -43,8 +43,8 @@ func gatherRaw4(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw5 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 40 (one column block, weight rows
 // of 160 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·40:][0:40] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·40:][0:40] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw5(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -52,8 +52,8 @@ func gatherRaw5(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw6 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 48 (one column block, weight rows
 // of 192 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·48:][0:48] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·48:][0:48] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw6(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -61,8 +61,8 @@ func gatherRaw6(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw7 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 56 (one column block, weight rows
 // of 224 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·56:][0:56] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·56:][0:56] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw7(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -70,99 +70,107 @@ func gatherRaw7(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 // gatherRaw8 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 64 (one column block, weight rows
 // of 256 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·64:][0:64] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·64:][0:64] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRaw8(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
-// gatherPlan1 is gatherRaw1 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:8] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 4 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan1 is gatherRaw1 over a Plan's blocks of 4 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:8]
+// to image e mod 4 of the block, whose row of z is rows[4·k + e mod 4]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan1(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan1(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan2 is gatherRaw2 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:16] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 4 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan2 is gatherRaw2 over a Plan's blocks of 4 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:16]
+// to image e mod 4 of the block, whose row of z is rows[4·k + e mod 4]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan2(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan2(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan3 is gatherRaw3 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:24] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 2 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan3 is gatherRaw3 over a Plan's blocks of 2 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:24]
+// to image e mod 2 of the block, whose row of z is rows[2·k + e mod 2]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan3(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan3(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan4 is gatherRaw4 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:32] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 2 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan4 is gatherRaw4 over a Plan's blocks of 2 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:32]
+// to image e mod 2 of the block, whose row of z is rows[2·k + e mod 2]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan4(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan4(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan5 is gatherRaw5 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:40] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 1 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan5 is gatherRaw5 over a Plan's blocks of 1 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:40]
+// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan5(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan5(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan6 is gatherRaw6 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:48] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 1 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan6 is gatherRaw6 over a Plan's blocks of 1 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:48]
+// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan6(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan6(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan7 is gatherRaw7 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:56] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 1 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan7 is gatherRaw7 over a Plan's blocks of 1 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:56]
+// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan7(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan7(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
-// gatherPlan8 is gatherRaw8 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:64] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 1 (see entryLoops in _asm/kernel/gather.go).
+// gatherPlan8 is gatherRaw8 over a Plan's blocks of 1 images: for each of
+// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
+// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:64]
+// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
+// bytes on. off[e] is the byte offset of the weight row divided by 8.
+// The rows are stored from the block's last image to its first, so that
+// an empty place of a block, given its first image's row and identity
+// terms, leaves that row to the image (see gatherOne in _asm/kernel).
 //
 //go:noescape
-func gatherPlan8(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
+func gatherPlan8(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
 
 // scatterRaw1 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 8: dw[idx[e]·8:][0:8] +=
@@ -230,176 +238,168 @@ func scatterRaw8(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32, 
 
 // planScatter1 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 8 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:8] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:8]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:8] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:8]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter2 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:16] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter3 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 24 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:24] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:24]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:24] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:24]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter4 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:32] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter5 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 40 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:40] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:40]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:40] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:40]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter6 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:48] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter7 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 56 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:56] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:56]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:56] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:56]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatter8 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:64] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 //
 //go:noescape
 func planScatter8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad1 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 8 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:8] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:8]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 8 columns, over npix ≥ 1 groups of 4 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:8] to the
+// row dw[pix[4·g + e mod 4]/4:][0:8], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad2 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 16 columns, over npix ≥ 1 groups of 4 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:16] to the
+// row dw[pix[4·g + e mod 4]/4:][0:16], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad3 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 24 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:24] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:24]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 24 columns, over npix ≥ 1 groups of 2 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:24] to the
+// row dw[pix[2·g + e mod 2]/4:][0:24], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad4 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 32 columns, over npix ≥ 1 groups of 2 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:32] to the
+// row dw[pix[2·g + e mod 2]/4:][0:32], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad5 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 40 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:40] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:40]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 40 columns, over npix ≥ 1 groups of 1 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:40] to the
+// row dw[pix[1·g + e mod 1]/4:][0:40], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad6 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 48 columns, over npix ≥ 1 groups of 1 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:48] to the
+// row dw[pix[1·g + e mod 1]/4:][0:48], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad7 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 56 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:56] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:56]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 56 columns, over npix ≥ 1 groups of 1 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:56] to the
+// row dw[pix[1·g + e mod 1]/4:][0:56], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
 
 // planScatterPad8 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 64 columns, over npix ≥ 1 groups of 1 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:64] to the
+// row dw[pix[1·g + e mod 1]/4:][0:64], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatterOne in _asm/kernel).
 //
 //go:noescape
 func planScatterPad8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)

@@ -103,3 +103,61 @@ func sameBits(t *testing.T, name string, got, want []float64) {
 		t.Errorf("%s: %d of %d values differ", name, bad, len(want))
 	}
 }
+
+// TestPlanPiecesBitwise checks the rule of the one arithmetic that every
+// value is one chain in image order across the whole run: on every path of
+// it, GradientPlan gives Gradient's bits, and so do calls on pieces of the
+// samples, however they are cut (the plan's batches, blocks and groups
+// leave no mark).
+func TestPlanPiecesBitwise(t *testing.T) {
+	for _, path := range paths() {
+		if kernel.ArithmeticOf(path) != kernel.Arithmetic {
+			continue
+		}
+		for _, c := range bitwiseCases {
+			for _, act := range activations {
+				t.Run(fmt.Sprintf("%s/%s/%v", path, c.name, act), func(t *testing.T) {
+					if testing.Short() && c.hidden >= 300 && act != kernel.Sigmoid {
+						t.Skip("short: wide networks with sigmoid only")
+					}
+					d := c.data(t)
+					p := randomParams(uint64(c.hidden)+300, d.dim, c.hidden, c.classes(), c.std)
+					m, err := kernel.NewModelOn(path, p.in, p.hid, p.out, act, c.scale)
+					if err != nil {
+						t.Skipf("skipping the %s path: %v", path, err)
+					}
+					s, err := kernel.NewSamples(d.pixels, d.labels, d.n, d.dim)
+					if err != nil {
+						t.Fatal(err)
+					}
+					m.LoadRowMajor(p.rowMajor())
+					idx := allIdx(d.n)
+					want, wantCost := gradient(m, s, idx, false)
+					got, gotCost := gradient(m, s, idx, true)
+					compare := func(how string, got params) {
+						sameBits(t, how+" dW1", got.w1, want.w1)
+						sameBits(t, how+" db1", got.b1, want.b1)
+						sameBits(t, how+" dW2", got.w2, want.w2)
+						sameBits(t, how+" db2", got.b2, want.b2)
+					}
+					compare("plan", got)
+					if math.Float64bits(gotCost) != math.Float64bits(wantCost) {
+						t.Errorf("plan cost %v, Gradient %v", gotCost, wantCost)
+					}
+					// Pieces of 1, 7 and the rest, each with a plan of its
+					// own, into one gradient.
+					g, ws := kernel.NewGrad(m), kernel.NewScratch(m)
+					for lo, cut := 0, 1; lo < len(idx); lo, cut = lo+cut, cut*7 {
+						piece := idx[lo:min(len(idx), lo+cut)]
+						if cut == 7 {
+							m.Gradient(g, s, piece, ws)
+						} else {
+							m.GradientPlan(g, m.NewPlan(s, piece), ws)
+						}
+					}
+					compare("pieces", unpack(m, g))
+				})
+			}
+		}
+	}
+}

@@ -19,7 +19,7 @@ func (m *Model) Gradient(g *Grad, s *Samples, idx []int32, ws *Scratch) {
 		g.Cost += m.gradientAsm(g, s, idx, ws, nil)
 		return
 	}
-	g.Cost += m.gradientGo(g, s, idx, ws, nil)
+	g.Cost += m.gradientGo(g, s, idx, ws)
 }
 
 // label returns sample i's label, which must name one of the outputs. The
@@ -71,9 +71,9 @@ func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	h, d, z2 := ws.z[:m.hp], ws.d[:m.hidden], ws.z2[:m.outputs]
 	for k, i := range idx {
 		pix, val := s.image(i)
-		m.firstLayerGo(h[:m.hidden], pix, val, false, ws)
+		m.firstLayerGo(h[:m.hidden], pix, val)
 		m.activate(h[:m.hidden], d)
-		m.logits(z2, h)
+		m.logits(z2, h[:m.hidden])
 		dst[k] = argmax(z2)
 	}
 }

@@ -94,7 +94,9 @@ func newModel(p path, inputs, hidden, outputs int, act Activation, pixelScale fl
 		m.blocks = append(m.blocks, colBlock{c, w})
 		c += w * lanes
 	}
-	m.w1t = alignedFloat32(inputs * m.hp)
+	// The AVX2 path's plans pad lists with identity terms on a row of -0
+	// just past the last pixel's (see identityRow).
+	m.w1t = withIdentityRow(inputs, m.hp)
 	m.b1 = alignedFloat32(m.hp)
 	m.w2 = alignedFloat32(outputs * m.hp)
 	// b2 is padded to op with -inf: the assembly's softmax runs over whole
@@ -116,6 +118,23 @@ type colBlock struct{ col, width int }
 // assembly then takes the first layer image by image from the sparse form
 // (or a plan's padded copy of it), in entrySets chains.
 func (m *Model) oneBlock() bool { return len(m.blocks) == 1 }
+
+// withIdentityRow returns rows·width zeroed float32 values (aligned as
+// alignedFloat32 aligns them) followed, beyond the slice's length and
+// capacity, by a row of width values of -0: the identity row. A term
+// whose weight or delta is -0 and whose pixel value is +0 has the product
+// -0, and acc + (-0) is acc for every float32, so the assembly's plans pad
+// the lists they interleave with terms on that row (the first layer's
+// weights for a model, the first layer's deltas for a Scratch), which
+// change no bit. No path writes the row.
+func withIdentityRow(rows, width int) []float32 {
+	buf := alignedFloat32((rows + 1) * width)
+	negZero := math.Float32frombits(1 << 31)
+	for i := rows * width; i < len(buf); i++ {
+		buf[i] = negZero
+	}
+	return buf[: rows*width : rows*width]
+}
 
 // maxWeights bounds the first layer (1 GiB of float32).
 const maxWeights = 1 << 28
@@ -237,7 +256,7 @@ func NewScratch(m *Model) *Scratch {
 	ws := &Scratch{
 		z:       alignedFloat32(batch * m.hp),
 		d:       alignedFloat32(batch * m.hp),
-		dz1:     alignedFloat32(batch * m.hp),
+		dz1:     withIdentityRow(batch, m.hp),
 		z2:      alignedFloat32(m.op),
 		dense:   alignedFloat32(m.hp),
 		hp:      m.hp,
@@ -293,6 +312,10 @@ const wideBatchBytes = 256 << 10
 func (m *Model) batchSize() int {
 	limit, bytes := maxBatch, batchBytes
 	switch {
+	case m.hp <= blockColumns(m.path) && m.path != avx512:
+		// A plan's lists name the identity row of dz1, just past the
+		// batch's rows, by a 16-bit offset (see prepareAsmPlan).
+		limit, bytes = maxPlanBatch, batchBytes-1
 	case m.hp <= blockColumns(m.path):
 		limit = maxPlanBatch
 	case m.path == avx512:

@@ -28,10 +28,9 @@ type Plan struct {
 	inputs, hp, batch int
 	path              path
 
-	// asm and port are the prepared batches of the assembly path
-	// (plan_amd64.go) and of the portable path (portable.go).
-	asm  asmPlan
-	port portPlan
+	// asm is what the assembly path prepares (plan_amd64.go); the
+	// portable path needs only the list.
+	asm asmPlan
 }
 
 // NewPlan prepares the samples s[idx[k]] for GradientPlan with m or any
@@ -53,8 +52,6 @@ func (m *Model) NewPlan(s *Samples, idx []int32) *Plan {
 	}
 	if m.Fast() {
 		m.prepareAsmPlan(p)
-	} else {
-		m.preparePortPlan(p)
 	}
 	return p
 }
@@ -93,7 +90,7 @@ func (m *Model) GradientPlan(g *Grad, p *Plan, ws *Scratch) {
 	m.mustMatch("GradientPlan", p.s, ws)
 	m.mustFitGrad("GradientPlan", g)
 	if !m.Fast() {
-		g.Cost += m.gradientGo(g, p.s, p.idx, ws, p)
+		g.Cost += m.gradientGo(g, p.s, p.idx, ws)
 		return
 	}
 	g.Cost += m.gradientAsm(g, p.s, p.idx, ws, p)
