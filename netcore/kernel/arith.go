@@ -33,10 +33,14 @@ func fma32(a, b, c float32) float32 {
 // roundsTwice reports whether float32(s), for a float64 sum s of a float32
 // product and a float32, may differ from the float32 rounding of the exact
 // sum: s lies exactly on a midpoint between float32 values (its 29 low
-// bits are 1 then zeros), or in float32's subnormal range.
+// bits are 1 then zeros), or in float32's subnormal range. A zero s is
+// exact (a float64 sum of a float32 product and a float32 rounds to zero
+// only when it is zero), and its sign follows the rule a fused
+// multiply-add's does, so zeros, common where a delta or a gradient is
+// zero, take the fast path.
 func roundsTwice(s float64) bool {
 	bits := math.Float64bits(s)
-	return bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52
+	return bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 && bits<<1 != 0
 }
 
 // fma32Exact is fma32's slow case: s = p + c rounded to float64. TwoSum
