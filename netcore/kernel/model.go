@@ -115,8 +115,8 @@ func newModel(p path, inputs, hidden, outputs int, act Activation, pixelScale fl
 type colBlock struct{ col, width int }
 
 // oneBlock reports whether the hidden layer is one column block: the
-// assembly then takes the first layer image by image from the sparse form
-// (or a plan's padded copy of it), in entrySets chains.
+// assembly then takes the first layer from the sparse form, image by
+// image, or from a plan's copy of it, several images side by side.
 func (m *Model) oneBlock() bool { return len(m.blocks) == 1 }
 
 // withIdentityRow returns rows·width zeroed float32 values (aligned as

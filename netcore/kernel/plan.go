@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Plan is a fixed list of samples prepared once for many gradients over
 // them, as full-batch training takes one every iteration.
@@ -15,10 +12,12 @@ import (
 // On the assembly path a Plan stores the transposition of every batch,
 // made once (see asmPlan); on the portable path it is just the list.
 //
-// GradientPlan over a plan gives the same sums as Gradient over the same
-// samples up to float32 rounding (the terms of each image's first layer and
-// of each first-layer weight's gradient are added in another order), and
-// bitwise the same sums on every call.
+// GradientPlan over a plan gives bitwise the same sums as Gradient over
+// the same samples in the same order, on the paths of the one arithmetic,
+// whose every value is one chain in image order (docs/ARITHMETIC.md): the
+// plan changes how the kernels walk the samples, not what they compute.
+// The AVX-512 path, which keeps an arithmetic of its own, sums each
+// first-layer weight's gradient per batch of the plan instead.
 // A Plan is read-only once made and may be shared by goroutines.
 type Plan struct {
 	s   *Samples
@@ -63,15 +62,6 @@ func (p *Plan) nonZero() int {
 		nnz += int(p.s.offsets[i+1] - p.s.offsets[i])
 	}
 	return nnz
-}
-
-// keepsImages reports whether a plan for m whose images have nnz non-zero
-// pixels keeps a copy of them padded to multiples of 8 entries, whose zero
-// terms the first layer's chains then take (gatherPlan): where the model
-// has one column block, some pixel is set, and the row offsets, in units
-// of 8 bytes, fit the copy's 16 bits.
-func (m *Model) keepsImages(nnz int) bool {
-	return m.oneBlock() && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16
 }
 
 // Len returns the number of samples in the plan.
