@@ -208,8 +208,12 @@ type asmScratch struct {
 //
 // With a Plan (full-batch training), every layout takes the first layer's
 // gradient from the plan's stored transposition instead (planScatter):
-// pixel by pixel like scatterCSC, with several accumulator sets, and
-// without transposing anything per call.
+// pixel by pixel like scatterCSC, without transposing anything per call.
+// Where the model has one column block, the plan also interleaves the
+// lists of several pixels (the gradient) and of several images (gatherPlan,
+// from the plan's copy of its images), so that their chains run side by
+// side in the registers: a chain per value costs the latency of its FMAs,
+// and several independent ones hide it.
 //
 // The dense middle also comes in two forms: 8 images at a time, one per
 // lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
@@ -226,11 +230,13 @@ type asmScratch struct {
 // up to 256 KiB of rows, so that a plan's lists are longer (see
 // wideBatchBytes).
 //
-// Without a plan, every value is summed in an order that depends neither on
-// the batch size nor on how idx is split across calls: within an image in a
-// fixed order, and across images in sample order (TestIdxOrder). With a
-// plan, the first layer's gradient is summed per batch of the plan, in an
-// order fixed when the plan is made.
+// On the AVX2 path every value is one chain in the natural order of its
+// terms (docs/ARITHMETIC.md): within an image in pixel, unit or output
+// order, and across images in sample order, continuing from the
+// gradient's value. So neither the batch size, nor a plan, nor how idx is
+// split across calls changes a bit (TestIdxOrder, TestPlanPiecesBitwise).
+// The AVX-512 path keeps its own arithmetic: its plans sum the first
+// layer's gradient per batch, in an order fixed when the plan is made.
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
 // 256-byte column block (8 YMM or 4 ZMM registers, see blockRegs) take 24
