@@ -192,10 +192,16 @@ func (m *Model) Arithmetic() string { return ArithmeticOf(m.path.String()) }
 // different paths of it.
 func ArithmeticOf(name string) string {
 	if name == PathAVX512 {
-		return Arithmetic + "+" + PathAVX512
+		return avx512Arithmetic
 	}
 	return Arithmetic
 }
+
+// avx512Arithmetic names what the AVX-512 kernels compute: the grouping of
+// shardnet-arith-2's time on their own registers (16 lanes, 8 accumulator
+// sets, a plan's first-layer gradient summed per batch). Their bits did
+// not change with the one arithmetic, so neither does the name.
+const avx512Arithmetic = "shardnet-arith-2+avx512"
 
 // Grad holds partial gradient sums (not means) over some samples, in
 // float32 and the flat layout, plus the summed cost.
