@@ -83,73 +83,11 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 	if v.Wide() {
 		even = a.AllocLocal(8) // the backward pass's count of rows, rounded down to even
 	}
-	vb := v.Bytes()
 	one, sign := v.Reg(15), v.Reg(14)
-
-	// The activation, a register of hidden units at a time; left counts
-	// the units left.
-	h, d, mask, left, b1 := RDI, RSI, R8, RCX, R9
+	h, d := RDI, RSI
 	a.MOVQ(field("h"), h)
 	a.MOVQ(field("d"), d)
-	a.MOVQ(field("mask"), mask)
-	a.MOVQ(field("hp"), left)
-	a.MOVQ(field("act"), RAX)
-	a.MOVQ(field("b1"), b1)
-	a.VMOVUPS(c.one, one)
-	a.VMOVUPS(c.sign, sign)
-	a.CMPQ(RAX, imm(1))
-	a.JEQ(LabelRef("tanh"))
-	a.JGT(LabelRef("relu"))
-	next := func(label string, ptrs ...Register) {
-		for _, p := range ptrs {
-			a.ADDQ(imm(vb), p)
-		}
-		a.SUBQ(imm(v.Lanes), left)
-		a.JNZ(LabelRef(label))
-	}
-
-	a.Comment("Sigmoid: σ = 1/(1+e) with e = exp(-z), σ' = (σe)σ. The mask zeroes",
-		"σ(0) = 0.5 in the padding, which would otherwise leak into dW2.")
-	a.Label("sigmoid")
-	z := v.Reg(0)
-	a.VMOVUPS(at(h, 0), z)
-	a.VADDPS(at(b1, 0), z, z)
-	a.VXORPS(sign, z, z)
-	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
-	sigmoidTail(a, v, one, z)
-	a.VANDPS(at(mask, 0), v.Reg(6), v.Reg(6))
-	a.VMOVUPS(v.Reg(6), at(h, 0))
-	a.VMOVUPS(v.Reg(7), at(d, 0))
-	next("sigmoid", h, d, mask, b1)
-	a.JMP(LabelRef("out"))
-
-	a.Comment("Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.")
-	a.Label("tanh")
-	zt := v.Reg(9)
-	a.VMOVUPS(at(h, 0), zt)
-	a.VADDPS(at(b1, 0), zt, zt)
-	a.VANDNPS(zt, sign, z)
-	a.VMULPS(c.minus2, z, z)
-	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
-	tanhTail(a, v, c, one, sign, z, zt)
-	a.VMOVUPS(v.Reg(7), at(h, 0))
-	a.VMOVUPS(z, at(d, 0))
-	next("tanh", h, d, b1)
-	a.JMP(LabelRef("out"))
-
-	a.Comment("ReLU: max(z, 0) and the step function z > 0.")
-	a.Label("relu")
-	zero, step := v.Reg(13), v.Reg(1)
-	a.VXORPS(zero, zero, zero)
-	a.Label("reluloop")
-	a.VMOVUPS(at(h, 0), z)
-	a.VADDPS(at(b1, 0), z, z)
-	relu(a, v, zero, one, z, step)
-	a.VMOVUPS(z, at(h, 0))
-	a.VMOVUPS(step, at(d, 0))
-	next("reluloop", h, d, b1)
-
-	a.Label("out")
+	denseActivation(a, v, c, field, one, sign, "", "out")
 	if v.Wide() {
 		w2t := RSI
 		a.MOVQ(field("w2t"), w2t)
@@ -734,4 +672,76 @@ func denseBackChain(a *gen.File, v gen.Vector, field func(string) Mem) {
 	a.Comment("The same without dW2, which the caller then accumulates over the",
 		"whole batch (dw2 nil).")
 	pass("bn", false)
+}
+
+// denseActivation emits the activation of one image's hidden row for
+// denseAVX and denseHead: h = act(h + b1) masked to the real hidden units,
+// d = act'(h + b1), a register of hidden units at a time, with the row's
+// h and d at DI and SI, which it advances past the row (hp·4 bytes); it
+// ends at the label out, which it places after its code. Its other labels
+// are prefixed by p. It clobbers
+// AX, CX, R8 and R9 and every vector register but one and sign (Y15 and
+// Y14).
+func denseActivation(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, one, sign VecPhysical, p, out string) {
+	vb := v.Bytes()
+	// left counts the units left.
+	h, d, mask, left, b1 := RDI, RSI, R8, RCX, R9
+	a.MOVQ(field("mask"), mask)
+	a.MOVQ(field("hp"), left)
+	a.MOVQ(field("act"), RAX)
+	a.MOVQ(field("b1"), b1)
+	a.VMOVUPS(c.one, one)
+	a.VMOVUPS(c.sign, sign)
+	a.CMPQ(RAX, imm(1))
+	a.JEQ(LabelRef(p + "tanh"))
+	a.JGT(LabelRef(p + "relu"))
+	next := func(label string, ptrs ...Register) {
+		for _, p := range ptrs {
+			a.ADDQ(imm(vb), p)
+		}
+		a.SUBQ(imm(v.Lanes), left)
+		a.JNZ(LabelRef(label))
+	}
+
+	a.Comment("Sigmoid: σ = 1/(1+e) with e = exp(-z), σ' = (σe)σ. The mask zeroes",
+		"σ(0) = 0.5 in the padding, which would otherwise leak into dW2.")
+	a.Label(p + "sigmoid")
+	z := v.Reg(0)
+	a.VMOVUPS(at(h, 0), z)
+	a.VADDPS(at(b1, 0), z, z)
+	a.VXORPS(sign, z, z)
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	sigmoidTail(a, v, one, z)
+	a.VANDPS(at(mask, 0), v.Reg(6), v.Reg(6))
+	a.VMOVUPS(v.Reg(6), at(h, 0))
+	a.VMOVUPS(v.Reg(7), at(d, 0))
+	next(p+"sigmoid", h, d, mask, b1)
+	a.JMP(LabelRef(out))
+
+	a.Comment("Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.")
+	a.Label(p + "tanh")
+	zt := v.Reg(9)
+	a.VMOVUPS(at(h, 0), zt)
+	a.VADDPS(at(b1, 0), zt, zt)
+	a.VANDNPS(zt, sign, z)
+	a.VMULPS(c.minus2, z, z)
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	tanhTail(a, v, c, one, sign, z, zt)
+	a.VMOVUPS(v.Reg(7), at(h, 0))
+	a.VMOVUPS(z, at(d, 0))
+	next(p+"tanh", h, d, b1)
+	a.JMP(LabelRef(out))
+
+	a.Comment("ReLU: max(z, 0) and the step function z > 0.")
+	a.Label(p + "relu")
+	zero, step := v.Reg(13), v.Reg(1)
+	a.VXORPS(zero, zero, zero)
+	a.Label(p + "reluloop")
+	a.VMOVUPS(at(h, 0), z)
+	a.VADDPS(at(b1, 0), z, z)
+	relu(a, v, zero, one, z, step)
+	a.VMOVUPS(z, at(h, 0))
+	a.VMOVUPS(step, at(d, 0))
+	next(p+"reluloop", h, d, b1)
+	a.Label(out)
 }
