@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 
@@ -36,7 +38,7 @@ func hreduce(a *gen.File, v gen.Vector, x, tmp VecPhysical, max bool) {
 
 // denseAVX emits denseAVX, the dense middle for one image.
 func denseAVX(a *gen.File, v gen.Vector, c *consts) {
-	a.Func(v.Name("denseAVX", 0), "func(a *denseArgs)",
+	doc := []string{
 		"denseAVX is everything between the two sparse layers for one sample, so",
 		"that the hidden vector makes one trip through the caches (see denseArgs",
 		"for the fields):",
@@ -50,86 +52,56 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 		"  dz1 = d ∘ (W2ᵀ·dz2) summing rows in order; db1 += dz1; dW2 += dz2 ⊗ h",
 		"  unless dw2 is nil;",
 		"",
-		"hp and op are positive multiples of 8, 1 ≤ rows ≤ op.")
+		"hp and op are positive multiples of 8, 1 ≤ rows ≤ op.",
+	}
+	if !v.Wide() {
+		doc = []string{
+			"denseAVX is everything between the two sparse layers for one sample, so",
+			"that the hidden vector makes one trip through the caches (see denseArgs",
+			"for the fields). Every value is one chain in the natural order of its",
+			"terms (docs/ARITHMETIC-3.md):",
+			"",
+			"  z1 = h + b1 (the gathers leave the first layer's sums in h)",
+			"  h = act(z1) masked to the real hidden units, d = act'(z1)",
+			"  z2[o] = chain of FMAs over j < hidden from b2[o], the outputs in lanes",
+			"    (W2ᵀ, w2t, must be set); z2[rows:op] = -inf",
+			"  if label < 0, stop: z2 holds the logits (Predict)",
+			"  zl = z2[label] - max(z2); e = exp(z2 - max)",
+			"  sum = ((0 + e[0]) + e[1]) + … in output order",
+			"  dz2 = e·(1/sum) - onehot(label), written over z2; db2 += dz2",
+			"  dh[j] = chain of FMAs over o < rows from +0 of W2[o][j]·dz2[o]",
+			"  dz1 = d ∘ dh; db1 += dz1; dW2 += dz2 ⊗ h unless dw2 is nil;",
+			"",
+			"hp and op are positive multiples of 8, 1 ≤ rows ≤ op.",
+		}
+	}
+	a.Func(v.Name("denseAVX", 0), "func(a *denseArgs)", doc...)
 	args := R13
 	a.Load(a.Param("a"), args)
 	field := a.Fields("a", args)
-	even := a.AllocLocal(8) // the backward pass's count of rows, rounded down to even
-	vb := v.Bytes()
+	var even Mem
+	if v.Wide() {
+		even = a.AllocLocal(8) // the backward pass's count of rows, rounded down to even
+	}
 	one, sign := v.Reg(15), v.Reg(14)
-
-	// The activation, a register of hidden units at a time; left counts
-	// the units left.
-	h, d, mask, left, b1 := RDI, RSI, R8, RCX, R9
+	h, d := RDI, RSI
 	a.MOVQ(field("h"), h)
 	a.MOVQ(field("d"), d)
-	a.MOVQ(field("mask"), mask)
-	a.MOVQ(field("hp"), left)
-	a.MOVQ(field("act"), RAX)
-	a.MOVQ(field("b1"), b1)
-	a.VMOVUPS(c.one, one)
-	a.VMOVUPS(c.sign, sign)
-	a.CMPQ(RAX, imm(1))
-	a.JEQ(LabelRef("tanh"))
-	a.JGT(LabelRef("relu"))
-	next := func(label string, ptrs ...Register) {
-		for _, p := range ptrs {
-			a.ADDQ(imm(vb), p)
-		}
-		a.SUBQ(imm(v.Lanes), left)
-		a.JNZ(LabelRef(label))
+	denseActivation(a, v, c, field, one, sign, "", "out")
+	if v.Wide() {
+		w2t := RSI
+		a.MOVQ(field("w2t"), w2t)
+		a.TESTQ(w2t, w2t)
+		a.JZ(LabelRef("rows"))
+		denseNarrowOutput(a, v, field)
+		denseRowsOutput(a, v, field)
+		denseSoftmax(a, v, c, field, one)
+		denseBackward(a, v, field, even)
+	} else {
+		denseLogits(a, v, field)
+		denseSoftmax(a, v, c, field, one)
+		denseBackChain(a, v, field)
 	}
-
-	a.Comment("Sigmoid: σ = 1/(1+e) with e = exp(-z), σ' = (σe)σ. The mask zeroes",
-		"σ(0) = 0.5 in the padding, which would otherwise leak into dW2.")
-	a.Label("sigmoid")
-	z := v.Reg(0)
-	a.VMOVUPS(at(h, 0), z)
-	a.VADDPS(at(b1, 0), z, z)
-	a.VXORPS(sign, z, z)
-	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
-	sigmoidTail(a, v, one, z)
-	a.VANDPS(at(mask, 0), v.Reg(6), v.Reg(6))
-	a.VMOVUPS(v.Reg(6), at(h, 0))
-	a.VMOVUPS(v.Reg(7), at(d, 0))
-	next("sigmoid", h, d, mask, b1)
-	a.JMP(LabelRef("out"))
-
-	a.Comment("Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.")
-	a.Label("tanh")
-	zt := v.Reg(9)
-	a.VMOVUPS(at(h, 0), zt)
-	a.VADDPS(at(b1, 0), zt, zt)
-	a.VANDNPS(zt, sign, z)
-	a.VMULPS(c.minus2, z, z)
-	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
-	tanhTail(a, v, c, one, sign, z, zt)
-	a.VMOVUPS(v.Reg(7), at(h, 0))
-	a.VMOVUPS(z, at(d, 0))
-	next("tanh", h, d, b1)
-	a.JMP(LabelRef("out"))
-
-	a.Comment("ReLU: max(z, 0) and the step function z > 0.")
-	a.Label("relu")
-	zero, step := v.Reg(13), v.Reg(1)
-	a.VXORPS(zero, zero, zero)
-	a.Label("reluloop")
-	a.VMOVUPS(at(h, 0), z)
-	a.VADDPS(at(b1, 0), z, z)
-	relu(a, v, zero, one, z, step)
-	a.VMOVUPS(z, at(h, 0))
-	a.VMOVUPS(step, at(d, 0))
-	next("reluloop", h, d, b1)
-
-	a.Label("out")
-	w2t := RSI
-	a.MOVQ(field("w2t"), w2t)
-	a.TESTQ(w2t, w2t)
-	a.JZ(LabelRef("rows"))
-	denseNarrowOutput(a, v, field)
-	denseRowsOutput(a, v, field)
-	denseSoftmax(a, v, c, field, one)
-	denseBackward(a, v, field, even)
 	a.Label("done")
 	a.VZEROUPPER()
 	a.RET()
@@ -150,9 +122,10 @@ func relu(a *gen.File, v gen.Vector, zero, one, z, step VecPhysical) {
 	a.VANDPS(one, step, step)
 }
 
-// denseNarrowOutput emits the output layer of denseAVX for 8 or 16 padded
-// outputs (w2t set), which leaves rows in CX and the row stride hp·4 in
-// R12, as the rows path does, and op in R11.
+// denseNarrowOutput emits the output layer of AVX-512's denseAVXZ for 16
+// or 32 padded outputs (w2t set), in two chains per output (even and odd
+// hidden units); it leaves rows in CX and the row stride hp·4 in R12, as
+// the rows path does, and op in R11. AVX2's denseAVX takes denseLogits.
 func denseNarrowOutput(a *gen.File, v gen.Vector, field func(string) Mem) {
 	vb := v.Bytes()
 	a.Comment("Narrow output layer (8 or 16 padded outputs, set by the Go side):",
@@ -223,9 +196,10 @@ func denseNarrowOutput(a *gen.File, v gen.Vector, field func(string) Mem) {
 	a.JMP(LabelRef("softmax"))
 }
 
-// denseRowsOutput emits the output layer of denseAVX from W2's rows, and
-// the padding of the logits; it leaves rows in CX, the row stride hp·4 in
-// R12 and op in R11.
+// denseRowsOutput emits the output layer of AVX-512's denseAVXZ from W2's
+// rows, dot products with horizontal sums, and the padding of the logits;
+// it leaves rows in CX, the row stride hp·4 in R12 and op in R11. AVX2's
+// denseAVX takes denseLogits.
 func denseRowsOutput(a *gen.File, v gen.Vector, field func(string) Mem) {
 	vb := v.Bytes()
 	a.Comment("z2[r] = b2[r] + W2[r]·h, two accumulators per row.")
@@ -286,7 +260,9 @@ func denseRowsOutput(a *gen.File, v gen.Vector, field func(string) Mem) {
 }
 
 // denseSoftmax emits the softmax and cost of denseAVX, dz2 and db2; it
-// returns early (to done) for a forward pass.
+// returns early (to done) for a forward pass. The maximum is exact in any
+// order; the sum of the e is one scalar chain in output order for AVX2
+// (docs/ARITHMETIC-3.md), lane sums and a tree for AVX-512.
 func denseSoftmax(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, one VecPhysical) {
 	vb := v.Bytes()
 	a.Label("softmax")
@@ -315,18 +291,36 @@ func denseSoftmax(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, 
 	a.VMOVSS(zl, field("zl"))
 
 	e, sum := v.Reg(0), v.Reg(6)
-	a.VXORPS(sum, sum, sum)
+	if v.Wide() {
+		a.VXORPS(sum, sum, sum)
+	}
 	a.XORQ(col, col)
 	a.Label("exp")
 	a.VMOVUPS(atIdx(z2, col, 1, 0), e)
 	a.VSUBPS(zmax, e, e)
 	exp(a, v, c, e, v.Reg(1), v.Reg(2), v.Reg(4))
 	a.VMOVUPS(e, atIdx(z2, col, 1, 0))
-	a.VADDPS(e, sum, sum)
+	if v.Wide() {
+		a.VADDPS(e, sum, sum)
+	}
 	a.ADDQ(imm(vb), col)
 	a.CMPQ(col, opBytes)
 	a.JL(LabelRef("exp"))
-	hreduce(a, v, sum, v.Reg(1), false)
+	if v.Wide() {
+		// Lane sums, then a tree across the lanes.
+		hreduce(a, v, sum, v.Reg(1), false)
+	} else {
+		a.Comment("sum = ((0 + e[0]) + e[1]) + … over the real outputs in order, one",
+			"scalar chain (CX is rows), so that no lane width enters it.")
+		o := RDX
+		a.VXORPS(sum, sum, sum)
+		a.XORQ(o, o)
+		a.Label("sum")
+		a.VADDSS(atIdx(z2, o, 4, 0), sum.AsX(), sum.AsX())
+		a.INCQ(o)
+		a.CMPQ(o, RCX)
+		a.JL(LabelRef("sum"))
+	}
 	a.VMOVSS(sum.AsX(), field("sum"))
 	inv := v.Reg(7)
 	a.VDIVSS(sum.AsX(), one.AsX(), inv.AsX())
@@ -355,8 +349,9 @@ func denseSoftmax(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, 
 	a.JL(LabelRef("db2"))
 }
 
-// denseBackward emits the backward pass of denseAVX through W2: dz1, db1
-// and, unless dw2 is nil, dW2.
+// denseBackward emits the backward pass of AVX-512's denseAVXZ through W2:
+// dz1, db1 and, unless dw2 is nil, dW2, with dh summed in two chains (even
+// and odd rows). AVX2's denseAVX takes denseBackChain.
 func denseBackward(a *gen.File, v gen.Vector, field func(string) Mem, even Mem) {
 	vb := v.Bytes()
 	a.Comment("Backward through W2, two column registers at a time so that two",
@@ -488,4 +483,265 @@ func denseBackward(a *gen.File, v gen.Vector, field func(string) Mem, even Mem) 
 	a.Comment("The same without dW2, which the caller then accumulates over the",
 		"whole batch (dw2 nil).")
 	pass("bn", false)
+}
+
+// maxLogitRegs is the most output registers denseLogits keeps in one pass
+// over h: one chain each, all in step.
+const maxLogitRegs = 8
+
+// denseLogits emits the output layer of AVX2's denseAVX with the outputs in
+// lanes: z2[o] is one chain of FMAs over the real hidden units j in
+// ascending order, starting from b2[o], acc = fma(W2ᵀ[j][o], h[j], acc).
+// The op/8 output registers go in groups of up to maxLogitRegs, each group
+// one pass over h; the groups' chains are independent, so out-of-order
+// execution overlaps them. b2's padding is -inf and W2ᵀ's is zero, so the
+// padding logits come out -inf. It leaves rows in CX, the row stride of W2
+// (hp·4) in R12 and op in R11, as the softmax and the backward pass expect.
+func denseLogits(a *gen.File, v gen.Vector, field func(string) Mem) {
+	if v.Wide() {
+		panic("denseLogits: written for AVX2")
+	}
+	vb := v.Bytes()
+	a.Comment("Output layer: z2[o] = one chain of FMAs over j < hidden from b2[o],",
+		"the outputs in lanes (broadcast h[j] times row j of W2ᵀ), in groups",
+		"of up to 8 registers.")
+	w2t, z2, b2, h, n, left, col, rowBytes, p := RSI, RDI, R9, RDX, RCX, R10, RBX, R12, R8
+	a.MOVQ(field("w2t"), w2t)
+	a.MOVQ(field("z2"), z2)
+	a.MOVQ(field("b2"), b2)
+	a.MOVQ(field("op"), rowBytes)
+	a.MOVQ(rowBytes, left)
+	a.SHRQ(U8(log2(v.Lanes)), left)
+	a.SHLQ(U8(2), rowBytes)
+	a.XORQ(col, col)
+	acc := func(i int) VecPhysical { return v.Reg(i) }
+	hv := v.Reg(maxLogitRegs)
+	a.Label("lgroup")
+	a.CMPQ(left, imm(maxLogitRegs))
+	a.JGE(LabelRef(fmt.Sprintf("logits%d", maxLogitRegs)))
+	for w := 1; w < maxLogitRegs; w++ {
+		a.CMPQ(left, imm(w))
+		a.JEQ(LabelRef(fmt.Sprintf("logits%d", w)))
+	}
+	for w := maxLogitRegs; w >= 1; w-- {
+		// The group of w output registers at byte offset col.
+		L := fmt.Sprintf("logits%d", w)
+		a.Label(L)
+		for i := range w {
+			a.VMOVUPS(atIdx(b2, col, 1, i*vb), acc(i))
+		}
+		a.MOVQ(field("h"), h)
+		a.MOVQ(field("hidden"), n)
+		a.LEAQ(atIdx(w2t, col, 1, 0), p)
+		a.Label(L + "j")
+		a.VBROADCASTSS(at(h, 0), hv)
+		for i := range w {
+			a.VFMADD231PS(at(p, i*vb), hv, acc(i))
+		}
+		a.ADDQ(imm(4), h)
+		a.ADDQ(rowBytes, p)
+		a.DECQ(n)
+		a.JNZ(LabelRef(L + "j"))
+		for i := range w {
+			a.VMOVUPS(acc(i), atIdx(z2, col, 1, i*vb))
+		}
+		a.ADDQ(imm(w*vb), col)
+		a.SUBQ(imm(w), left)
+		if w == maxLogitRegs {
+			a.JNZ(LabelRef("lgroup"))
+		}
+		a.JMP(LabelRef("logitsdone"))
+	}
+	a.Label("logitsdone")
+	rows, op := RCX, R11
+	a.MOVQ(field("rows"), rows)
+	a.MOVQ(field("op"), op)
+	a.MOVQ(field("hp"), rowBytes)
+	a.SHLQ(U8(2), rowBytes)
+}
+
+// maxBackRegs is the most column registers denseBackChain keeps in one pass
+// over the rows of W2.
+const maxBackRegs = 4
+
+// denseBackChain emits the backward pass of AVX2's denseAVX through W2,
+// with the hidden units in lanes: dh[j] is one chain of FMAs over the real
+// outputs o in ascending order, starting from +0, acc = fma(W2[o][j],
+// dz2[o], acc); then dz1 = dh·d, db1 += dz1 and, unless dw2 is nil, dW2's
+// row o += dz2[o]·h in the same pass. The hp/8 column registers go in
+// groups of up to maxBackRegs, one chain each. It expects rows in CX and
+// the row stride hp·4 in R12.
+func denseBackChain(a *gen.File, v gen.Vector, field func(string) Mem) {
+	if v.Wide() {
+		panic("denseBackChain: written for AVX2")
+	}
+	vb := v.Bytes()
+	a.Comment("Backward through W2: dh = one chain of FMAs over the rows from +0,",
+		"the hidden units in lanes, up to 4 column registers at a time.",
+		"R12 is the row stride in bytes, CX rows.")
+	dz1, db1, dw2, w2, dz2, h, d := RDI, RSI, RDX, R8, R9, R10, R11
+	a.MOVQ(field("dz1"), dz1)
+	a.MOVQ(field("db1"), db1)
+	a.MOVQ(field("dw2"), dw2)
+	a.MOVQ(field("w2"), w2)
+	a.MOVQ(field("z2"), dz2)
+	a.MOVQ(field("h"), h)
+	a.MOVQ(field("d"), d)
+	// The arguments' pointer is done with: R13 counts the column registers
+	// left.
+	cols, col, rows, r, rowBytes, wAt := R13, RAX, RCX, RBX, R12, R14
+	a.MOVQ(field("hp"), cols)
+	a.SHRQ(U8(log2(v.Lanes)), cols)
+	a.XORQ(col, col)
+	a.TESTQ(dw2, dw2)
+	a.JZ(LabelRef("bnpass"))
+
+	// acc(j) is the chain of column register j, hv(j) column register j
+	// of h, dz the broadcast dz2[r], t(j) a row of dW2.
+	acc := func(j int) VecPhysical { return v.Reg(j) }
+	hv := func(j int) VecPhysical { return v.Reg(maxBackRegs + j) }
+	dz := v.Reg(2 * maxBackRegs)
+	t := func(j int) VecPhysical { return v.Reg(2*maxBackRegs + 1 + j) }
+	// group emits the work of w column registers at col, labels prefixed
+	// by L.
+	group := func(L string, w int, withDW2 bool) {
+		for j := range w {
+			a.VXORPS(acc(j), acc(j), acc(j))
+		}
+		if withDW2 {
+			for j := range w {
+				a.VMOVUPS(atIdx(h, col, 1, j*vb), hv(j))
+			}
+		}
+		a.MOVQ(col, wAt)
+		a.XORQ(r, r)
+		a.Label(L + "row")
+		a.VBROADCASTSS(atIdx(dz2, r, 4, 0), dz)
+		for j := range w {
+			a.VFMADD231PS(atIdx(w2, wAt, 1, j*vb), dz, acc(j))
+		}
+		if withDW2 {
+			for j := range w {
+				a.VMOVUPS(atIdx(dw2, wAt, 1, j*vb), t(j))
+				a.VFMADD231PS(hv(j), dz, t(j))
+				a.VMOVUPS(t(j), atIdx(dw2, wAt, 1, j*vb))
+			}
+		}
+		a.ADDQ(rowBytes, wAt)
+		a.INCQ(r)
+		a.CMPQ(r, rows)
+		a.JL(LabelRef(L + "row"))
+		// dz1 = dh·d, and db1 += dz1.
+		for j := range w {
+			a.VMULPS(atIdx(d, col, 1, j*vb), acc(j), acc(j))
+		}
+		for j := range w {
+			a.VMOVUPS(acc(j), atIdx(dz1, col, 1, j*vb))
+		}
+		for j := range w {
+			a.VADDPS(atIdx(db1, col, 1, j*vb), acc(j), acc(j))
+		}
+		for j := range w {
+			a.VMOVUPS(acc(j), atIdx(db1, col, 1, j*vb))
+		}
+		a.ADDQ(imm(w*vb), col)
+	}
+	// pass emits the loop over the column registers, maxBackRegs at a
+	// time and then the rest in one group, labels prefixed by p.
+	pass := func(p string, withDW2 bool) {
+		a.Label(p + "pass")
+		a.CMPQ(cols, imm(maxBackRegs))
+		a.JL(LabelRef(p + "rest"))
+		group(fmt.Sprintf("%s%d", p, maxBackRegs), maxBackRegs, withDW2)
+		a.SUBQ(imm(maxBackRegs), cols)
+		a.JMP(LabelRef(p + "pass"))
+		a.Label(p + "rest")
+		for w := 1; w < maxBackRegs; w++ {
+			a.CMPQ(cols, imm(w))
+			a.JEQ(LabelRef(fmt.Sprintf("%s%d", p, w)))
+		}
+		a.JMP(LabelRef("done"))
+		for w := maxBackRegs - 1; w >= 1; w-- {
+			L := fmt.Sprintf("%s%d", p, w)
+			a.Label(L)
+			group(L, w, withDW2)
+			a.JMP(LabelRef("done"))
+		}
+	}
+	pass("bk", true)
+	a.Comment("The same without dW2, which the caller then accumulates over the",
+		"whole batch (dw2 nil).")
+	pass("bn", false)
+}
+
+// denseActivation emits the activation of one image's hidden row for
+// denseAVX and denseHead: h = act(h + b1) masked to the real hidden units,
+// d = act'(h + b1), a register of hidden units at a time, with the row's
+// h and d at DI and SI, which it advances past the row (hp·4 bytes); it
+// ends at the label out, which it places after its code. Its other labels
+// are prefixed by p. It clobbers
+// AX, CX, R8 and R9 and every vector register but one and sign (Y15 and
+// Y14).
+func denseActivation(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, one, sign VecPhysical, p, out string) {
+	vb := v.Bytes()
+	// left counts the units left.
+	h, d, mask, left, b1 := RDI, RSI, R8, RCX, R9
+	a.MOVQ(field("mask"), mask)
+	a.MOVQ(field("hp"), left)
+	a.MOVQ(field("act"), RAX)
+	a.MOVQ(field("b1"), b1)
+	a.VMOVUPS(c.one, one)
+	a.VMOVUPS(c.sign, sign)
+	a.CMPQ(RAX, imm(1))
+	a.JEQ(LabelRef(p + "tanh"))
+	a.JGT(LabelRef(p + "relu"))
+	next := func(label string, ptrs ...Register) {
+		for _, p := range ptrs {
+			a.ADDQ(imm(vb), p)
+		}
+		a.SUBQ(imm(v.Lanes), left)
+		a.JNZ(LabelRef(label))
+	}
+
+	a.Comment("Sigmoid: σ = 1/(1+e) with e = exp(-z), σ' = (σe)σ. The mask zeroes",
+		"σ(0) = 0.5 in the padding, which would otherwise leak into dW2.")
+	a.Label(p + "sigmoid")
+	z := v.Reg(0)
+	a.VMOVUPS(at(h, 0), z)
+	a.VADDPS(at(b1, 0), z, z)
+	a.VXORPS(sign, z, z)
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	sigmoidTail(a, v, one, z)
+	a.VANDPS(at(mask, 0), v.Reg(6), v.Reg(6))
+	a.VMOVUPS(v.Reg(6), at(h, 0))
+	a.VMOVUPS(v.Reg(7), at(d, 0))
+	next(p+"sigmoid", h, d, mask, b1)
+	a.JMP(LabelRef(out))
+
+	a.Comment("Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.")
+	a.Label(p + "tanh")
+	zt := v.Reg(9)
+	a.VMOVUPS(at(h, 0), zt)
+	a.VADDPS(at(b1, 0), zt, zt)
+	a.VANDNPS(zt, sign, z)
+	a.VMULPS(c.minus2, z, z)
+	exp(a, v, c, z, v.Reg(1), v.Reg(2), v.Reg(4))
+	tanhTail(a, v, c, one, sign, z, zt)
+	a.VMOVUPS(v.Reg(7), at(h, 0))
+	a.VMOVUPS(z, at(d, 0))
+	next(p+"tanh", h, d, b1)
+	a.JMP(LabelRef(out))
+
+	a.Comment("ReLU: max(z, 0) and the step function z > 0.")
+	a.Label(p + "relu")
+	zero, step := v.Reg(13), v.Reg(1)
+	a.VXORPS(zero, zero, zero)
+	a.Label(p + "reluloop")
+	a.VMOVUPS(at(h, 0), z)
+	a.VADDPS(at(b1, 0), z, z)
+	relu(a, v, zero, one, z, step)
+	a.VMOVUPS(z, at(h, 0))
+	a.VMOVUPS(step, at(d, 0))
+	next(p+"reluloop", h, d, b1)
+	a.Label(out)
 }

@@ -107,13 +107,24 @@ func transpose16(a *gen.File, v gen.Vector, loads, stores []Mem) {
 // denseSoA emits denseSoA<hp>.
 func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	name := v.Name("denseSoA", hp)
-	a.Func(name, "func(a *soaArgs)",
+	doc := []string{
 		fmt.Sprintf("%s is the dense middle for %d images at once, one per lane, for", name, v.Lanes),
 		fmt.Sprintf("networks with HiddenPad %d and exactly %d outputs (see soaArgs). Each lane", hp, soaOutputs),
 		"computes what denseAVX computes for one image, except that the sums over",
 		"hidden units and over outputs run in a single chain per lane; the",
 		"gradient sums themselves are left to the caller, which adds the rows in",
-		"order.")
+		"order.",
+	}
+	if !v.Wide() {
+		doc = []string{
+			fmt.Sprintf("%s is the dense middle for %d images at once, one per lane, for", name, v.Lanes),
+			fmt.Sprintf("networks with HiddenPad %d and exactly %d outputs (see soaArgs). Each lane", hp, soaOutputs),
+			"computes what denseAVX computes for one image, the same chains in the",
+			"same order (docs/ARITHMETIC-3.md); the gradient sums themselves are",
+			"left to the caller, which adds the rows in order.",
+		}
+	}
+	a.Func(name, "func(a *soaArgs)", doc...)
 	args := R13
 	a.Load(a.Param("a"), args)
 	field := a.Fields("a", args)
@@ -279,23 +290,32 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 		a.VMOVUPS(z2(o), at(work, dz2s+o*v.Bytes()))
 	}
 
-	// dh[j] = Σ_o W2[o][j] dz2[o] in two chains (even and odd o), and
-	// dz1[j] = dh[j]·d[j].
+	// dh[j] = Σ_o W2[o][j] dz2[o], and dz1[j] = dh[j]·d[j]. AVX2: one
+	// chain over o in order from +0 (docs/ARITHMETIC-3.md); the hidden
+	// units' chains are independent, so successive iterations overlap.
+	// AVX-512: two chains (even and odd o).
 	a.MOVQ(field("w2b"), w2b)
 	a.MOVQ(field("hidden"), j)
 	a.MOVQ(work, unit)
 	a.Label("back")
 	even, odd := v.Reg(10), v.Reg(13)
-	a.VMULPS(at(w2b, 0), z2(0), even)
-	a.VMULPS(at(w2b, v.Bytes()), z2(1), odd)
-	for o := 2; o < soaOutputs; o++ {
-		acc := even
-		if o%2 == 1 {
-			acc = odd
+	if v.Wide() {
+		a.VMULPS(at(w2b, 0), z2(0), even)
+		a.VMULPS(at(w2b, v.Bytes()), z2(1), odd)
+		for o := 2; o < soaOutputs; o++ {
+			acc := even
+			if o%2 == 1 {
+				acc = odd
+			}
+			a.VFMADD231PS(at(w2b, o*v.Bytes()), z2(o), acc)
 		}
-		a.VFMADD231PS(at(w2b, o*v.Bytes()), z2(o), acc)
+		a.VADDPS(odd, even, even)
+	} else {
+		a.VXORPS(even, even, even)
+		for o := range soaOutputs {
+			a.VFMADD231PS(at(w2b, o*v.Bytes()), z2(o), even)
+		}
 	}
-	a.VADDPS(odd, even, even)
 	a.VMULPS(at(unit, ds), even, even)
 	a.VMOVUPS(even, at(unit, dzs))
 	a.ADDQ(imm(soaOutputs*v.Bytes()), w2b)

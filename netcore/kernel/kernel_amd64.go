@@ -90,8 +90,11 @@ type asmModel struct {
 	isa *isa
 	z   bool
 
-	// w2t is W2 transposed (Hidden×op), for the assembly's narrow output
-	// layer; nil where the layer is too wide for it (see narrowHidden).
+	// w2t is W2 transposed (Hidden×op), the padding outputs zero, for the
+	// output layer with the outputs in lanes: AVX2's denseAVX always takes
+	// it (each logit one chain over the hidden units, see denseArgs), the
+	// AVX-512 path only for narrow layers (see narrowHidden), nil
+	// otherwise.
 	w2t []float32
 
 	// soa selects the dense middle that takes a register's lanes of images
@@ -107,9 +110,10 @@ type asmModel struct {
 	mask []float32
 }
 
-// narrowHidden is the widest hidden layer for which the assembly computes
-// the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
+// narrowHidden is the widest hidden layer for which the AVX-512 path
+// computes the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
 // registers, instead of one dot product (and horizontal sum) per output.
+// The AVX2 path takes W2ᵀ for every shape.
 const narrowHidden = 64
 
 // initAsm sets up the model's assembly-only state.
@@ -117,7 +121,7 @@ func (m *Model) initAsm() {
 	a := &m.asm
 	a.isa, a.z = &isas[m.path], m.path == avx512
 	lanes := m.path.lanes()
-	if m.op <= 2*lanes && m.hp <= narrowHidden {
+	if !a.z || m.op <= 2*lanes && m.hp <= narrowHidden {
 		a.w2t = alignedFloat32(m.hidden * m.op)
 	}
 	a.soa = m.hp <= 16 && m.outputs == soaOutputs

@@ -6811,7 +6811,7 @@ next:
 
 // func denseAVX(a *denseArgs)
 // Requires: AVX, AVX2, FMA3
-TEXT ·denseAVX(SB), NOSPLIT, $8-8
+TEXT ·denseAVX(SB), NOSPLIT, $0-8
 	MOVQ    a+0(FP), R13
 	MOVQ    (R13), DI
 	MOVQ    8(R13), SI
@@ -6929,153 +6929,269 @@ reluloop:
 	JNZ     reluloop
 
 out:
-	MOVQ  88(R13), SI
-	TESTQ SI, SI
-	JZ    rows
-
-	// Narrow output layer (8 or 16 padded outputs, set by the Go side):
-	// z2 = b2 + Σ_j h[j]·W2ᵀ[j] over the real hidden units, the outputs
-	// in one or two registers. b2's padding is -inf and W2ᵀ's is zero, so
-	// the padding logits come out -inf.
+	// Output layer: z2[o] = one chain of FMAs over j < hidden from b2[o],
+	// the outputs in lanes (broadcast h[j] times row j of W2ᵀ), in groups
+	// of up to 8 registers.
+	MOVQ 88(R13), SI
 	MOVQ 56(R13), DI
-	MOVQ (R13), DX
 	MOVQ 48(R13), R9
-	MOVQ 120(R13), CX
-	MOVQ 112(R13), R11
-	CMPQ R11, $+8
-	JEQ  narrow1
-
-	// Two sets of accumulators, even and odd hidden units, halve the
-	// chain of dependent FMAs.
-	VMOVUPS (R9), Y0
-	VMOVUPS 32(R9), Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	CMPQ    CX, $+2
-	JL      narrow2one
-
-narrow2:
-	VBROADCASTSS (DX), Y8
-	VBROADCASTSS 4(DX), Y9
-	VFMADD231PS  (SI), Y8, Y0
-	VFMADD231PS  32(SI), Y8, Y1
-	VFMADD231PS  64(SI), Y9, Y2
-	VFMADD231PS  96(SI), Y9, Y3
-	ADDQ         $+8, DX
-	ADDQ         $+128, SI
-	SUBQ         $+2, CX
-	CMPQ         CX, $+2
-	JGE          narrow2
-
-narrow2one:
-	TESTQ        CX, CX
-	JZ           narrow2sum
-	VBROADCASTSS (DX), Y8
-	VFMADD231PS  (SI), Y8, Y0
-	VFMADD231PS  32(SI), Y8, Y1
-
-narrow2sum:
-	VADDPS  Y2, Y0, Y0
-	VADDPS  Y3, Y1, Y1
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	JMP     narrowdone
-
-narrow1:
-	VMOVUPS (R9), Y0
-	VXORPS  Y2, Y2, Y2
-	CMPQ    CX, $+2
-	JL      narrow1one
-
-narrow1loop:
-	VBROADCASTSS (DX), Y8
-	VBROADCASTSS 4(DX), Y9
-	VFMADD231PS  (SI), Y8, Y0
-	VFMADD231PS  32(SI), Y9, Y2
-	ADDQ         $+8, DX
-	ADDQ         $+64, SI
-	SUBQ         $+2, CX
-	CMPQ         CX, $+2
-	JGE          narrow1loop
-
-narrow1one:
-	TESTQ        CX, CX
-	JZ           narrow1sum
-	VBROADCASTSS (DX), Y8
-	VFMADD231PS  (SI), Y8, Y0
-
-narrow1sum:
-	VADDPS  Y2, Y0, Y0
-	VMOVUPS Y0, (DI)
-
-narrowdone:
-	MOVQ 104(R13), CX
-	MOVQ 96(R13), R12
+	MOVQ 112(R13), R12
+	MOVQ R12, R10
+	SHRQ $0x03, R10
 	SHLQ $0x02, R12
-	JMP  softmax
+	XORQ BX, BX
 
-	// z2[r] = b2[r] + W2[r]·h, two accumulators per row.
-rows:
-	MOVQ 56(R13), DI
-	MOVQ 40(R13), SI
-	MOVQ (R13), DX
-	MOVQ 48(R13), R9
-	MOVQ 104(R13), CX
-	MOVQ 96(R13), BX
-	MOVQ BX, R12
-	SHLQ $0x02, R12
-	XORQ R10, R10
+lgroup:
+	CMPQ R10, $+8
+	JGE  logits8
+	CMPQ R10, $+1
+	JEQ  logits1
+	CMPQ R10, $+2
+	JEQ  logits2
+	CMPQ R10, $+3
+	JEQ  logits3
+	CMPQ R10, $+4
+	JEQ  logits4
+	CMPQ R10, $+5
+	JEQ  logits5
+	CMPQ R10, $+6
+	JEQ  logits6
+	CMPQ R10, $+7
+	JEQ  logits7
 
-row:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	XORQ   AX, AX
-	MOVQ   BX, R11
+logits8:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 96(R9)(BX*1), Y3
+	VMOVUPS 128(R9)(BX*1), Y4
+	VMOVUPS 160(R9)(BX*1), Y5
+	VMOVUPS 192(R9)(BX*1), Y6
+	VMOVUPS 224(R9)(BX*1), Y7
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
 
-rowpair:
-	CMPQ        R11, $+16
-	JL          rowsingle
-	VMOVUPS     (SI)(AX*1), Y2
-	VFMADD231PS (DX)(AX*1), Y2, Y0
-	VMOVUPS     32(SI)(AX*1), Y3
-	VFMADD231PS 32(DX)(AX*1), Y3, Y1
-	ADDQ        $+64, AX
-	SUBQ        $+16, R11
-	JMP         rowpair
+logits8j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	VFMADD231PS  64(R8), Y8, Y2
+	VFMADD231PS  96(R8), Y8, Y3
+	VFMADD231PS  128(R8), Y8, Y4
+	VFMADD231PS  160(R8), Y8, Y5
+	VFMADD231PS  192(R8), Y8, Y6
+	VFMADD231PS  224(R8), Y8, Y7
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits8j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	VMOVUPS      Y2, 64(DI)(BX*1)
+	VMOVUPS      Y3, 96(DI)(BX*1)
+	VMOVUPS      Y4, 128(DI)(BX*1)
+	VMOVUPS      Y5, 160(DI)(BX*1)
+	VMOVUPS      Y6, 192(DI)(BX*1)
+	VMOVUPS      Y7, 224(DI)(BX*1)
+	ADDQ         $+256, BX
+	SUBQ         $+8, R10
+	JNZ          lgroup
+	JMP          logitsdone
 
-rowsingle:
-	TESTQ       R11, R11
-	JZ          rowsum
-	VMOVUPS     (SI)(AX*1), Y2
-	VFMADD231PS (DX)(AX*1), Y2, Y0
+logits7:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 96(R9)(BX*1), Y3
+	VMOVUPS 128(R9)(BX*1), Y4
+	VMOVUPS 160(R9)(BX*1), Y5
+	VMOVUPS 192(R9)(BX*1), Y6
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
 
-rowsum:
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0x0e, X0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0x01, X0, X1
-	VADDSS       X1, X0, X0
-	VADDSS       (R9)(R10*4), X0, X0
-	VMOVSS       X0, (DI)(R10*4)
-	ADDQ         R12, SI
-	INCQ         R10
-	CMPQ         R10, CX
-	JL           row
+logits7j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	VFMADD231PS  64(R8), Y8, Y2
+	VFMADD231PS  96(R8), Y8, Y3
+	VFMADD231PS  128(R8), Y8, Y4
+	VFMADD231PS  160(R8), Y8, Y5
+	VFMADD231PS  192(R8), Y8, Y6
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits7j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	VMOVUPS      Y2, 64(DI)(BX*1)
+	VMOVUPS      Y3, 96(DI)(BX*1)
+	VMOVUPS      Y4, 128(DI)(BX*1)
+	VMOVUPS      Y5, 160(DI)(BX*1)
+	VMOVUPS      Y6, 192(DI)(BX*1)
+	ADDQ         $+224, BX
+	SUBQ         $+7, R10
+	JMP          logitsdone
 
-	// The padding logits are -inf, so that they vanish from max and sum.
-	MOVQ 112(R13), R11
-	MOVL $0xff800000, AX
+logits6:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 96(R9)(BX*1), Y3
+	VMOVUPS 128(R9)(BX*1), Y4
+	VMOVUPS 160(R9)(BX*1), Y5
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
 
-pad:
-	CMPQ R10, R11
-	JGE  softmax
-	MOVL AX, (DI)(R10*4)
-	INCQ R10
-	JMP  pad
+logits6j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	VFMADD231PS  64(R8), Y8, Y2
+	VFMADD231PS  96(R8), Y8, Y3
+	VFMADD231PS  128(R8), Y8, Y4
+	VFMADD231PS  160(R8), Y8, Y5
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits6j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	VMOVUPS      Y2, 64(DI)(BX*1)
+	VMOVUPS      Y3, 96(DI)(BX*1)
+	VMOVUPS      Y4, 128(DI)(BX*1)
+	VMOVUPS      Y5, 160(DI)(BX*1)
+	ADDQ         $+192, BX
+	SUBQ         $+6, R10
+	JMP          logitsdone
 
-softmax:
+logits5:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 96(R9)(BX*1), Y3
+	VMOVUPS 128(R9)(BX*1), Y4
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits5j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	VFMADD231PS  64(R8), Y8, Y2
+	VFMADD231PS  96(R8), Y8, Y3
+	VFMADD231PS  128(R8), Y8, Y4
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits5j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	VMOVUPS      Y2, 64(DI)(BX*1)
+	VMOVUPS      Y3, 96(DI)(BX*1)
+	VMOVUPS      Y4, 128(DI)(BX*1)
+	ADDQ         $+160, BX
+	SUBQ         $+5, R10
+	JMP          logitsdone
+
+logits4:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 96(R9)(BX*1), Y3
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits4j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	VFMADD231PS  64(R8), Y8, Y2
+	VFMADD231PS  96(R8), Y8, Y3
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits4j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	VMOVUPS      Y2, 64(DI)(BX*1)
+	VMOVUPS      Y3, 96(DI)(BX*1)
+	ADDQ         $+128, BX
+	SUBQ         $+4, R10
+	JMP          logitsdone
+
+logits3:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits3j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	VFMADD231PS  64(R8), Y8, Y2
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits3j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	VMOVUPS      Y2, 64(DI)(BX*1)
+	ADDQ         $+96, BX
+	SUBQ         $+3, R10
+	JMP          logitsdone
+
+logits2:
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits2j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	VFMADD231PS  32(R8), Y8, Y1
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits2j
+	VMOVUPS      Y0, (DI)(BX*1)
+	VMOVUPS      Y1, 32(DI)(BX*1)
+	ADDQ         $+64, BX
+	SUBQ         $+2, R10
+	JMP          logitsdone
+
+logits1:
+	VMOVUPS (R9)(BX*1), Y0
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits1j:
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS  (R8), Y8, Y0
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits1j
+	VMOVUPS      Y0, (DI)(BX*1)
+	ADDQ         $+32, BX
+	SUBQ         $+1, R10
+
+logitsdone:
+	MOVQ  104(R13), CX
+	MOVQ  112(R13), R11
+	MOVQ  96(R13), R12
+	SHLQ  $0x02, R12
 	MOVQ  136(R13), AX
 	TESTQ AX, AX
 	JS    done
@@ -7103,7 +7219,6 @@ maxdone:
 	VMOVSS       (DI)(AX*4), X5
 	VSUBSS       X3, X5, X5
 	VMOVSS       X5, 148(R13)
-	VXORPS       Y6, Y6, Y6
 	XORQ         BX, BX
 
 exp:
@@ -7130,16 +7245,20 @@ exp:
 	VMULPS       Y1, Y2, Y0
 	VANDPS       Y4, Y0, Y0
 	VMOVUPS      Y0, (DI)(BX*1)
-	VADDPS       Y0, Y6, Y6
 	ADDQ         $+32, BX
 	CMPQ         BX, R11
 	JL           exp
-	VEXTRACTF128 $0x01, Y6, X1
-	VADDPS       X1, X6, X6
-	VPERMILPS    $0x0e, X6, X1
-	VADDPS       X1, X6, X6
-	VPERMILPS    $0x01, X6, X1
-	VADDSS       X1, X6, X6
+
+	// sum = ((0 + e[0]) + e[1]) + … over the real outputs in order, one
+	// scalar chain (CX is rows), so that no lane width enters it.
+	VXORPS Y6, Y6, Y6
+	XORQ   DX, DX
+
+sum:
+	VADDSS       (DI)(DX*4), X6, X6
+	INCQ         DX
+	CMPQ         DX, CX
+	JL           sum
 	VMOVSS       X6, 144(R13)
 	VDIVSS       X6, X15, X7
 	VBROADCASTSS X7, Y7
@@ -7167,8 +7286,9 @@ db2:
 	CMPQ    BX, R11
 	JL      db2
 
-	// Backward through W2, two column registers at a time so that two
-	// accumulation chains overlap. R12 is still the row stride in bytes.
+	// Backward through W2: dh = one chain of FMAs over the rows from +0,
+	// the hidden units in lanes, up to 4 column registers at a time.
+	// R12 is the row stride in bytes, CX rows.
 	MOVQ  16(R13), DI
 	MOVQ  64(R13), SI
 	MOVQ  72(R13), DX
@@ -7179,172 +7299,297 @@ db2:
 	MOVQ  96(R13), R13
 	SHRQ  $0x03, R13
 	XORQ  AX, AX
-	MOVQ  CX, BX
-	ANDQ  $-2, BX
-	MOVQ  BX, (SP)
 	TESTQ DX, DX
-	JZ    bnpair
+	JZ    bnpass
 
-bkpair:
-	CMPQ    R13, $+2
-	JL      bksingle
+bkpass:
+	CMPQ    R13, $+4
+	JL      bkrest
 	VXORPS  Y0, Y0, Y0
 	VXORPS  Y1, Y1, Y1
-	VXORPS  Y10, Y10, Y10
-	VXORPS  Y11, Y11, Y11
-	VMOVUPS (R10)(AX*1), Y2
-	VMOVUPS 32(R10)(AX*1), Y3
-	MOVQ    AX, R14
-
-	// Even rows into Y0/Y1, odd rows into Y10/Y11: two chains of FMAs.
-	XORQ BX, BX
-	CMPQ CX, $+2
-	JL   bkprow1
-
-bkprow2:
-	VBROADCASTSS (R9)(BX*4), Y4
-	VBROADCASTSS 4(R9)(BX*4), Y12
-	VFMADD231PS  (R8)(R14*1), Y4, Y0
-	VFMADD231PS  32(R8)(R14*1), Y4, Y1
-	VMOVUPS      (DX)(R14*1), Y5
-	VFMADD231PS  Y2, Y4, Y5
-	VMOVUPS      Y5, (DX)(R14*1)
-	VMOVUPS      32(DX)(R14*1), Y6
-	VFMADD231PS  Y3, Y4, Y6
-	VMOVUPS      Y6, 32(DX)(R14*1)
-	ADDQ         R12, R14
-	VFMADD231PS  (R8)(R14*1), Y12, Y10
-	VFMADD231PS  32(R8)(R14*1), Y12, Y11
-	VMOVUPS      (DX)(R14*1), Y5
-	VFMADD231PS  Y2, Y12, Y5
-	VMOVUPS      Y5, (DX)(R14*1)
-	VMOVUPS      32(DX)(R14*1), Y6
-	VFMADD231PS  Y3, Y12, Y6
-	VMOVUPS      Y6, 32(DX)(R14*1)
-	ADDQ         R12, R14
-	ADDQ         $+2, BX
-	CMPQ         BX, (SP)
-	JL           bkprow2
-
-bkprow1:
-	CMPQ         BX, CX
-	JGE          bkpsum
-	VBROADCASTSS (R9)(BX*4), Y4
-	VFMADD231PS  (R8)(R14*1), Y4, Y0
-	VFMADD231PS  32(R8)(R14*1), Y4, Y1
-	VMOVUPS      (DX)(R14*1), Y5
-	VFMADD231PS  Y2, Y4, Y5
-	VMOVUPS      Y5, (DX)(R14*1)
-	VMOVUPS      32(DX)(R14*1), Y6
-	VFMADD231PS  Y3, Y4, Y6
-	VMOVUPS      Y6, 32(DX)(R14*1)
-
-bkpsum:
-	VADDPS  Y10, Y0, Y0
-	VADDPS  Y11, Y1, Y1
-	VMULPS  (R11)(AX*1), Y0, Y0
-	VMULPS  32(R11)(AX*1), Y1, Y1
-	VMOVUPS Y0, (DI)(AX*1)
-	VMOVUPS Y1, 32(DI)(AX*1)
-	VADDPS  (SI)(AX*1), Y0, Y0
-	VADDPS  32(SI)(AX*1), Y1, Y1
-	VMOVUPS Y0, (SI)(AX*1)
-	VMOVUPS Y1, 32(SI)(AX*1)
-	ADDQ    $+64, AX
-	SUBQ    $+2, R13
-	JMP     bkpair
-
-bksingle:
-	TESTQ   R13, R13
-	JZ      done
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS (R10)(AX*1), Y2
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS (R10)(AX*1), Y4
+	VMOVUPS 32(R10)(AX*1), Y5
+	VMOVUPS 64(R10)(AX*1), Y6
+	VMOVUPS 96(R10)(AX*1), Y7
 	MOVQ    AX, R14
 	XORQ    BX, BX
 
-bksrow:
-	VBROADCASTSS (R9)(BX*4), Y4
-	VFMADD231PS  (R8)(R14*1), Y4, Y0
-	VMOVUPS      (DX)(R14*1), Y5
-	VFMADD231PS  Y2, Y4, Y5
-	VMOVUPS      Y5, (DX)(R14*1)
+bk4row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	VFMADD231PS  96(R8)(R14*1), Y8, Y3
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	VMOVUPS      32(DX)(R14*1), Y10
+	VFMADD231PS  Y5, Y8, Y10
+	VMOVUPS      Y10, 32(DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Y11
+	VFMADD231PS  Y6, Y8, Y11
+	VMOVUPS      Y11, 64(DX)(R14*1)
+	VMOVUPS      96(DX)(R14*1), Y12
+	VFMADD231PS  Y7, Y8, Y12
+	VMOVUPS      Y12, 96(DX)(R14*1)
 	ADDQ         R12, R14
 	INCQ         BX
 	CMPQ         BX, CX
-	JL           bksrow
+	JL           bk4row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMULPS       96(R11)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VMOVUPS      Y3, 96(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VADDPS       96(SI)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	VMOVUPS      Y3, 96(SI)(AX*1)
+	ADDQ         $+128, AX
+	SUBQ         $+4, R13
+	JMP          bkpass
+
+bkrest:
+	CMPQ R13, $+1
+	JEQ  bk1
+	CMPQ R13, $+2
+	JEQ  bk2
+	CMPQ R13, $+3
+	JEQ  bk3
+	JMP  done
+
+bk3:
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VMOVUPS (R10)(AX*1), Y4
+	VMOVUPS 32(R10)(AX*1), Y5
+	VMOVUPS 64(R10)(AX*1), Y6
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk3row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	VMOVUPS      32(DX)(R14*1), Y10
+	VFMADD231PS  Y5, Y8, Y10
+	VMOVUPS      Y10, 32(DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Y11
+	VFMADD231PS  Y6, Y8, Y11
+	VMOVUPS      Y11, 64(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk3row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	ADDQ         $+96, AX
+	JMP          done
+
+bk2:
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS (R10)(AX*1), Y4
+	VMOVUPS 32(R10)(AX*1), Y5
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk2row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	VMOVUPS      32(DX)(R14*1), Y10
+	VFMADD231PS  Y5, Y8, Y10
+	VMOVUPS      Y10, 32(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk2row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	ADDQ         $+64, AX
+	JMP          done
+
+bk1:
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS (R10)(AX*1), Y4
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk1row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk1row
 	VMULPS       (R11)(AX*1), Y0, Y0
 	VMOVUPS      Y0, (DI)(AX*1)
 	VADDPS       (SI)(AX*1), Y0, Y0
 	VMOVUPS      Y0, (SI)(AX*1)
+	ADDQ         $+32, AX
 	JMP          done
 
 	// The same without dW2, which the caller then accumulates over the
 	// whole batch (dw2 nil).
-bnpair:
-	CMPQ   R13, $+2
-	JL     bnsingle
+bnpass:
+	CMPQ   R13, $+4
+	JL     bnrest
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   AX, R14
-	XORQ   BX, BX
-	CMPQ   CX, $+2
-	JL     bnprow1
-
-bnprow2:
-	VBROADCASTSS (R9)(BX*4), Y4
-	VBROADCASTSS 4(R9)(BX*4), Y12
-	VFMADD231PS  (R8)(R14*1), Y4, Y0
-	VFMADD231PS  32(R8)(R14*1), Y4, Y1
-	ADDQ         R12, R14
-	VFMADD231PS  (R8)(R14*1), Y12, Y10
-	VFMADD231PS  32(R8)(R14*1), Y12, Y11
-	ADDQ         R12, R14
-	ADDQ         $+2, BX
-	CMPQ         BX, (SP)
-	JL           bnprow2
-
-bnprow1:
-	CMPQ         BX, CX
-	JGE          bnpsum
-	VBROADCASTSS (R9)(BX*4), Y4
-	VFMADD231PS  (R8)(R14*1), Y4, Y0
-	VFMADD231PS  32(R8)(R14*1), Y4, Y1
-
-bnpsum:
-	VADDPS  Y10, Y0, Y0
-	VADDPS  Y11, Y1, Y1
-	VMULPS  (R11)(AX*1), Y0, Y0
-	VMULPS  32(R11)(AX*1), Y1, Y1
-	VMOVUPS Y0, (DI)(AX*1)
-	VMOVUPS Y1, 32(DI)(AX*1)
-	VADDPS  (SI)(AX*1), Y0, Y0
-	VADDPS  32(SI)(AX*1), Y1, Y1
-	VMOVUPS Y0, (SI)(AX*1)
-	VMOVUPS Y1, 32(SI)(AX*1)
-	ADDQ    $+64, AX
-	SUBQ    $+2, R13
-	JMP     bnpair
-
-bnsingle:
-	TESTQ  R13, R13
-	JZ     done
-	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	MOVQ   AX, R14
 	XORQ   BX, BX
 
-bnsrow:
-	VBROADCASTSS (R9)(BX*4), Y4
-	VFMADD231PS  (R8)(R14*1), Y4, Y0
+bn4row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	VFMADD231PS  96(R8)(R14*1), Y8, Y3
 	ADDQ         R12, R14
 	INCQ         BX
 	CMPQ         BX, CX
-	JL           bnsrow
+	JL           bn4row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMULPS       96(R11)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VMOVUPS      Y3, 96(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VADDPS       96(SI)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	VMOVUPS      Y3, 96(SI)(AX*1)
+	ADDQ         $+128, AX
+	SUBQ         $+4, R13
+	JMP          bnpass
+
+bnrest:
+	CMPQ R13, $+1
+	JEQ  bn1
+	CMPQ R13, $+2
+	JEQ  bn2
+	CMPQ R13, $+3
+	JEQ  bn3
+	JMP  done
+
+bn3:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn3row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn3row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	ADDQ         $+96, AX
+	JMP          done
+
+bn2:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn2row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn2row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	ADDQ         $+64, AX
+	JMP          done
+
+bn1:
+	VXORPS Y0, Y0, Y0
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn1row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn1row
 	VMULPS       (R11)(AX*1), Y0, Y0
 	VMOVUPS      Y0, (DI)(AX*1)
 	VADDPS       (SI)(AX*1), Y0, Y0
 	VMOVUPS      Y0, (SI)(AX*1)
+	ADDQ         $+32, AX
 
 done:
 	VZEROUPPER
@@ -7855,17 +8100,17 @@ gemv:
 	MOVQ         DI, R8
 
 back:
-	VMULPS      (R9), Y0, Y10
-	VMULPS      32(R9), Y1, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS (R9), Y0, Y10
+	VFMADD231PS 32(R9), Y1, Y10
 	VFMADD231PS 64(R9), Y2, Y10
-	VFMADD231PS 96(R9), Y3, Y13
+	VFMADD231PS 96(R9), Y3, Y10
 	VFMADD231PS 128(R9), Y4, Y10
-	VFMADD231PS 160(R9), Y5, Y13
+	VFMADD231PS 160(R9), Y5, Y10
 	VFMADD231PS 192(R9), Y6, Y10
-	VFMADD231PS 224(R9), Y7, Y13
+	VFMADD231PS 224(R9), Y7, Y10
 	VFMADD231PS 256(R9), Y8, Y10
-	VFMADD231PS 288(R9), Y9, Y13
-	VADDPS      Y13, Y10, Y10
+	VFMADD231PS 288(R9), Y9, Y10
 	VMULPS      512(R8), Y10, Y10
 	VMOVUPS     Y10, 1024(R8)
 	ADDQ        $+320, R9
@@ -8583,17 +8828,17 @@ gemv:
 	MOVQ         DI, R8
 
 back:
-	VMULPS      (R9), Y0, Y10
-	VMULPS      32(R9), Y1, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS (R9), Y0, Y10
+	VFMADD231PS 32(R9), Y1, Y10
 	VFMADD231PS 64(R9), Y2, Y10
-	VFMADD231PS 96(R9), Y3, Y13
+	VFMADD231PS 96(R9), Y3, Y10
 	VFMADD231PS 128(R9), Y4, Y10
-	VFMADD231PS 160(R9), Y5, Y13
+	VFMADD231PS 160(R9), Y5, Y10
 	VFMADD231PS 192(R9), Y6, Y10
-	VFMADD231PS 224(R9), Y7, Y13
+	VFMADD231PS 224(R9), Y7, Y10
 	VFMADD231PS 256(R9), Y8, Y10
-	VFMADD231PS 288(R9), Y9, Y13
-	VADDPS      Y13, Y10, Y10
+	VFMADD231PS 288(R9), Y9, Y10
 	VMULPS      512(R8), Y10, Y10
 	VMOVUPS     Y10, 1024(R8)
 	ADDQ        $+320, R9

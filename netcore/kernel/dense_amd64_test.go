@@ -1,0 +1,292 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The dense middle of the AVX2 path (denseAVX and denseSoA8/16) against a
+// plain Go reference written from docs/ARITHMETIC-3.md, bit for bit, given
+// the first layer's sums: so these tests do not depend on the first
+// layer's kernels, nor on the portable path.
+
+// denseRef is one image's dense middle per docs/ARITHMETIC-3.md.
+type denseRef struct {
+	h, d          []float32 // hidden, real units only
+	z2, dz2       []float32 // Outputs
+	dz1           []float32 // hidden
+	sum, zl       float32
+	db1, db2, dw2 []float32 // the gradient after the image (hp, op, outputs·hp)
+}
+
+// refDense computes image's dense middle on m's parameters from the first
+// layer's sums z1 (hidden values) for label, continuing the gradient sums
+// db1, db2 and dw2 (laid out as Grad's), which it copies.
+func refDense(m *Model, z1 []float32, label int, db1, db2, dw2 []float32) denseRef {
+	H, O, hp := m.hidden, m.outputs, m.hp
+	r := denseRef{
+		h: make([]float32, H), d: make([]float32, H),
+		z2: make([]float32, O), dz2: make([]float32, O), dz1: make([]float32, H),
+		db1: append([]float32(nil), db1...), db2: append([]float32(nil), db2...), dw2: append([]float32(nil), dw2...),
+	}
+	for j := range H {
+		a := z1[j] + m.b1[j]
+		switch m.act {
+		case Sigmoid:
+			r.h[j], r.d[j] = sigmoidf(a)
+		case Tanh:
+			r.h[j], r.d[j] = tanhf(a)
+		default:
+			r.h[j], r.d[j] = reluf(a)
+		}
+	}
+	for o := range O {
+		r.z2[o] = chain32(m.b2[o], m.w2[o*hp:], 1, r.h, 1, H)
+	}
+	if label < 0 {
+		return r
+	}
+	mx := r.z2[0]
+	for _, z := range r.z2[1:] {
+		mx = maxps(z, mx)
+	}
+	r.zl = r.z2[label] - mx
+	e := make([]float32, O)
+	var s float32
+	for o := range O {
+		e[o] = expf(r.z2[o] - mx)
+		s += e[o]
+	}
+	r.sum = s
+	inv := 1 / s
+	for o := range O {
+		r.dz2[o] = mul32(e[o], inv)
+	}
+	r.dz2[label] -= 1
+	for j := range H {
+		r.dz1[j] = mul32(chain32(0, m.w2[j:], hp, r.dz2, 1, O), r.d[j])
+	}
+	for o := range O {
+		r.db2[o] += r.dz2[o]
+		for j := range H {
+			r.dw2[o*hp+j] = fma32(r.dz2[o], r.h[j], r.dw2[o*hp+j])
+		}
+	}
+	for j := range H {
+		r.db1[j] += r.dz1[j]
+	}
+	return r
+}
+
+// denseModel returns a model of the path p with inputs 3, hidden units
+// and outputs of the shape given, with random parameters of spread std
+// for W2 (and 1 for b1, b2).
+func denseModel(t *testing.T, p path, hidden, outputs int, act Activation, std float64, seed uint64) *Model {
+	t.Helper()
+	m, err := newModel(p, 3, hidden, outputs, act, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(seed, 7))
+	rm := make([]float64, m.RowMajorLen())
+	w2lo, w2hi := 4*hidden, 4*hidden+outputs*hidden // W1, b1, then W2
+	for i := range rm {
+		rm[i] = r.NormFloat64()
+		if w2lo <= i && i < w2hi {
+			rm[i] *= std
+		}
+	}
+	m.LoadRowMajor(rm)
+	return m
+}
+
+// sameBits reports the first index where got and want differ in their
+// bits, or -1.
+func sameBits(got, want []float32) int {
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestDenseAVXChains checks denseAVX on the AVX2 path, forward and
+// backward with and without dW2, against refDense bit for bit, for
+// hidden layers narrow and wide, output layers of one to three registers
+// and beyond 8 registers, every activation, and logits large enough to
+// saturate the softmax.
+func TestDenseAVXChains(t *testing.T) {
+	if lacks := missing(avx2); lacks != "" {
+		t.Skipf("skipping the avx2 path: %s", lacks)
+	}
+	hiddens := []int{1, 7, 10, 17, 33, 64, 65, 300, 1000}
+	outputs := []int{1, 3, 10, 12, 17, 70, 256}
+	for _, hidden := range hiddens {
+		for _, out := range outputs {
+			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+				for _, std := range []float64{0.1, 30} {
+					name := fmt.Sprintf("h%d/o%d/act%d/std%g", hidden, out, act, std)
+					seed := uint64(hidden*1000 + out*10 + int(act))
+					m := denseModel(t, avx2, hidden, out, act, std, seed)
+					if err := checkDenseAVX(m, seed); err != nil {
+						t.Errorf("%s: %v", name, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkDenseAVX(m *Model, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 8))
+	ws, g := NewScratch(m), NewGrad(m)
+	// Gradient sums to continue from.
+	for i := range g.flat {
+		g.flat[i] = float32(r.NormFloat64())
+	}
+	for _, withDW2 := range []bool{true, false} {
+		for label := -1; label < m.outputs; label += max(1, m.outputs/3) {
+			z1 := make([]float32, m.hp)
+			for j := range m.hidden {
+				z1[j] = float32(r.NormFloat64() * 2)
+			}
+			ref := refDense(m, z1, label, g.b1, g.b2, g.w2)
+			a := &ws.asm.args
+			m.bindArgs(a, ws)
+			a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
+			if !withDW2 {
+				a.dw2 = nil
+			}
+			copy(ws.z, z1)
+			a.h, a.d, a.dz1 = &ws.z[0], &ws.d[0], &ws.dz1[0]
+			a.label = label
+			m.dense(a)
+			what := fmt.Sprintf("label %d, dW2 %t", label, withDW2)
+			check := func(name string, got, want []float32) error {
+				if i := sameBits(got, want); i >= 0 {
+					return fmt.Errorf("%s: %s[%d] = %g (%#x), want %g (%#x)", what, name, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+				return nil
+			}
+			if err := check("h", ws.z[:m.hidden], ref.h); err != nil {
+				return err
+			}
+			if err := check("d", ws.d[:m.hidden], ref.d); err != nil {
+				return err
+			}
+			if label < 0 {
+				if err := check("z2", ws.z2[:m.outputs], ref.z2); err != nil {
+					return err
+				}
+				for o := m.outputs; o < m.op; o++ {
+					if !math.IsInf(float64(ws.z2[o]), -1) {
+						return fmt.Errorf("%s: padding logit z2[%d] = %g, want -inf", what, o, ws.z2[o])
+					}
+				}
+				continue
+			}
+			for _, c := range []struct {
+				name      string
+				got, want []float32
+			}{
+				{"dz2", ws.z2[:m.outputs], ref.dz2},
+				{"dz1", ws.dz1[:m.hidden], ref.dz1},
+				{"sum", []float32{a.sum}, []float32{ref.sum}},
+				{"zl", []float32{a.zl}, []float32{ref.zl}},
+				{"db1", g.b1, ref.db1},
+				{"db2", g.b2, ref.db2},
+			} {
+				if err := check(c.name, c.got, c.want); err != nil {
+					return err
+				}
+			}
+			if withDW2 {
+				if err := check("dW2", g.w2, ref.dw2); err != nil {
+					return err
+				}
+			}
+			for o := m.outputs; o < m.op; o++ {
+				if ws.z2[o] != 0 {
+					return fmt.Errorf("%s: padding dz2[%d] = %g, want 0", what, o, ws.z2[o])
+				}
+			}
+			for j := m.hidden; j < m.hp; j++ {
+				if ws.dz1[j] != 0 {
+					return fmt.Errorf("%s: padding dz1[%d] = %g, want 0", what, j, ws.dz1[j])
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// TestDenseSoAChains checks denseSoA8 and denseSoA16 on the AVX2 path,
+// every lane an image, against refDense bit for bit.
+func TestDenseSoAChains(t *testing.T) {
+	if lacks := missing(avx2); lacks != "" {
+		t.Skipf("skipping the avx2 path: %s", lacks)
+	}
+	for hidden := 1; hidden <= 16; hidden++ {
+		for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+			for _, std := range []float64{0.1, 30} {
+				seed := uint64(hidden*10 + int(act))
+				m := denseModel(t, avx2, hidden, soaOutputs, act, std, seed)
+				if !m.asm.soa {
+					t.Fatalf("hidden %d: the model does not take denseSoA", hidden)
+				}
+				if err := checkDenseSoA(m, seed); err != nil {
+					t.Errorf("h%d/act%d/std%g: %v", hidden, act, std, err)
+				}
+			}
+		}
+	}
+}
+
+func checkDenseSoA(m *Model, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 9))
+	const lanes = 8
+	hp := m.hp
+	ws := NewScratch(m)
+	z1 := make([]float32, lanes*hp)
+	for k := range lanes {
+		for j := range m.hidden {
+			z1[k*hp+j] = float32(r.NormFloat64() * 2)
+		}
+	}
+	var labels [16]int32
+	for k := range lanes {
+		labels[k] = int32(r.IntN(soaOutputs))
+	}
+	copy(ws.z, z1)
+	a := &ws.asm.soa
+	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.asm.w2b[0], &m.b2[0], &ws.asm.work[0]
+	a.labels, a.hidden, a.act = &labels[0], m.hidden, int(m.act)
+	a.z, a.dz1, a.dz2 = &ws.z[0], &ws.dz1[0], &ws.asm.dz2[0]
+	if hp == 8 {
+		denseSoA8(a)
+	} else {
+		denseSoA16(a)
+	}
+	zeros := make([]float32, m.FlatLen())
+	for k := range lanes {
+		ref := refDense(m, z1[k*hp:], int(labels[k]), zeros[:hp], zeros[:m.op], zeros[:m.outputs*hp])
+		for _, c := range []struct {
+			name      string
+			got, want []float32
+		}{
+			{"h", ws.z[k*hp : k*hp+m.hidden], ref.h},
+			{"dz2", ws.asm.dz2[k*m.op : k*m.op+m.outputs], ref.dz2},
+			{"dz1", ws.dz1[k*hp : k*hp+m.hidden], ref.dz1},
+			{"sum", a.sum[k : k+1], []float32{ref.sum}},
+			{"zl", a.zl[k : k+1], []float32{ref.zl}},
+		} {
+			if i := sameBits(c.got, c.want); i >= 0 {
+				return fmt.Errorf("image %d (label %d): %s[%d] = %g, want %g", k, labels[k], c.name, i, c.got[i], c.want[i])
+			}
+		}
+	}
+	return nil
+}
