@@ -21,6 +21,7 @@ type denseArgs struct {
 	act       int
 	label     int     // < 0: forward pass only
 	sum, zl   float32 // out: Σ exp(z2 - max), z2[label] - max
+	n         int     // denseHead: the number of images
 }
 
 // soaArgs carries the operands of denseSoA8, denseSoA16 and denseSoAZ16,
