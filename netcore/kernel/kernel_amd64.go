@@ -219,7 +219,13 @@ type asmScratch struct {
 // The dense middle also comes in two forms: 8 images at a time, one per
 // lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
 // at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
-// accumulated once per batch (dw2Batch).
+// accumulated once per batch (dw2Batch). On the AVX2 path every logit is
+// one chain of FMAs over the hidden units, the outputs in lanes, which one
+// image alone would leave waiting on the FMAs' latency (for 10 outputs,
+// two chains of 300 steps for a 784-300-10 network): denseHead therefore
+// takes the activations and logits of the whole batch, four images'
+// chains side by side, and denseTail the rest of denseAVX image by image
+// (denseImages).
 //
 // The AVX-512 path runs the same steps on ZMM registers, with these
 // differences: HiddenPad 16 takes one register per pixel row, and 8 sets
