@@ -7,9 +7,9 @@ package main
 // reads each field at the offset Go puts it (see gen.File.Fields).
 const argsSrc = `
 // denseArgs carries the many operands of the assembly's dense middle part
-// (denseAVX) in one pointer; the assembly reads the fields at the offsets
-// the generator computes from this declaration. Pointers address the first
-// element.
+// (denseAVX, and AVX2's denseHead and denseTail) in one pointer; the
+// assembly reads the fields at the offsets the generator computes from this
+// declaration. Pointers address the first element.
 type denseArgs struct {
 	h, d, dz1 *float32 // hidden rows: first-layer sums in, act(z1) out; act'(z1); dz1
 	b1        *float32
@@ -18,13 +18,14 @@ type denseArgs struct {
 	z2        *float32 // Outputs padded: logits, then dz2
 	db1, dw2  *float32 // dw2 nil: leave dW2 to the caller
 	db2       *float32
-	w2t       *float32 // Model.w2t, or nil
+	w2t       *float32 // Model.w2t; AVX-512: nil takes W2's rows instead
 	hp, rows  int      // HiddenPad, Outputs
 	op        int      // Outputs padded
 	hidden    int
 	act       int
 	label     int     // < 0: forward pass only
 	sum, zl   float32 // out: Σ exp(z2 - max), z2[label] - max
+	n         int     // denseHead: the number of images
 }
 
 // soaArgs carries the operands of denseSoA8, denseSoA16 and denseSoAZ16,

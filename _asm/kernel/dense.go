@@ -745,3 +745,178 @@ func denseActivation(a *gen.File, v gen.Vector, c *consts, field func(string) Me
 	next(p+"reluloop", h, d, b1)
 	a.Label(out)
 }
+
+// headImages is the most images whose logits denseHead computes side by
+// side: with two output registers each, eight independent chains, enough
+// to keep the FMA units busy through their latency.
+const headImages = 4
+
+// denseHead emits denseHead (AVX2 only), the first half of denseAVX for a
+// batch of images: the activation of each image's row, then the logits of
+// up to headImages images at a time, the same chains as denseLogits
+// computes, several images' chains side by side.
+func denseHead(a *gen.File, v gen.Vector, c *consts) {
+	if v.Wide() {
+		panic("denseHead: written for AVX2")
+	}
+	vb := v.Bytes()
+	a.Func(v.Name("denseHead", 0), "func(a *denseArgs)",
+		"denseHead is the first half of denseAVX for n images (see denseArgs): for",
+		"each image k, whose rows of h and d lie hp·k values after h and d,",
+		"",
+		"  h = act(h + b1) masked to the real hidden units, d = act'(h + b1)",
+		"",
+		"and then its logits into the row of op values op·k after z2, each",
+		"z2[o] one chain of FMAs over j < hidden from b2[o] (W2ᵀ, w2t, must be",
+		"set), z2[rows:op] = -inf: the values denseAVX computes, four images'",
+		"chains side by side, so that the latency of the FMAs is hidden.",
+		"denseTail then finishes each image. n ≥ 1.")
+	args := R13
+	a.Load(a.Param("a"), args)
+	field := a.Fields("a", args)
+	one, sign := v.Reg(15), v.Reg(14)
+
+	a.Comment("The activations, image by image: the rows are contiguous, so DI and",
+		"SI run on from one row to the next.")
+	h, d, n := RDI, RSI, R10
+	a.MOVQ(field("h"), h)
+	a.MOVQ(field("d"), d)
+	a.MOVQ(field("n"), n)
+	a.Label("act")
+	denseActivation(a, v, c, field, one, sign, "a", "actnext")
+	a.DECQ(n)
+	a.JNZ(LabelRef("act"))
+
+	a.Comment("The logits, up to 4 images at a time (DI, their rows of h; SI, of z2)",
+		"and up to 2 output registers at a time (BX, their byte offset): each",
+		"image's chains are denseLogits', FMAs of W2ᵀ's row j by the broadcast",
+		"h[j], from b2.")
+	hk, zk, left, col, p, hj, cnt, hpB, hp3, opB, op3 := RDI, RSI, R11, RBX, R8, R9, RCX, RDX, R12, RAX, R14
+	a.MOVQ(field("h"), hk)
+	a.MOVQ(field("z2"), zk)
+	a.MOVQ(field("n"), n)
+	a.MOVQ(field("hp"), hpB)
+	a.SHLQ(U8(2), hpB)
+	a.LEAQ(atIdx(hpB, hpB, 2, 0), hp3)
+	a.MOVQ(field("op"), opB)
+	a.SHLQ(U8(2), opB)
+	a.LEAQ(atIdx(opB, opB, 2, 0), op3)
+	// rowAt(base, i) is the memory of image i's row, given image 0's at
+	// base, for strides of hpB (h) or opB (z2) bytes.
+	rowAt := func(base, stride, stride3 Register, i, disp int) Mem {
+		switch i {
+		case 0:
+			return at(base, disp)
+		case 3:
+			return atIdx(base, stride3, 1, disp)
+		}
+		return atIdx(base, stride, uint8(i), disp)
+	}
+	acc := func(i, o int) VecPhysical { return v.Reg(2*i + o) }
+	wv := func(o int) VecPhysical { return v.Reg(2*headImages + o) }
+	bc := func(i int) VecPhysical { return v.Reg(2*headImages + 2 + i) }
+	// group emits the logits of k images and w output registers at col,
+	// labels prefixed by L.
+	group := func(L string, k, w int) {
+		a.MOVQ(field("b2"), p)
+		for i := range k {
+			for o := range w {
+				a.VMOVUPS(atIdx(p, col, 1, o*vb), acc(i, o))
+			}
+		}
+		a.MOVQ(field("w2t"), p)
+		a.ADDQ(col, p)
+		a.MOVQ(hk, hj)
+		a.MOVQ(field("hidden"), cnt)
+		a.Label(L + "j")
+		for o := range w {
+			a.VMOVUPS(at(p, o*vb), wv(o))
+		}
+		for i := range k {
+			a.VBROADCASTSS(rowAt(hj, hpB, hp3, i, 0), bc(i))
+			for o := range w {
+				a.VFMADD231PS(wv(o), bc(i), acc(i, o))
+			}
+		}
+		a.ADDQ(imm(4), hj)
+		a.ADDQ(opB, p)
+		a.DECQ(cnt)
+		a.JNZ(LabelRef(L + "j"))
+		a.LEAQ(atIdx(zk, col, 1, 0), cnt)
+		for i := range k {
+			for o := range w {
+				a.VMOVUPS(acc(i, o), rowAt(cnt, opB, op3, i, o*vb))
+			}
+		}
+	}
+	a.Label("images")
+	for k := headImages; k > 1; k-- {
+		a.CMPQ(n, imm(k))
+		if k == headImages {
+			a.JGE(LabelRef(fmt.Sprintf("img%d", k)))
+		} else {
+			a.JEQ(LabelRef(fmt.Sprintf("img%d", k)))
+		}
+	}
+	for k := 1; k <= headImages; k++ {
+		L := fmt.Sprintf("img%d", k)
+		a.Label(L)
+		a.MOVQ(opB, left)
+		a.SHRQ(U8(log2(vb)), left)
+		a.XORQ(col, col)
+		a.Label(L + "grp")
+		a.CMPQ(left, imm(2))
+		a.JL(LabelRef(L + "w1"))
+		group(L+"w2", k, 2)
+		a.ADDQ(imm(2*vb), col)
+		a.SUBQ(imm(2), left)
+		a.JNZ(LabelRef(L + "grp"))
+		a.JMP(LabelRef(L + "next"))
+		a.Label(L + "w1")
+		group(L+"w1", k, 1)
+		a.Label(L + "next")
+		switch k {
+		case 3:
+			a.ADDQ(hp3, hk)
+			a.ADDQ(op3, zk)
+		default:
+			a.LEAQ(atIdx(hk, hpB, uint8(k), 0), hk)
+			a.LEAQ(atIdx(zk, opB, uint8(k), 0), zk)
+		}
+		a.SUBQ(imm(k), n)
+		a.JNZ(LabelRef("images"))
+		a.JMP(LabelRef("done"))
+	}
+	a.Label("done")
+	a.VZEROUPPER()
+	a.RET()
+}
+
+// denseTail emits denseTail (AVX2 only), the second half of denseAVX: the
+// softmax and the backward pass of one image whose activations and logits
+// denseHead has computed.
+func denseTail(a *gen.File, v gen.Vector, c *consts) {
+	if v.Wide() {
+		panic("denseTail: written for AVX2")
+	}
+	a.Func(v.Name("denseTail", 0), "func(a *denseArgs)",
+		"denseTail is the second half of denseAVX for one image (see denseArgs),",
+		"given h, d and the logits in z2 as denseHead leaves them: from the",
+		"softmax (if label ≥ 0) on, the same as denseAVX.")
+	args := R13
+	a.Load(a.Param("a"), args)
+	field := a.Fields("a", args)
+	one := v.Reg(15)
+	a.VMOVUPS(c.one, one)
+	rows, op, rowBytes := RCX, R11, R12
+	a.MOVQ(field("z2"), RDI)
+	a.MOVQ(field("rows"), rows)
+	a.MOVQ(field("op"), op)
+	a.MOVQ(field("hp"), rowBytes)
+	a.SHLQ(U8(2), rowBytes)
+	denseSoftmax(a, v, c, field, one)
+	denseBackChain(a, v, field)
+	a.Label("done")
+	a.VZEROUPPER()
+	a.RET()
+}

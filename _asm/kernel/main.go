@@ -28,7 +28,10 @@
 //     tiles, tiledGather<w> runs a tile, cscFill and cscEmit transpose the
 //     batch and cscScatter<w> takes the gradient from the transposition;
 //   - dense.go: denseAVX, the dense middle (activation, output layer,
-//     softmax, backward pass to dz1) for one image;
+//     softmax, backward pass to dz1) for one image, and for AVX2 the same
+//     in two halves, denseHead (activation and output layer of a batch of
+//     images, several images' chains side by side) and denseTail (the
+//     rest, image by image);
 //   - soa.go: denseSoA8 and denseSoA16, the dense middle for a register's
 //     lanes of images at a time, one per lane, and rowSum, which sums their
 //     gradients;
@@ -41,8 +44,8 @@
 //     out as Go; asm.go: helpers for operands.
 //
 // Every one of them is emitted for both register files, except cscFill
-// (scalar code, which both paths call) and denseSoA8 (AVX-512's HiddenPad
-// is a multiple of 16).
+// (scalar code, which both paths call), denseSoA8 (AVX-512's HiddenPad is
+// a multiple of 16), and denseHead and denseTail (AVX2 only).
 //
 // The first layer's loops come in one variant per block width w, 1 to 8
 // registers of hidden units: a loop keeps a whole column block of the
@@ -139,6 +142,8 @@ func emit(a *gen.File, v gen.Vector, c *consts) {
 	addClear(a, v, declareExactConsts(a, v))
 	denseAVX(a, v, c)
 	if !v.Wide() {
+		denseHead(a, v, c)
+		denseTail(a, v, c)
 		denseSoA(a, v, c, 8)
 	}
 	denseSoA(a, v, c, 16)

@@ -630,6 +630,27 @@ func addClear8Asm(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, v
 //go:noescape
 func denseAVX(a *denseArgs)
 
+// denseHead is the first half of denseAVX for n images (see denseArgs): for
+// each image k, whose rows of h and d lie hp·k values after h and d,
+//
+//	h = act(h + b1) masked to the real hidden units, d = act'(h + b1)
+//
+// and then its logits into the row of op values op·k after z2, each
+// z2[o] one chain of FMAs over j < hidden from b2[o] (W2ᵀ, w2t, must be
+// set), z2[rows:op] = -inf: the values denseAVX computes, four images'
+// chains side by side, so that the latency of the FMAs is hidden.
+// denseTail then finishes each image. n ≥ 1.
+//
+//go:noescape
+func denseHead(a *denseArgs)
+
+// denseTail is the second half of denseAVX for one image (see denseArgs),
+// given h, d and the logits in z2 as denseHead leaves them: from the
+// softmax (if label ≥ 0) on, the same as denseAVX.
+//
+//go:noescape
+func denseTail(a *denseArgs)
+
 // denseSoA8 is the dense middle for 8 images at once, one per lane, for
 // networks with HiddenPad 8 and exactly 10 outputs (see soaArgs). Each lane
 // computes what denseAVX computes for one image, the same chains in the

@@ -116,6 +116,7 @@ func _() {
 	_ = x[unsafe.Offsetof(denseArgs{}.label)-136]
 	_ = x[unsafe.Offsetof(denseArgs{}.sum)-144]
 	_ = x[unsafe.Offsetof(denseArgs{}.zl)-148]
+	_ = x[unsafe.Offsetof(denseArgs{}.n)-152]
 	_ = x[unsafe.Offsetof(soaArgs{}.z)-0]
 	_ = x[unsafe.Offsetof(soaArgs{}.dz1)-8]
 	_ = x[unsafe.Offsetof(soaArgs{}.dz2)-16]

@@ -290,3 +290,206 @@ func checkDenseSoA(m *Model, seed uint64) error {
 	}
 	return nil
 }
+
+// TestDenseHeadTail checks denseHead and denseTail, the two halves of
+// denseAVX that Gradient runs on the AVX2 path, against refDense bit for
+// bit: batches of every size up to past two groups of denseHead's images,
+// each image continuing the gradient sums of the one before.
+func TestDenseHeadTail(t *testing.T) {
+	if lacks := missing(avx2); lacks != "" {
+		t.Skipf("skipping the avx2 path: %s", lacks)
+	}
+	for _, hidden := range []int{1, 7, 17, 65, 300} {
+		for _, out := range []int{1, 3, 10, 17, 70} {
+			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+				for _, std := range []float64{0.1, 30} {
+					seed := uint64(hidden*1000 + out*10 + int(act))
+					m := denseModel(t, avx2, hidden, out, act, std, seed)
+					for n := 1; n <= 9; n++ {
+						if err := checkHeadTail(m, seed, n); err != nil {
+							t.Errorf("h%d/o%d/act%d/std%g, %d images: %v", hidden, out, act, std, n, err)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkHeadTail(m *Model, seed uint64, n int) error {
+	r := rand.New(rand.NewPCG(seed, uint64(n)))
+	ws, g := NewScratch(m), NewGrad(m)
+	if n > ws.batch {
+		return nil
+	}
+	for i := range g.flat {
+		g.flat[i] = float32(r.NormFloat64())
+	}
+	hp, op := m.hp, m.op
+	z1 := make([]float32, n*hp)
+	labels := make([]int, n)
+	for k := range n {
+		for j := range m.hidden {
+			z1[k*hp+j] = float32(r.NormFloat64() * 2)
+		}
+		labels[k] = r.IntN(m.outputs)
+	}
+	for _, withDW2 := range []bool{true, false} {
+		for _, forward := range []bool{true, false} {
+			a := &ws.asm.args
+			m.bindArgs(a, ws)
+			a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
+			if !withDW2 {
+				a.dw2 = nil
+			}
+			copy(ws.z, z1)
+			a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], n
+			denseHead(a)
+			for k := range n {
+				label := labels[k]
+				if forward {
+					label = -1
+				}
+				ref := refDense(m, z1[k*hp:], label, g.b1, g.b2, g.w2)
+				row, z2 := k*hp, ws.asm.dz2[k*op:(k+1)*op]
+				what := fmt.Sprintf("image %d, label %d, dW2 %t", k, label, withDW2)
+				cs := []struct {
+					name      string
+					got, want []float32
+				}{
+					{"h", ws.z[row : row+m.hidden], ref.h},
+					{"d", ws.d[row : row+m.hidden], ref.d},
+				}
+				if forward {
+					cs = append(cs, struct {
+						name      string
+						got, want []float32
+					}{"z2", z2[:m.outputs], ref.z2})
+					for o := m.outputs; o < op; o++ {
+						if !math.IsInf(float64(z2[o]), -1) {
+							return fmt.Errorf("%s: padding logit z2[%d] = %g, want -inf", what, o, z2[o])
+						}
+					}
+				} else {
+					a.h, a.d, a.dz1, a.z2, a.label = &ws.z[row], &ws.d[row], &ws.dz1[row], &z2[0], label
+					denseTail(a)
+					cs = append(cs, []struct {
+						name      string
+						got, want []float32
+					}{
+						{"dz2", z2[:m.outputs], ref.dz2},
+						{"dz1", ws.dz1[row : row+m.hidden], ref.dz1},
+						{"sum", []float32{a.sum}, []float32{ref.sum}},
+						{"zl", []float32{a.zl}, []float32{ref.zl}},
+						{"db1", g.b1, ref.db1},
+						{"db2", g.b2, ref.db2},
+					}...)
+					if withDW2 {
+						cs = append(cs, struct {
+							name      string
+							got, want []float32
+						}{"dW2", g.w2, ref.dw2})
+					}
+				}
+				for _, c := range cs {
+					if i := sameBits(c.got, c.want); i >= 0 {
+						return fmt.Errorf("%s: %s[%d] = %g, want %g", what, c.name, i, c.got[i], c.want[i])
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// TestGradientChainsWide checks Gradient on the AVX2 path against a Go
+// reference of docs/ARITHMETIC-3.md for the whole gradient, bit for bit,
+// for models of several column blocks (HiddenPad above 64), whose first
+// layer (tiledGather, cscScatter) already sums one chain per value, with
+// the images in an order of their own and the gradient continuing from
+// values it held.
+func TestGradientChainsWide(t *testing.T) {
+	if lacks := missing(avx2); lacks != "" {
+		t.Skipf("skipping the avx2 path: %s", lacks)
+	}
+	const inputs, n = 300, 150
+	for _, hidden := range []int{65, 130} {
+		for _, out := range []int{3, 10, 17} {
+			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+				seed := uint64(hidden*100 + out*10 + int(act))
+				r := rand.New(rand.NewPCG(seed, 11))
+				m, err := newModel(avx2, inputs, hidden, out, act, 1.0/255)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.oneBlock() {
+					t.Fatalf("hidden %d: one column block", hidden)
+				}
+				rm := make([]float64, m.RowMajorLen())
+				for i := range rm {
+					rm[i] = r.NormFloat64() * 0.3
+				}
+				m.LoadRowMajor(rm)
+				pixels, labels := make([]uint8, n*inputs), make([]uint8, n)
+				for i := range pixels {
+					if r.IntN(4) == 0 {
+						pixels[i] = uint8(1 + r.IntN(255))
+					}
+				}
+				for i := range labels {
+					labels[i] = uint8(r.IntN(out))
+				}
+				s, err := NewSamples(pixels, labels, n, inputs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				idx := make([]int32, n)
+				for i, p := range r.Perm(n) {
+					idx[i] = int32(p)
+				}
+				g, ws := NewGrad(m), NewScratch(m)
+				for i := range g.flat {
+					g.flat[i] = float32(r.NormFloat64())
+				}
+				want := refGradient(m, g, pixels, labels, idx)
+				m.Gradient(g, s, idx, ws)
+				if i := sameBits(g.flat, want.flat); i >= 0 {
+					t.Errorf("h%d/o%d/act%d: flat[%d] = %g, want %g", hidden, out, act, i, g.flat[i], want.flat[i])
+				}
+				if g.Cost != want.Cost {
+					t.Errorf("h%d/o%d/act%d: cost %g, want %g", hidden, out, act, g.Cost, want.Cost)
+				}
+			}
+		}
+	}
+}
+
+// refGradient returns g plus the gradient of the images idx per
+// docs/ARITHMETIC-3.md, computed in plain Go.
+func refGradient(m *Model, g *Grad, pixels, labels []uint8, idx []int32) *Grad {
+	hp := m.hp
+	out := NewGrad(m)
+	copy(out.flat, g.flat)
+	cost := newCostSum()
+	for _, i := range idx {
+		img := pixels[int(i)*m.inputs : (int(i)+1)*m.inputs]
+		z1 := make([]float32, hp)
+		for p, v := range img {
+			if v != 0 {
+				axpy32(z1[:m.hidden], m.w1t[p*hp:], m.table[v])
+			}
+		}
+		r := refDense(m, z1, int(labels[i]), out.b1, out.b2, out.w2)
+		copy(out.b1, r.db1)
+		copy(out.b2, r.db2)
+		copy(out.w2, r.dw2)
+		cost.add(r.zl, r.sum)
+		for p, v := range img {
+			if v != 0 {
+				axpy32(out.w1t[p*hp:p*hp+m.hidden], r.dz1, m.table[v])
+			}
+		}
+	}
+	out.Cost = g.Cost + cost.total()
+	return out
+}

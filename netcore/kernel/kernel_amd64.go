@@ -149,7 +149,9 @@ func (a *asmModel) setW2(m *Model, o, h int, v float32) {
 	}
 }
 
-// dense runs the dense middle of one image (denseAVX or denseAVXZ).
+// dense runs the dense middle of one image (denseAVX or denseAVXZ): the
+// AVX-512 path's Predict. Gradient runs denseImages, the AVX2 path's
+// Predict denseHead.
 func (m *Model) dense(a *denseArgs) {
 	if m.asm.z {
 		denseAVXZ(a)
@@ -222,7 +224,13 @@ type asmScratch struct {
 // The dense middle also comes in two forms: 8 images at a time, one per
 // lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
 // at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
-// accumulated once per batch (dw2Batch).
+// accumulated once per batch (dw2Batch). On the AVX2 path every logit is
+// one chain of FMAs over the hidden units, the outputs in lanes, which one
+// image alone would leave waiting on the FMAs' latency (for 10 outputs,
+// two chains of 300 steps for a 784-300-10 network): denseHead therefore
+// takes the activations and logits of the whole batch, four images'
+// chains side by side, and denseTail the rest of denseAVX image by image
+// (denseImages).
 //
 // The AVX-512 path runs the same steps on ZMM registers, with these
 // differences: HiddenPad 16 takes one register per pixel row, and 8 sets
@@ -515,7 +523,6 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 
 // gradientAsm is Gradient on the assembly path; it returns the summed cost.
 func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *Plan) float64 {
-	hp := m.hp
 	a := &ws.asm.args
 	m.bindArgs(a, ws)
 	a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
@@ -535,24 +542,47 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 			m.firstLayerGrad(g, s, batch, ws, plan, b)
 			continue
 		}
-		for k, i := range batch {
-			label := m.label(s, i)
-			row := k * hp
-			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-			if wide {
-				a.z2 = &ws.asm.dz2[k*m.op]
-			}
-			a.label = label
-			m.dense(a)
-			cost.add(a.zl, a.sum)
-		}
+		m.denseImages(s, batch, ws, &cost)
 		if wide {
-			m.asm.isa.dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, hp, len(batch), m.op*4, hp*4)
+			m.asm.isa.dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
 		}
 		m.firstLayerGrad(g, s, batch, ws, plan, b)
 	}
 	*a = denseArgs{}
 	return cost.total()
+}
+
+// denseImages runs the dense middle of the batch (whose first layer is in
+// ws.z) one image at a time, with ws.asm.args bound (see bindArgs) to the
+// gradient, and adds its cost terms to cost. The AVX2 path runs it in two
+// halves: denseHead for the whole batch, which computes several images'
+// logits side by side, their rows in ws.asm.dz2, then denseTail image by
+// image; the AVX-512 path runs denseAVXZ, its logits in ws.z2 or, where
+// the model leaves dW2 to dw2Batch (see gradientAsm), in ws.asm.dz2's
+// rows.
+func (m *Model) denseImages(s *Samples, batch []int32, ws *Scratch, cost *costSum) {
+	a := &ws.asm.args
+	hp, op := m.hp, m.op
+	if !m.asm.z {
+		a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
+		denseHead(a)
+	}
+	for k, i := range batch {
+		row := k * hp
+		a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
+		a.label = m.label(s, i)
+		switch {
+		case !m.asm.z:
+			a.z2 = &ws.asm.dz2[k*op]
+			denseTail(a)
+		default:
+			if a.dw2 == nil {
+				a.z2 = &ws.asm.dz2[k*op]
+			}
+			denseAVXZ(a)
+		}
+		cost.add(a.zl, a.sum)
+	}
 }
 
 // bindArgs points a at the model's parameters and ws's output buffer.
@@ -575,6 +605,16 @@ func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	for len(idx) > 0 {
 		batch := idx[:min(len(idx), ws.batch)]
 		m.firstLayer(s, batch, ws, nil, 0)
+		if !m.asm.z {
+			// The forward half of denseAVX for the whole batch.
+			a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
+			denseHead(a)
+			for k := range batch {
+				dst[k] = argmax(ws.asm.dz2[k*m.op : k*m.op+m.outputs])
+			}
+			idx, dst = idx[len(batch):], dst[len(batch):]
+			continue
+		}
 		for k := range batch {
 			row := k * hp
 			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]

@@ -7595,6 +7595,877 @@ done:
 	VZEROUPPER
 	RET
 
+// func denseHead(a *denseArgs)
+// Requires: AVX, AVX2, FMA3
+TEXT ·denseHead(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+
+	// The activations, image by image: the rows are contiguous, so DI and
+	// SI run on from one row to the next.
+	MOVQ (R13), DI
+	MOVQ 8(R13), SI
+	MOVQ 152(R13), R10
+
+act:
+	MOVQ    32(R13), R8
+	MOVQ    96(R13), CX
+	MOVQ    128(R13), AX
+	MOVQ    24(R13), R9
+	VMOVUPS c_one<>+0(SB), Y15
+	VMOVUPS c_sign<>+0(SB), Y14
+	CMPQ    AX, $+1
+	JEQ     atanh
+	JGT     arelu
+
+	// Sigmoid: σ = 1/(1+e) with e = exp(-z), σ' = (σe)σ. The mask zeroes
+	// σ(0) = 0.5 in the padding, which would otherwise leak into dW2.
+asigmoid:
+	VMOVUPS      (DI), Y0
+	VADDPS       (R9), Y0, Y0
+	VXORPS       Y14, Y0, Y0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Y0, Y4
+	VMINPS       c_expHi<>+0(SB), Y0, Y0
+	VMULPS       c_log2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      c_p0<>+0(SB), Y2
+	VFMADD213PS  c_p1<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p2<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p3<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p4<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y0, Y2
+	VADDPS       c_one<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       c_bias<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y1, Y2, Y0
+	VANDPS       Y4, Y0, Y0
+	VADDPS       Y15, Y0, Y5
+	VDIVPS       Y5, Y15, Y6
+	VMULPS       Y6, Y0, Y7
+	VMULPS       Y6, Y7, Y7
+	VANDPS       (R8), Y6, Y6
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, (SI)
+	ADDQ         $+32, DI
+	ADDQ         $+32, SI
+	ADDQ         $+32, R8
+	ADDQ         $+32, R9
+	SUBQ         $+8, CX
+	JNZ          asigmoid
+	JMP          actnext
+
+	// Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.
+atanh:
+	VMOVUPS      (DI), Y9
+	VADDPS       (R9), Y9, Y9
+	VANDNPS      Y9, Y14, Y0
+	VMULPS       c_minus2<>+0(SB), Y0, Y0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Y0, Y4
+	VMINPS       c_expHi<>+0(SB), Y0, Y0
+	VMULPS       c_log2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      c_p0<>+0(SB), Y2
+	VFMADD213PS  c_p1<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p2<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p3<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p4<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y0, Y2
+	VADDPS       c_one<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       c_bias<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y1, Y2, Y0
+	VANDPS       Y4, Y0, Y0
+	VADDPS       Y15, Y0, Y5
+	VDIVPS       Y5, Y15, Y6
+	VSUBPS       Y0, Y15, Y7
+	VMULPS       Y6, Y7, Y7
+	VANDPS       Y14, Y9, Y9
+	VORPS        Y9, Y7, Y7
+	VMULPS       c_four<>+0(SB), Y0, Y0
+	VMULPS       Y6, Y0, Y0
+	VMULPS       Y6, Y0, Y0
+	VMOVUPS      Y7, (DI)
+	VMOVUPS      Y0, (SI)
+	ADDQ         $+32, DI
+	ADDQ         $+32, SI
+	ADDQ         $+32, R9
+	SUBQ         $+8, CX
+	JNZ          atanh
+	JMP          actnext
+
+	// ReLU: max(z, 0) and the step function z > 0.
+arelu:
+	VXORPS Y13, Y13, Y13
+
+areluloop:
+	VMOVUPS (DI), Y0
+	VADDPS  (R9), Y0, Y0
+	VCMPPS  $0x0e, Y13, Y0, Y1
+	VANDPS  Y0, Y1, Y0
+	VANDPS  Y15, Y1, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (SI)
+	ADDQ    $+32, DI
+	ADDQ    $+32, SI
+	ADDQ    $+32, R9
+	SUBQ    $+8, CX
+	JNZ     areluloop
+
+actnext:
+	DECQ R10
+	JNZ  act
+
+	// The logits, up to 4 images at a time (DI, their rows of h; SI, of z2)
+	// and up to 2 output registers at a time (BX, their byte offset): each
+	// image's chains are denseLogits', FMAs of W2ᵀ's row j by the broadcast
+	// h[j], from b2.
+	MOVQ (R13), DI
+	MOVQ 56(R13), SI
+	MOVQ 152(R13), R10
+	MOVQ 96(R13), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), R12
+	MOVQ 112(R13), AX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), R14
+
+images:
+	CMPQ R10, $+4
+	JGE  img4
+	CMPQ R10, $+3
+	JEQ  img3
+	CMPQ R10, $+2
+	JEQ  img2
+	MOVQ AX, R11
+	SHRQ $0x05, R11
+	XORQ BX, BX
+
+img1grp:
+	CMPQ    R11, $+2
+	JL      img1w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS 32(R8)(BX*1), Y1
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img1w2j:
+	VMOVUPS      (R8), Y8
+	VMOVUPS      32(R8), Y9
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img1w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y1, 32(CX)
+	ADDQ         $+64, BX
+	SUBQ         $+2, R11
+	JNZ          img1grp
+	JMP          img1next
+
+img1w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img1w1j:
+	VMOVUPS      (R8), Y8
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img1w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+
+img1next:
+	LEAQ (DI)(DX*1), DI
+	LEAQ (SI)(AX*1), SI
+	SUBQ $+1, R10
+	JNZ  images
+	JMP  done
+
+img2:
+	MOVQ AX, R11
+	SHRQ $0x05, R11
+	XORQ BX, BX
+
+img2grp:
+	CMPQ    R11, $+2
+	JL      img2w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS 32(R8)(BX*1), Y1
+	VMOVUPS (R8)(BX*1), Y2
+	VMOVUPS 32(R8)(BX*1), Y3
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img2w2j:
+	VMOVUPS      (R8), Y8
+	VMOVUPS      32(R8), Y9
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R9)(DX*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img2w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y1, 32(CX)
+	VMOVUPS      Y2, (CX)(AX*1)
+	VMOVUPS      Y3, 32(CX)(AX*1)
+	ADDQ         $+64, BX
+	SUBQ         $+2, R11
+	JNZ          img2grp
+	JMP          img2next
+
+img2w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS (R8)(BX*1), Y2
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img2w1j:
+	VMOVUPS      (R8), Y8
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (R9)(DX*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img2w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y2, (CX)(AX*1)
+
+img2next:
+	LEAQ (DI)(DX*2), DI
+	LEAQ (SI)(AX*2), SI
+	SUBQ $+2, R10
+	JNZ  images
+	JMP  done
+
+img3:
+	MOVQ AX, R11
+	SHRQ $0x05, R11
+	XORQ BX, BX
+
+img3grp:
+	CMPQ    R11, $+2
+	JL      img3w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS 32(R8)(BX*1), Y1
+	VMOVUPS (R8)(BX*1), Y2
+	VMOVUPS 32(R8)(BX*1), Y3
+	VMOVUPS (R8)(BX*1), Y4
+	VMOVUPS 32(R8)(BX*1), Y5
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img3w2j:
+	VMOVUPS      (R8), Y8
+	VMOVUPS      32(R8), Y9
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R9)(DX*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (R9)(DX*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img3w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y1, 32(CX)
+	VMOVUPS      Y2, (CX)(AX*1)
+	VMOVUPS      Y3, 32(CX)(AX*1)
+	VMOVUPS      Y4, (CX)(AX*2)
+	VMOVUPS      Y5, 32(CX)(AX*2)
+	ADDQ         $+64, BX
+	SUBQ         $+2, R11
+	JNZ          img3grp
+	JMP          img3next
+
+img3w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS (R8)(BX*1), Y2
+	VMOVUPS (R8)(BX*1), Y4
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img3w1j:
+	VMOVUPS      (R8), Y8
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (R9)(DX*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VBROADCASTSS (R9)(DX*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img3w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y2, (CX)(AX*1)
+	VMOVUPS      Y4, (CX)(AX*2)
+
+img3next:
+	ADDQ R12, DI
+	ADDQ R14, SI
+	SUBQ $+3, R10
+	JNZ  images
+	JMP  done
+
+img4:
+	MOVQ AX, R11
+	SHRQ $0x05, R11
+	XORQ BX, BX
+
+img4grp:
+	CMPQ    R11, $+2
+	JL      img4w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS 32(R8)(BX*1), Y1
+	VMOVUPS (R8)(BX*1), Y2
+	VMOVUPS 32(R8)(BX*1), Y3
+	VMOVUPS (R8)(BX*1), Y4
+	VMOVUPS 32(R8)(BX*1), Y5
+	VMOVUPS (R8)(BX*1), Y6
+	VMOVUPS 32(R8)(BX*1), Y7
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img4w2j:
+	VMOVUPS      (R8), Y8
+	VMOVUPS      32(R8), Y9
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R9)(DX*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (R9)(DX*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (R9)(R12*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img4w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y1, 32(CX)
+	VMOVUPS      Y2, (CX)(AX*1)
+	VMOVUPS      Y3, 32(CX)(AX*1)
+	VMOVUPS      Y4, (CX)(AX*2)
+	VMOVUPS      Y5, 32(CX)(AX*2)
+	VMOVUPS      Y6, (CX)(R14*1)
+	VMOVUPS      Y7, 32(CX)(R14*1)
+	ADDQ         $+64, BX
+	SUBQ         $+2, R11
+	JNZ          img4grp
+	JMP          img4next
+
+img4w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS (R8)(BX*1), Y2
+	VMOVUPS (R8)(BX*1), Y4
+	VMOVUPS (R8)(BX*1), Y6
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img4w1j:
+	VMOVUPS      (R8), Y8
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (R9)(DX*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VBROADCASTSS (R9)(DX*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VBROADCASTSS (R9)(R12*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img4w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y2, (CX)(AX*1)
+	VMOVUPS      Y4, (CX)(AX*2)
+	VMOVUPS      Y6, (CX)(R14*1)
+
+img4next:
+	LEAQ (DI)(DX*4), DI
+	LEAQ (SI)(AX*4), SI
+	SUBQ $+4, R10
+	JNZ  images
+
+done:
+	VZEROUPPER
+	RET
+
+// func denseTail(a *denseArgs)
+// Requires: AVX, AVX2, FMA3
+TEXT ·denseTail(SB), NOSPLIT, $0-8
+	MOVQ    a+0(FP), R13
+	VMOVUPS c_one<>+0(SB), Y15
+	MOVQ    56(R13), DI
+	MOVQ    104(R13), CX
+	MOVQ    112(R13), R11
+	MOVQ    96(R13), R12
+	SHLQ    $0x02, R12
+	MOVQ    136(R13), AX
+	TESTQ   AX, AX
+	JS      done
+
+	// Softmax over the op lanes; R11 becomes op in bytes.
+	SHLQ    $0x02, R11
+	VMOVUPS (DI), Y3
+	MOVQ    $+32, BX
+
+max:
+	CMPQ   BX, R11
+	JGE    maxdone
+	VMAXPS (DI)(BX*1), Y3, Y3
+	ADDQ   $+32, BX
+	JMP    max
+
+maxdone:
+	VEXTRACTF128 $0x01, Y3, X4
+	VMAXPS       X4, X3, X3
+	VPERMILPS    $0x0e, X3, X4
+	VMAXPS       X4, X3, X3
+	VPERMILPS    $0x01, X3, X4
+	VMAXSS       X4, X3, X3
+	VBROADCASTSS X3, Y3
+	VMOVSS       (DI)(AX*4), X5
+	VSUBSS       X3, X5, X5
+	VMOVSS       X5, 148(R13)
+	XORQ         BX, BX
+
+exp:
+	VMOVUPS      (DI)(BX*1), Y0
+	VSUBPS       Y3, Y0, Y0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Y0, Y4
+	VMINPS       c_expHi<>+0(SB), Y0, Y0
+	VMULPS       c_log2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Y1, Y0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Y1, Y0
+	VMOVUPS      c_p0<>+0(SB), Y2
+	VFMADD213PS  c_p1<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p2<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p3<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p4<>+0(SB), Y0, Y2
+	VFMADD213PS  c_p5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y0, Y2
+	VADDPS       c_one<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       c_bias<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y1, Y2, Y0
+	VANDPS       Y4, Y0, Y0
+	VMOVUPS      Y0, (DI)(BX*1)
+	ADDQ         $+32, BX
+	CMPQ         BX, R11
+	JL           exp
+
+	// sum = ((0 + e[0]) + e[1]) + … over the real outputs in order, one
+	// scalar chain (CX is rows), so that no lane width enters it.
+	VXORPS Y6, Y6, Y6
+	XORQ   DX, DX
+
+sum:
+	VADDSS       (DI)(DX*4), X6, X6
+	INCQ         DX
+	CMPQ         DX, CX
+	JL           sum
+	VMOVSS       X6, 144(R13)
+	VDIVSS       X6, X15, X7
+	VBROADCASTSS X7, Y7
+	XORQ         BX, BX
+
+scale:
+	VMULPS  (DI)(BX*1), Y7, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ    $+32, BX
+	CMPQ    BX, R11
+	JL      scale
+	VMOVSS  (DI)(AX*4), X0
+	VSUBSS  X15, X0, X0
+	VMOVSS  X0, (DI)(AX*4)
+
+	// db2 += dz2 over the op lanes (the padding of dz2 is zero).
+	MOVQ 80(R13), SI
+	XORQ BX, BX
+
+db2:
+	VMOVUPS (SI)(BX*1), Y0
+	VADDPS  (DI)(BX*1), Y0, Y0
+	VMOVUPS Y0, (SI)(BX*1)
+	ADDQ    $+32, BX
+	CMPQ    BX, R11
+	JL      db2
+
+	// Backward through W2: dh = one chain of FMAs over the rows from +0,
+	// the hidden units in lanes, up to 4 column registers at a time.
+	// R12 is the row stride in bytes, CX rows.
+	MOVQ  16(R13), DI
+	MOVQ  64(R13), SI
+	MOVQ  72(R13), DX
+	MOVQ  40(R13), R8
+	MOVQ  56(R13), R9
+	MOVQ  (R13), R10
+	MOVQ  8(R13), R11
+	MOVQ  96(R13), R13
+	SHRQ  $0x03, R13
+	XORQ  AX, AX
+	TESTQ DX, DX
+	JZ    bnpass
+
+bkpass:
+	CMPQ    R13, $+4
+	JL      bkrest
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS (R10)(AX*1), Y4
+	VMOVUPS 32(R10)(AX*1), Y5
+	VMOVUPS 64(R10)(AX*1), Y6
+	VMOVUPS 96(R10)(AX*1), Y7
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk4row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	VFMADD231PS  96(R8)(R14*1), Y8, Y3
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	VMOVUPS      32(DX)(R14*1), Y10
+	VFMADD231PS  Y5, Y8, Y10
+	VMOVUPS      Y10, 32(DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Y11
+	VFMADD231PS  Y6, Y8, Y11
+	VMOVUPS      Y11, 64(DX)(R14*1)
+	VMOVUPS      96(DX)(R14*1), Y12
+	VFMADD231PS  Y7, Y8, Y12
+	VMOVUPS      Y12, 96(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk4row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMULPS       96(R11)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VMOVUPS      Y3, 96(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VADDPS       96(SI)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	VMOVUPS      Y3, 96(SI)(AX*1)
+	ADDQ         $+128, AX
+	SUBQ         $+4, R13
+	JMP          bkpass
+
+bkrest:
+	CMPQ R13, $+1
+	JEQ  bk1
+	CMPQ R13, $+2
+	JEQ  bk2
+	CMPQ R13, $+3
+	JEQ  bk3
+	JMP  done
+
+bk3:
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VMOVUPS (R10)(AX*1), Y4
+	VMOVUPS 32(R10)(AX*1), Y5
+	VMOVUPS 64(R10)(AX*1), Y6
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk3row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	VMOVUPS      32(DX)(R14*1), Y10
+	VFMADD231PS  Y5, Y8, Y10
+	VMOVUPS      Y10, 32(DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Y11
+	VFMADD231PS  Y6, Y8, Y11
+	VMOVUPS      Y11, 64(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk3row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	ADDQ         $+96, AX
+	JMP          done
+
+bk2:
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS (R10)(AX*1), Y4
+	VMOVUPS 32(R10)(AX*1), Y5
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk2row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	VMOVUPS      32(DX)(R14*1), Y10
+	VFMADD231PS  Y5, Y8, Y10
+	VMOVUPS      Y10, 32(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk2row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	ADDQ         $+64, AX
+	JMP          done
+
+bk1:
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS (R10)(AX*1), Y4
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk1row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VMOVUPS      (DX)(R14*1), Y9
+	VFMADD231PS  Y4, Y8, Y9
+	VMOVUPS      Y9, (DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk1row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMOVUPS      Y0, (DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VMOVUPS      Y0, (SI)(AX*1)
+	ADDQ         $+32, AX
+	JMP          done
+
+	// The same without dW2, which the caller then accumulates over the
+	// whole batch (dw2 nil).
+bnpass:
+	CMPQ   R13, $+4
+	JL     bnrest
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn4row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	VFMADD231PS  96(R8)(R14*1), Y8, Y3
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn4row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMULPS       96(R11)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VMOVUPS      Y3, 96(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VADDPS       96(SI)(AX*1), Y3, Y3
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	VMOVUPS      Y3, 96(SI)(AX*1)
+	ADDQ         $+128, AX
+	SUBQ         $+4, R13
+	JMP          bnpass
+
+bnrest:
+	CMPQ R13, $+1
+	JEQ  bn1
+	CMPQ R13, $+2
+	JEQ  bn2
+	CMPQ R13, $+3
+	JEQ  bn3
+	JMP  done
+
+bn3:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn3row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	VFMADD231PS  64(R8)(R14*1), Y8, Y2
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn3row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMULPS       64(R11)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VMOVUPS      Y2, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VADDPS       64(SI)(AX*1), Y2, Y2
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	VMOVUPS      Y2, 64(SI)(AX*1)
+	ADDQ         $+96, AX
+	JMP          done
+
+bn2:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn2row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	VFMADD231PS  32(R8)(R14*1), Y8, Y1
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn2row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMULPS       32(R11)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (DI)(AX*1)
+	VMOVUPS      Y1, 32(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VADDPS       32(SI)(AX*1), Y1, Y1
+	VMOVUPS      Y0, (SI)(AX*1)
+	VMOVUPS      Y1, 32(SI)(AX*1)
+	ADDQ         $+64, AX
+	JMP          done
+
+bn1:
+	VXORPS Y0, Y0, Y0
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn1row:
+	VBROADCASTSS (R9)(BX*4), Y8
+	VFMADD231PS  (R8)(R14*1), Y8, Y0
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn1row
+	VMULPS       (R11)(AX*1), Y0, Y0
+	VMOVUPS      Y0, (DI)(AX*1)
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VMOVUPS      Y0, (SI)(AX*1)
+	ADDQ         $+32, AX
+
+done:
+	VZEROUPPER
+	RET
+
 // func denseSoA8(a *soaArgs)
 // Requires: AVX, AVX2, FMA3
 TEXT ·denseSoA8(SB), NOSPLIT, $0-8

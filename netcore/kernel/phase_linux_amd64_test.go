@@ -140,21 +140,11 @@ func benchPhases(b *testing.B, s *Samples, p path, hidden int, planned bool) {
 				m.gatherRaw(s, len(batch), ws, plan, bi)
 			}
 			t2 := threadTime()
+			cost := newCostSum()
 			if m.asm.soa {
-				cost := newCostSum()
 				m.denseSoA(g, s, batch, ws, &cost, plan, bi)
-			}
-			for k, i := range batch {
-				if m.asm.soa {
-					break
-				}
-				row := k * m.hp
-				a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-				if tiled {
-					a.z2 = &ws.asm.dz2[k*m.op]
-				}
-				a.label = int(s.labels[i])
-				m.dense(a)
+			} else {
+				m.denseImages(s, batch, ws, &cost)
 			}
 			if tiled {
 				m.asm.isa.dw2Batch(&g.w2[0], &ws.asm.dz2[0], &ws.z[0], m.outputs, m.hp, len(batch), m.op*4, m.hp*4)
