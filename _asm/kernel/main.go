@@ -17,11 +17,12 @@
 // The kernels, by the file of this program that emits them:
 //
 //   - gather.go: entryLoops, the loops over a list of (row, value) entries
-//     that sum weighted rows into a column block of registers
-//     (entryLoops16 for AVX-512), and its users gatherRaw<w> and
-//     gatherPlan<w> (the first layer of models with one column block) and
-//     planScatter<w> and planScatterPad<w> (the first layer's gradient
-//     from a Plan);
+//     that sum weighted rows into a column block of registers, entry i in
+//     accumulator set i mod sets (entryLoops16 for AVX-512), and its users
+//     gatherRaw<w> and gatherPlan<w> (the first layer of models with one
+//     column block; a plan's lists interleave several images, one per
+//     set) and planScatter<w> and planScatterPad<w> (the first layer's
+//     gradient from a Plan; padded lists interleave several pixels);
 //   - scatter.go: scatterRaw<w>, the first layer's gradient image by image;
 //   - prep.go, tiled.go and csc.go: the first layer of models with several
 //     column blocks: prepAVX decodes a batch, tileCount counts its pixel
@@ -68,16 +69,19 @@
 // from memory rather than spread across lanes by shuffles (entryLoops16),
 // AVX512DQ's conversions instead of the magic number (addClear16).
 //
-// The AVX2 kernels' arithmetic is the one arithmetic of docs/ARITHMETIC.md:
-// the same operations on the same operands in the same order, which the
-// portable path in netcore/kernel (portable.go) computes too, value by
-// value. Reordering or reassociating any floating-point operation here
-// changes the trained parameters' bits and breaks that agreement
-// (TestPathsBitwise and TestGoldenGradients fail): change both sides, the
-// document and kernel.Arithmetic together. The AVX-512 kernels group their
-// sums differently (16 lanes, other sets of accumulators), so they round
-// differently; their order too is fixed, by the code alone, and the Go
-// side runs them only when asked (kernel.ArithmeticOf names theirs).
+// The AVX2 kernels compute the one arithmetic of docs/ARITHMETIC.md, which
+// the portable path in netcore/kernel (portable.go) computes too: every
+// value one chain of operations in the natural order of its terms. The
+// kernels choose only which chains run side by side (the lanes of a
+// register, the accumulator sets of entryLoops holding several images or
+// pixels of a plan, denseHead's images), never how a value's terms are
+// grouped. Splitting or reordering a chain changes the trained parameters'
+// bits and breaks the agreement (TestPathsBitwise, TestPlanPiecesBitwise
+// and TestGoldenGradients fail). The AVX-512 kernels still group their
+// sums their own way (16 lanes, accumulator sets added at the end,
+// per-batch sums of a plan), so they round differently; their order too
+// is fixed, by the code alone, and the Go side runs them only when asked
+// (kernel.ArithmeticOf names theirs).
 package main
 
 import (
