@@ -51,8 +51,7 @@ func missing(p path) string {
 // its loop, in place of AVX2's gatherPlan, planScatter and planScatterPad,
 // which spread them across registers.
 type isa struct {
-	gatherRaw                   *[maxBlocks + 1]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
-	gatherPlan                  *[maxBlocks + 1]func(z, w *float32, off *uint16, val *uint8, src, rows *int32, n, zstride int, scale *float32)
+	gatherRaw, gatherPlan       *[maxBlocks + 1]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 	gatherPlanB                 *[maxBlocks + 1]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32)
 	planScatterPadB             *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)
 	scatterRaw                  *[maxBlocks + 1]func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
@@ -399,14 +398,16 @@ func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b
 func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
 	width := m.blocks[0].width
 	if plan.hasImages() {
-		if m.asm.z {
-			src := &plan.asm.src[2*b*plan.batch]
-			m.asm.isa.gatherPlanB[width](&ws.z[0], &m.w1t[0], &plan.asm.offs[0], &plan.asm.vals[0], src, n, m.hp*4, &m.scale, &ws.asm.fv32[0])
-			return
-		}
+		// Batch b's blocks of images, each with its entries' start and
+		// count and its images' rows (see asmPlan).
 		a := &plan.asm
 		lo, hi := a.blockAt[b], a.blockAt[b+1]
-		m.asm.isa.gatherPlan[width](&ws.z[0], &m.w1t[0], &a.offs[0], &a.vals[0], &a.src[2*lo], &a.rows[a.group*int(lo)], int(hi-lo), m.hp*4, &m.scale)
+		src := &a.src[(2+a.group)*int(lo)]
+		if m.asm.z {
+			m.asm.isa.gatherPlanB[width](&ws.z[0], &m.w1t[0], &a.offs[0], &a.vals[0], src, int(hi-lo), m.hp*4, &m.scale, &ws.asm.fv32[0])
+			return
+		}
+		m.asm.isa.gatherPlan[width](&ws.z[0], &m.w1t[0], &a.offs[0], &a.vals[0], src, int(hi-lo), m.hp*4, &m.scale)
 		return
 	}
 	if len(s.index) == 0 {
@@ -454,7 +455,9 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 	if lo == hi {
 		return
 	}
-	pix, ps, eo, er := &p.asm.pix[lo], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
+	// A padded plan's lists come in groups of p.asm.group pixels, each
+	// with a row offset in pix.
+	pix, ps, eo, er := &p.asm.pix[p.asm.group*int(lo)], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
 	if m.asm.z {
 		fns := m.asm.isa.planScatterB
 		if p.asm.padded {
@@ -466,9 +469,6 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 		}
 		return
 	}
-	// A padded plan's lists come in groups of p.asm.group pixels, each
-	// with a row offset in pix.
-	pix = &p.asm.pix[p.asm.group*int(lo)]
 	fns := m.asm.isa.planScatter
 	if p.asm.padded {
 		fns = m.asm.isa.planScatterPad
@@ -634,9 +634,14 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 		ws.asm.work = alignedFloat32(64 * m.path.lanes())
 	}
 	if m.asm.z {
-		// An image's or a pixel's list, padded to a multiple of 8, and
-		// the 16 values converted at a time.
-		ws.asm.fv32 = alignedFloat32(max(m.inputs, ws.batch) + 8 + 16)
+		// A plan's interleaved lists, a block of images' or a group of
+		// pixels', padded to a multiple of 8, and the 16 values converted
+		// at a time.
+		sets := 1
+		if m.oneBlock() {
+			sets = entrySets(m.path, m.blocks[0].width)
+		}
+		ws.asm.fv32 = alignedFloat32(sets*max(m.inputs, ws.batch) + 8 + 16)
 	}
 	if m.oneBlock() {
 		return
