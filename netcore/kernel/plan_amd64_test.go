@@ -137,4 +137,3 @@ func testPlanBlocks(t *testing.T) {
 		}
 	}
 }
-
