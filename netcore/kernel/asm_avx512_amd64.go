@@ -666,10 +666,9 @@ func denseAVXZ(a *denseArgs)
 
 // denseSoAZ16 is the dense middle for 16 images at once, one per lane, for
 // networks with HiddenPad 16 and exactly 10 outputs (see soaArgs). Each lane
-// computes what denseAVX computes for one image, except that the sums over
-// hidden units and over outputs run in a single chain per lane; the
-// gradient sums themselves are left to the caller, which adds the rows in
-// order.
+// computes what denseAVX computes for one image, the same chains in the
+// same order (docs/ARITHMETIC-3.md); the gradient sums themselves are
+// left to the caller, which adds the rows in order.
 //
 //go:noescape
 func denseSoAZ16(a *soaArgs)
