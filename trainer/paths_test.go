@@ -12,10 +12,13 @@ import (
 // the same on every kernel path that computes it, on every architecture
 // and for every GOAMD64 level. A change of it is a change of the
 // arithmetic: update it, and kernel.Arithmetic, only for a deliberate one.
-// avx512Digest is the AVX-512 kernels', which still round their own way.
+// avx512Digest is the AVX-512 kernels', which still round their own way
+// in the first layer; empty while it awaits a record from an AVX-512 CPU
+// (the dense middle's move to the one arithmetic changed it from
+// c4fd9ff3…b7d7).
 const (
 	oneDigest    = "1c6e222004cd38338b2316e2e5aa918ffd3a606bd6b84231b9a935ff5bdf07b8"
-	avx512Digest = "c4fd9ff3136ba6a094b296d0a4b6c3b63ccc6f1142d143ae7e5e5abe6281b7d7"
+	avx512Digest = ""
 )
 
 // TestMNISTDeterministicPaths: on every kernel path this CPU runs, a few
@@ -48,6 +51,10 @@ func TestMNISTDeterministicPaths(t *testing.T) {
 			want := oneDigest
 			if path == kernel.PathAVX512 {
 				want = avx512Digest
+			}
+			if want == "" {
+				t.Logf("the %s path gives params sha256 %s: no record yet, record it as avx512Digest", path, first)
+				return
 			}
 			if first != want {
 				t.Errorf("the %s path gives params sha256 %s, recorded %s: the arithmetic changed", path, first, want)

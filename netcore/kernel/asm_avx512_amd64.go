@@ -648,28 +648,51 @@ func addClear8AsmZ(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, 
 
 // denseAVX is everything between the two sparse layers for one sample, so
 // that the hidden vector makes one trip through the caches (see denseArgs
-// for the fields):
+// for the fields). Every value is one chain in the natural order of its
+// terms (docs/ARITHMETIC-3.md):
 //
 //	z1 = h + b1 (the gathers leave the first layer's sums in h)
 //	h = act(z1) masked to the real hidden units, d = act'(z1)
-//	z2 = W2·h + b2 (or Σ h[j]·W2ᵀ[j] + b2 where w2t is set); z2[rows:op] = -inf
+//	z2[o] = chain of FMAs over j < hidden from b2[o], the outputs in lanes
+//	  (W2ᵀ, w2t, must be set); z2[rows:op] = -inf
 //	if label < 0, stop: z2 holds the logits (Predict)
-//	zl = z2[label] - max(z2); e = exp(z2 - max); sum = Σ e
+//	zl = z2[label] - max(z2); e = exp(z2 - max)
+//	sum = ((0 + e[0]) + e[1]) + … in output order
 //	dz2 = e·(1/sum) - onehot(label), written over z2; db2 += dz2
-//	dz1 = d ∘ (W2ᵀ·dz2) summing rows in order; db1 += dz1; dW2 += dz2 ⊗ h
-//	unless dw2 is nil;
+//	dh[j] = chain of FMAs over o < rows from +0 of W2[o][j]·dz2[o]
+//	dz1 = d ∘ dh; db1 += dz1; dW2 += dz2 ⊗ h unless dw2 is nil;
 //
-// hp and op are positive multiples of 8, 1 ≤ rows ≤ op.
+// hp and op are positive multiples of 16, 1 ≤ rows ≤ op.
 //
 //go:noescape
 func denseAVXZ(a *denseArgs)
 
+// denseHead is the first half of denseAVX for n images (see denseArgs): for
+// each image k, whose rows of h and d lie hp·k values after h and d,
+//
+//	h = act(h + b1) masked to the real hidden units, d = act'(h + b1)
+//
+// and then its logits into the row of op values op·k after z2, each
+// z2[o] one chain of FMAs over j < hidden from b2[o] (W2ᵀ, w2t, must be
+// set), z2[rows:op] = -inf: the values denseAVX computes, four images'
+// chains side by side, so that the latency of the FMAs is hidden.
+// denseTail then finishes each image. n ≥ 1.
+//
+//go:noescape
+func denseHeadZ(a *denseArgs)
+
+// denseTail is the second half of denseAVX for one image (see denseArgs),
+// given h, d and the logits in z2 as denseHead leaves them: from the
+// softmax (if label ≥ 0) on, the same as denseAVX.
+//
+//go:noescape
+func denseTailZ(a *denseArgs)
+
 // denseSoAZ16 is the dense middle for 16 images at once, one per lane, for
 // networks with HiddenPad 16 and exactly 10 outputs (see soaArgs). Each lane
-// computes what denseAVX computes for one image, except that the sums over
-// hidden units and over outputs run in a single chain per lane; the
-// gradient sums themselves are left to the caller, which adds the rows in
-// order.
+// computes what denseAVX computes for one image, the same chains in the
+// same order (docs/ARITHMETIC-3.md); the gradient sums themselves are
+// left to the caller, which adds the rows in order.
 //
 //go:noescape
 func denseSoAZ16(a *soaArgs)

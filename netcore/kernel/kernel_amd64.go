@@ -90,10 +90,9 @@ type asmModel struct {
 	z   bool
 
 	// w2t is W2 transposed (Hidden×op), the padding outputs zero, for the
-	// output layer with the outputs in lanes: AVX2's denseAVX always takes
-	// it (each logit one chain over the hidden units, see denseArgs), the
-	// AVX-512 path only for narrow layers (see narrowHidden), nil
-	// otherwise.
+	// output layer with the outputs in lanes, which both paths take for
+	// every shape (each logit one chain over the hidden units, see
+	// denseArgs).
 	w2t []float32
 
 	// soa selects the dense middle that takes a register's lanes of images
@@ -109,20 +108,12 @@ type asmModel struct {
 	mask []float32
 }
 
-// narrowHidden is the widest hidden layer for which the AVX-512 path
-// computes the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
-// registers, instead of one dot product (and horizontal sum) per output.
-// The AVX2 path takes W2ᵀ for every shape.
-const narrowHidden = 64
-
 // initAsm sets up the model's assembly-only state.
 func (m *Model) initAsm() {
 	a := &m.asm
 	a.isa, a.z = &isas[m.path], m.path == avx512
 	lanes := m.path.lanes()
-	if !a.z || m.op <= 2*lanes && m.hp <= narrowHidden {
-		a.w2t = alignedFloat32(m.hidden * m.op)
-	}
+	a.w2t = alignedFloat32(m.hidden * m.op)
 	a.soa = m.hp <= 16 && m.outputs == soaOutputs
 	if a.soa {
 		a.w2b = alignedFloat32(m.hidden * m.outputs * lanes)
@@ -136,9 +127,7 @@ func (m *Model) initAsm() {
 // setW2 updates the copies of W2[o][h] that the model keeps: its transpose
 // and its broadcast copy.
 func (a *asmModel) setW2(m *Model, o, h int, v float32) {
-	if a.w2t != nil {
-		a.w2t[h*m.op+o] = v
-	}
+	a.w2t[h*m.op+o] = v
 	if a.w2b != nil {
 		lanes := m.path.lanes()
 		at := (h*m.outputs + o) * lanes
@@ -148,14 +137,24 @@ func (a *asmModel) setW2(m *Model, o, h int, v float32) {
 	}
 }
 
-// dense runs the dense middle of one image (denseAVX or denseAVXZ): the
-// AVX-512 path's Predict. Gradient runs denseImages, the AVX2 path's
-// Predict denseHead.
-func (m *Model) dense(a *denseArgs) {
+// head runs the path's denseHead (denseHead or denseHeadZ) on a, and tail
+// its denseTail: the dense middle's two halves, which Gradient (see
+// denseImages) and Predict run. Both paths compute the same chains
+// (docs/ARITHMETIC.md); the branch keeps the calls direct.
+func (m *Model) head(a *denseArgs) {
 	if m.asm.z {
-		denseAVXZ(a)
+		denseHeadZ(a)
 	} else {
-		denseAVX(a)
+		denseHead(a)
+	}
+}
+
+// tail runs the path's denseTail on a (see head).
+func (m *Model) tail(a *denseArgs) {
+	if m.asm.z {
+		denseTailZ(a)
+	} else {
+		denseTail(a)
 	}
 }
 
@@ -220,16 +219,18 @@ type asmScratch struct {
 // side in the registers: a chain per value costs the latency of its FMAs,
 // and several independent ones hide it.
 //
-// The dense middle also comes in two forms: 8 images at a time, one per
-// lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
-// at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
-// accumulated once per batch (dw2Batch). On the AVX2 path every logit is
-// one chain of FMAs over the hidden units, the outputs in lanes, which one
-// image alone would leave waiting on the FMAs' latency (for 10 outputs,
-// two chains of 300 steps for a 784-300-10 network): denseHead therefore
-// takes the activations and logits of the whole batch, four images'
-// chains side by side, and denseTail the rest of denseAVX image by image
-// (denseImages).
+// The dense middle also comes in two forms: a register's lanes of images
+// at a time, one per lane, for narrow 10-class networks (denseSoA, see
+// soaArgs), and one image at a time otherwise (denseAVX). Where the output
+// layer is wide, dW2 is accumulated once per batch (dw2Batch). Every logit
+// is one chain of FMAs over the hidden units, the outputs in lanes, which
+// one image alone would leave waiting on the FMAs' latency (for 10
+// outputs, two chains of 300 steps for a 784-300-10 network on AVX2, one
+// on AVX-512): denseHead therefore takes the activations and logits of the
+// whole batch, four images' chains side by side, and denseTail the rest
+// of denseAVX image by image (denseImages). Both paths run the same
+// emitters of the dense middle, 16 lanes in place of 8, and compute the
+// same chains.
 //
 // The AVX-512 path runs the same steps on ZMM registers, with these
 // differences: HiddenPad 16 takes one register per pixel row, and 8 sets
@@ -246,8 +247,9 @@ type asmScratch struct {
 // order, and across images in sample order, continuing from the
 // gradient's value. So neither the batch size, nor a plan, nor how idx is
 // split across calls changes a bit (TestIdxOrder, TestPlanPiecesBitwise).
-// The AVX-512 path keeps its own arithmetic: its plans sum the first
-// layer's gradient per batch, in an order fixed when the plan is made.
+// The AVX-512 path's dense middle computes the same chains; its first
+// layer keeps its own arithmetic: its plans sum the first layer's gradient
+// per batch, in an order fixed when the plan is made.
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
 // 256-byte column block (8 YMM or 4 ZMM registers, see blockRegs) take 24
@@ -553,34 +555,21 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 }
 
 // denseImages runs the dense middle of the batch (whose first layer is in
-// ws.z) one image at a time, with ws.asm.args bound (see bindArgs) to the
-// gradient, and adds its cost terms to cost. The AVX2 path runs it in two
-// halves: denseHead for the whole batch, which computes several images'
-// logits side by side, their rows in ws.asm.dz2, then denseTail image by
-// image; the AVX-512 path runs denseAVXZ, its logits in ws.z2 or, where
-// the model leaves dW2 to dw2Batch (see gradientAsm), in ws.asm.dz2's
-// rows.
+// ws.z) with ws.asm.args bound (see bindArgs) to the gradient, and adds
+// its cost terms to cost, in two halves: denseHead for the whole batch,
+// which computes several images' logits side by side, their rows in
+// ws.asm.dz2, then denseTail image by image, which leaves dz2 there for
+// dw2Batch where the model leaves dW2 to it (see gradientAsm).
 func (m *Model) denseImages(s *Samples, batch []int32, ws *Scratch, cost *costSum) {
 	a := &ws.asm.args
 	hp, op := m.hp, m.op
-	if !m.asm.z {
-		a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
-		denseHead(a)
-	}
+	a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
+	m.head(a)
 	for k, i := range batch {
 		row := k * hp
 		a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-		a.label = m.label(s, i)
-		switch {
-		case !m.asm.z:
-			a.z2 = &ws.asm.dz2[k*op]
-			denseTail(a)
-		default:
-			if a.dw2 == nil {
-				a.z2 = &ws.asm.dz2[k*op]
-			}
-			denseAVXZ(a)
-		}
+		a.z2, a.label = &ws.asm.dz2[k*op], m.label(s, i)
+		m.tail(a)
 		cost.add(a.zl, a.sum)
 	}
 }
@@ -588,38 +577,23 @@ func (m *Model) denseImages(s *Samples, batch []int32, ws *Scratch, cost *costSu
 // bindArgs points a at the model's parameters and ws's output buffer.
 func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
 	a.b1, a.mask, a.w2, a.b2, a.z2 = &m.b1[0], &m.asm.mask[0], &m.w2[0], &m.b2[0], &ws.z2[0]
-	a.w2t = nil
-	if m.asm.w2t != nil {
-		a.w2t = &m.asm.w2t[0]
-	}
+	a.w2t = &m.asm.w2t[0]
 	a.hp, a.rows, a.op, a.hidden, a.act = m.hp, m.outputs, m.op, m.hidden, int(m.act)
 }
 
 // predictAsm is Predict on the assembly path.
 func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
-	hp := m.hp
 	a := &ws.asm.args
 	m.bindArgs(a, ws)
 	a.label = -1
-	z2 := ws.z2[:m.outputs]
 	for len(idx) > 0 {
 		batch := idx[:min(len(idx), ws.batch)]
 		m.firstLayer(s, batch, ws, nil, 0)
-		if !m.asm.z {
-			// The forward half of denseAVX for the whole batch.
-			a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
-			denseHead(a)
-			for k := range batch {
-				dst[k] = argmax(ws.asm.dz2[k*m.op : k*m.op+m.outputs])
-			}
-			idx, dst = idx[len(batch):], dst[len(batch):]
-			continue
-		}
+		// The forward half of denseAVX for the whole batch.
+		a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
+		m.head(a)
 		for k := range batch {
-			row := k * hp
-			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-			m.dense(a)
-			dst[k] = argmax(z2)
+			dst[k] = argmax(ws.asm.dz2[k*m.op : k*m.op+m.outputs])
 		}
 		idx, dst = idx[len(batch):], dst[len(batch):]
 	}

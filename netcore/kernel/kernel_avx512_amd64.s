@@ -11061,7 +11061,7 @@ next:
 
 // func denseAVXZ(a *denseArgs)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·denseAVXZ(SB), NOSPLIT, $8-8
+TEXT ·denseAVXZ(SB), NOSPLIT, $0-8
 	MOVQ    a+0(FP), R13
 	MOVQ    (R13), DI
 	MOVQ    8(R13), SI
@@ -11177,155 +11177,269 @@ reluloop:
 	JNZ       reluloop
 
 out:
-	MOVQ  88(R13), SI
-	TESTQ SI, SI
-	JZ    rows
-
-	// Narrow output layer (8 or 16 padded outputs, set by the Go side):
-	// z2 = b2 + Σ_j h[j]·W2ᵀ[j] over the real hidden units, the outputs
-	// in one or two registers. b2's padding is -inf and W2ᵀ's is zero, so
-	// the padding logits come out -inf.
+	// Output layer: z2[o] = one chain of FMAs over j < hidden from b2[o],
+	// the outputs in lanes (broadcast h[j] times row j of W2ᵀ), in groups
+	// of up to 8 registers.
+	MOVQ 88(R13), SI
 	MOVQ 56(R13), DI
-	MOVQ (R13), DX
 	MOVQ 48(R13), R9
-	MOVQ 120(R13), CX
-	MOVQ 112(R13), R11
-	CMPQ R11, $+16
-	JEQ  narrow1
-
-	// Two sets of accumulators, even and odd hidden units, halve the
-	// chain of dependent FMAs.
-	VMOVUPS (R9), Z0
-	VMOVUPS 64(R9), Z1
-	VXORPS  Z2, Z2, Z2
-	VXORPS  Z3, Z3, Z3
-	CMPQ    CX, $+2
-	JL      narrow2one
-
-narrow2:
-	VBROADCASTSS (DX), Z8
-	VBROADCASTSS 4(DX), Z9
-	VFMADD231PS  (SI), Z8, Z0
-	VFMADD231PS  64(SI), Z8, Z1
-	VFMADD231PS  128(SI), Z9, Z2
-	VFMADD231PS  192(SI), Z9, Z3
-	ADDQ         $+8, DX
-	ADDQ         $+256, SI
-	SUBQ         $+2, CX
-	CMPQ         CX, $+2
-	JGE          narrow2
-
-narrow2one:
-	TESTQ        CX, CX
-	JZ           narrow2sum
-	VBROADCASTSS (DX), Z8
-	VFMADD231PS  (SI), Z8, Z0
-	VFMADD231PS  64(SI), Z8, Z1
-
-narrow2sum:
-	VADDPS  Z2, Z0, Z0
-	VADDPS  Z3, Z1, Z1
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	JMP     narrowdone
-
-narrow1:
-	VMOVUPS (R9), Z0
-	VXORPS  Z2, Z2, Z2
-	CMPQ    CX, $+2
-	JL      narrow1one
-
-narrow1loop:
-	VBROADCASTSS (DX), Z8
-	VBROADCASTSS 4(DX), Z9
-	VFMADD231PS  (SI), Z8, Z0
-	VFMADD231PS  64(SI), Z9, Z2
-	ADDQ         $+8, DX
-	ADDQ         $+128, SI
-	SUBQ         $+2, CX
-	CMPQ         CX, $+2
-	JGE          narrow1loop
-
-narrow1one:
-	TESTQ        CX, CX
-	JZ           narrow1sum
-	VBROADCASTSS (DX), Z8
-	VFMADD231PS  (SI), Z8, Z0
-
-narrow1sum:
-	VADDPS  Z2, Z0, Z0
-	VMOVUPS Z0, (DI)
-
-narrowdone:
-	MOVQ 104(R13), CX
-	MOVQ 96(R13), R12
+	MOVQ 112(R13), R12
+	MOVQ R12, R10
+	SHRQ $0x04, R10
 	SHLQ $0x02, R12
-	JMP  softmax
+	XORQ BX, BX
 
-	// z2[r] = b2[r] + W2[r]·h, two accumulators per row.
-rows:
-	MOVQ 56(R13), DI
-	MOVQ 40(R13), SI
-	MOVQ (R13), DX
-	MOVQ 48(R13), R9
-	MOVQ 104(R13), CX
-	MOVQ 96(R13), BX
-	MOVQ BX, R12
-	SHLQ $0x02, R12
-	XORQ R10, R10
+lgroup:
+	CMPQ R10, $+8
+	JGE  logits8
+	CMPQ R10, $+1
+	JEQ  logits1
+	CMPQ R10, $+2
+	JEQ  logits2
+	CMPQ R10, $+3
+	JEQ  logits3
+	CMPQ R10, $+4
+	JEQ  logits4
+	CMPQ R10, $+5
+	JEQ  logits5
+	CMPQ R10, $+6
+	JEQ  logits6
+	CMPQ R10, $+7
+	JEQ  logits7
 
-row:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	XORQ   AX, AX
-	MOVQ   BX, R11
+logits8:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	VMOVUPS 128(R9)(BX*1), Z2
+	VMOVUPS 192(R9)(BX*1), Z3
+	VMOVUPS 256(R9)(BX*1), Z4
+	VMOVUPS 320(R9)(BX*1), Z5
+	VMOVUPS 384(R9)(BX*1), Z6
+	VMOVUPS 448(R9)(BX*1), Z7
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
 
-rowpair:
-	CMPQ        R11, $+32
-	JL          rowsingle
-	VMOVUPS     (SI)(AX*1), Z2
-	VFMADD231PS (DX)(AX*1), Z2, Z0
-	VMOVUPS     64(SI)(AX*1), Z3
-	VFMADD231PS 64(DX)(AX*1), Z3, Z1
-	ADDQ        $+128, AX
-	SUBQ        $+32, R11
-	JMP         rowpair
+logits8j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	VFMADD231PS  128(R8), Z8, Z2
+	VFMADD231PS  192(R8), Z8, Z3
+	VFMADD231PS  256(R8), Z8, Z4
+	VFMADD231PS  320(R8), Z8, Z5
+	VFMADD231PS  384(R8), Z8, Z6
+	VFMADD231PS  448(R8), Z8, Z7
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits8j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	VMOVUPS      Z2, 128(DI)(BX*1)
+	VMOVUPS      Z3, 192(DI)(BX*1)
+	VMOVUPS      Z4, 256(DI)(BX*1)
+	VMOVUPS      Z5, 320(DI)(BX*1)
+	VMOVUPS      Z6, 384(DI)(BX*1)
+	VMOVUPS      Z7, 448(DI)(BX*1)
+	ADDQ         $+512, BX
+	SUBQ         $+8, R10
+	JNZ          lgroup
+	JMP          logitsdone
 
-rowsingle:
-	TESTQ       R11, R11
-	JZ          rowsum
-	VMOVUPS     (SI)(AX*1), Z2
-	VFMADD231PS (DX)(AX*1), Z2, Z0
+logits7:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	VMOVUPS 128(R9)(BX*1), Z2
+	VMOVUPS 192(R9)(BX*1), Z3
+	VMOVUPS 256(R9)(BX*1), Z4
+	VMOVUPS 320(R9)(BX*1), Z5
+	VMOVUPS 384(R9)(BX*1), Z6
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
 
-rowsum:
-	VADDPS        Z1, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPS        X1, X0, X0
-	VPERMILPS     $0x0e, X0, X1
-	VADDPS        X1, X0, X0
-	VPERMILPS     $0x01, X0, X1
-	VADDSS        X1, X0, X0
-	VADDSS        (R9)(R10*4), X0, X0
-	VMOVSS        X0, (DI)(R10*4)
-	ADDQ          R12, SI
-	INCQ          R10
-	CMPQ          R10, CX
-	JL            row
+logits7j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	VFMADD231PS  128(R8), Z8, Z2
+	VFMADD231PS  192(R8), Z8, Z3
+	VFMADD231PS  256(R8), Z8, Z4
+	VFMADD231PS  320(R8), Z8, Z5
+	VFMADD231PS  384(R8), Z8, Z6
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits7j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	VMOVUPS      Z2, 128(DI)(BX*1)
+	VMOVUPS      Z3, 192(DI)(BX*1)
+	VMOVUPS      Z4, 256(DI)(BX*1)
+	VMOVUPS      Z5, 320(DI)(BX*1)
+	VMOVUPS      Z6, 384(DI)(BX*1)
+	ADDQ         $+448, BX
+	SUBQ         $+7, R10
+	JMP          logitsdone
 
-	// The padding logits are -inf, so that they vanish from max and sum.
-	MOVQ 112(R13), R11
-	MOVL $0xff800000, AX
+logits6:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	VMOVUPS 128(R9)(BX*1), Z2
+	VMOVUPS 192(R9)(BX*1), Z3
+	VMOVUPS 256(R9)(BX*1), Z4
+	VMOVUPS 320(R9)(BX*1), Z5
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
 
-pad:
-	CMPQ R10, R11
-	JGE  softmax
-	MOVL AX, (DI)(R10*4)
-	INCQ R10
-	JMP  pad
+logits6j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	VFMADD231PS  128(R8), Z8, Z2
+	VFMADD231PS  192(R8), Z8, Z3
+	VFMADD231PS  256(R8), Z8, Z4
+	VFMADD231PS  320(R8), Z8, Z5
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits6j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	VMOVUPS      Z2, 128(DI)(BX*1)
+	VMOVUPS      Z3, 192(DI)(BX*1)
+	VMOVUPS      Z4, 256(DI)(BX*1)
+	VMOVUPS      Z5, 320(DI)(BX*1)
+	ADDQ         $+384, BX
+	SUBQ         $+6, R10
+	JMP          logitsdone
 
-softmax:
+logits5:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	VMOVUPS 128(R9)(BX*1), Z2
+	VMOVUPS 192(R9)(BX*1), Z3
+	VMOVUPS 256(R9)(BX*1), Z4
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits5j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	VFMADD231PS  128(R8), Z8, Z2
+	VFMADD231PS  192(R8), Z8, Z3
+	VFMADD231PS  256(R8), Z8, Z4
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits5j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	VMOVUPS      Z2, 128(DI)(BX*1)
+	VMOVUPS      Z3, 192(DI)(BX*1)
+	VMOVUPS      Z4, 256(DI)(BX*1)
+	ADDQ         $+320, BX
+	SUBQ         $+5, R10
+	JMP          logitsdone
+
+logits4:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	VMOVUPS 128(R9)(BX*1), Z2
+	VMOVUPS 192(R9)(BX*1), Z3
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits4j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	VFMADD231PS  128(R8), Z8, Z2
+	VFMADD231PS  192(R8), Z8, Z3
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits4j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	VMOVUPS      Z2, 128(DI)(BX*1)
+	VMOVUPS      Z3, 192(DI)(BX*1)
+	ADDQ         $+256, BX
+	SUBQ         $+4, R10
+	JMP          logitsdone
+
+logits3:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	VMOVUPS 128(R9)(BX*1), Z2
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits3j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	VFMADD231PS  128(R8), Z8, Z2
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits3j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	VMOVUPS      Z2, 128(DI)(BX*1)
+	ADDQ         $+192, BX
+	SUBQ         $+3, R10
+	JMP          logitsdone
+
+logits2:
+	VMOVUPS (R9)(BX*1), Z0
+	VMOVUPS 64(R9)(BX*1), Z1
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits2j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	VFMADD231PS  64(R8), Z8, Z1
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits2j
+	VMOVUPS      Z0, (DI)(BX*1)
+	VMOVUPS      Z1, 64(DI)(BX*1)
+	ADDQ         $+128, BX
+	SUBQ         $+2, R10
+	JMP          logitsdone
+
+logits1:
+	VMOVUPS (R9)(BX*1), Z0
+	MOVQ    (R13), DX
+	MOVQ    120(R13), CX
+	LEAQ    (SI)(BX*1), R8
+
+logits1j:
+	VBROADCASTSS (DX), Z8
+	VFMADD231PS  (R8), Z8, Z0
+	ADDQ         $+4, DX
+	ADDQ         R12, R8
+	DECQ         CX
+	JNZ          logits1j
+	VMOVUPS      Z0, (DI)(BX*1)
+	ADDQ         $+64, BX
+	SUBQ         $+1, R10
+
+logitsdone:
+	MOVQ  104(R13), CX
+	MOVQ  112(R13), R11
+	MOVQ  96(R13), R12
+	SHLQ  $0x02, R12
 	MOVQ  136(R13), AX
 	TESTQ AX, AX
 	JS    done
@@ -11355,48 +11469,49 @@ maxdone:
 	VMOVSS        (DI)(AX*4), X5
 	VSUBSS        X3, X5, X5
 	VMOVSS        X5, 148(R13)
-	VXORPS        Z6, Z6, Z6
 	XORQ          BX, BX
 
 exp:
-	VMOVUPS       (DI)(BX*1), Z0
-	VSUBPS        Z3, Z0, Z0
-	VCMPPS        $0x0d, c_expLo<>+0(SB), Z0, K1
-	VMINPS        c_expHi<>+0(SB), Z0, Z0
-	VMULPS        c_log2e<>+0(SB), Z0, Z1
-	VRNDSCALEPS   $0x00, Z1, Z1
-	VFNMADD231PS  c_ln2Hi<>+0(SB), Z1, Z0
-	VFNMADD231PS  c_ln2Lo<>+0(SB), Z1, Z0
-	VMOVUPS       c_p0<>+0(SB), Z2
-	VFMADD213PS   c_p1<>+0(SB), Z0, Z2
-	VFMADD213PS   c_p2<>+0(SB), Z0, Z2
-	VFMADD213PS   c_p3<>+0(SB), Z0, Z2
-	VFMADD213PS   c_p4<>+0(SB), Z0, Z2
-	VFMADD213PS   c_p5<>+0(SB), Z0, Z2
-	VMULPS        Z0, Z2, Z2
-	VFMADD213PS   Z0, Z0, Z2
-	VADDPS        c_one<>+0(SB), Z2, Z2
-	VCVTPS2DQ     Z1, Z1
-	VPADDD        c_bias<>+0(SB), Z1, Z1
-	VPSLLD        $0x17, Z1, Z1
-	VMULPS.Z      Z1, Z2, K1, Z0
-	VMOVUPS       Z0, (DI)(BX*1)
-	VADDPS        Z0, Z6, Z6
-	ADDQ          $+64, BX
-	CMPQ          BX, R11
-	JL            exp
-	VEXTRACTF64X4 $0x01, Z6, Y1
-	VADDPS        Y1, Y6, Y6
-	VEXTRACTF128  $0x01, Y6, X1
-	VADDPS        X1, X6, X6
-	VPERMILPS     $0x0e, X6, X1
-	VADDPS        X1, X6, X6
-	VPERMILPS     $0x01, X6, X1
-	VADDSS        X1, X6, X6
-	VMOVSS        X6, 144(R13)
-	VDIVSS        X6, X15, X7
-	VBROADCASTSS  X7, Z7
-	XORQ          BX, BX
+	VMOVUPS      (DI)(BX*1), Z0
+	VSUBPS       Z3, Z0, Z0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Z0, K1
+	VMINPS       c_expHi<>+0(SB), Z0, Z0
+	VMULPS       c_log2e<>+0(SB), Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Z1, Z0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Z1, Z0
+	VMOVUPS      c_p0<>+0(SB), Z2
+	VFMADD213PS  c_p1<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p2<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p3<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p4<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p5<>+0(SB), Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       c_one<>+0(SB), Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       c_bias<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS.Z     Z1, Z2, K1, Z0
+	VMOVUPS      Z0, (DI)(BX*1)
+	ADDQ         $+64, BX
+	CMPQ         BX, R11
+	JL           exp
+
+	// sum = ((0 + e[0]) + e[1]) + … over the real outputs in order, one
+	// scalar chain (CX is rows), so that no lane width enters it.
+	VXORPS Z6, Z6, Z6
+	XORQ   DX, DX
+
+sum:
+	VADDSS       (DI)(DX*4), X6, X6
+	INCQ         DX
+	CMPQ         DX, CX
+	JL           sum
+	VMOVSS       X6, 144(R13)
+	VDIVSS       X6, X15, X7
+	VBROADCASTSS X7, Z7
+	XORQ         BX, BX
 
 scale:
 	VMULPS  (DI)(BX*1), Z7, Z0
@@ -11420,8 +11535,9 @@ db2:
 	CMPQ    BX, R11
 	JL      db2
 
-	// Backward through W2, two column registers at a time so that two
-	// accumulation chains overlap. R12 is still the row stride in bytes.
+	// Backward through W2: dh = one chain of FMAs over the rows from +0,
+	// the hidden units in lanes, up to 4 column registers at a time.
+	// R12 is the row stride in bytes, CX rows.
 	MOVQ  16(R13), DI
 	MOVQ  64(R13), SI
 	MOVQ  72(R13), DX
@@ -11432,172 +11548,1167 @@ db2:
 	MOVQ  96(R13), R13
 	SHRQ  $0x04, R13
 	XORQ  AX, AX
-	MOVQ  CX, BX
-	ANDQ  $-2, BX
-	MOVQ  BX, (SP)
 	TESTQ DX, DX
-	JZ    bnpair
+	JZ    bnpass
 
-bkpair:
-	CMPQ    R13, $+2
-	JL      bksingle
+bkpass:
+	CMPQ    R13, $+4
+	JL      bkrest
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
-	VXORPS  Z10, Z10, Z10
-	VXORPS  Z11, Z11, Z11
-	VMOVUPS (R10)(AX*1), Z2
-	VMOVUPS 64(R10)(AX*1), Z3
-	MOVQ    AX, R14
-
-	// Even rows into Y0/Y1, odd rows into Y10/Y11: two chains of FMAs.
-	XORQ BX, BX
-	CMPQ CX, $+2
-	JL   bkprow1
-
-bkprow2:
-	VBROADCASTSS (R9)(BX*4), Z4
-	VBROADCASTSS 4(R9)(BX*4), Z12
-	VFMADD231PS  (R8)(R14*1), Z4, Z0
-	VFMADD231PS  64(R8)(R14*1), Z4, Z1
-	VMOVUPS      (DX)(R14*1), Z5
-	VFMADD231PS  Z2, Z4, Z5
-	VMOVUPS      Z5, (DX)(R14*1)
-	VMOVUPS      64(DX)(R14*1), Z6
-	VFMADD231PS  Z3, Z4, Z6
-	VMOVUPS      Z6, 64(DX)(R14*1)
-	ADDQ         R12, R14
-	VFMADD231PS  (R8)(R14*1), Z12, Z10
-	VFMADD231PS  64(R8)(R14*1), Z12, Z11
-	VMOVUPS      (DX)(R14*1), Z5
-	VFMADD231PS  Z2, Z12, Z5
-	VMOVUPS      Z5, (DX)(R14*1)
-	VMOVUPS      64(DX)(R14*1), Z6
-	VFMADD231PS  Z3, Z12, Z6
-	VMOVUPS      Z6, 64(DX)(R14*1)
-	ADDQ         R12, R14
-	ADDQ         $+2, BX
-	CMPQ         BX, (SP)
-	JL           bkprow2
-
-bkprow1:
-	CMPQ         BX, CX
-	JGE          bkpsum
-	VBROADCASTSS (R9)(BX*4), Z4
-	VFMADD231PS  (R8)(R14*1), Z4, Z0
-	VFMADD231PS  64(R8)(R14*1), Z4, Z1
-	VMOVUPS      (DX)(R14*1), Z5
-	VFMADD231PS  Z2, Z4, Z5
-	VMOVUPS      Z5, (DX)(R14*1)
-	VMOVUPS      64(DX)(R14*1), Z6
-	VFMADD231PS  Z3, Z4, Z6
-	VMOVUPS      Z6, 64(DX)(R14*1)
-
-bkpsum:
-	VADDPS  Z10, Z0, Z0
-	VADDPS  Z11, Z1, Z1
-	VMULPS  (R11)(AX*1), Z0, Z0
-	VMULPS  64(R11)(AX*1), Z1, Z1
-	VMOVUPS Z0, (DI)(AX*1)
-	VMOVUPS Z1, 64(DI)(AX*1)
-	VADDPS  (SI)(AX*1), Z0, Z0
-	VADDPS  64(SI)(AX*1), Z1, Z1
-	VMOVUPS Z0, (SI)(AX*1)
-	VMOVUPS Z1, 64(SI)(AX*1)
-	ADDQ    $+128, AX
-	SUBQ    $+2, R13
-	JMP     bkpair
-
-bksingle:
-	TESTQ   R13, R13
-	JZ      done
-	VXORPS  Z0, Z0, Z0
-	VMOVUPS (R10)(AX*1), Z2
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VMOVUPS (R10)(AX*1), Z4
+	VMOVUPS 64(R10)(AX*1), Z5
+	VMOVUPS 128(R10)(AX*1), Z6
+	VMOVUPS 192(R10)(AX*1), Z7
 	MOVQ    AX, R14
 	XORQ    BX, BX
 
-bksrow:
-	VBROADCASTSS (R9)(BX*4), Z4
-	VFMADD231PS  (R8)(R14*1), Z4, Z0
-	VMOVUPS      (DX)(R14*1), Z5
-	VFMADD231PS  Z2, Z4, Z5
-	VMOVUPS      Z5, (DX)(R14*1)
+bk4row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	VFMADD231PS  192(R8)(R14*1), Z8, Z3
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Z10
+	VFMADD231PS  Z5, Z8, Z10
+	VMOVUPS      Z10, 64(DX)(R14*1)
+	VMOVUPS      128(DX)(R14*1), Z11
+	VFMADD231PS  Z6, Z8, Z11
+	VMOVUPS      Z11, 128(DX)(R14*1)
+	VMOVUPS      192(DX)(R14*1), Z12
+	VFMADD231PS  Z7, Z8, Z12
+	VMOVUPS      Z12, 192(DX)(R14*1)
 	ADDQ         R12, R14
 	INCQ         BX
 	CMPQ         BX, CX
-	JL           bksrow
+	JL           bk4row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMULPS       192(R11)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VMOVUPS      Z3, 192(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VADDPS       192(SI)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	VMOVUPS      Z3, 192(SI)(AX*1)
+	ADDQ         $+256, AX
+	SUBQ         $+4, R13
+	JMP          bkpass
+
+bkrest:
+	CMPQ R13, $+1
+	JEQ  bk1
+	CMPQ R13, $+2
+	JEQ  bk2
+	CMPQ R13, $+3
+	JEQ  bk3
+	JMP  done
+
+bk3:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VMOVUPS (R10)(AX*1), Z4
+	VMOVUPS 64(R10)(AX*1), Z5
+	VMOVUPS 128(R10)(AX*1), Z6
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk3row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Z10
+	VFMADD231PS  Z5, Z8, Z10
+	VMOVUPS      Z10, 64(DX)(R14*1)
+	VMOVUPS      128(DX)(R14*1), Z11
+	VFMADD231PS  Z6, Z8, Z11
+	VMOVUPS      Z11, 128(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk3row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	ADDQ         $+192, AX
+	JMP          done
+
+bk2:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS (R10)(AX*1), Z4
+	VMOVUPS 64(R10)(AX*1), Z5
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk2row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Z10
+	VFMADD231PS  Z5, Z8, Z10
+	VMOVUPS      Z10, 64(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk2row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	ADDQ         $+128, AX
+	JMP          done
+
+bk1:
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS (R10)(AX*1), Z4
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk1row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk1row
 	VMULPS       (R11)(AX*1), Z0, Z0
 	VMOVUPS      Z0, (DI)(AX*1)
 	VADDPS       (SI)(AX*1), Z0, Z0
 	VMOVUPS      Z0, (SI)(AX*1)
+	ADDQ         $+64, AX
 	JMP          done
 
 	// The same without dW2, which the caller then accumulates over the
 	// whole batch (dw2 nil).
-bnpair:
-	CMPQ   R13, $+2
-	JL     bnsingle
+bnpass:
+	CMPQ   R13, $+4
+	JL     bnrest
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	MOVQ   AX, R14
-	XORQ   BX, BX
-	CMPQ   CX, $+2
-	JL     bnprow1
-
-bnprow2:
-	VBROADCASTSS (R9)(BX*4), Z4
-	VBROADCASTSS 4(R9)(BX*4), Z12
-	VFMADD231PS  (R8)(R14*1), Z4, Z0
-	VFMADD231PS  64(R8)(R14*1), Z4, Z1
-	ADDQ         R12, R14
-	VFMADD231PS  (R8)(R14*1), Z12, Z10
-	VFMADD231PS  64(R8)(R14*1), Z12, Z11
-	ADDQ         R12, R14
-	ADDQ         $+2, BX
-	CMPQ         BX, (SP)
-	JL           bnprow2
-
-bnprow1:
-	CMPQ         BX, CX
-	JGE          bnpsum
-	VBROADCASTSS (R9)(BX*4), Z4
-	VFMADD231PS  (R8)(R14*1), Z4, Z0
-	VFMADD231PS  64(R8)(R14*1), Z4, Z1
-
-bnpsum:
-	VADDPS  Z10, Z0, Z0
-	VADDPS  Z11, Z1, Z1
-	VMULPS  (R11)(AX*1), Z0, Z0
-	VMULPS  64(R11)(AX*1), Z1, Z1
-	VMOVUPS Z0, (DI)(AX*1)
-	VMOVUPS Z1, 64(DI)(AX*1)
-	VADDPS  (SI)(AX*1), Z0, Z0
-	VADDPS  64(SI)(AX*1), Z1, Z1
-	VMOVUPS Z0, (SI)(AX*1)
-	VMOVUPS Z1, 64(SI)(AX*1)
-	ADDQ    $+128, AX
-	SUBQ    $+2, R13
-	JMP     bnpair
-
-bnsingle:
-	TESTQ  R13, R13
-	JZ     done
-	VXORPS Z0, Z0, Z0
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R14
 	XORQ   BX, BX
 
-bnsrow:
-	VBROADCASTSS (R9)(BX*4), Z4
-	VFMADD231PS  (R8)(R14*1), Z4, Z0
+bn4row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	VFMADD231PS  192(R8)(R14*1), Z8, Z3
 	ADDQ         R12, R14
 	INCQ         BX
 	CMPQ         BX, CX
-	JL           bnsrow
+	JL           bn4row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMULPS       192(R11)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VMOVUPS      Z3, 192(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VADDPS       192(SI)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	VMOVUPS      Z3, 192(SI)(AX*1)
+	ADDQ         $+256, AX
+	SUBQ         $+4, R13
+	JMP          bnpass
+
+bnrest:
+	CMPQ R13, $+1
+	JEQ  bn1
+	CMPQ R13, $+2
+	JEQ  bn2
+	CMPQ R13, $+3
+	JEQ  bn3
+	JMP  done
+
+bn3:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn3row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn3row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	ADDQ         $+192, AX
+	JMP          done
+
+bn2:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn2row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn2row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	ADDQ         $+128, AX
+	JMP          done
+
+bn1:
+	VXORPS Z0, Z0, Z0
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn1row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn1row
 	VMULPS       (R11)(AX*1), Z0, Z0
 	VMOVUPS      Z0, (DI)(AX*1)
 	VADDPS       (SI)(AX*1), Z0, Z0
 	VMOVUPS      Z0, (SI)(AX*1)
+	ADDQ         $+64, AX
+
+done:
+	VZEROUPPER
+	RET
+
+// func denseHeadZ(a *denseArgs)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·denseHeadZ(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+
+	// The activations, image by image: the rows are contiguous, so DI and
+	// SI run on from one row to the next.
+	MOVQ (R13), DI
+	MOVQ 8(R13), SI
+	MOVQ 152(R13), R10
+
+act:
+	MOVQ    32(R13), R8
+	MOVQ    96(R13), CX
+	MOVQ    128(R13), AX
+	MOVQ    24(R13), R9
+	VMOVUPS c_one<>+0(SB), Z15
+	VMOVUPS c_sign<>+0(SB), Z14
+	CMPQ    AX, $+1
+	JEQ     atanh
+	JGT     arelu
+
+	// Sigmoid: σ = 1/(1+e) with e = exp(-z), σ' = (σe)σ. The mask zeroes
+	// σ(0) = 0.5 in the padding, which would otherwise leak into dW2.
+asigmoid:
+	VMOVUPS      (DI), Z0
+	VADDPS       (R9), Z0, Z0
+	VXORPS       Z14, Z0, Z0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Z0, K1
+	VMINPS       c_expHi<>+0(SB), Z0, Z0
+	VMULPS       c_log2e<>+0(SB), Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Z1, Z0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Z1, Z0
+	VMOVUPS      c_p0<>+0(SB), Z2
+	VFMADD213PS  c_p1<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p2<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p3<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p4<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p5<>+0(SB), Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       c_one<>+0(SB), Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       c_bias<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS.Z     Z1, Z2, K1, Z0
+	VADDPS       Z15, Z0, Z5
+	VDIVPS       Z5, Z15, Z6
+	VMULPS       Z6, Z0, Z7
+	VMULPS       Z6, Z7, Z7
+	VANDPS       (R8), Z6, Z6
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, (SI)
+	ADDQ         $+64, DI
+	ADDQ         $+64, SI
+	ADDQ         $+64, R8
+	ADDQ         $+64, R9
+	SUBQ         $+16, CX
+	JNZ          asigmoid
+	JMP          actnext
+
+	// Tanh: e = exp(-2|z|), q = 1/(1+e), tanh = ±(1-e)q, tanh' = ((4e)q)q.
+atanh:
+	VMOVUPS      (DI), Z9
+	VADDPS       (R9), Z9, Z9
+	VANDNPS      Z9, Z14, Z0
+	VMULPS       c_minus2<>+0(SB), Z0, Z0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Z0, K1
+	VMINPS       c_expHi<>+0(SB), Z0, Z0
+	VMULPS       c_log2e<>+0(SB), Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Z1, Z0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Z1, Z0
+	VMOVUPS      c_p0<>+0(SB), Z2
+	VFMADD213PS  c_p1<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p2<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p3<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p4<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p5<>+0(SB), Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       c_one<>+0(SB), Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       c_bias<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS.Z     Z1, Z2, K1, Z0
+	VADDPS       Z15, Z0, Z5
+	VDIVPS       Z5, Z15, Z6
+	VSUBPS       Z0, Z15, Z7
+	VMULPS       Z6, Z7, Z7
+	VANDPS       Z14, Z9, Z9
+	VORPS        Z9, Z7, Z7
+	VMULPS       c_four<>+0(SB), Z0, Z0
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z0, Z0
+	VMOVUPS      Z7, (DI)
+	VMOVUPS      Z0, (SI)
+	ADDQ         $+64, DI
+	ADDQ         $+64, SI
+	ADDQ         $+64, R9
+	SUBQ         $+16, CX
+	JNZ          atanh
+	JMP          actnext
+
+	// ReLU: max(z, 0) and the step function z > 0.
+arelu:
+	VXORPS Z13, Z13, Z13
+
+areluloop:
+	VMOVUPS   (DI), Z0
+	VADDPS    (R9), Z0, Z0
+	VCMPPS    $0x0e, Z13, Z0, K2
+	VMOVAPS.Z Z0, K2, Z0
+	VMOVAPS.Z Z15, K2, Z1
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   Z1, (SI)
+	ADDQ      $+64, DI
+	ADDQ      $+64, SI
+	ADDQ      $+64, R9
+	SUBQ      $+16, CX
+	JNZ       areluloop
+
+actnext:
+	DECQ R10
+	JNZ  act
+
+	// The logits, up to 4 images at a time (DI, their rows of h; SI, of z2)
+	// and up to 2 output registers at a time (BX, their byte offset): each
+	// image's chains are denseLogits', FMAs of W2ᵀ's row j by the broadcast
+	// h[j], from b2.
+	MOVQ (R13), DI
+	MOVQ 56(R13), SI
+	MOVQ 152(R13), R10
+	MOVQ 96(R13), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), R12
+	MOVQ 112(R13), AX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), R14
+
+images:
+	CMPQ R10, $+4
+	JGE  img4
+	CMPQ R10, $+3
+	JEQ  img3
+	CMPQ R10, $+2
+	JEQ  img2
+	MOVQ AX, R11
+	SHRQ $0x06, R11
+	XORQ BX, BX
+
+img1grp:
+	CMPQ    R11, $+2
+	JL      img1w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS 64(R8)(BX*1), Z1
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img1w2j:
+	VMOVUPS      (R8), Z8
+	VMOVUPS      64(R8), Z9
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img1w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z1, 64(CX)
+	ADDQ         $+128, BX
+	SUBQ         $+2, R11
+	JNZ          img1grp
+	JMP          img1next
+
+img1w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img1w1j:
+	VMOVUPS      (R8), Z8
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img1w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+
+img1next:
+	LEAQ (DI)(DX*1), DI
+	LEAQ (SI)(AX*1), SI
+	SUBQ $+1, R10
+	JNZ  images
+	JMP  done
+
+img2:
+	MOVQ AX, R11
+	SHRQ $0x06, R11
+	XORQ BX, BX
+
+img2grp:
+	CMPQ    R11, $+2
+	JL      img2w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS 64(R8)(BX*1), Z1
+	VMOVUPS (R8)(BX*1), Z2
+	VMOVUPS 64(R8)(BX*1), Z3
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img2w2j:
+	VMOVUPS      (R8), Z8
+	VMOVUPS      64(R8), Z9
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R9)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img2w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z1, 64(CX)
+	VMOVUPS      Z2, (CX)(AX*1)
+	VMOVUPS      Z3, 64(CX)(AX*1)
+	ADDQ         $+128, BX
+	SUBQ         $+2, R11
+	JNZ          img2grp
+	JMP          img2next
+
+img2w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS (R8)(BX*1), Z2
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img2w1j:
+	VMOVUPS      (R8), Z8
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VBROADCASTSS (R9)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img2w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z2, (CX)(AX*1)
+
+img2next:
+	LEAQ (DI)(DX*2), DI
+	LEAQ (SI)(AX*2), SI
+	SUBQ $+2, R10
+	JNZ  images
+	JMP  done
+
+img3:
+	MOVQ AX, R11
+	SHRQ $0x06, R11
+	XORQ BX, BX
+
+img3grp:
+	CMPQ    R11, $+2
+	JL      img3w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS 64(R8)(BX*1), Z1
+	VMOVUPS (R8)(BX*1), Z2
+	VMOVUPS 64(R8)(BX*1), Z3
+	VMOVUPS (R8)(BX*1), Z4
+	VMOVUPS 64(R8)(BX*1), Z5
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img3w2j:
+	VMOVUPS      (R8), Z8
+	VMOVUPS      64(R8), Z9
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R9)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (R9)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img3w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z1, 64(CX)
+	VMOVUPS      Z2, (CX)(AX*1)
+	VMOVUPS      Z3, 64(CX)(AX*1)
+	VMOVUPS      Z4, (CX)(AX*2)
+	VMOVUPS      Z5, 64(CX)(AX*2)
+	ADDQ         $+128, BX
+	SUBQ         $+2, R11
+	JNZ          img3grp
+	JMP          img3next
+
+img3w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS (R8)(BX*1), Z2
+	VMOVUPS (R8)(BX*1), Z4
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img3w1j:
+	VMOVUPS      (R8), Z8
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VBROADCASTSS (R9)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VBROADCASTSS (R9)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img3w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z2, (CX)(AX*1)
+	VMOVUPS      Z4, (CX)(AX*2)
+
+img3next:
+	ADDQ R12, DI
+	ADDQ R14, SI
+	SUBQ $+3, R10
+	JNZ  images
+	JMP  done
+
+img4:
+	MOVQ AX, R11
+	SHRQ $0x06, R11
+	XORQ BX, BX
+
+img4grp:
+	CMPQ    R11, $+2
+	JL      img4w1
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS 64(R8)(BX*1), Z1
+	VMOVUPS (R8)(BX*1), Z2
+	VMOVUPS 64(R8)(BX*1), Z3
+	VMOVUPS (R8)(BX*1), Z4
+	VMOVUPS 64(R8)(BX*1), Z5
+	VMOVUPS (R8)(BX*1), Z6
+	VMOVUPS 64(R8)(BX*1), Z7
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img4w2j:
+	VMOVUPS      (R8), Z8
+	VMOVUPS      64(R8), Z9
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R9)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (R9)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (R9)(R12*1), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img4w2j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z1, 64(CX)
+	VMOVUPS      Z2, (CX)(AX*1)
+	VMOVUPS      Z3, 64(CX)(AX*1)
+	VMOVUPS      Z4, (CX)(AX*2)
+	VMOVUPS      Z5, 64(CX)(AX*2)
+	VMOVUPS      Z6, (CX)(R14*1)
+	VMOVUPS      Z7, 64(CX)(R14*1)
+	ADDQ         $+128, BX
+	SUBQ         $+2, R11
+	JNZ          img4grp
+	JMP          img4next
+
+img4w1:
+	MOVQ    48(R13), R8
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS (R8)(BX*1), Z2
+	VMOVUPS (R8)(BX*1), Z4
+	VMOVUPS (R8)(BX*1), Z6
+	MOVQ    88(R13), R8
+	ADDQ    BX, R8
+	MOVQ    DI, R9
+	MOVQ    120(R13), CX
+
+img4w1j:
+	VMOVUPS      (R8), Z8
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VBROADCASTSS (R9)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VBROADCASTSS (R9)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VBROADCASTSS (R9)(R12*1), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	ADDQ         $+4, R9
+	ADDQ         AX, R8
+	DECQ         CX
+	JNZ          img4w1j
+	LEAQ         (SI)(BX*1), CX
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      Z2, (CX)(AX*1)
+	VMOVUPS      Z4, (CX)(AX*2)
+	VMOVUPS      Z6, (CX)(R14*1)
+
+img4next:
+	LEAQ (DI)(DX*4), DI
+	LEAQ (SI)(AX*4), SI
+	SUBQ $+4, R10
+	JNZ  images
+
+done:
+	VZEROUPPER
+	RET
+
+// func denseTailZ(a *denseArgs)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·denseTailZ(SB), NOSPLIT, $0-8
+	MOVQ    a+0(FP), R13
+	VMOVUPS c_one<>+0(SB), Z15
+	MOVQ    56(R13), DI
+	MOVQ    104(R13), CX
+	MOVQ    112(R13), R11
+	MOVQ    96(R13), R12
+	SHLQ    $0x02, R12
+	MOVQ    136(R13), AX
+	TESTQ   AX, AX
+	JS      done
+
+	// Softmax over the op lanes; R11 becomes op in bytes.
+	SHLQ    $0x02, R11
+	VMOVUPS (DI), Z3
+	MOVQ    $+64, BX
+
+max:
+	CMPQ   BX, R11
+	JGE    maxdone
+	VMAXPS (DI)(BX*1), Z3, Z3
+	ADDQ   $+64, BX
+	JMP    max
+
+maxdone:
+	VEXTRACTF64X4 $0x01, Z3, Y4
+	VMAXPS        Y4, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X4
+	VMAXPS        X4, X3, X3
+	VPERMILPS     $0x0e, X3, X4
+	VMAXPS        X4, X3, X3
+	VPERMILPS     $0x01, X3, X4
+	VMAXSS        X4, X3, X3
+	VBROADCASTSS  X3, Z3
+	VMOVSS        (DI)(AX*4), X5
+	VSUBSS        X3, X5, X5
+	VMOVSS        X5, 148(R13)
+	XORQ          BX, BX
+
+exp:
+	VMOVUPS      (DI)(BX*1), Z0
+	VSUBPS       Z3, Z0, Z0
+	VCMPPS       $0x0d, c_expLo<>+0(SB), Z0, K1
+	VMINPS       c_expHi<>+0(SB), Z0, Z0
+	VMULPS       c_log2e<>+0(SB), Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS c_ln2Hi<>+0(SB), Z1, Z0
+	VFNMADD231PS c_ln2Lo<>+0(SB), Z1, Z0
+	VMOVUPS      c_p0<>+0(SB), Z2
+	VFMADD213PS  c_p1<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p2<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p3<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p4<>+0(SB), Z0, Z2
+	VFMADD213PS  c_p5<>+0(SB), Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       c_one<>+0(SB), Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       c_bias<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS.Z     Z1, Z2, K1, Z0
+	VMOVUPS      Z0, (DI)(BX*1)
+	ADDQ         $+64, BX
+	CMPQ         BX, R11
+	JL           exp
+
+	// sum = ((0 + e[0]) + e[1]) + … over the real outputs in order, one
+	// scalar chain (CX is rows), so that no lane width enters it.
+	VXORPS Z6, Z6, Z6
+	XORQ   DX, DX
+
+sum:
+	VADDSS       (DI)(DX*4), X6, X6
+	INCQ         DX
+	CMPQ         DX, CX
+	JL           sum
+	VMOVSS       X6, 144(R13)
+	VDIVSS       X6, X15, X7
+	VBROADCASTSS X7, Z7
+	XORQ         BX, BX
+
+scale:
+	VMULPS  (DI)(BX*1), Z7, Z0
+	VMOVUPS Z0, (DI)(BX*1)
+	ADDQ    $+64, BX
+	CMPQ    BX, R11
+	JL      scale
+	VMOVSS  (DI)(AX*4), X0
+	VSUBSS  X15, X0, X0
+	VMOVSS  X0, (DI)(AX*4)
+
+	// db2 += dz2 over the op lanes (the padding of dz2 is zero).
+	MOVQ 80(R13), SI
+	XORQ BX, BX
+
+db2:
+	VMOVUPS (SI)(BX*1), Z0
+	VADDPS  (DI)(BX*1), Z0, Z0
+	VMOVUPS Z0, (SI)(BX*1)
+	ADDQ    $+64, BX
+	CMPQ    BX, R11
+	JL      db2
+
+	// Backward through W2: dh = one chain of FMAs over the rows from +0,
+	// the hidden units in lanes, up to 4 column registers at a time.
+	// R12 is the row stride in bytes, CX rows.
+	MOVQ  16(R13), DI
+	MOVQ  64(R13), SI
+	MOVQ  72(R13), DX
+	MOVQ  40(R13), R8
+	MOVQ  56(R13), R9
+	MOVQ  (R13), R10
+	MOVQ  8(R13), R11
+	MOVQ  96(R13), R13
+	SHRQ  $0x04, R13
+	XORQ  AX, AX
+	TESTQ DX, DX
+	JZ    bnpass
+
+bkpass:
+	CMPQ    R13, $+4
+	JL      bkrest
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VMOVUPS (R10)(AX*1), Z4
+	VMOVUPS 64(R10)(AX*1), Z5
+	VMOVUPS 128(R10)(AX*1), Z6
+	VMOVUPS 192(R10)(AX*1), Z7
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk4row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	VFMADD231PS  192(R8)(R14*1), Z8, Z3
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Z10
+	VFMADD231PS  Z5, Z8, Z10
+	VMOVUPS      Z10, 64(DX)(R14*1)
+	VMOVUPS      128(DX)(R14*1), Z11
+	VFMADD231PS  Z6, Z8, Z11
+	VMOVUPS      Z11, 128(DX)(R14*1)
+	VMOVUPS      192(DX)(R14*1), Z12
+	VFMADD231PS  Z7, Z8, Z12
+	VMOVUPS      Z12, 192(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk4row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMULPS       192(R11)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VMOVUPS      Z3, 192(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VADDPS       192(SI)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	VMOVUPS      Z3, 192(SI)(AX*1)
+	ADDQ         $+256, AX
+	SUBQ         $+4, R13
+	JMP          bkpass
+
+bkrest:
+	CMPQ R13, $+1
+	JEQ  bk1
+	CMPQ R13, $+2
+	JEQ  bk2
+	CMPQ R13, $+3
+	JEQ  bk3
+	JMP  done
+
+bk3:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VMOVUPS (R10)(AX*1), Z4
+	VMOVUPS 64(R10)(AX*1), Z5
+	VMOVUPS 128(R10)(AX*1), Z6
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk3row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Z10
+	VFMADD231PS  Z5, Z8, Z10
+	VMOVUPS      Z10, 64(DX)(R14*1)
+	VMOVUPS      128(DX)(R14*1), Z11
+	VFMADD231PS  Z6, Z8, Z11
+	VMOVUPS      Z11, 128(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk3row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	ADDQ         $+192, AX
+	JMP          done
+
+bk2:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS (R10)(AX*1), Z4
+	VMOVUPS 64(R10)(AX*1), Z5
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk2row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	VMOVUPS      64(DX)(R14*1), Z10
+	VFMADD231PS  Z5, Z8, Z10
+	VMOVUPS      Z10, 64(DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk2row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	ADDQ         $+128, AX
+	JMP          done
+
+bk1:
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS (R10)(AX*1), Z4
+	MOVQ    AX, R14
+	XORQ    BX, BX
+
+bk1row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VMOVUPS      (DX)(R14*1), Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMOVUPS      Z9, (DX)(R14*1)
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bk1row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMOVUPS      Z0, (DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VMOVUPS      Z0, (SI)(AX*1)
+	ADDQ         $+64, AX
+	JMP          done
+
+	// The same without dW2, which the caller then accumulates over the
+	// whole batch (dw2 nil).
+bnpass:
+	CMPQ   R13, $+4
+	JL     bnrest
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn4row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	VFMADD231PS  192(R8)(R14*1), Z8, Z3
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn4row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMULPS       192(R11)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VMOVUPS      Z3, 192(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VADDPS       192(SI)(AX*1), Z3, Z3
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	VMOVUPS      Z3, 192(SI)(AX*1)
+	ADDQ         $+256, AX
+	SUBQ         $+4, R13
+	JMP          bnpass
+
+bnrest:
+	CMPQ R13, $+1
+	JEQ  bn1
+	CMPQ R13, $+2
+	JEQ  bn2
+	CMPQ R13, $+3
+	JEQ  bn3
+	JMP  done
+
+bn3:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn3row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	VFMADD231PS  128(R8)(R14*1), Z8, Z2
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn3row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMULPS       128(R11)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VMOVUPS      Z2, 128(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VADDPS       128(SI)(AX*1), Z2, Z2
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	VMOVUPS      Z2, 128(SI)(AX*1)
+	ADDQ         $+192, AX
+	JMP          done
+
+bn2:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn2row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	VFMADD231PS  64(R8)(R14*1), Z8, Z1
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn2row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMULPS       64(R11)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (DI)(AX*1)
+	VMOVUPS      Z1, 64(DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VADDPS       64(SI)(AX*1), Z1, Z1
+	VMOVUPS      Z0, (SI)(AX*1)
+	VMOVUPS      Z1, 64(SI)(AX*1)
+	ADDQ         $+128, AX
+	JMP          done
+
+bn1:
+	VXORPS Z0, Z0, Z0
+	MOVQ   AX, R14
+	XORQ   BX, BX
+
+bn1row:
+	VBROADCASTSS (R9)(BX*4), Z8
+	VFMADD231PS  (R8)(R14*1), Z8, Z0
+	ADDQ         R12, R14
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bn1row
+	VMULPS       (R11)(AX*1), Z0, Z0
+	VMOVUPS      Z0, (DI)(AX*1)
+	VADDPS       (SI)(AX*1), Z0, Z0
+	VMOVUPS      Z0, (SI)(AX*1)
+	ADDQ         $+64, AX
 
 done:
 	VZEROUPPER
@@ -12132,17 +13243,17 @@ gemv:
 	MOVQ         DI, R8
 
 back:
-	VMULPS      (R9), Z0, Z10
-	VMULPS      64(R9), Z1, Z13
+	VXORPS      Z10, Z10, Z10
+	VFMADD231PS (R9), Z0, Z10
+	VFMADD231PS 64(R9), Z1, Z10
 	VFMADD231PS 128(R9), Z2, Z10
-	VFMADD231PS 192(R9), Z3, Z13
+	VFMADD231PS 192(R9), Z3, Z10
 	VFMADD231PS 256(R9), Z4, Z10
-	VFMADD231PS 320(R9), Z5, Z13
+	VFMADD231PS 320(R9), Z5, Z10
 	VFMADD231PS 384(R9), Z6, Z10
-	VFMADD231PS 448(R9), Z7, Z13
+	VFMADD231PS 448(R9), Z7, Z10
 	VFMADD231PS 512(R9), Z8, Z10
-	VFMADD231PS 576(R9), Z9, Z13
-	VADDPS      Z13, Z10, Z10
+	VFMADD231PS 576(R9), Z9, Z10
 	VMULPS      1024(R8), Z10, Z10
 	VMOVUPS     Z10, 2048(R8)
 	ADDQ        $+640, R9

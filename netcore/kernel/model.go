@@ -197,11 +197,14 @@ func ArithmeticOf(name string) string {
 	return Arithmetic
 }
 
-// avx512Arithmetic names what the AVX-512 kernels compute: the grouping of
-// shardnet-arith-2's time on their own registers (16 lanes, 8 accumulator
-// sets, a plan's first-layer gradient summed per batch). Their bits did
-// not change with the one arithmetic, so neither does the name.
-const avx512Arithmetic = "shardnet-arith-2+avx512"
+// avx512Arithmetic names what the AVX-512 kernels compute: in the first
+// layer, the grouping of shardnet-arith-2's time on their own registers (8
+// accumulator sets, a plan's first-layer gradient summed per batch); in
+// the dense middle, the one arithmetic's chains (docs/ARITHMETIC.md). The
+// dense middle's change altered their bits, so the name changed with it
+// (it was shardnet-arith-2+avx512): processes of the two refuse each
+// other.
+const avx512Arithmetic = "shardnet-arith-2+avx512-dense3"
 
 // Grad holds partial gradient sums (not means) over some samples, in
 // float32 and the flat layout, plus the summed cost.
