@@ -187,24 +187,10 @@ func (m *Model) Path() string { return m.path.String() }
 func (m *Model) Arithmetic() string { return ArithmeticOf(m.path.String()) }
 
 // ArithmeticOf returns the name of the arithmetic the kernel path name
-// computes: [Arithmetic], or for PathAVX512 a name of its own. Processes
-// that sum their gradients must compute one arithmetic; they may run
-// different paths of it.
-func ArithmeticOf(name string) string {
-	if name == PathAVX512 {
-		return avx512Arithmetic
-	}
-	return Arithmetic
-}
-
-// avx512Arithmetic names what the AVX-512 kernels compute: in the first
-// layer, the grouping of shardnet-arith-2's time on their own registers (8
-// accumulator sets, a plan's first-layer gradient summed per batch); in
-// the dense middle, the one arithmetic's chains (docs/ARITHMETIC.md). The
-// dense middle's change altered their bits, so the name changed with it
-// (it was shardnet-arith-2+avx512): processes of the two refuse each
-// other.
-const avx512Arithmetic = "shardnet-arith-2+avx512-dense3"
+// computes: [Arithmetic], on every path. Processes that sum their
+// gradients must compute one arithmetic; they may run different paths of
+// it.
+func ArithmeticOf(name string) string { return Arithmetic }
 
 // Grad holds partial gradient sums (not means) over some samples, in
 // float32 and the flat layout, plus the summed cost.
