@@ -13,7 +13,7 @@ import (
 // a fixed tree: the upper half onto the lower (for a ZMM register, twice:
 // 256 bits, then 128), then lanes 2-3 onto 0-1, then lane 1 onto 0. The
 // maximum of finite values is exact, so the tree changes no bit; no sum
-// goes across lanes (docs/ARITHMETIC-3.md). It clobbers tmp.
+// goes across lanes (docs/ARITHMETIC.md). It clobbers tmp.
 func hmax(a *gen.File, v gen.Vector, x, tmp VecPhysical) {
 	xx, tx := x.AsX(), tmp.AsX()
 	switch v.Lanes {
@@ -41,7 +41,7 @@ func denseAVX(a *gen.File, v gen.Vector, c *consts) {
 		"denseAVX is everything between the two sparse layers for one sample, so",
 		"that the hidden vector makes one trip through the caches (see denseArgs",
 		"for the fields). Every value is one chain in the natural order of its",
-		"terms (docs/ARITHMETIC-3.md):",
+		"terms (docs/ARITHMETIC.md):",
 		"",
 		"  z1 = h + b1 (the gathers leave the first layer's sums in h)",
 		"  h = act(z1) masked to the real hidden units, d = act'(z1)",
@@ -89,7 +89,7 @@ func relu(a *gen.File, v gen.Vector, zero, one, z, step VecPhysical) {
 // denseSoftmax emits the softmax and cost of denseAVX, dz2 and db2; it
 // returns early (to done) for a forward pass. The maximum is exact in any
 // order, so it takes lanes and a tree (hmax); the sum of the e is one
-// scalar chain in output order (docs/ARITHMETIC-3.md), for 8 lanes and 16
+// scalar chain in output order (docs/ARITHMETIC.md), for 8 lanes and 16
 // alike. It expects rows in CX and op in R11.
 func denseSoftmax(a *gen.File, v gen.Vector, c *consts, field func(string) Mem, one VecPhysical) {
 	vb := v.Bytes()

@@ -77,14 +77,10 @@
 // pixels of a plan, denseHead's images), never how a value's terms are
 // grouped. Splitting or reordering a chain changes the trained parameters'
 // bits and breaks the agreement (TestPathsBitwise, TestPlanPiecesBitwise
-// and TestGoldenGradients fail). The AVX-512 dense middle (dense.go,
-// soa.go) computes the same chains as AVX2's from the same emitters, with
-// 16 lanes in place of 8 (TestDenseAVXChains, TestDenseSoAChains and
-// TestDenseHeadTail check both paths against one Go reference); the
-// AVX-512 first layer still groups its sums its own way (accumulator
-// sets added at the end, per-batch sums of a plan), so that path rounds
-// differently; its order too is fixed, by the code alone, and the Go
-// side runs it only when asked (kernel.ArithmeticOf names its arithmetic).
+// and TestGoldenGradients fail). The AVX-512 kernels come from the same
+// emitters with 16 lanes in place of 8 and compute the same chains; only
+// the number of chains side by side differs (8 images or pixels per
+// group where a row takes one register, against AVX2's 4).
 package main
 
 import (

@@ -111,7 +111,7 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 		fmt.Sprintf("%s is the dense middle for %d images at once, one per lane, for", name, v.Lanes),
 		fmt.Sprintf("networks with HiddenPad %d and exactly %d outputs (see soaArgs). Each lane", hp, soaOutputs),
 		"computes what denseAVX computes for one image, the same chains in the",
-		"same order (docs/ARITHMETIC-3.md); the gradient sums themselves are",
+		"same order (docs/ARITHMETIC.md); the gradient sums themselves are",
 		"left to the caller, which adds the rows in order.",
 	}
 	a.Func(name, "func(a *soaArgs)", doc...)
@@ -281,7 +281,7 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	}
 
 	// dh[j] = Σ_o W2[o][j] dz2[o], and dz1[j] = dh[j]·d[j]: one chain over
-	// o in order from +0 (docs/ARITHMETIC-3.md), for 8 lanes and 16 alike;
+	// o in order from +0 (docs/ARITHMETIC.md), for 8 lanes and 16 alike;
 	// the hidden units' chains are independent, so successive iterations
 	// overlap.
 	a.MOVQ(field("w2b"), w2b)

@@ -612,7 +612,7 @@ func addClear8Asm(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, v
 // denseAVX is everything between the two sparse layers for one sample, so
 // that the hidden vector makes one trip through the caches (see denseArgs
 // for the fields). Every value is one chain in the natural order of its
-// terms (docs/ARITHMETIC-3.md):
+// terms (docs/ARITHMETIC.md):
 //
 //	z1 = h + b1 (the gathers leave the first layer's sums in h)
 //	h = act(z1) masked to the real hidden units, d = act'(z1)
@@ -654,7 +654,7 @@ func denseTail(a *denseArgs)
 // denseSoA8 is the dense middle for 8 images at once, one per lane, for
 // networks with HiddenPad 8 and exactly 10 outputs (see soaArgs). Each lane
 // computes what denseAVX computes for one image, the same chains in the
-// same order (docs/ARITHMETIC-3.md); the gradient sums themselves are
+// same order (docs/ARITHMETIC.md); the gradient sums themselves are
 // left to the caller, which adds the rows in order.
 //
 //go:noescape
@@ -663,7 +663,7 @@ func denseSoA8(a *soaArgs)
 // denseSoA16 is the dense middle for 8 images at once, one per lane, for
 // networks with HiddenPad 16 and exactly 10 outputs (see soaArgs). Each lane
 // computes what denseAVX computes for one image, the same chains in the
-// same order (docs/ARITHMETIC-3.md); the gradient sums themselves are
+// same order (docs/ARITHMETIC.md); the gradient sums themselves are
 // left to the caller, which adds the rows in order.
 //
 //go:noescape

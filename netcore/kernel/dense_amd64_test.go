@@ -9,7 +9,7 @@ import (
 
 // The dense middle of the assembly paths (denseAVX, denseHead and
 // denseTail, denseSoA8/16 and their AVX-512 twins with the suffix Z)
-// against a plain Go reference written from docs/ARITHMETIC-3.md, bit for
+// against a plain Go reference written from docs/ARITHMETIC.md, bit for
 // bit, given the first layer's sums: so these tests do not depend on the
 // first layer's kernels, nor on the portable path. Each runs on both
 // paths, skipping the one this CPU lacks, against the same reference: both
@@ -41,7 +41,7 @@ func denseOne(m *Model, a *denseArgs) {
 	}
 }
 
-// denseRef is one image's dense middle per docs/ARITHMETIC-3.md.
+// denseRef is one image's dense middle per docs/ARITHMETIC.md.
 type denseRef struct {
 	h, d          []float32 // hidden, real units only
 	z2, dz2       []float32 // Outputs
@@ -436,7 +436,7 @@ func checkHeadTail(m *Model, seed uint64, n int) error {
 }
 
 // TestGradientChainsWide checks Gradient on the assembly paths against a
-// Go reference of docs/ARITHMETIC-3.md for the whole gradient, bit for
+// Go reference of docs/ARITHMETIC.md for the whole gradient, bit for
 // bit, for models of several column blocks (HiddenPad above 64), whose
 // first layer (tiledGather, cscScatter) already sums one chain per value
 // on both paths (without a plan), with the images in an order of their
@@ -499,7 +499,7 @@ func testGradientChainsWide(t *testing.T, p path) {
 }
 
 // refGradient returns g plus the gradient of the images idx per
-// docs/ARITHMETIC-3.md, computed in plain Go.
+// docs/ARITHMETIC.md, computed in plain Go.
 func refGradient(m *Model, g *Grad, pixels, labels []uint8, idx []int32) *Grad {
 	hp := m.hp
 	out := NewGrad(m)

@@ -242,14 +242,11 @@ type asmScratch struct {
 // up to 256 KiB of rows, so that a plan's lists are longer (see
 // wideBatchBytes).
 //
-// On the AVX2 path every value is one chain in the natural order of its
+// On both paths every value is one chain in the natural order of its
 // terms (docs/ARITHMETIC.md): within an image in pixel, unit or output
 // order, and across images in sample order, continuing from the
 // gradient's value. So neither the batch size, nor a plan, nor how idx is
 // split across calls changes a bit (TestIdxOrder, TestPlanPiecesBitwise).
-// The AVX-512 path's dense middle computes the same chains; its first
-// layer keeps its own arithmetic: its plans sum the first layer's gradient
-// per batch, in an order fixed when the plan is made.
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
 // 256-byte column block (8 YMM or 4 ZMM registers, see blockRegs) take 24

@@ -181,8 +181,7 @@ func (m *Model) Fast() bool { return m.path != generic }
 func (m *Model) Path() string { return m.path.String() }
 
 // Arithmetic returns the name of the arithmetic the model's kernel path
-// computes: [Arithmetic] on every path but AVX-512's, whose sums round
-// their own way (see the package comment). Models of equal Arithmetic and
+// computes: [Arithmetic], on every path. Models of equal Arithmetic and
 // shape give bitwise the same gradients.
 func (m *Model) Arithmetic() string { return ArithmeticOf(m.path.String()) }
 
