@@ -393,39 +393,57 @@ func rowOffset(a *gen.File, v gen.Vector, x GPPhysical, blocks int) {
 	}
 }
 
-// gather emits gatherRaw<blocks>, or with planned gatherPlan<blocks>: the
-// first layer of a batch for a model of one column block.
-func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
-	if !v.Wide() {
-		gatherOne(a, v, f, blocks, planned)
-		return
+// entOffScale returns how many bytes a unit of a plan's entOff is for v:
+// AVX-512's plans count in units of 8 bytes (see kernel.entOffUnit).
+func entOffScale(v gen.Vector) int {
+	if v.Wide() {
+		return 8
 	}
+	return 1
+}
+
+// gather emits gatherRaw<blocks>, or with planned gatherPlan<blocks>, the
+// first layer of a model of one column block in the one arithmetic: every
+// hidden unit of every image one chain over the image's pixels in
+// ascending order, from +0.
+//
+// Without a plan an image's chain is one set of accumulators, a chain of
+// dependent FMAs per register. A plan's images come in blocks of as many
+// images as entryLoops has sets, their lists interleaved entry by entry
+// (image s of the block takes entries s, s+sets, …), so that the sets are
+// the images' own chains, side by side; the plan pads each block's lists
+// to one length with identity terms, which change no bit (see NewPlan).
+// AVX-512 converts a block's values into buf first (see convertList).
+func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 	W := blocks * v.Lanes
 	name := f.name(v, blocks)
-	switch {
-	case planned:
-		var wide []string
-		if v.Wide() {
-			wide = []string{"buf has room for an image's values, converted there before its loops",
-				"(see convertList)."}
+	r := newEntryRegs(v, blocks)
+	if planned {
+		doc := []string{
+			fmt.Sprintf("%s is %s over a Plan's blocks of %d images: for each of", name, v.Name("gatherRaw", blocks), r.sets),
+			fmt.Sprintf("n ≥ 1 blocks k (src + k·%d bytes), entries src[0] to src[0]+src[1] (a multiple of", 4*(2+r.sets)),
+			fmt.Sprintf("8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:%d]", W),
+			fmt.Sprintf("to image e mod %d of the block, whose row of z is src[2 + e mod %d]·zstride bytes on.", r.sets, r.sets),
+			"off[e] is the byte offset of the weight row divided by 8. The rows are",
+			"stored from the block's last image to its first, so that an empty place",
+			"of a block, given its first image's row and identity terms, leaves that",
+			"row to the image (see gather in _asm/kernel/gather.go).",
 		}
-		a.Func(name, f.sigFor(v), append([]string{
-			fmt.Sprintf("%s is %s over the images a Plan keeps: image k (row z +", name, v.Name("gatherRaw", blocks)),
-			fmt.Sprintf("k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:%d] over its", W),
-			"src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the",
-			"images), off[e] being the byte offset of the weight row divided by 8.",
-			"Reading the offset instead of computing it from the pixel number saves",
-			"integer work in a loop this short. Pixel e goes to accumulator set",
-			fmt.Sprintf("e mod %d (see entryLoops in _asm/kernel/gather.go).", accSets(v, blocks))}, wide...)...)
-	default:
+		if v.Wide() {
+			doc = append(doc, "buf has room for a block's values, converted there before its loops",
+				"(see convertList).")
+		}
+		a.Func(name, f.sigFor(v), doc...)
+	} else {
+		r.sets = 1
 		a.Func(name, f.sig,
 			fmt.Sprintf("%s is the first layer of n ≥ 1 images straight from their", name),
 			fmt.Sprintf("sparse form, for a model of HiddenPad %d (one column block, weight rows", W),
 			fmt.Sprintf("of %d bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·", 4*W),
-			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, summed as", W, W),
-			"entryLoops in _asm/kernel/gather.go says.")
+			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, each unit", W, W),
+			"one chain of FMAs in pixel order from +0.")
 	}
-	r := newEntryRegs(v, blocks)
+	r.apart = planned
 	z, w, pix, val, src, n, zstride := RDI, RSI, R8, R9, R10, R14, RDX
 	a.Load(a.Param("z"), z)
 	a.Load(a.Param("w"), w)
@@ -450,13 +468,13 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 		off: func(i int) Mem { return atIdx(pix, r.e, 2, 2*i) },
 		val: func(i int) Mem { return atIdx(val, r.e, 1, i) },
 	}
-	if planned && v.Wide() {
-		l.buf, l.base = a.Arg("buf"), R13
-	}
-	// The plan's images are padded and hold row offsets divided by 8; the
-	// samples' are not, and hold pixel numbers.
+	// The plan's blocks are padded and hold row offsets divided by 8; the
+	// samples' images are not, and hold pixel numbers.
 	if planned {
 		l.row = atIdx(w, r.rowAt, 8, 0)
+		if v.Wide() {
+			l.buf, l.base = a.Arg("buf"), R13
+		}
 	} else {
 		l.row = atIdx(w, r.rowAt, 1, 0)
 		l.end8 = RCX
@@ -464,208 +482,33 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 	}
 	l.endW = RCX
 	entryLoops(a, v, r, l)
-	for j := range blocks {
-		a.VMOVUPS(r.acc(0, j), at(z, j*v.Bytes()))
-	}
-	a.ADDQ(zstride, z)
-	a.ADDQ(imm(8), src)
-	a.DECQ(n)
-	a.JNZ(LabelRef("img"))
-	a.VZEROUPPER()
-	a.RET()
-}
-
-// planScatter emits planScatter<blocks>, or with padded planScatterPad<blocks>
-// for the lists of a plan that pads them to multiples of 8 (see
-// Plan.padded): only the eight-entry loop, no tails.
-func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
-	if !v.Wide() {
-		planScatterOne(a, v, f, blocks, padded)
-		return
-	}
-	W := blocks * v.Lanes
-	name := f.name(v, blocks)
-	doc := []string{
-		fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
-		fmt.Sprintf("one block of %d columns: for each of npix ≥ 1 distinct pixels j, the row", W),
-		fmt.Sprintf("block dw[pix[j]/4:][0:%d] gets Σ float32(entRaw[e])·scale·dz[%s:][0:%d]", W, map[bool]string{false: "entOff[e]/4", true: "entOff[e]·2"}[v.Wide()], W),
-	}
-	if padded {
-		doc = append(doc,
-			"over its entries e in pstart[j]:pstart[j+1] (images in ascending order,",
-			"a multiple of 8 of them: NewPlan pads the lists), summed in registers")
-	} else {
-		doc = append(doc,
-			"over its entries e in pstart[j]:pstart[j+1] (images in ascending",
-			"order), summed in registers")
-	}
-	doc = append(doc, "and added to the row once (see entryLoops in _asm/kernel/gather.go for",
-		"the order).")
-	if v.Wide() {
-		doc = append(doc, "buf has room for a list's values, converted there before its loops",
-			"(see convertList).")
-	}
-	a.Func(name, f.sigFor(v), doc...)
-	r := newEntryRegs(v, blocks)
-	if v.Wide() && !padded {
-		// The lists of a plan for several column blocks are a pixel's
-		// images within a small batch (see Model.batchSize), a dozen on
-		// MNIST: zeroing and adding sets costs more than the shorter
-		// chains save (measured), so AVX-512's loops use one.
-		r.sets = 1
-	}
-	dw, dz, pix, pstart, entOff, entRaw, npix := RDI, RSI, R8, R9, R10, R13, RCX
-	a.Load(a.Param("dw"), dw)
-	a.Load(a.Param("dz"), dz)
-	a.Load(a.Param("pix"), pix)
-	a.Load(a.Param("pstart"), pstart)
-	a.Load(a.Param("entOff"), entOff)
-	a.Load(a.Param("entRaw"), entRaw)
-	a.Load(a.Param("npix"), npix)
-	a.Load(a.Param("scale"), RAX)
-	a.VBROADCASTSS(at(RAX, 0), r.scale)
-	a.MOVLQSX(at(pstart, 0), r.e)
-
-	a.Label("pix")
-	a.MOVLQSX(at(pstart, 4), r.end)
-	zeroSets(a, r)
-	l := entryList{
-		off: func(i int) Mem { return atIdx(entOff, r.e, 2, 2*i) },
-		val: func(i int) Mem { return atIdx(entRaw, r.e, 1, i) },
-		row: atIdx(dz, r.rowAt, 1, 0),
-	}
-	if v.Wide() {
-		// AVX-512's plans hold the offsets in units of 8 bytes, for
-		// batches of up to 512 KiB of rows.
-		l.row = atIdx(dz, r.rowAt, uint8(entOffScale(v)), 0)
-	}
-	rowAt := R14
-	if v.Wide() {
-		l.buf, l.base = a.Arg("buf"), rowAt
-	}
-	if !padded {
-		l.end8 = RDX
-	}
-	l.endW = RDX
-	entryLoops(a, v, r, l)
-	a.MOVL(at(pix, 0), rowAt.As32())
-	for j := range blocks {
-		a.VADDPS(atIdx(dw, rowAt, 1, j*v.Bytes()), r.acc(0, j), r.acc(0, j))
-		a.VMOVUPS(r.acc(0, j), atIdx(dw, rowAt, 1, j*v.Bytes()))
-	}
-	a.ADDQ(imm(4), pix)
-	a.ADDQ(imm(4), pstart)
-	a.DECQ(npix)
-	a.JNZ(LabelRef("pix"))
-	a.VZEROUPPER()
-	a.RET()
-}
-
-// entOffScale returns how many bytes a unit of a plan's entOff is for v:
-// AVX-512's plans count in units of 8 bytes (see kernel.entOffUnit).
-func entOffScale(v gen.Vector) int {
-	if v.Wide() {
-		return 8
-	}
-	return 1
-}
-
-// gatherOne emits the AVX2 gatherRaw<blocks>, or with planned
-// gatherPlan<blocks>, in the one arithmetic: every hidden unit of every
-// image one chain over the image's pixels in ascending order, from +0.
-//
-// Without a plan an image's chain is one set of accumulators, a chain of
-// dependent FMAs per register. A plan's images come in blocks of as many
-// images as entryLoops has sets, their lists interleaved entry by entry
-// (image s of the block takes entries s, s+sets, …), so that the sets are
-// the images' own chains, side by side, and each loaded row offset and
-// value feeds one image; the plan pads each block's lists to one length
-// with identity terms (see NewPlan).
-func gatherOne(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
-	W := blocks * v.Lanes
-	name := f.name(v, blocks)
-	r := newEntryRegs(v, blocks)
-	if planned {
-		a.Func(name, f.sigFor(v),
-			fmt.Sprintf("%s is %s over a Plan's blocks of %d images: for each of", name, v.Name("gatherRaw", blocks), r.sets),
-			"n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)",
-			fmt.Sprintf("interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:%d]", W),
-			fmt.Sprintf("to image e mod %d of the block, whose row of z is rows[%d·k + e mod %d]·zstride", r.sets, r.sets, r.sets),
-			"bytes on. off[e] is the byte offset of the weight row divided by 8.",
-			"The rows are stored from the block's last image to its first, so that",
-			"an empty place of a block, given its first image's row and identity",
-			"terms, leaves that row to the image (see gatherOne in _asm/kernel).")
-	} else {
-		r.sets = 1
-		a.Func(name, f.sig,
-			fmt.Sprintf("%s is the first layer of n ≥ 1 images straight from their", name),
-			fmt.Sprintf("sparse form, for a model of HiddenPad %d (one column block, weight rows", W),
-			fmt.Sprintf("of %d bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·", 4*W),
-			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, each unit", W, W),
-			"one chain of FMAs in pixel order from +0.")
-	}
-	r.apart = planned
-	z, w, pix, val, src, n, zstride, rows := RDI, RSI, R8, R9, R10, R14, RDX, R13
-	a.Load(a.Param("z"), z)
-	a.Load(a.Param("w"), w)
-	if planned {
-		a.Load(a.Param("off"), pix)
-		a.Load(a.Param("rows"), rows)
-	} else {
-		a.Load(a.Param("idx"), pix)
-	}
-	a.Load(a.Param("val"), val)
-	a.Load(a.Param("src"), src)
-	a.Load(a.Param("n"), n)
-	a.Load(a.Param("zstride"), zstride)
-	a.Load(a.Param("scale"), RAX)
-	a.VBROADCASTSS(at(RAX, 0), r.scale)
-
-	a.Label("img")
-	a.MOVLQSX(at(src, 0), r.e)
-	a.MOVLQSX(at(src, 4), r.end)
-	a.ADDQ(r.e, r.end)
-	zeroSets(a, r)
-	l := entryList{
-		off: func(i int) Mem { return atIdx(pix, r.e, 2, 2*i) },
-		val: func(i int) Mem { return atIdx(val, r.e, 1, i) },
-	}
-	// The plan's blocks are padded and hold row offsets divided by 8; the
-	// samples' images are not, and hold pixel numbers.
-	if planned {
-		l.row = atIdx(w, r.rowAt, 8, 0)
-	} else {
-		l.row = atIdx(w, r.rowAt, 1, 0)
-		l.end8 = RCX
-		l.fix = func() { rowOffset(a, v, r.rowAt, blocks) }
-	}
-	entryLoops(a, v, r, l)
+	step := 8
 	if planned {
 		for s := r.sets - 1; s >= 0; s-- {
-			a.MOVLQSX(at(rows, 4*s), RAX)
+			a.MOVLQSX(at(src, 8+4*s), RAX)
 			a.IMULQ(zstride, RAX)
 			for j := range blocks {
 				a.VMOVUPS(r.acc(s, j), atIdx(z, RAX, 1, j*v.Bytes()))
 			}
 		}
-		a.ADDQ(imm(4*r.sets), rows)
+		step += 4 * r.sets
 	} else {
 		for j := range blocks {
 			a.VMOVUPS(r.acc(0, j), at(z, j*v.Bytes()))
 		}
 		a.ADDQ(zstride, z)
 	}
-	a.ADDQ(imm(8), src)
+	a.ADDQ(imm(step), src)
 	a.DECQ(n)
 	a.JNZ(LabelRef("img"))
 	a.VZEROUPPER()
 	a.RET()
 }
 
-// planScatterOne emits the AVX2 planScatter<blocks>, or with padded
-// planScatterPad<blocks>, in the one arithmetic: every weight of the first
-// layer's gradient one chain over the images using its pixel, in image
-// order, continuing from the gradient's value (the row is loaded first and
+// planScatter emits planScatter<blocks>, or with padded planScatterPad<blocks>,
+// the first layer's gradient from a Plan in the one arithmetic: every
+// weight one chain over the images using its pixel, in image order,
+// continuing from the gradient's value (the row is loaded first and
 // stored last, rather than a sum added to it), so that the plan's batches
 // leave no mark on the bits.
 //
@@ -673,29 +516,38 @@ func gatherOne(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 // set. A padded plan's pixels come in groups of as many pixels as
 // entryLoops has sets, their lists interleaved entry by entry, so that the
 // sets are the pixels' own chains side by side.
-func planScatterOne(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
+func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 	W := blocks * v.Lanes
 	name := f.name(v, blocks)
 	r := newEntryRegs(v, blocks)
+	dzAt := map[bool]string{false: "entOff[e]/4", true: "entOff[e]·2"}[v.Wide()]
+	var doc []string
 	if padded {
-		a.Func(name, f.sigFor(v),
+		doc = []string{
 			fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
 			fmt.Sprintf("one block of %d columns, over npix ≥ 1 groups of %d pixels: for group g,", W, r.sets),
-			fmt.Sprintf("entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of"),
-			fmt.Sprintf("images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d] to the", W),
+			"entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of",
+			fmt.Sprintf("images, entry e adding float32(entRaw[e])·scale·dz[%s:][0:%d] to the", dzAt, W),
 			fmt.Sprintf("row dw[pix[%d·g + e mod %d]/4:][0:%d], which is loaded first and stored last,", r.sets, r.sets, W),
 			"from the group's last pixel to its first, so that an empty place of a",
 			"group, given its first pixel's row and identity terms, leaves that row",
-			"to the pixel (see planScatterOne in _asm/kernel).")
+			"to the pixel (see planScatter in _asm/kernel/gather.go).",
+		}
 	} else {
 		r.sets = 1
-		a.Func(name, f.sigFor(v),
+		doc = []string{
 			fmt.Sprintf("%s is the first layer's gradient of a batch transposed by NewPlan, for", name),
 			fmt.Sprintf("one block of %d columns: for each of npix ≥ 1 distinct pixels j, the row", W),
-			fmt.Sprintf("block dw[pix[j]/4:][0:%d] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]/4:][0:%d]", W, W),
+			fmt.Sprintf("block dw[pix[j]/4:][0:%d] is loaded, takes float32(entRaw[e])·scale·dz[%s:][0:%d]", W, dzAt, W),
 			"for each of its entries e in pstart[j]:pstart[j+1] (images in ascending",
-			"order) in one chain of FMAs, and is stored.")
+			"order) in one chain of FMAs, and is stored.",
+		}
 	}
+	if v.Wide() {
+		doc = append(doc, "buf has room for a list's values, converted there before its loops",
+			"(see convertList).")
+	}
+	a.Func(name, f.sigFor(v), doc...)
 	r.apart = padded
 	dw, dz, pix, pstart, entOff, entRaw, npix, rowAt := RDI, RSI, R8, R9, R10, R13, RCX, R14
 	a.Load(a.Param("dw"), dw)
@@ -720,11 +572,18 @@ func planScatterOne(a *gen.File, v gen.Vector, f family, blocks int, padded bool
 	l := entryList{
 		off: func(i int) Mem { return atIdx(entOff, r.e, 2, 2*i) },
 		val: func(i int) Mem { return atIdx(entRaw, r.e, 1, i) },
-		row: atIdx(dz, r.rowAt, 1, 0),
+		// AVX-512's plans hold the offsets in units of 8 bytes, for
+		// batches of up to 512 KiB of rows.
+		row: atIdx(dz, r.rowAt, uint8(entOffScale(v)), 0),
+	}
+	if v.Wide() {
+		// rowAt is free while the loops run.
+		l.buf, l.base = a.Arg("buf"), rowAt
 	}
 	if !padded {
 		l.end8 = RDX
 	}
+	l.endW = RDX
 	entryLoops(a, v, r, l)
 	for s := r.sets - 1; s >= 0; s-- {
 		a.MOVL(at(pix, 4*s), rowAt.As32())

@@ -29,10 +29,10 @@
 //     tiles, tiledGather<w> runs a tile, cscFill and cscEmit transpose the
 //     batch and cscScatter<w> takes the gradient from the transposition;
 //   - dense.go: denseAVX, the dense middle (activation, output layer,
-//     softmax, backward pass to dz1) for one image, and for AVX2 the same
-//     in two halves, denseHead (activation and output layer of a batch of
+//     softmax, backward pass to dz1) for one image, and the same in two
+//     halves, denseHead (activation and output layer of a batch of
 //     images, several images' chains side by side) and denseTail (the
-//     rest, image by image);
+//     rest, image by image), which Gradient and Predict run;
 //   - soa.go: denseSoA8 and denseSoA16, the dense middle for a register's
 //     lanes of images at a time, one per lane, and rowSum, which sums their
 //     gradients;
@@ -45,8 +45,8 @@
 //     out as Go; asm.go: helpers for operands.
 //
 // Every one of them is emitted for both register files, except cscFill
-// (scalar code, which both paths call), denseSoA8 (AVX-512's HiddenPad is
-// a multiple of 16), and denseHead and denseTail (AVX2 only).
+// (scalar code, which both paths call) and denseSoA8 (AVX-512's HiddenPad
+// is a multiple of 16).
 //
 // The first layer's loops come in one variant per block width w, 1 to 8
 // registers of hidden units: a loop keeps a whole column block of the
@@ -65,7 +65,7 @@
 // algorithm, the emitter says so and branches on Vector.Wide: opmask
 // registers for compares (exp, ReLU, the labels of denseSoA, tileCount,
 // addClear's refusals), VRNDSCALEPS for VROUNDPS, a 16-lane horizontal
-// reduction (hreduce) and 16×16 transpose (transpose16), values broadcast
+// maximum (hmax) and 16×16 transpose (transpose16), values broadcast
 // from memory rather than spread across lanes by shuffles (entryLoops16),
 // AVX512DQ's conversions instead of the magic number (addClear16).
 //
@@ -77,11 +77,10 @@
 // pixels of a plan, denseHead's images), never how a value's terms are
 // grouped. Splitting or reordering a chain changes the trained parameters'
 // bits and breaks the agreement (TestPathsBitwise, TestPlanPiecesBitwise
-// and TestGoldenGradients fail). The AVX-512 kernels still group their
-// sums their own way (16 lanes, accumulator sets added at the end,
-// per-batch sums of a plan), so they round differently; their order too
-// is fixed, by the code alone, and the Go side runs them only when asked
-// (kernel.ArithmeticOf names theirs).
+// and TestGoldenGradients fail). The AVX-512 kernels come from the same
+// emitters with 16 lanes in place of 8 and compute the same chains; only
+// the number of chains side by side differs (8 images or pixels per
+// group where a row takes one register, against AVX2's 4).
 package main
 
 import (
@@ -145,9 +144,9 @@ func emit(a *gen.File, v gen.Vector, c *consts) {
 	cscEmit(a, v)
 	addClear(a, v, declareExactConsts(a, v))
 	denseAVX(a, v, c)
+	denseHead(a, v, c)
+	denseTail(a, v, c)
 	if !v.Wide() {
-		denseHead(a, v, c)
-		denseTail(a, v, c)
 		denseSoA(a, v, c, 8)
 	}
 	denseSoA(a, v, c, 16)

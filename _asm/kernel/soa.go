@@ -110,19 +110,9 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 	doc := []string{
 		fmt.Sprintf("%s is the dense middle for %d images at once, one per lane, for", name, v.Lanes),
 		fmt.Sprintf("networks with HiddenPad %d and exactly %d outputs (see soaArgs). Each lane", hp, soaOutputs),
-		"computes what denseAVX computes for one image, except that the sums over",
-		"hidden units and over outputs run in a single chain per lane; the",
-		"gradient sums themselves are left to the caller, which adds the rows in",
-		"order.",
-	}
-	if !v.Wide() {
-		doc = []string{
-			fmt.Sprintf("%s is the dense middle for %d images at once, one per lane, for", name, v.Lanes),
-			fmt.Sprintf("networks with HiddenPad %d and exactly %d outputs (see soaArgs). Each lane", hp, soaOutputs),
-			"computes what denseAVX computes for one image, the same chains in the",
-			"same order (docs/ARITHMETIC-3.md); the gradient sums themselves are",
-			"left to the caller, which adds the rows in order.",
-		}
+		"computes what denseAVX computes for one image, the same chains in the",
+		"same order (docs/ARITHMETIC.md); the gradient sums themselves are",
+		"left to the caller, which adds the rows in order.",
 	}
 	a.Func(name, "func(a *soaArgs)", doc...)
 	args := R13
@@ -290,34 +280,21 @@ func denseSoA(a *gen.File, v gen.Vector, c *consts, hp int) {
 		a.VMOVUPS(z2(o), at(work, dz2s+o*v.Bytes()))
 	}
 
-	// dh[j] = Σ_o W2[o][j] dz2[o], and dz1[j] = dh[j]·d[j]. AVX2: one
-	// chain over o in order from +0 (docs/ARITHMETIC-3.md); the hidden
-	// units' chains are independent, so successive iterations overlap.
-	// AVX-512: two chains (even and odd o).
+	// dh[j] = Σ_o W2[o][j] dz2[o], and dz1[j] = dh[j]·d[j]: one chain over
+	// o in order from +0 (docs/ARITHMETIC.md), for 8 lanes and 16 alike;
+	// the hidden units' chains are independent, so successive iterations
+	// overlap.
 	a.MOVQ(field("w2b"), w2b)
 	a.MOVQ(field("hidden"), j)
 	a.MOVQ(work, unit)
 	a.Label("back")
-	even, odd := v.Reg(10), v.Reg(13)
-	if v.Wide() {
-		a.VMULPS(at(w2b, 0), z2(0), even)
-		a.VMULPS(at(w2b, v.Bytes()), z2(1), odd)
-		for o := 2; o < soaOutputs; o++ {
-			acc := even
-			if o%2 == 1 {
-				acc = odd
-			}
-			a.VFMADD231PS(at(w2b, o*v.Bytes()), z2(o), acc)
-		}
-		a.VADDPS(odd, even, even)
-	} else {
-		a.VXORPS(even, even, even)
-		for o := range soaOutputs {
-			a.VFMADD231PS(at(w2b, o*v.Bytes()), z2(o), even)
-		}
+	dh := v.Reg(10)
+	a.VXORPS(dh, dh, dh)
+	for o := range soaOutputs {
+		a.VFMADD231PS(at(w2b, o*v.Bytes()), z2(o), dh)
 	}
-	a.VMULPS(at(unit, ds), even, even)
-	a.VMOVUPS(even, at(unit, dzs))
+	a.VMULPS(at(unit, ds), dh, dh)
+	a.VMOVUPS(dh, at(unit, dzs))
 	a.ADDQ(imm(soaOutputs*v.Bytes()), w2b)
 	a.ADDQ(imm(v.Bytes()), unit)
 	a.DECQ(j)

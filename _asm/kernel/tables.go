@@ -42,7 +42,7 @@ var families = []family{
 	},
 	{
 		base: "gatherPlan",
-		sig:  "func(z, w *float32, off *uint16, val *uint8, src, rows *int32, n, zstride int, scale *float32)",
+		sig:  "func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32)",
 		zsig: "func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32)",
 		doc: []string{
 			"is gatherPlan<w>: gatherRawFns over a Plan's copy of its",

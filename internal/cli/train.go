@@ -189,6 +189,22 @@ func train(ctx context.Context, j *job, f trainFlags, env Env) error {
 	if env.Terminal {
 		opts.Progress = env.Stderr
 	}
+	if env.Getenv(kernel.EnvKernel) == "" {
+		// Every path computes one arithmetic, so the fastest for this
+		// shape changes nothing but the time; where the CPU has one
+		// assembly path, that is it, untimed.
+		name, times := kernel.FastestPath(data.Train.Dim(), cfg.Hidden, data.Classes, kernel.Activation(tcfg.Activation), float32(tcfg.PixelScale))
+		if err := kernel.SelectPath(name); err != nil {
+			return err
+		}
+		if times != nil {
+			ms := make(map[string]float64, len(times))
+			for p, d := range times {
+				ms[p] = round(d.Seconds()*1000, 3)
+			}
+			log.Info("kernel path timed", zap.String("kernel", name), zap.Any("ms_per_256_images", ms))
+		}
+	}
 	tr, err := trainer.New(tcfg, data, opts)
 	if err != nil {
 		return usage(err)

@@ -77,100 +77,100 @@ func gatherRaw7(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n i
 func gatherRaw8(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan1 is gatherRaw1 over a Plan's blocks of 4 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:8]
-// to image e mod 4 of the block, whose row of z is rows[4·k + e mod 4]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·24 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:8]
+// to image e mod 4 of the block, whose row of z is src[2 + e mod 4]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan1(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan1(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan2 is gatherRaw2 over a Plan's blocks of 4 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:16]
-// to image e mod 4 of the block, whose row of z is rows[4·k + e mod 4]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·24 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:16]
+// to image e mod 4 of the block, whose row of z is src[2 + e mod 4]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan2(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan2(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan3 is gatherRaw3 over a Plan's blocks of 2 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:24]
-// to image e mod 2 of the block, whose row of z is rows[2·k + e mod 2]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·16 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:24]
+// to image e mod 2 of the block, whose row of z is src[2 + e mod 2]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan3(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan3(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan4 is gatherRaw4 over a Plan's blocks of 2 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:32]
-// to image e mod 2 of the block, whose row of z is rows[2·k + e mod 2]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·16 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:32]
+// to image e mod 2 of the block, whose row of z is src[2 + e mod 2]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan4(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan4(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan5 is gatherRaw5 over a Plan's blocks of 1 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:40]
-// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·12 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:40]
+// to image e mod 1 of the block, whose row of z is src[2 + e mod 1]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan5(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan5(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan6 is gatherRaw6 over a Plan's blocks of 1 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:48]
-// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·12 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:48]
+// to image e mod 1 of the block, whose row of z is src[2 + e mod 1]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan6(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan6(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan7 is gatherRaw7 over a Plan's blocks of 1 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:56]
-// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·12 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:56]
+// to image e mod 1 of the block, whose row of z is src[2 + e mod 1]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan7(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan7(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // gatherPlan8 is gatherRaw8 over a Plan's blocks of 1 images: for each of
-// n ≥ 1 blocks k, entries src[2k] to src[2k]+src[2k+1] (a multiple of 8)
-// interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:64]
-// to image e mod 1 of the block, whose row of z is rows[1·k + e mod 1]·zstride
-// bytes on. off[e] is the byte offset of the weight row divided by 8.
-// The rows are stored from the block's last image to its first, so that
-// an empty place of a block, given its first image's row and identity
-// terms, leaves that row to the image (see gatherOne in _asm/kernel).
+// n ≥ 1 blocks k (src + k·12 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:64]
+// to image e mod 1 of the block, whose row of z is src[2 + e mod 1]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
 //
 //go:noescape
-func gatherPlan8(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+func gatherPlan8(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
 // scatterRaw1 is the first layer's gradient of n ≥ 1 images straight from
 // their sparse form, for a model of HiddenPad 8: dw[idx[e]·8:][0:8] +=
@@ -315,7 +315,7 @@ func planScatter8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *
 // row dw[pix[4·g + e mod 4]/4:][0:8], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -327,7 +327,7 @@ func planScatterPad1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[4·g + e mod 4]/4:][0:16], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -339,7 +339,7 @@ func planScatterPad2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[2·g + e mod 2]/4:][0:24], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -351,7 +351,7 @@ func planScatterPad3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[2·g + e mod 2]/4:][0:32], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -363,7 +363,7 @@ func planScatterPad4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[1·g + e mod 1]/4:][0:40], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -375,7 +375,7 @@ func planScatterPad5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[1·g + e mod 1]/4:][0:48], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -387,7 +387,7 @@ func planScatterPad6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[1·g + e mod 1]/4:][0:56], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -399,7 +399,7 @@ func planScatterPad7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOf
 // row dw[pix[1·g + e mod 1]/4:][0:64], which is loaded first and stored last,
 // from the group's last pixel to its first, so that an empty place of a
 // group, given its first pixel's row and identity terms, leaves that row
-// to the pixel (see planScatterOne in _asm/kernel).
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 //
 //go:noescape
 func planScatterPad8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32)
@@ -612,7 +612,7 @@ func addClear8Asm(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, v
 // denseAVX is everything between the two sparse layers for one sample, so
 // that the hidden vector makes one trip through the caches (see denseArgs
 // for the fields). Every value is one chain in the natural order of its
-// terms (docs/ARITHMETIC-3.md):
+// terms (docs/ARITHMETIC.md):
 //
 //	z1 = h + b1 (the gathers leave the first layer's sums in h)
 //	h = act(z1) masked to the real hidden units, d = act'(z1)
@@ -654,7 +654,7 @@ func denseTail(a *denseArgs)
 // denseSoA8 is the dense middle for 8 images at once, one per lane, for
 // networks with HiddenPad 8 and exactly 10 outputs (see soaArgs). Each lane
 // computes what denseAVX computes for one image, the same chains in the
-// same order (docs/ARITHMETIC-3.md); the gradient sums themselves are
+// same order (docs/ARITHMETIC.md); the gradient sums themselves are
 // left to the caller, which adds the rows in order.
 //
 //go:noescape
@@ -663,7 +663,7 @@ func denseSoA8(a *soaArgs)
 // denseSoA16 is the dense middle for 8 images at once, one per lane, for
 // networks with HiddenPad 16 and exactly 10 outputs (see soaArgs). Each lane
 // computes what denseAVX computes for one image, the same chains in the
-// same order (docs/ARITHMETIC-3.md); the gradient sums themselves are
+// same order (docs/ARITHMETIC.md); the gradient sums themselves are
 // left to the caller, which adds the rows in order.
 //
 //go:noescape

@@ -3,9 +3,9 @@
 package kernel
 
 // denseArgs carries the many operands of the assembly's dense middle part
-// (denseAVX, and AVX2's denseHead and denseTail) in one pointer; the
-// assembly reads the fields at the offsets the generator computes from this
-// declaration. Pointers address the first element.
+// (denseAVX, denseHead and denseTail) in one pointer; the assembly reads
+// the fields at the offsets the generator computes from this declaration.
+// Pointers address the first element.
 type denseArgs struct {
 	h, d, dz1 *float32 // hidden rows: first-layer sums in, act(z1) out; act'(z1); dz1
 	b1        *float32
@@ -14,7 +14,7 @@ type denseArgs struct {
 	z2        *float32 // Outputs padded: logits, then dz2
 	db1, dw2  *float32 // dw2 nil: leave dW2 to the caller
 	db2       *float32
-	w2t       *float32 // Model.w2t; AVX-512: nil takes W2's rows instead
+	w2t       *float32 // Model.w2t, which the logits take
 	hp, rows  int      // HiddenPad, Outputs
 	op        int      // Outputs padded
 	hidden    int

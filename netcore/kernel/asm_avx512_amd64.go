@@ -7,8 +7,8 @@ package kernel
 // gatherRawZ1 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 16 (one column block, weight rows
 // of 64 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·16:][0:16] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·16:][0:16] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ1(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -16,8 +16,8 @@ func gatherRawZ1(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ2 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 32 (one column block, weight rows
 // of 128 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·32:][0:32] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·32:][0:32] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ2(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -25,8 +25,8 @@ func gatherRawZ2(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ3 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 48 (one column block, weight rows
 // of 192 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·48:][0:48] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·48:][0:48] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ3(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -34,8 +34,8 @@ func gatherRawZ3(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ4 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 64 (one column block, weight rows
 // of 256 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·64:][0:64] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·64:][0:64] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ4(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -43,8 +43,8 @@ func gatherRawZ4(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ5 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 80 (one column block, weight rows
 // of 320 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·80:][0:80] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·80:][0:80] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ5(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -52,8 +52,8 @@ func gatherRawZ5(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ6 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 96 (one column block, weight rows
 // of 384 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·96:][0:96] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·96:][0:96] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ6(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -61,8 +61,8 @@ func gatherRawZ6(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ7 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 112 (one column block, weight rows
 // of 448 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·112:][0:112] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·112:][0:112] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ7(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
@@ -70,111 +70,119 @@ func gatherRawZ7(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n 
 // gatherRawZ8 is the first layer of n ≥ 1 images straight from their
 // sparse form, for a model of HiddenPad 128 (one column block, weight rows
 // of 512 bytes): image k (row z + k·zstride bytes) = Σ float32(val[e])·scale·
-// w[idx[e]·128:][0:128] over its src[2k+1] pixels e from src[2k] on, summed as
-// entryLoops in _asm/kernel/gather.go says.
+// w[idx[e]·128:][0:128] over its src[2k+1] pixels e from src[2k] on, each unit
+// one chain of FMAs in pixel order from +0.
 //
 //go:noescape
 func gatherRawZ8(z *float32, w *float32, idx *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 
-// gatherPlanZ1 is gatherRawZ1 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:16] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 8 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ1 is gatherRawZ1 over a Plan's blocks of 8 images: for each of
+// n ≥ 1 blocks k (src + k·40 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:16]
+// to image e mod 8 of the block, whose row of z is src[2 + e mod 8]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ1(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ2 is gatherRawZ2 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:32] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 8 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ2 is gatherRawZ2 over a Plan's blocks of 8 images: for each of
+// n ≥ 1 blocks k (src + k·40 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:32]
+// to image e mod 8 of the block, whose row of z is src[2 + e mod 8]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ2(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ3 is gatherRawZ3 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:48] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 8 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ3 is gatherRawZ3 over a Plan's blocks of 8 images: for each of
+// n ≥ 1 blocks k (src + k·40 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:48]
+// to image e mod 8 of the block, whose row of z is src[2 + e mod 8]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ3(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ4 is gatherRawZ4 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:64] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 4 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ4 is gatherRawZ4 over a Plan's blocks of 4 images: for each of
+// n ≥ 1 blocks k (src + k·24 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:64]
+// to image e mod 4 of the block, whose row of z is src[2 + e mod 4]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ4(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ5 is gatherRawZ5 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:80] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 4 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ5 is gatherRawZ5 over a Plan's blocks of 4 images: for each of
+// n ≥ 1 blocks k (src + k·24 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:80]
+// to image e mod 4 of the block, whose row of z is src[2 + e mod 4]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ5(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ6 is gatherRawZ6 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:96] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 4 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ6 is gatherRawZ6 over a Plan's blocks of 4 images: for each of
+// n ≥ 1 blocks k (src + k·24 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:96]
+// to image e mod 4 of the block, whose row of z is src[2 + e mod 4]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ6(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ7 is gatherRawZ7 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:112] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 4 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ7 is gatherRawZ7 over a Plan's blocks of 4 images: for each of
+// n ≥ 1 blocks k (src + k·24 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:112]
+// to image e mod 4 of the block, whose row of z is src[2 + e mod 4]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
 func gatherPlanZ7(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32, buf *float32)
 
-// gatherPlanZ8 is gatherRawZ8 over the images a Plan keeps: image k (row z +
-// k·zstride bytes) = Σ float32(val[e])·scale·w[off[e]·2:][0:128] over its
-// src[2k+1] pixels e from src[2k] on, a multiple of 8 (NewPlan pads the
-// images), off[e] being the byte offset of the weight row divided by 8.
-// Reading the offset instead of computing it from the pixel number saves
-// integer work in a loop this short. Pixel e goes to accumulator set
-// e mod 2 (see entryLoops in _asm/kernel/gather.go).
-// buf has room for an image's values, converted there before its loops
+// gatherPlanZ8 is gatherRawZ8 over a Plan's blocks of 2 images: for each of
+// n ≥ 1 blocks k (src + k·16 bytes), entries src[0] to src[0]+src[1] (a multiple of
+// 8) interleave the images' lists, entry e adding float32(val[e])·scale·w[off[e]·2:][0:128]
+// to image e mod 2 of the block, whose row of z is src[2 + e mod 2]·zstride bytes on.
+// off[e] is the byte offset of the weight row divided by 8. The rows are
+// stored from the block's last image to its first, so that an empty place
+// of a block, given its first image's row and identity terms, leaves that
+// row to the image (see gather in _asm/kernel/gather.go).
+// buf has room for a block's values, converted there before its loops
 // (see convertList).
 //
 //go:noescape
@@ -246,11 +254,9 @@ func scatterRawZ8(dw *float32, dz *float32, idx *uint16, val *uint8, src *int32,
 
 // planScatterZ1 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:16]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:16] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:16]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -259,11 +265,9 @@ func planScatterZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ2 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:32]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:32] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:32]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -272,11 +276,9 @@ func planScatterZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ3 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:48]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:48] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:48]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -285,11 +287,9 @@ func planScatterZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ4 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:64]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:64] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:64]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -298,11 +298,9 @@ func planScatterZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ5 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 80 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:80] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:80]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:80] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:80]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -311,11 +309,9 @@ func planScatterZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ6 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 96 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:96] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:96]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:96] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:96]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -324,11 +320,9 @@ func planScatterZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ7 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 112 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:112] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:112]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:112] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:112]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -337,11 +331,9 @@ func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 
 // planScatterZ8 is the first layer's gradient of a batch transposed by NewPlan, for
 // one block of 128 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:128] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:128]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending
-// order), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// block dw[pix[j]/4:][0:128] is loaded, takes float32(entRaw[e])·scale·dz[entOff[e]·2:][0:128]
+// for each of its entries e in pstart[j]:pstart[j+1] (images in ascending
+// order) in one chain of FMAs, and is stored.
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -349,12 +341,13 @@ func planScatterZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 func planScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ1 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 16 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:16] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:16]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 16 columns, over npix ≥ 1 groups of 8 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:16] to the
+// row dw[pix[8·g + e mod 8]/4:][0:16], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -362,12 +355,13 @@ func planScatterZ8(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff 
 func planScatterPadZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ2 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 32 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:32] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:32]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 32 columns, over npix ≥ 1 groups of 8 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:32] to the
+// row dw[pix[8·g + e mod 8]/4:][0:32], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -375,12 +369,13 @@ func planScatterPadZ1(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 func planScatterPadZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ3 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 48 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:48] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:48]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 48 columns, over npix ≥ 1 groups of 8 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:48] to the
+// row dw[pix[8·g + e mod 8]/4:][0:48], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -388,12 +383,13 @@ func planScatterPadZ2(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 func planScatterPadZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ4 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 64 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:64] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:64]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 64 columns, over npix ≥ 1 groups of 4 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:64] to the
+// row dw[pix[4·g + e mod 4]/4:][0:64], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -401,12 +397,13 @@ func planScatterPadZ3(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 func planScatterPadZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ5 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 80 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:80] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:80]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 80 columns, over npix ≥ 1 groups of 4 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:80] to the
+// row dw[pix[4·g + e mod 4]/4:][0:80], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -414,12 +411,13 @@ func planScatterPadZ4(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 func planScatterPadZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ6 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 96 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:96] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:96]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 96 columns, over npix ≥ 1 groups of 4 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:96] to the
+// row dw[pix[4·g + e mod 4]/4:][0:96], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -427,12 +425,13 @@ func planScatterPadZ5(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 func planScatterPadZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ7 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 112 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:112] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:112]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 112 columns, over npix ≥ 1 groups of 4 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:112] to the
+// row dw[pix[4·g + e mod 4]/4:][0:112], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -440,12 +439,13 @@ func planScatterPadZ6(dw *float32, dz *float32, pix *uint32, pstart *int32, entO
 func planScatterPadZ7(dw *float32, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale *float32, buf *float32)
 
 // planScatterPadZ8 is the first layer's gradient of a batch transposed by NewPlan, for
-// one block of 128 columns: for each of npix ≥ 1 distinct pixels j, the row
-// block dw[pix[j]/4:][0:128] gets Σ float32(entRaw[e])·scale·dz[entOff[e]·2:][0:128]
-// over its entries e in pstart[j]:pstart[j+1] (images in ascending order,
-// a multiple of 8 of them: NewPlan pads the lists), summed in registers
-// and added to the row once (see entryLoops in _asm/kernel/gather.go for
-// the order).
+// one block of 128 columns, over npix ≥ 1 groups of 2 pixels: for group g,
+// entries pstart[g] to pstart[g+1] (a multiple of 8) interleave the pixels' lists of
+// images, entry e adding float32(entRaw[e])·scale·dz[entOff[e]·2:][0:128] to the
+// row dw[pix[2·g + e mod 2]/4:][0:128], which is loaded first and stored last,
+// from the group's last pixel to its first, so that an empty place of a
+// group, given its first pixel's row and identity terms, leaves that row
+// to the pixel (see planScatter in _asm/kernel/gather.go).
 // buf has room for a list's values, converted there before its loops
 // (see convertList).
 //
@@ -648,28 +648,51 @@ func addClear8AsmZ(lo *int64, hi *int64, v0 *float32, v1 *float32, v2 *float32, 
 
 // denseAVX is everything between the two sparse layers for one sample, so
 // that the hidden vector makes one trip through the caches (see denseArgs
-// for the fields):
+// for the fields). Every value is one chain in the natural order of its
+// terms (docs/ARITHMETIC.md):
 //
 //	z1 = h + b1 (the gathers leave the first layer's sums in h)
 //	h = act(z1) masked to the real hidden units, d = act'(z1)
-//	z2 = W2·h + b2 (or Σ h[j]·W2ᵀ[j] + b2 where w2t is set); z2[rows:op] = -inf
+//	z2[o] = chain of FMAs over j < hidden from b2[o], the outputs in lanes
+//	  (W2ᵀ, w2t, must be set); z2[rows:op] = -inf
 //	if label < 0, stop: z2 holds the logits (Predict)
-//	zl = z2[label] - max(z2); e = exp(z2 - max); sum = Σ e
+//	zl = z2[label] - max(z2); e = exp(z2 - max)
+//	sum = ((0 + e[0]) + e[1]) + … in output order
 //	dz2 = e·(1/sum) - onehot(label), written over z2; db2 += dz2
-//	dz1 = d ∘ (W2ᵀ·dz2) summing rows in order; db1 += dz1; dW2 += dz2 ⊗ h
-//	unless dw2 is nil;
+//	dh[j] = chain of FMAs over o < rows from +0 of W2[o][j]·dz2[o]
+//	dz1 = d ∘ dh; db1 += dz1; dW2 += dz2 ⊗ h unless dw2 is nil;
 //
-// hp and op are positive multiples of 8, 1 ≤ rows ≤ op.
+// hp and op are positive multiples of 16, 1 ≤ rows ≤ op.
 //
 //go:noescape
 func denseAVXZ(a *denseArgs)
 
+// denseHead is the first half of denseAVX for n images (see denseArgs): for
+// each image k, whose rows of h and d lie hp·k values after h and d,
+//
+//	h = act(h + b1) masked to the real hidden units, d = act'(h + b1)
+//
+// and then its logits into the row of op values op·k after z2, each
+// z2[o] one chain of FMAs over j < hidden from b2[o] (W2ᵀ, w2t, must be
+// set), z2[rows:op] = -inf: the values denseAVX computes, four images'
+// chains side by side, so that the latency of the FMAs is hidden.
+// denseTail then finishes each image. n ≥ 1.
+//
+//go:noescape
+func denseHeadZ(a *denseArgs)
+
+// denseTail is the second half of denseAVX for one image (see denseArgs),
+// given h, d and the logits in z2 as denseHead leaves them: from the
+// softmax (if label ≥ 0) on, the same as denseAVX.
+//
+//go:noescape
+func denseTailZ(a *denseArgs)
+
 // denseSoAZ16 is the dense middle for 16 images at once, one per lane, for
 // networks with HiddenPad 16 and exactly 10 outputs (see soaArgs). Each lane
-// computes what denseAVX computes for one image, except that the sums over
-// hidden units and over outputs run in a single chain per lane; the
-// gradient sums themselves are left to the caller, which adds the rows in
-// order.
+// computes what denseAVX computes for one image, the same chains in the
+// same order (docs/ARITHMETIC.md); the gradient sums themselves are
+// left to the caller, which adds the rows in order.
 //
 //go:noescape
 func denseSoAZ16(a *soaArgs)

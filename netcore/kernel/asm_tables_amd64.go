@@ -36,7 +36,7 @@ var gatherRawFns = [...]func(z, w *float32, idx *uint16, val *uint8, src *int32,
 
 // gatherPlanFns[w] is gatherPlan<w>: gatherRawFns over a Plan's copy of its
 // images, whose pixels are given as weight-row offsets.
-var gatherPlanFns = [...]func(z, w *float32, off *uint16, val *uint8, src, rows *int32, n, zstride int, scale *float32){nil, gatherPlan1, gatherPlan2, gatherPlan3, gatherPlan4, gatherPlan5, gatherPlan6, gatherPlan7, gatherPlan8}
+var gatherPlanFns = [...]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale *float32){nil, gatherPlan1, gatherPlan2, gatherPlan3, gatherPlan4, gatherPlan5, gatherPlan6, gatherPlan7, gatherPlan8}
 
 // scatterRawFns[w] is scatterRaw<w>: for each image of a batch and each of its
 // pixels, dw[pixel row][0:8w] += value·(its row of dz)[0:8w] (single column

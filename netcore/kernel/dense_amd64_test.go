@@ -7,12 +7,41 @@ import (
 	"testing"
 )
 
-// The dense middle of the AVX2 path (denseAVX and denseSoA8/16) against a
-// plain Go reference written from docs/ARITHMETIC-3.md, bit for bit, given
-// the first layer's sums: so these tests do not depend on the first
-// layer's kernels, nor on the portable path.
+// The dense middle of the assembly paths (denseAVX, denseHead and
+// denseTail, denseSoA8/16 and their AVX-512 twins with the suffix Z)
+// against a plain Go reference written from docs/ARITHMETIC.md, bit for
+// bit, given the first layer's sums: so these tests do not depend on the
+// first layer's kernels, nor on the portable path. Each runs on both
+// paths, skipping the one this CPU lacks, against the same reference: both
+// compute the same chains, 8 or 16 of them side by side.
 
-// denseRef is one image's dense middle per docs/ARITHMETIC-3.md.
+// densePaths are the paths whose dense middle the tests check.
+var densePaths = []path{avx2, avx512}
+
+// forDensePaths runs f in a subtest per path of densePaths, skipping a
+// path this CPU cannot run.
+func forDensePaths(t *testing.T, f func(t *testing.T, p path)) {
+	for _, p := range densePaths {
+		t.Run(p.String(), func(t *testing.T) {
+			if lacks := missing(p); lacks != "" {
+				t.Skipf("skipping the %s path: %s", p, lacks)
+			}
+			f(t, p)
+		})
+	}
+}
+
+// denseOne runs the dense middle of one image, denseAVX or denseAVXZ,
+// which only these tests call: Gradient and Predict run its two halves.
+func denseOne(m *Model, a *denseArgs) {
+	if m.asm.z {
+		denseAVXZ(a)
+	} else {
+		denseAVX(a)
+	}
+}
+
+// denseRef is one image's dense middle per docs/ARITHMETIC.md.
 type denseRef struct {
 	h, d          []float32 // hidden, real units only
 	z2, dz2       []float32 // Outputs
@@ -113,31 +142,30 @@ func sameBits(got, want []float32) int {
 	return -1
 }
 
-// TestDenseAVXChains checks denseAVX on the AVX2 path, forward and
-// backward with and without dW2, against refDense bit for bit, for
-// hidden layers narrow and wide, output layers of one to three registers
-// and beyond 8 registers, every activation, and logits large enough to
-// saturate the softmax.
+// TestDenseAVXChains checks denseAVX (denseAVXZ on the AVX-512 path),
+// forward and backward with and without dW2, against refDense bit for
+// bit, for hidden layers narrow and wide, output layers of one to three
+// registers and beyond 8 registers, every activation, and logits large
+// enough to saturate the softmax.
 func TestDenseAVXChains(t *testing.T) {
-	if lacks := missing(avx2); lacks != "" {
-		t.Skipf("skipping the avx2 path: %s", lacks)
-	}
 	hiddens := []int{1, 7, 10, 17, 33, 64, 65, 300, 1000}
 	outputs := []int{1, 3, 10, 12, 17, 70, 256}
-	for _, hidden := range hiddens {
-		for _, out := range outputs {
-			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
-				for _, std := range []float64{0.1, 30} {
-					name := fmt.Sprintf("h%d/o%d/act%d/std%g", hidden, out, act, std)
-					seed := uint64(hidden*1000 + out*10 + int(act))
-					m := denseModel(t, avx2, hidden, out, act, std, seed)
-					if err := checkDenseAVX(m, seed); err != nil {
-						t.Errorf("%s: %v", name, err)
+	forDensePaths(t, func(t *testing.T, p path) {
+		for _, hidden := range hiddens {
+			for _, out := range outputs {
+				for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+					for _, std := range []float64{0.1, 30} {
+						name := fmt.Sprintf("h%d/o%d/act%d/std%g", hidden, out, act, std)
+						seed := uint64(hidden*1000 + out*10 + int(act))
+						m := denseModel(t, p, hidden, out, act, std, seed)
+						if err := checkDenseAVX(m, seed); err != nil {
+							t.Errorf("%s: %v", name, err)
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func checkDenseAVX(m *Model, seed uint64) error {
@@ -163,7 +191,7 @@ func checkDenseAVX(m *Model, seed uint64) error {
 			copy(ws.z, z1)
 			a.h, a.d, a.dz1 = &ws.z[0], &ws.d[0], &ws.dz1[0]
 			a.label = label
-			m.dense(a)
+			denseOne(m, a)
 			what := fmt.Sprintf("label %d, dW2 %t", label, withDW2)
 			check := func(name string, got, want []float32) error {
 				if i := sameBits(got, want); i >= 0 {
@@ -223,31 +251,31 @@ func checkDenseAVX(m *Model, seed uint64) error {
 	return nil
 }
 
-// TestDenseSoAChains checks denseSoA8 and denseSoA16 on the AVX2 path,
-// every lane an image, against refDense bit for bit.
+// TestDenseSoAChains checks denseSoA8 and denseSoA16 on the AVX2 path
+// and denseSoAZ16 on the AVX-512 path, every lane an image, against
+// refDense bit for bit.
 func TestDenseSoAChains(t *testing.T) {
-	if lacks := missing(avx2); lacks != "" {
-		t.Skipf("skipping the avx2 path: %s", lacks)
-	}
-	for hidden := 1; hidden <= 16; hidden++ {
-		for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
-			for _, std := range []float64{0.1, 30} {
-				seed := uint64(hidden*10 + int(act))
-				m := denseModel(t, avx2, hidden, soaOutputs, act, std, seed)
-				if !m.asm.soa {
-					t.Fatalf("hidden %d: the model does not take denseSoA", hidden)
-				}
-				if err := checkDenseSoA(m, seed); err != nil {
-					t.Errorf("h%d/act%d/std%g: %v", hidden, act, std, err)
+	forDensePaths(t, func(t *testing.T, p path) {
+		for hidden := 1; hidden <= 16; hidden++ {
+			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+				for _, std := range []float64{0.1, 30} {
+					seed := uint64(hidden*10 + int(act))
+					m := denseModel(t, p, hidden, soaOutputs, act, std, seed)
+					if !m.asm.soa {
+						t.Fatalf("hidden %d: the model does not take denseSoA", hidden)
+					}
+					if err := checkDenseSoA(m, seed); err != nil {
+						t.Errorf("h%d/act%d/std%g: %v", hidden, act, std, err)
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func checkDenseSoA(m *Model, seed uint64) error {
 	r := rand.New(rand.NewPCG(seed, 9))
-	const lanes = 8
+	lanes := m.path.lanes()
 	hp := m.hp
 	ws := NewScratch(m)
 	z1 := make([]float32, lanes*hp)
@@ -265,9 +293,12 @@ func checkDenseSoA(m *Model, seed uint64) error {
 	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.asm.w2b[0], &m.b2[0], &ws.asm.work[0]
 	a.labels, a.hidden, a.act = &labels[0], m.hidden, int(m.act)
 	a.z, a.dz1, a.dz2 = &ws.z[0], &ws.dz1[0], &ws.asm.dz2[0]
-	if hp == 8 {
+	switch {
+	case m.asm.z:
+		denseSoAZ16(a)
+	case hp == 8:
 		denseSoA8(a)
-	} else {
+	default:
 		denseSoA16(a)
 	}
 	zeros := make([]float32, m.FlatLen())
@@ -292,28 +323,30 @@ func checkDenseSoA(m *Model, seed uint64) error {
 }
 
 // TestDenseHeadTail checks denseHead and denseTail, the two halves of
-// denseAVX that Gradient runs on the AVX2 path, against refDense bit for
-// bit: batches of every size up to past two groups of denseHead's images,
-// each image continuing the gradient sums of the one before.
+// denseAVX that Gradient and Predict run (denseHeadZ and denseTailZ on
+// the AVX-512 path), against refDense bit for bit: batches of every size
+// up to past two groups of denseHead's images, each image continuing the
+// gradient sums of the one before, output layers of one to five
+// registers (op/lanes: one to three output groups of denseHead, whose
+// last takes one register or two).
 func TestDenseHeadTail(t *testing.T) {
-	if lacks := missing(avx2); lacks != "" {
-		t.Skipf("skipping the avx2 path: %s", lacks)
-	}
-	for _, hidden := range []int{1, 7, 17, 65, 300} {
-		for _, out := range []int{1, 3, 10, 17, 70} {
-			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
-				for _, std := range []float64{0.1, 30} {
-					seed := uint64(hidden*1000 + out*10 + int(act))
-					m := denseModel(t, avx2, hidden, out, act, std, seed)
-					for n := 1; n <= 9; n++ {
-						if err := checkHeadTail(m, seed, n); err != nil {
-							t.Errorf("h%d/o%d/act%d/std%g, %d images: %v", hidden, out, act, std, n, err)
+	forDensePaths(t, func(t *testing.T, p path) {
+		for _, hidden := range []int{1, 7, 17, 65, 300} {
+			for _, out := range []int{1, 3, 10, 17, 33, 70} {
+				for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
+					for _, std := range []float64{0.1, 30} {
+						seed := uint64(hidden*1000 + out*10 + int(act))
+						m := denseModel(t, p, hidden, out, act, std, seed)
+						for n := 1; n <= 9; n++ {
+							if err := checkHeadTail(m, seed, n); err != nil {
+								t.Errorf("h%d/o%d/act%d/std%g, %d images: %v", hidden, out, act, std, n, err)
+							}
 						}
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func checkHeadTail(m *Model, seed uint64, n int) error {
@@ -344,7 +377,7 @@ func checkHeadTail(m *Model, seed uint64, n int) error {
 			}
 			copy(ws.z, z1)
 			a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], n
-			denseHead(a)
+			m.head(a)
 			for k := range n {
 				label := labels[k]
 				if forward {
@@ -372,7 +405,7 @@ func checkHeadTail(m *Model, seed uint64, n int) error {
 					}
 				} else {
 					a.h, a.d, a.dz1, a.z2, a.label = &ws.z[row], &ws.d[row], &ws.dz1[row], &z2[0], label
-					denseTail(a)
+					m.tail(a)
 					cs = append(cs, []struct {
 						name      string
 						got, want []float32
@@ -402,23 +435,24 @@ func checkHeadTail(m *Model, seed uint64, n int) error {
 	return nil
 }
 
-// TestGradientChainsWide checks Gradient on the AVX2 path against a Go
-// reference of docs/ARITHMETIC-3.md for the whole gradient, bit for bit,
-// for models of several column blocks (HiddenPad above 64), whose first
-// layer (tiledGather, cscScatter) already sums one chain per value, with
-// the images in an order of their own and the gradient continuing from
-// values it held.
+// TestGradientChainsWide checks Gradient on the assembly paths against a
+// Go reference of docs/ARITHMETIC.md for the whole gradient, bit for
+// bit, for models of several column blocks (HiddenPad above 64), whose
+// first layer (tiledGather, cscScatter) already sums one chain per value
+// on both paths (without a plan), with the images in an order of their
+// own and the gradient continuing from values it held.
 func TestGradientChainsWide(t *testing.T) {
-	if lacks := missing(avx2); lacks != "" {
-		t.Skipf("skipping the avx2 path: %s", lacks)
-	}
+	forDensePaths(t, testGradientChainsWide)
+}
+
+func testGradientChainsWide(t *testing.T, p path) {
 	const inputs, n = 300, 150
 	for _, hidden := range []int{65, 130} {
 		for _, out := range []int{3, 10, 17} {
 			for _, act := range []Activation{Sigmoid, Tanh, ReLU} {
 				seed := uint64(hidden*100 + out*10 + int(act))
 				r := rand.New(rand.NewPCG(seed, 11))
-				m, err := newModel(avx2, inputs, hidden, out, act, 1.0/255)
+				m, err := newModel(p, inputs, hidden, out, act, 1.0/255)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -465,7 +499,7 @@ func TestGradientChainsWide(t *testing.T) {
 }
 
 // refGradient returns g plus the gradient of the images idx per
-// docs/ARITHMETIC-3.md, computed in plain Go.
+// docs/ARITHMETIC.md, computed in plain Go.
 func refGradient(m *Model, g *Grad, pixels, labels []uint8, idx []int32) *Grad {
 	hp := m.hp
 	out := NewGrad(m)

@@ -12,27 +12,27 @@
 //   - PathAVX2FMA, amd64 assembly on the 16 YMM registers of AVX2 and FMA;
 //   - PathGeneric, portable Go, everywhere else and when asked;
 //   - PathAVX512, amd64 assembly on the 32 ZMM registers of AVX-512, where
-//     the CPU has AVX512F, BW, DQ and VL (and AVX2 and FMA), only when
-//     asked for (see below).
+//     the CPU has AVX512F, BW, DQ and VL (and AVX2 and FMA), when asked
+//     for (see below).
 //
-// The AVX2 and portable paths compute one arithmetic, written down in
-// docs/ARITHMETIC.md and named by [Arithmetic]: every float32 operation of
-// a gradient, its operands, its order and whether it is fused, fixed by
-// the network's shape alone. They give bitwise the same sums, on every
+// The three paths compute one arithmetic, written down in
+// docs/ARITHMETIC.md and named by [Arithmetic]: every float32 value of a
+// gradient one chain of operations in the natural order of its terms,
+// whatever the register width. They give bitwise the same sums, on every
 // architecture (the portable path fuses exactly where the assembly does,
-// and nowhere else; see arith.go). The AVX-512 kernels still group their
-// sums their own way (16 lanes, other sets of accumulators), so they
-// round differently: they are never chosen by default, a model on them
-// reports another arithmetic ([Model.Arithmetic]), and they stay for
-// comparison until they compute the one arithmetic too.
+// and nowhere else; see arith.go).
 //
 // By default the AVX2 path runs where the CPU has it, the portable path
-// elsewhere; EnvKernel chooses another, and NewModelOn makes a model on a
-// named path beside the others. Each Model keeps the path it was made with, which also fixes its layout: HiddenPad is a multiple of the
-// path's register width, 16 floats on the AVX-512 path and 8 on the others
-// (see layout.go). The assembly takes images in batches (up to 256 where
+// elsewhere: the AVX-512 kernels' speed against AVX2's on the new kernels
+// is unmeasured (no AVX-512 machine was at hand when they joined the
+// arithmetic). EnvKernel chooses another, and NewModelOn makes a model on a
+// named path beside the others. Each Model keeps the path it was made
+// with, which also fixes its layout: HiddenPad is a multiple of the path's
+// register width, 16 floats on the AVX-512 path and 8 on the others (see
+// layout.go). The assembly takes images in batches (up to 256 where
 // HiddenPad is at most a column block, see Model.batchSize and
-// kernel_amd64.go), and the portable path takes the same batches.
+// kernel_amd64.go); the portable path takes them one at a time. Neither
+// changes a bit.
 //
 // The package has no goroutines. A Model and Samples may be read by many
 // goroutines at once; each goroutine needs its own Grad and Scratch. For the
@@ -188,7 +188,7 @@ func Path() string { return current().String() }
 
 // Paths returns the names of the kernel paths this CPU runs, the default
 // first; PathGeneric, last, runs everywhere. PathAVX512, where present,
-// comes before it: it runs, but computes its own arithmetic.
+// comes before it.
 func Paths() []string {
 	var ps []string
 	for _, p := range []path{avx2, avx512, generic} {

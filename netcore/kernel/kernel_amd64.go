@@ -51,8 +51,7 @@ func missing(p path) string {
 // its loop, in place of AVX2's gatherPlan, planScatter and planScatterPad,
 // which spread them across registers.
 type isa struct {
-	gatherRaw                   *[maxBlocks + 1]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
-	gatherPlan                  *[maxBlocks + 1]func(z, w *float32, off *uint16, val *uint8, src, rows *int32, n, zstride int, scale *float32)
+	gatherRaw, gatherPlan       *[maxBlocks + 1]func(z, w *float32, idx *uint16, val *uint8, src *int32, n, zstride int, scale *float32)
 	gatherPlanB                 *[maxBlocks + 1]func(z, w *float32, off *uint16, val *uint8, src *int32, n, zstride int, scale, buf *float32)
 	planScatterPadB             *[maxBlocks + 1]func(dw, dz *float32, pix *uint32, pstart *int32, entOff *uint16, entRaw *uint8, npix int, scale, buf *float32)
 	scatterRaw                  *[maxBlocks + 1]func(dw, dz *float32, idx *uint16, val *uint8, src *int32, n, zstride int, table *[256]float32)
@@ -91,10 +90,9 @@ type asmModel struct {
 	z   bool
 
 	// w2t is W2 transposed (Hidden×op), the padding outputs zero, for the
-	// output layer with the outputs in lanes: AVX2's denseAVX always takes
-	// it (each logit one chain over the hidden units, see denseArgs), the
-	// AVX-512 path only for narrow layers (see narrowHidden), nil
-	// otherwise.
+	// output layer with the outputs in lanes, which both paths take for
+	// every shape (each logit one chain over the hidden units, see
+	// denseArgs).
 	w2t []float32
 
 	// soa selects the dense middle that takes a register's lanes of images
@@ -110,20 +108,12 @@ type asmModel struct {
 	mask []float32
 }
 
-// narrowHidden is the widest hidden layer for which the AVX-512 path
-// computes the output logits as Σ_j h[j]·W2ᵀ[j], all outputs in one or two
-// registers, instead of one dot product (and horizontal sum) per output.
-// The AVX2 path takes W2ᵀ for every shape.
-const narrowHidden = 64
-
 // initAsm sets up the model's assembly-only state.
 func (m *Model) initAsm() {
 	a := &m.asm
 	a.isa, a.z = &isas[m.path], m.path == avx512
 	lanes := m.path.lanes()
-	if !a.z || m.op <= 2*lanes && m.hp <= narrowHidden {
-		a.w2t = alignedFloat32(m.hidden * m.op)
-	}
+	a.w2t = alignedFloat32(m.hidden * m.op)
 	a.soa = m.hp <= 16 && m.outputs == soaOutputs
 	if a.soa {
 		a.w2b = alignedFloat32(m.hidden * m.outputs * lanes)
@@ -137,9 +127,7 @@ func (m *Model) initAsm() {
 // setW2 updates the copies of W2[o][h] that the model keeps: its transpose
 // and its broadcast copy.
 func (a *asmModel) setW2(m *Model, o, h int, v float32) {
-	if a.w2t != nil {
-		a.w2t[h*m.op+o] = v
-	}
+	a.w2t[h*m.op+o] = v
 	if a.w2b != nil {
 		lanes := m.path.lanes()
 		at := (h*m.outputs + o) * lanes
@@ -149,14 +137,24 @@ func (a *asmModel) setW2(m *Model, o, h int, v float32) {
 	}
 }
 
-// dense runs the dense middle of one image (denseAVX or denseAVXZ): the
-// AVX-512 path's Predict. Gradient runs denseImages, the AVX2 path's
-// Predict denseHead.
-func (m *Model) dense(a *denseArgs) {
+// head runs the path's denseHead (denseHead or denseHeadZ) on a, and tail
+// its denseTail: the dense middle's two halves, which Gradient (see
+// denseImages) and Predict run. Both paths compute the same chains
+// (docs/ARITHMETIC.md); the branch keeps the calls direct.
+func (m *Model) head(a *denseArgs) {
 	if m.asm.z {
-		denseAVXZ(a)
+		denseHeadZ(a)
 	} else {
-		denseAVX(a)
+		denseHead(a)
+	}
+}
+
+// tail runs the path's denseTail on a (see head).
+func (m *Model) tail(a *denseArgs) {
+	if m.asm.z {
+		denseTailZ(a)
+	} else {
+		denseTail(a)
 	}
 }
 
@@ -221,16 +219,18 @@ type asmScratch struct {
 // side in the registers: a chain per value costs the latency of its FMAs,
 // and several independent ones hide it.
 //
-// The dense middle also comes in two forms: 8 images at a time, one per
-// lane, for narrow 10-class networks (denseSoA, see soaArgs), and one image
-// at a time otherwise (denseAVX). Where the output layer is wide, dW2 is
-// accumulated once per batch (dw2Batch). On the AVX2 path every logit is
-// one chain of FMAs over the hidden units, the outputs in lanes, which one
-// image alone would leave waiting on the FMAs' latency (for 10 outputs,
-// two chains of 300 steps for a 784-300-10 network): denseHead therefore
-// takes the activations and logits of the whole batch, four images'
-// chains side by side, and denseTail the rest of denseAVX image by image
-// (denseImages).
+// The dense middle also comes in two forms: a register's lanes of images
+// at a time, one per lane, for narrow 10-class networks (denseSoA, see
+// soaArgs), and one image at a time otherwise (denseAVX). Where the output
+// layer is wide, dW2 is accumulated once per batch (dw2Batch). Every logit
+// is one chain of FMAs over the hidden units, the outputs in lanes, which
+// one image alone would leave waiting on the FMAs' latency (for 10
+// outputs, two chains of 300 steps for a 784-300-10 network on AVX2, one
+// on AVX-512): denseHead therefore takes the activations and logits of the
+// whole batch, four images' chains side by side, and denseTail the rest
+// of denseAVX image by image (denseImages). Both paths run the same
+// emitters of the dense middle, 16 lanes in place of 8, and compute the
+// same chains.
 //
 // The AVX-512 path runs the same steps on ZMM registers, with these
 // differences: HiddenPad 16 takes one register per pixel row, and 8 sets
@@ -242,13 +242,11 @@ type asmScratch struct {
 // up to 256 KiB of rows, so that a plan's lists are longer (see
 // wideBatchBytes).
 //
-// On the AVX2 path every value is one chain in the natural order of its
+// On both paths every value is one chain in the natural order of its
 // terms (docs/ARITHMETIC.md): within an image in pixel, unit or output
 // order, and across images in sample order, continuing from the
 // gradient's value. So neither the batch size, nor a plan, nor how idx is
 // split across calls changes a bit (TestIdxOrder, TestPlanPiecesBitwise).
-// The AVX-512 path keeps its own arithmetic: its plans sum the first
-// layer's gradient per batch, in an order fixed when the plan is made.
 
 // tileRows is the height of gatherTiled's pixel tiles: 96 rows of a
 // 256-byte column block (8 YMM or 4 ZMM registers, see blockRegs) take 24
@@ -399,14 +397,16 @@ func (m *Model) firstLayer(s *Samples, batch []int32, ws *Scratch, plan *Plan, b
 func (m *Model) gatherRaw(s *Samples, n int, ws *Scratch, plan *Plan, b int) {
 	width := m.blocks[0].width
 	if plan.hasImages() {
-		if m.asm.z {
-			src := &plan.asm.src[2*b*plan.batch]
-			m.asm.isa.gatherPlanB[width](&ws.z[0], &m.w1t[0], &plan.asm.offs[0], &plan.asm.vals[0], src, n, m.hp*4, &m.scale, &ws.asm.fv32[0])
-			return
-		}
+		// Batch b's blocks of images, each with its entries' start and
+		// count and its images' rows (see asmPlan).
 		a := &plan.asm
 		lo, hi := a.blockAt[b], a.blockAt[b+1]
-		m.asm.isa.gatherPlan[width](&ws.z[0], &m.w1t[0], &a.offs[0], &a.vals[0], &a.src[2*lo], &a.rows[a.group*int(lo)], int(hi-lo), m.hp*4, &m.scale)
+		src := &a.src[(2+a.group)*int(lo)]
+		if m.asm.z {
+			m.asm.isa.gatherPlanB[width](&ws.z[0], &m.w1t[0], &a.offs[0], &a.vals[0], src, int(hi-lo), m.hp*4, &m.scale, &ws.asm.fv32[0])
+			return
+		}
+		m.asm.isa.gatherPlan[width](&ws.z[0], &m.w1t[0], &a.offs[0], &a.vals[0], src, int(hi-lo), m.hp*4, &m.scale)
 		return
 	}
 	if len(s.index) == 0 {
@@ -454,7 +454,9 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 	if lo == hi {
 		return
 	}
-	pix, ps, eo, er := &p.asm.pix[lo], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
+	// A padded plan's lists come in groups of p.asm.group pixels, each
+	// with a row offset in pix.
+	pix, ps, eo, er := &p.asm.pix[p.asm.group*int(lo)], &p.asm.pstart[lo], &p.asm.entOff[0], &p.asm.entRaw[0]
 	if m.asm.z {
 		fns := m.asm.isa.planScatterB
 		if p.asm.padded {
@@ -466,9 +468,6 @@ func (m *Model) scatterPlan(g *Grad, p *Plan, b int, ws *Scratch) {
 		}
 		return
 	}
-	// A padded plan's lists come in groups of p.asm.group pixels, each
-	// with a row offset in pix.
-	pix = &p.asm.pix[p.asm.group*int(lo)]
 	fns := m.asm.isa.planScatter
 	if p.asm.padded {
 		fns = m.asm.isa.planScatterPad
@@ -553,34 +552,21 @@ func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan 
 }
 
 // denseImages runs the dense middle of the batch (whose first layer is in
-// ws.z) one image at a time, with ws.asm.args bound (see bindArgs) to the
-// gradient, and adds its cost terms to cost. The AVX2 path runs it in two
-// halves: denseHead for the whole batch, which computes several images'
-// logits side by side, their rows in ws.asm.dz2, then denseTail image by
-// image; the AVX-512 path runs denseAVXZ, its logits in ws.z2 or, where
-// the model leaves dW2 to dw2Batch (see gradientAsm), in ws.asm.dz2's
-// rows.
+// ws.z) with ws.asm.args bound (see bindArgs) to the gradient, and adds
+// its cost terms to cost, in two halves: denseHead for the whole batch,
+// which computes several images' logits side by side, their rows in
+// ws.asm.dz2, then denseTail image by image, which leaves dz2 there for
+// dw2Batch where the model leaves dW2 to it (see gradientAsm).
 func (m *Model) denseImages(s *Samples, batch []int32, ws *Scratch, cost *costSum) {
 	a := &ws.asm.args
 	hp, op := m.hp, m.op
-	if !m.asm.z {
-		a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
-		denseHead(a)
-	}
+	a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
+	m.head(a)
 	for k, i := range batch {
 		row := k * hp
 		a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-		a.label = m.label(s, i)
-		switch {
-		case !m.asm.z:
-			a.z2 = &ws.asm.dz2[k*op]
-			denseTail(a)
-		default:
-			if a.dw2 == nil {
-				a.z2 = &ws.asm.dz2[k*op]
-			}
-			denseAVXZ(a)
-		}
+		a.z2, a.label = &ws.asm.dz2[k*op], m.label(s, i)
+		m.tail(a)
 		cost.add(a.zl, a.sum)
 	}
 }
@@ -588,38 +574,23 @@ func (m *Model) denseImages(s *Samples, batch []int32, ws *Scratch, cost *costSu
 // bindArgs points a at the model's parameters and ws's output buffer.
 func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
 	a.b1, a.mask, a.w2, a.b2, a.z2 = &m.b1[0], &m.asm.mask[0], &m.w2[0], &m.b2[0], &ws.z2[0]
-	a.w2t = nil
-	if m.asm.w2t != nil {
-		a.w2t = &m.asm.w2t[0]
-	}
+	a.w2t = &m.asm.w2t[0]
 	a.hp, a.rows, a.op, a.hidden, a.act = m.hp, m.outputs, m.op, m.hidden, int(m.act)
 }
 
 // predictAsm is Predict on the assembly path.
 func (m *Model) predictAsm(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
-	hp := m.hp
 	a := &ws.asm.args
 	m.bindArgs(a, ws)
 	a.label = -1
-	z2 := ws.z2[:m.outputs]
 	for len(idx) > 0 {
 		batch := idx[:min(len(idx), ws.batch)]
 		m.firstLayer(s, batch, ws, nil, 0)
-		if !m.asm.z {
-			// The forward half of denseAVX for the whole batch.
-			a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
-			denseHead(a)
-			for k := range batch {
-				dst[k] = argmax(ws.asm.dz2[k*m.op : k*m.op+m.outputs])
-			}
-			idx, dst = idx[len(batch):], dst[len(batch):]
-			continue
-		}
+		// The forward half of denseAVX for the whole batch.
+		a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], len(batch)
+		m.head(a)
 		for k := range batch {
-			row := k * hp
-			a.h, a.d, a.dz1 = &ws.z[row], &ws.d[row], &ws.dz1[row]
-			m.dense(a)
-			dst[k] = argmax(z2)
+			dst[k] = argmax(ws.asm.dz2[k*m.op : k*m.op+m.outputs])
 		}
 		idx, dst = idx[len(batch):], dst[len(batch):]
 	}
@@ -634,9 +605,14 @@ func (m *Model) newScratchAsm(ws *Scratch) {
 		ws.asm.work = alignedFloat32(64 * m.path.lanes())
 	}
 	if m.asm.z {
-		// An image's or a pixel's list, padded to a multiple of 8, and
-		// the 16 values converted at a time.
-		ws.asm.fv32 = alignedFloat32(max(m.inputs, ws.batch) + 8 + 16)
+		// A plan's interleaved lists, a block of images' or a group of
+		// pixels', padded to a multiple of 8, and the 16 values converted
+		// at a time.
+		sets := 1
+		if m.oneBlock() {
+			sets = entrySets(m.path, m.blocks[0].width)
+		}
+		ws.asm.fv32 = alignedFloat32(sets*max(m.inputs, ws.batch) + 8 + 16)
 	}
 	if m.oneBlock() {
 		return

@@ -1776,18 +1776,17 @@ done:
 	VZEROUPPER
 	RET
 
-// func gatherPlan1(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan1(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan1(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan1(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -1838,37 +1837,35 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX 12(R13), AX
+	MOVLQSX 20(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y3, (DI)(AX*1)
-	MOVLQSX 8(R13), AX
+	MOVLQSX 16(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y2, (DI)(AX*1)
-	MOVLQSX 4(R13), AX
+	MOVLQSX 12(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y1, (DI)(AX*1)
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
-	ADDQ    $+16, R13
-	ADDQ    $+8, R10
+	ADDQ    $+24, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan2(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan2(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan2(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan2(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -1931,41 +1928,39 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX 12(R13), AX
+	MOVLQSX 20(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y6, (DI)(AX*1)
 	VMOVUPS Y7, 32(DI)(AX*1)
-	MOVLQSX 8(R13), AX
+	MOVLQSX 16(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y4, (DI)(AX*1)
 	VMOVUPS Y5, 32(DI)(AX*1)
-	MOVLQSX 4(R13), AX
+	MOVLQSX 12(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y2, (DI)(AX*1)
 	VMOVUPS Y3, 32(DI)(AX*1)
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
-	ADDQ    $+16, R13
-	ADDQ    $+8, R10
+	ADDQ    $+24, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan3(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan3(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan3(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan3(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -2034,35 +2029,33 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX 4(R13), AX
+	MOVLQSX 12(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y3, (DI)(AX*1)
 	VMOVUPS Y4, 32(DI)(AX*1)
 	VMOVUPS Y5, 64(DI)(AX*1)
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
 	VMOVUPS Y2, 64(DI)(AX*1)
-	ADDQ    $+8, R13
-	ADDQ    $+8, R10
+	ADDQ    $+16, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan4(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan4(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan4(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan4(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -2141,37 +2134,35 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX 4(R13), AX
+	MOVLQSX 12(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y4, (DI)(AX*1)
 	VMOVUPS Y5, 32(DI)(AX*1)
 	VMOVUPS Y6, 64(DI)(AX*1)
 	VMOVUPS Y7, 96(DI)(AX*1)
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
 	VMOVUPS Y2, 64(DI)(AX*1)
 	VMOVUPS Y3, 96(DI)(AX*1)
-	ADDQ    $+8, R13
-	ADDQ    $+8, R10
+	ADDQ    $+16, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan5(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan5(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan5(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan5(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -2255,32 +2246,30 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
 	VMOVUPS Y2, 64(DI)(AX*1)
 	VMOVUPS Y3, 96(DI)(AX*1)
 	VMOVUPS Y4, 128(DI)(AX*1)
-	ADDQ    $+4, R13
-	ADDQ    $+8, R10
+	ADDQ    $+12, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan6(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan6(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan6(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan6(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -2373,7 +2362,7 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
@@ -2381,25 +2370,23 @@ done:
 	VMOVUPS Y3, 96(DI)(AX*1)
 	VMOVUPS Y4, 128(DI)(AX*1)
 	VMOVUPS Y5, 160(DI)(AX*1)
-	ADDQ    $+4, R13
-	ADDQ    $+8, R10
+	ADDQ    $+12, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan7(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan7(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan7(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan7(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -2501,7 +2488,7 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
@@ -2510,25 +2497,23 @@ done:
 	VMOVUPS Y4, 128(DI)(AX*1)
 	VMOVUPS Y5, 160(DI)(AX*1)
 	VMOVUPS Y6, 192(DI)(AX*1)
-	ADDQ    $+4, R13
-	ADDQ    $+8, R10
+	ADDQ    $+12, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER
 	RET
 
-// func gatherPlan8(z *float32, w *float32, off *uint16, val *uint8, src *int32, rows *int32, n int, zstride int, scale *float32)
+// func gatherPlan8(z *float32, w *float32, off *uint16, val *uint8, src *int32, n int, zstride int, scale *float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·gatherPlan8(SB), NOSPLIT, $0-72
+TEXT ·gatherPlan8(SB), NOSPLIT, $0-64
 	MOVQ         z+0(FP), DI
 	MOVQ         w+8(FP), SI
 	MOVQ         off+16(FP), R8
-	MOVQ         rows+40(FP), R13
 	MOVQ         val+24(FP), R9
 	MOVQ         src+32(FP), R10
-	MOVQ         n+48(FP), R14
-	MOVQ         zstride+56(FP), DX
-	MOVQ         scale+64(FP), AX
+	MOVQ         n+40(FP), R14
+	MOVQ         zstride+48(FP), DX
+	MOVQ         scale+56(FP), AX
 	VBROADCASTSS (AX), Y15
 
 img:
@@ -2639,7 +2624,7 @@ eight:
 	JL          eight
 
 done:
-	MOVLQSX (R13), AX
+	MOVLQSX 8(R10), AX
 	IMULQ   DX, AX
 	VMOVUPS Y0, (DI)(AX*1)
 	VMOVUPS Y1, 32(DI)(AX*1)
@@ -2649,8 +2634,7 @@ done:
 	VMOVUPS Y5, 160(DI)(AX*1)
 	VMOVUPS Y6, 192(DI)(AX*1)
 	VMOVUPS Y7, 224(DI)(AX*1)
-	ADDQ    $+4, R13
-	ADDQ    $+8, R10
+	ADDQ    $+12, R10
 	DECQ    R14
 	JNZ     img
 	VZEROUPPER

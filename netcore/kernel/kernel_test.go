@@ -620,3 +620,35 @@ func TestKernelPaths(t *testing.T) {
 		t.Errorf("%s=%s: models got the %s path, want %s", kernel.EnvKernel, env, old, kernel.Path())
 	}
 }
+
+// TestFastestPath checks that FastestPath names a path this CPU runs: the
+// only assembly path untimed where there is one, and where there are
+// several, one of them, timed, with none more than 3% faster.
+func TestFastestPath(t *testing.T) {
+	name, times := kernel.FastestPath(784, 10, 10, kernel.Sigmoid, 1)
+	var asm []string
+	for _, p := range kernel.Paths() {
+		if p != kernel.PathGeneric {
+			asm = append(asm, p)
+		}
+	}
+	switch len(asm) {
+	case 0, 1:
+		want := kernel.PathGeneric
+		if len(asm) == 1 {
+			want = asm[0]
+		}
+		if name != want || times != nil {
+			t.Fatalf("FastestPath = %s, timings %v; want %s, untimed", name, times, want)
+		}
+	default:
+		if len(times) != len(asm) || times[name] == 0 {
+			t.Fatalf("FastestPath = %s, timings %v; want a timing for each of %v", name, times, asm)
+		}
+		for p, d := range times {
+			if float64(d) < 0.97*float64(times[name]) {
+				t.Errorf("FastestPath = %s (%v), but %s took %v", name, times[name], p, d)
+			}
+		}
+	}
+}

@@ -181,27 +181,15 @@ func (m *Model) Fast() bool { return m.path != generic }
 func (m *Model) Path() string { return m.path.String() }
 
 // Arithmetic returns the name of the arithmetic the model's kernel path
-// computes: [Arithmetic] on every path but AVX-512's, whose sums round
-// their own way (see the package comment). Models of equal Arithmetic and
+// computes: [Arithmetic], on every path. Models of equal Arithmetic and
 // shape give bitwise the same gradients.
 func (m *Model) Arithmetic() string { return ArithmeticOf(m.path.String()) }
 
 // ArithmeticOf returns the name of the arithmetic the kernel path name
-// computes: [Arithmetic], or for PathAVX512 a name of its own. Processes
-// that sum their gradients must compute one arithmetic; they may run
-// different paths of it.
-func ArithmeticOf(name string) string {
-	if name == PathAVX512 {
-		return avx512Arithmetic
-	}
-	return Arithmetic
-}
-
-// avx512Arithmetic names what the AVX-512 kernels compute: the grouping of
-// shardnet-arith-2's time on their own registers (16 lanes, 8 accumulator
-// sets, a plan's first-layer gradient summed per batch). Their bits did
-// not change with the one arithmetic, so neither does the name.
-const avx512Arithmetic = "shardnet-arith-2+avx512"
+// computes: [Arithmetic], on every path. Processes that sum their
+// gradients must compute one arithmetic; they may run different paths of
+// it.
+func ArithmeticOf(name string) string { return Arithmetic }
 
 // Grad holds partial gradient sums (not means) over some samples, in
 // float32 and the flat layout, plus the summed cost.

@@ -8,28 +8,33 @@ import (
 	"sort"
 )
 
-// asmPlan is what a Plan stores for the assembly path: every batch of
-// its samples transposed, made once, in three bytes per non-zero pixel
-// (and per padding entry, about 5% more on MNIST, where padded). Where the
-// model has one column block, it also stores its images in their own
-// order with each pixel as the offset of its weight row and its value,
-// another three bytes, so that the first layer reads the offset rather
-// than computing it.
+// asmPlan is what a Plan stores for the assembly path: every batch of its
+// samples transposed, made once, in three bytes per non-zero pixel (and
+// per padding entry, where padded). Where the model has one column block,
+// it also stores its images, each pixel as the offset of its weight row
+// and its value, another three bytes, so that the first layer reads the
+// offset rather than computing it.
+//
+// Where the model has one column block (padded), the lists and the images
+// come in groups of group (entrySets) pixels or images, interleaved entry
+// by entry, so that the kernels run that many chains side by side, one
+// per set of accumulators. A group's or block's lists are padded to one
+// length, a multiple of 8 in all, with identity terms: on an identity row
+// (see withIdentityRow) with the value 0, which change no bit. An empty
+// place of a batch's last group or block repeats its first member's row,
+// which the kernels store last.
 type asmPlan struct {
-	// Batch b (images idx[b·batch:], at most batch of them) uses the
-	// distinct pixels pix[pixAt[b]:pixAt[b+1]], ascending, as byte offsets
-	// of their weight rows. Pixel j's entries are pstart[j]:pstart[j+1],
-	// one per image using it, in image order: entOff holds the offset of
-	// the image's row of the batch's dz1 (position × HiddenPad × 4 bytes,
-	// below 64 KiB since a batch's rows are, see batchSize; on the AVX-512
-	// path, whose batches may be larger, in units of 8 bytes) and entRaw
-	// its raw pixel value. Where padded, each list is padded to a multiple of 8
-	// entries, so that planScatterPad runs its eight-entry loop alone,
-	// without the slower four- and one-entry tails. That pays where a
-	// model has one column block (and so do the image copies below); with
-	// several, each block walks the lists again and a padding entry costs
-	// more than a tail saves.
+	// Batch b (images idx[b·batch:], at most batch of them) has the
+	// groups pixAt[b]:pixAt[b+1]. Group g's pixels have the byte offsets of
+	// their weight rows in pix[group·g:][:group], ascending by list length,
+	// and its entries are pstart[g]:pstart[g+1], one per image using a
+	// pixel, in image order: entOff holds the offset of the image's row of
+	// the batch's dz1 (position × HiddenPad × 4 bytes, below 64 KiB since
+	// a batch's rows are, see batchSize; on the AVX-512 path, whose
+	// batches may be larger, in units of 8 bytes) and entRaw its raw pixel
+	// value. Padding entries name the identity row just past the batch's.
 	padded bool
+	group  int
 	pixAt  []int32
 	pix    []uint32
 	pstart []int32
@@ -42,40 +47,43 @@ type asmPlan struct {
 	// path's lanes.
 	labels []int32
 
-	// The images again, for gatherPlan: image k of the plan has the
-	// src[2k+1] pixels from src[2k] on in offs (each weight row's byte
-	// offset divided by 8) and vals, padded to a multiple of 8 with the
-	// value 0 on the image's last weight row. Nil where the model has
-	// several column blocks, the offsets do not fit 16 bits, or no pixel is
-	// set.
-	src  []int32
-	offs []uint16
-	vals []uint8
-
-	// On the AVX2 path, where padded, the lists and the images come in
-	// groups of group (entrySets) pixels or images, interleaved entry by
-	// entry: group g of a batch's pixels has its rows' offsets in
-	// pix[group·g:], its entries from pstart[g], and pixAt counts groups;
-	// block k of the images has its entries from src[2k] (src[2k+1] of
-	// them) and its images' positions in the batch in rows[group·k:], and
-	// batch b's blocks are blockAt[b]:blockAt[b+1]. Each group's and
-	// block's lists are padded to one length, a multiple of 8 in all, with
-	// identity terms: on the identity row (see withIdentityRow) with the
-	// value 0. An empty place of the last group or block repeats the first
-	// one's row, which the kernels store last.
-	group   int
+	// The images again, for gatherPlan: batch b's blocks are
+	// blockAt[b]:blockAt[b+1], and block k's entries are offs and vals
+	// from src[(2+group)·k] on, src[(2+group)·k+1] of them, the positions in
+	// the batch of its images following: each pixel as its weight row's
+	// byte offset divided by 8, padding on the identity row of the model's
+	// W1 (pixel Inputs). Nil where the model has several column blocks,
+	// the offsets do not fit 16 bits, or no pixel is set.
 	blockAt []int32
-	rows    []int32
+	src     []int32
+	offs    []uint16
+	vals    []uint8
 }
 
-// entrySets is the number of accumulator sets the AVX2 entry loops keep
-// for a column block of the given width in registers, and so the number of
-// images or pixels a padded plan interleaves: 4, halved while they would
-// take more than the 9 registers the loops leave to them (accSets in
-// _asm/kernel/gather.go).
-func entrySets(width int) int {
-	sets := 4
-	for sets*width > 9 {
+// cvtOverrun is the spare capacity of entRaw and vals: AVX-512's loops
+// convert a list's values 16 at a time (see convertList in _asm/kernel).
+const cvtOverrun = 16
+
+// entOffUnit returns the unit of entOff, in bytes, on path p.
+func entOffUnit(p path) int {
+	if p == avx512 {
+		return 8
+	}
+	return 1
+}
+
+// entrySets is the number of accumulator sets the entry loops of path p
+// keep for a column block of the given width in registers, and so the
+// number of images or pixels a padded plan interleaves (accSets in
+// _asm/kernel/gather.go): on AVX2, 4, halved while they would take more
+// than the 9 of 16 registers the loops leave to them; on AVX-512, 8,
+// halved while they would take more than 28 of 32.
+func entrySets(p path, width int) int {
+	sets, free := 4, 9
+	if p == avx512 {
+		sets, free = 8, 28
+	}
+	for sets*width > free {
 		sets /= 2
 	}
 	return sets
@@ -83,21 +91,18 @@ func entrySets(width int) int {
 
 // prepareAsmPlan fills p.asm for model m (see asmPlan).
 func (m *Model) prepareAsmPlan(p *Plan) {
-	if m.asm.z {
-		m.prepareAsmPlanZ(p)
-		return
-	}
 	s, idx, a := p.s, p.idx, &p.asm
 	a.padded, a.group = m.oneBlock(), 1
 	if a.padded {
-		a.group = entrySets(m.blocks[0].width)
+		a.group = entrySets(m.path, m.blocks[0].width)
 	}
-	rowBytes := m.hp * 4
+	rowBytes, unit := m.hp*4, entOffUnit(m.path)
 	// identity is the offset of the identity row of a Scratch's dz1, just
-	// past a batch's rows (see NewScratch), below 64 KiB (see batchSize).
-	identity := p.batch * rowBytes
+	// past a batch's rows (see NewScratch), in units that keep it below
+	// 64 Ki (see batchSize).
+	identity := p.batch * rowBytes / unit
 	if a.padded && identity > math.MaxUint16 {
-		panic(fmt.Sprintf("kernel: NewPlan: batch of %d rows of %d bytes, want at most 64 KiB", p.batch, rowBytes))
+		panic(fmt.Sprintf("kernel: NewPlan: batch of %d rows of %d bytes, want at most 64 Ki units of %d", p.batch, rowBytes, unit))
 	}
 	type entry struct {
 		k   uint16
@@ -143,7 +148,7 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 				for place := range a.group {
 					if place < len(members) && e < len(lists[members[place]]) {
 						en := lists[members[place]][e]
-						a.entOff = append(a.entOff, uint16(int(en.k)*rowBytes))
+						a.entOff = append(a.entOff, uint16(int(en.k)*rowBytes/unit))
 						a.entRaw = append(a.entRaw, en.raw)
 					} else if a.padded {
 						a.entOff = append(a.entOff, uint16(identity))
@@ -173,14 +178,15 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 	}
 }
 
-// blockImages fills src, offs, vals, rows and blockAt from the plan's images
-// in s, batch by batch: the images of a batch in blocks of a.group, those of
+// blockImages fills blockAt, src, offs and vals from the plan's images in
+// s, batch by batch: the images of a batch in blocks of a.group, those of
 // similar pixel counts together, each block's lists interleaved and padded
 // with identity terms on the identity row of W1 (pixel inputs).
 func (a *asmPlan) blockImages(s *Samples, idx []int32, batchLen, inputs, hp int) {
 	identity := uint16(inputs * hp / 2)
 	a.blockAt = []int32{0}
 	order := make([]int, 0, batchLen)
+	blocks := 0
 	for lo := 0; lo < len(idx); lo += batchLen {
 		batch := idx[lo:min(len(idx), lo+batchLen)]
 		order = order[:0]
@@ -192,13 +198,13 @@ func (a *asmPlan) blockImages(s *Samples, idx []int32, batchLen, inputs, hp int)
 		for b := 0; b < len(order); b += a.group {
 			members := order[b:min(len(order), b+a.group)]
 			n := roundUp(count(members[0]), 8/a.group)
-			start := len(a.offs)
+			a.src = append(a.src, int32(len(a.offs)), int32(n*a.group))
 			for place := range a.group {
 				k := members[0]
 				if place < len(members) {
 					k = members[place]
 				}
-				a.rows = append(a.rows, int32(k))
+				a.src = append(a.src, int32(k))
 			}
 			for e := range n {
 				for place := range a.group {
@@ -212,128 +218,11 @@ func (a *asmPlan) blockImages(s *Samples, idx []int32, batchLen, inputs, hp int)
 					}
 				}
 			}
-			a.src = append(a.src, int32(start), int32(len(a.offs)-start))
+			blocks++
 		}
-		a.blockAt = append(a.blockAt, int32(len(a.src)/2))
+		a.blockAt = append(a.blockAt, int32(blocks))
 	}
 	a.vals = append(a.vals, make([]uint8, cvtOverrun)...)[:len(a.offs)]
-}
-
-// cvtOverrun is the spare capacity of entRaw and vals: AVX-512's loops
-// convert a list's values 16 at a time (see gatherPlanZ1).
-const cvtOverrun = 16
-
-// entOffUnit returns the unit of entOff, in bytes, on path p.
-func entOffUnit(p path) int {
-	if p == avx512 {
-		return 8
-	}
-	return 1
-}
-
-// prepareAsmPlanZ fills p.asm for model m on the AVX-512 path, whose
-// kernels keep their own arithmetic: lists per pixel padded with zero
-// terms, images in their order (see asmPlan).
-func (m *Model) prepareAsmPlanZ(p *Plan) {
-	s, idx := p.s, p.idx
-	a := &p.asm
-	nnz := p.nonZero()
-	batches := (len(idx) + p.batch - 1) / p.batch
-	a.padded = m.oneBlock()
-	entries := nnz
-	if a.padded {
-		// Padding adds at most 7 entries per pixel and batch.
-		entries += 7 * min(nnz, m.inputs*batches)
-	}
-	if entries > math.MaxInt32 {
-		panic(fmt.Sprintf("kernel: NewPlan: %d non-zero pixels take up to %d entries, want at most %d", nnz, entries, math.MaxInt32))
-	}
-	a.pixAt = make([]int32, batches+1)
-	a.entOff = make([]uint16, 0, entries)
-	a.entRaw = make([]uint8, 0, entries+cvtOverrun)
-	a.pstart = []int32{0}
-	unit := entOffUnit(m.path)
-	count := make([]int32, m.inputs)
-	next := make([]int32, m.inputs)
-	for b := range batches {
-		batch := idx[b*p.batch : min(len(idx), (b+1)*p.batch)]
-		for _, i := range batch {
-			for _, px := range s.index[s.offsets[i]:s.offsets[i+1]] {
-				count[px]++
-			}
-		}
-		// Entries go pixel by pixel in ascending pixel order; next[px] is
-		// where pixel px's next entry goes.
-		at := a.pstart[len(a.pstart)-1]
-		first := len(a.pix)
-		for px, c := range count {
-			if c == 0 {
-				continue
-			}
-			a.pix = append(a.pix, uint32(px*m.hp*4))
-			next[px] = at
-			if a.padded {
-				c = (c + 7) &^ 7
-			}
-			at += c
-			a.pstart = append(a.pstart, at)
-			count[px] = 0
-		}
-		a.pixAt[b+1] = int32(len(a.pix))
-		a.entOff = a.entOff[:at]
-		a.entRaw = a.entRaw[:at]
-		for k, i := range batch {
-			lo, hi := s.offsets[i], s.offsets[i+1]
-			for e, px := range s.index[lo:hi] {
-				a.entOff[next[px]] = uint16(k * m.hp * 4 / unit)
-				a.entRaw[next[px]] = s.value[int(lo)+e]
-				next[px]++
-			}
-		}
-		// The padding repeats a list's last image with the value 0: a
-		// term of zero, unless that image's dz1 is not finite, when the
-		// pixel's sum is not finite anyway.
-		for j := first; j < len(a.pix); j++ {
-			px := int(a.pix[j]) / (m.hp * 4)
-			for e := next[px]; e < a.pstart[j+1]; e++ {
-				a.entOff[e], a.entRaw[e] = a.entOff[e-1], 0
-			}
-		}
-	}
-	if m.oneBlock() && nnz > 0 && (m.inputs-1)*m.hp/2 <= math.MaxUint16 {
-		a.copyImages(s, p.idx, m.hp)
-	}
-	if m.asm.soa {
-		a.labels = make([]int32, roundUp(len(idx), m.path.lanes()))
-		for k, i := range idx {
-			a.labels[k] = int32(m.label(s, i))
-		}
-	}
-}
-
-// copyImages fills src, offs and vals from the plan's images in s, each
-// image's pixels padded to a multiple of 8 as the transposition's lists
-// are, for the same reason (gatherPlan has no tail loops).
-func (a *asmPlan) copyImages(s *Samples, idx []int32, hp int) {
-	a.src = make([]int32, 2*len(idx))
-	padded := 0
-	for _, i := range idx {
-		padded += int(s.offsets[i+1]-s.offsets[i]+7) &^ 7
-	}
-	a.offs = make([]uint16, 0, padded)
-	a.vals = make([]uint8, 0, padded+cvtOverrun)
-	for k, i := range idx {
-		lo, hi := s.offsets[i], s.offsets[i+1]
-		start := len(a.offs)
-		for _, px := range s.index[lo:hi] {
-			a.offs = append(a.offs, uint16(int(px)*hp/2))
-		}
-		a.vals = append(a.vals, s.value[lo:hi]...)
-		for len(a.offs)%8 != 0 {
-			a.offs, a.vals = append(a.offs, a.offs[len(a.offs)-1]), append(a.vals, 0)
-		}
-		a.src[2*k], a.src[2*k+1] = int32(start), int32(len(a.offs)-start)
-	}
 }
 
 // hasImages reports whether p is a plan with its own copy of its images

@@ -5,13 +5,8 @@ import (
 	"testing"
 )
 
-// TestPlanPadding checks the padding of a plan's lists. Each pixel's list
-// of images is a non-empty multiple of 8 entries, its first entries are the
-// batch's images using the pixel, and every padding entry repeats the last
-// of those images with the value 0, so that it adds nothing to a row the
-// image does not already touch. Likewise each image's copy is its pixels, as
-// weight-row offsets, padded to a multiple of 8 with its last row and the
-// value 0. Plans for models of several column blocks are not padded.
+// TestPlanPadding checks the layout of a plan on each assembly path (see
+// testPlanBlocks).
 func TestPlanPadding(t *testing.T) {
 	for _, p := range []path{avx2, avx512} {
 		t.Run(p.String(), func(t *testing.T) {
@@ -21,11 +16,7 @@ func TestPlanPadding(t *testing.T) {
 			old := selected.Load()
 			defer selected.Store(old)
 			selected.Store(uint32(p))
-			if p == avx512 {
-				testPlanPadding(t)
-			} else {
-				testPlanBlocks(t)
-			}
+			testPlanBlocks(t)
 		})
 	}
 }
@@ -64,7 +55,7 @@ func testPlanBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := m.NewPlan(s, idx)
-	group := entrySets(m.blocks[0].width)
+	group := entrySets(m.path, m.blocks[0].width)
 	if !p.asm.padded || p.asm.group != group || group < 2 {
 		t.Fatalf("a plan for one column block of width %d: padded %t, groups of %d, want padded groups of %d", m.blocks[0].width, p.asm.padded, p.asm.group, group)
 	}
@@ -76,19 +67,20 @@ func testPlanBlocks(t *testing.T) {
 		t.Fatalf("a plan for %d column blocks: padded %t, groups of %d, %d entries for %d pixels, image copy %t",
 			len(wide.blocks), q.asm.padded, q.asm.group, len(q.asm.entOff), s.NonZero(), q.asm.offs != nil)
 	}
-	row := m.hp * 4
-	identityImage, identityPixel := uint16(dim*m.hp/2), uint16(p.batch*row)
+	row, unit := m.hp*4, entOffUnit(m.path)
+	identityImage, identityPixel := uint16(dim*m.hp/2), uint16(p.batch*row/unit)
 	for b := 0; b+1 < len(p.asm.blockAt); b++ {
 		base := b * p.batch
 		seen := map[int]bool{}
 		for blk := p.asm.blockAt[b]; blk < p.asm.blockAt[b+1]; blk++ {
-			lo, count := int(p.asm.src[2*blk]), int(p.asm.src[2*blk+1])
+			at := (2 + group) * int(blk)
+			lo, count := int(p.asm.src[at]), int(p.asm.src[at+1])
 			if count%8 != 0 {
 				t.Fatalf("batch %d, block %d: %d entries, want a multiple of 8", b, blk, count)
 			}
 			for place := range group {
-				k := int(p.asm.rows[group*int(blk)+place])
-				repeat := place > 0 && k == int(p.asm.rows[group*int(blk)])
+				k := int(p.asm.src[at+2+place])
+				repeat := place > 0 && k == int(p.asm.src[at+2])
 				if !repeat && seen[k] {
 					t.Fatalf("batch %d: image %d in two places", b, k)
 				}
@@ -130,8 +122,8 @@ func testPlanBlocks(t *testing.T) {
 				e := lo + place
 				for k := b * p.batch; k < min(n, (b+1)*p.batch) && !repeat; k++ {
 					if v := pixels[k*dim+px]; v != 0 {
-						if int(p.asm.entOff[e]) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
-							t.Fatalf("batch %d, pixel %d: entry offset %d value %d, want image %d's %d, %d", b, px, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row, v)
+						if int(p.asm.entOff[e])*unit != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
+							t.Fatalf("batch %d, pixel %d: entry offset %d value %d, want image %d's %d, %d", b, px, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row/unit, v)
 						}
 						e += group
 					}
@@ -140,91 +132,6 @@ func testPlanBlocks(t *testing.T) {
 					if p.asm.entOff[e] != identityPixel || p.asm.entRaw[e] != 0 {
 						t.Fatalf("batch %d, pixel %d: padding entry (%d, %d), want the identity row %d with value 0", b, px, p.asm.entOff[e], p.asm.entRaw[e], identityPixel)
 					}
-				}
-			}
-		}
-	}
-}
-
-// testPlanPadding checks the AVX-512 path's plan: lists and images padded
-// to multiples of 8 with zero terms on the last row.
-func testPlanPadding(t *testing.T) {
-	r := rand.New(rand.NewPCG(61, 62))
-	const n, dim = 600, 100
-	pixels, labels := make([]uint8, n*dim), make([]uint8, n)
-	for i := range pixels {
-		if r.IntN(4) == 0 {
-			pixels[i] = uint8(1 + r.IntN(255))
-		}
-	}
-	s, err := NewSamples(pixels, labels, n, dim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := NewModel(dim, 10, 10, Sigmoid, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := make([]int32, n)
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	p := m.NewPlan(s, idx)
-	if !p.asm.padded {
-		t.Fatal("a plan for one column block is not padded")
-	}
-	// With several column blocks the lists stay as they are.
-	wide, err := NewModel(dim, 200, 10, Sigmoid, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q := wide.NewPlan(s, idx); q.asm.padded || len(q.asm.entOff) != s.NonZero() || q.asm.offs != nil {
-		t.Fatalf("a plan for %d column blocks: padded %t, %d entries for %d pixels, image copy %t",
-			len(wide.blocks), q.asm.padded, len(q.asm.entOff), s.NonZero(), q.asm.offs != nil)
-	}
-	row := m.hp * 4
-	for k := range n {
-		lo, count := int(p.asm.src[2*k]), int(p.asm.src[2*k+1])
-		used := 0
-		for px := range dim {
-			if v := pixels[k*dim+px]; v != 0 {
-				if e := lo + used; int(p.asm.offs[e])*8 != px*row || p.asm.vals[e] != v {
-					t.Fatalf("image %d, pixel %d: copy holds offset %d·8, value %d, want %d, %d", k, px, p.asm.offs[e], p.asm.vals[e], px*row, v)
-				}
-				used++
-			}
-		}
-		if count != (used+7)&^7 {
-			t.Fatalf("image %d: %d pixels padded to %d, want %d", k, used, count, (used+7)&^7)
-		}
-		for e := lo + used; e < lo+count; e++ {
-			if p.asm.vals[e] != 0 || p.asm.offs[e] != p.asm.offs[lo+used-1] {
-				t.Fatalf("image %d: padding entry %d is (%d, %d), want the last row %d with value 0", k, e-lo, p.asm.offs[e], p.asm.vals[e], p.asm.offs[lo+used-1])
-			}
-		}
-	}
-	for b := 0; b+1 < len(p.asm.pixAt); b++ {
-		for j := p.asm.pixAt[b]; j < p.asm.pixAt[b+1]; j++ {
-			px := int(p.asm.pix[j]) / row
-			lo, hi := int(p.asm.pstart[j]), int(p.asm.pstart[j+1])
-			if hi-lo < 8 || (hi-lo)%8 != 0 {
-				t.Fatalf("batch %d, pixel %d: %d entries, want a non-empty multiple of 8", b, px, hi-lo)
-			}
-			used := 0
-			for k := b * p.batch; k < min(n, (b+1)*p.batch); k++ {
-				if v := pixels[k*dim+px]; v != 0 {
-					e := lo + used
-					if int(p.asm.entOff[e])*entOffUnit(m.path) != (k-b*p.batch)*row || p.asm.entRaw[e] != v {
-						t.Fatalf("batch %d, pixel %d, entry %d: offset %d value %d, want image %d's %d, %d",
-							b, px, used, p.asm.entOff[e], p.asm.entRaw[e], k, (k-b*p.batch)*row/entOffUnit(m.path), v)
-					}
-					used++
-				}
-			}
-			for e := lo + used; e < hi; e++ {
-				if p.asm.entRaw[e] != 0 || p.asm.entOff[e] != p.asm.entOff[lo+used-1] {
-					t.Fatalf("batch %d, pixel %d: padding entry %d is (%d, %d), want the last image's offset %d with value 0",
-						b, px, e-lo, p.asm.entOff[e], p.asm.entRaw[e], p.asm.entOff[lo+used-1])
 				}
 			}
 		}
