@@ -78,10 +78,9 @@ var goldenWorkers = []int{1, 3}
 //
 // Records are kept per arithmetic, not per path: every path of the one
 // arithmetic (docs/ARITHMETIC.md) must give the same records, on every
-// architecture, and the test fails where two of them differ. The AVX-512
-// kernels, which still round their own way, have records of their own
-// (key shardnet-arith-N+avx512). An arithmetic with no records at all is
-// reported, and fails if it is the portable path's, which every CPU runs.
+// architecture, and the test fails where two of them differ. An
+// arithmetic with no records at all is reported, and fails if it is the
+// portable path's, which every CPU runs.
 func TestGoldenTrainings(t *testing.T) {
 	recorded, err := readGolden(goldenTrainings)
 	if err != nil && !(*update && os.IsNotExist(err)) {
