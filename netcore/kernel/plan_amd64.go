@@ -133,29 +133,15 @@ func (m *Model) prepareAsmPlan(p *Plan) {
 		}
 		for g := 0; g < len(used); g += a.group {
 			members := used[g:min(len(used), g+a.group)]
-			n := len(lists[members[0]])
-			if a.padded {
-				n = roundUp(n, 8/a.group)
-			}
 			for place := range a.group {
-				px := members[0]
-				if place < len(members) {
-					px = members[place]
-				}
-				a.pix = append(a.pix, uint32(px*rowBytes))
+				a.pix = append(a.pix, uint32(member(members, place)*rowBytes))
 			}
-			for e := range n {
-				for place := range a.group {
-					if place < len(members) && e < len(lists[members[place]]) {
-						en := lists[members[place]][e]
-						a.entOff = append(a.entOff, uint16(int(en.k)*rowBytes/unit))
-						a.entRaw = append(a.entRaw, en.raw)
-					} else if a.padded {
-						a.entOff = append(a.entOff, uint16(identity))
-						a.entRaw = append(a.entRaw, 0)
-					}
-				}
-			}
+			a.entOff, a.entRaw = interleave(a.entOff, a.entRaw, a.group, members, a.padded,
+				func(px int) int { return len(lists[px]) },
+				func(px, e int) (uint16, uint8) {
+					en := lists[px][e]
+					return uint16(int(en.k) * rowBytes / unit), en.raw
+				}, uint16(identity))
 			a.pstart = append(a.pstart, int32(len(a.entOff)))
 		}
 		for _, px := range used {
@@ -197,32 +183,62 @@ func (a *asmPlan) blockImages(s *Samples, idx []int32, batchLen, inputs, hp int)
 		sort.SliceStable(order, func(x, y int) bool { return count(order[x]) > count(order[y]) })
 		for b := 0; b < len(order); b += a.group {
 			members := order[b:min(len(order), b+a.group)]
-			n := roundUp(count(members[0]), 8/a.group)
-			a.src = append(a.src, int32(len(a.offs)), int32(n*a.group))
+			start := len(a.offs)
+			a.offs, a.vals = interleave(a.offs, a.vals, a.group, members, true, count,
+				func(k, e int) (uint16, uint8) {
+					pix, val := s.image(batch[k])
+					return uint16(int(pix[e]) * hp / 2), val[e]
+				}, identity)
+			a.src = append(a.src, int32(start), int32(len(a.offs)-start))
 			for place := range a.group {
-				k := members[0]
-				if place < len(members) {
-					k = members[place]
-				}
-				a.src = append(a.src, int32(k))
-			}
-			for e := range n {
-				for place := range a.group {
-					if place < len(members) && e < count(members[place]) {
-						pix, val := s.image(batch[members[place]])
-						a.offs = append(a.offs, uint16(int(pix[e])*hp/2))
-						a.vals = append(a.vals, val[e])
-					} else {
-						a.offs = append(a.offs, identity)
-						a.vals = append(a.vals, 0)
-					}
-				}
+				a.src = append(a.src, int32(member(members, place)))
 			}
 			blocks++
 		}
 		a.blockAt = append(a.blockAt, int32(blocks))
 	}
 	a.vals = append(a.vals, make([]uint8, cvtOverrun)...)[:len(a.offs)]
+}
+
+// member returns the member at place of a group of pixels or images, or
+// for an empty place (the last group of a batch may be short) its first
+// member: the kernels store a group's rows from its last place to its
+// first, so that the first member's own sums, stored last, stand.
+func member(members []int, place int) int {
+	if place < len(members) {
+		return members[place]
+	}
+	return members[0]
+}
+
+// interleave appends to offs and raws the lists of a group's members,
+// entry by entry: entry e of place 0, of place 1, …, of place group-1, then
+// entry e+1, so that the kernels' accumulator set s takes place s's list.
+// count gives a member's list length and entry its entry e. Where padded,
+// every place runs to the longest list rounded up to fill a multiple of 8
+// entries in all, an empty place or a shorter list taking identity terms
+// (the identity row, the value 0), which change no bit; unpadded (groups
+// of one), the list is appended as it is.
+func interleave(offs []uint16, raws []uint8, group int, members []int, padded bool,
+	count func(m int) int, entry func(m, e int) (uint16, uint8), identity uint16) ([]uint16, []uint8) {
+	n := 0
+	for _, m := range members {
+		n = max(n, count(m))
+	}
+	if padded {
+		n = roundUp(n, 8/group)
+	}
+	for e := range n {
+		for place := range group {
+			if place < len(members) && e < count(members[place]) {
+				off, raw := entry(members[place], e)
+				offs, raws = append(offs, off), append(raws, raw)
+			} else if padded {
+				offs, raws = append(offs, identity), append(raws, 0)
+			}
+		}
+	}
+	return offs, raws
 }
 
 // hasImages reports whether p is a plan with its own copy of its images
