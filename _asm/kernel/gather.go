@@ -19,9 +19,11 @@ import (
 const prefetch = 384
 
 // accSets returns how many sets of accumulators the entry loops of a block
-// of the given width use: as many (up to 4, a power of two) as fit in the
-// registers below the 7 at the top that the loops need for themselves
-// (see newEntryRegs). More sets mean shorter chains of dependent FMAs.
+// of the given width keep, and so how many images or pixels a plan's
+// interleaved lists hold (kernel.entrySets): as many (up to 4, a power of
+// two) as fit in the registers below the 7 at the top that the loops need
+// for themselves (see newEntryRegs). Each set is its own image's or
+// pixel's chain, so more sets mean more independent chains in flight.
 // AVX-512's loops need only 4 registers for themselves and may use up to 8
 // sets: a one-register block (HiddenPad 16) does one FMA per entry, and 8
 // chains keep both FMA pipes busy where 4 would leave one idle half the
@@ -46,10 +48,7 @@ func accSets(v gen.Vector, blocks int) int {
 // entry's value in every lane, and the three of spread8 (AVX-512: the one
 // of spread16, and spill, the stack slot it stores the values to).
 type entryRegs struct {
-	blocks, sets int
-	// apart is set where each set is a sum of its own, an image's or a
-	// pixel's, which the loops must not add together (see addSets).
-	apart         bool
+	blocks, sets  int
 	acc           func(s, j int) VecPhysical
 	scale         VecPhysical
 	tmp           [2]VecPhysical
@@ -140,49 +139,15 @@ func zeroSets(a *gen.File, r entryRegs) {
 	}
 }
 
-// addSets adds the accumulator sets into set 0 in a fixed order: s0+s1 for
-// two sets, (s0+s1)+(s2+s3) for four, ((s0+s1)+(s2+s3))+((s4+s5)+(s6+s7))
-// for eight.
-//
-// Where r.apart is set the sets are separate sums and stay as they are.
-func addSets(a *gen.File, r entryRegs) {
-	if r.apart {
-		return
-	}
-	switch r.sets {
-	case 8:
-		for j := range r.blocks {
-			for s := 0; s < 8; s += 2 {
-				a.VADDPS(r.acc(s+1, j), r.acc(s, j), r.acc(s, j))
-			}
-			a.VADDPS(r.acc(2, j), r.acc(0, j), r.acc(0, j))
-			a.VADDPS(r.acc(6, j), r.acc(4, j), r.acc(4, j))
-			a.VADDPS(r.acc(4, j), r.acc(0, j), r.acc(0, j))
-		}
-	case 2:
-		for j := range r.blocks {
-			a.VADDPS(r.acc(1, j), r.acc(0, j), r.acc(0, j))
-		}
-	case 4:
-		for j := range r.blocks {
-			a.VADDPS(r.acc(1, j), r.acc(0, j), r.acc(0, j))
-			a.VADDPS(r.acc(3, j), r.acc(2, j), r.acc(2, j))
-			a.VADDPS(r.acc(2, j), r.acc(0, j), r.acc(0, j))
-		}
-	}
-}
-
 // entryLoops emits the loops over the entries r.e < r.end of one list (an
 // image's pixels, or a pixel's images): eight entries at a time, their
 // values converted in one register and spread with in-register shuffles
 // rather than loaded one by one; then four, then one. Entry i of a group
-// goes to accumulator set i mod r.sets, the last count mod 4 to set 0, and
-// the sets are added in a fixed order at the end (addSets). With l.end8
-// nil, only the eight-entry loop is emitted.
-//
-// The order of the FMAs into each accumulator, and how the sets are added,
-// fix the bits of the sums: the Go side's tests and the callers that need
-// bitwise reproducible sums rely on it.
+// goes to accumulator set i mod r.sets (lists with tails, l.end8 set, are
+// taken alone, in one set). Each set is a sum of its own (an image's or a pixel's of an interleaved list, or
+// the one set of a list taken alone): the loops never add sets together,
+// which would split a value's chain (docs/ARITHMETIC.md). With l.end8 nil,
+// only the eight-entry loop is emitted.
 func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 	if v.Wide() {
 		entryLoops16(a, v, r, l)
@@ -214,7 +179,6 @@ func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 		a.CMPQ(r.e, r.end)
 		a.JL(LabelRef("eight"))
 		a.Label("done")
-		addSets(a, r)
 		return
 	}
 	a.CMPQ(r.e, l.end8)
@@ -233,7 +197,7 @@ func entryLoops(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 
 // entryTails emits the tails of the entry loops, from label four on: a
 // group of four entries if four are left, then one at a time, group
-// emitting the work of width entries; and the sum of the sets.
+// emitting the work of width entries.
 func entryTails(a *gen.File, r entryRegs, group func(width int)) {
 	entryGroup(a, r, 4, "tail", group)
 	a.Label("tail")
@@ -245,7 +209,6 @@ func entryTails(a *gen.File, r entryRegs, group func(width int)) {
 	a.CMPQ(r.e, r.end)
 	a.JL(LabelRef("one"))
 	a.Label("done")
-	addSets(a, r)
 }
 
 // entryGroup emits width entries (group) if as many are left, else a jump
@@ -321,7 +284,7 @@ func convertList(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 // spread16); then eight; then, where l.end8 is set (lists of any length),
 // four and one, as entryLoops does. Entry i of a group of 16 or 8, or of
 // the four, goes to accumulator set i mod r.sets, a lone entry to set 0,
-// and the sets are added in a fixed order at the end (addSets). Where
+// and, as there, each set stays a sum of its own. Where
 // l.end8 is nil every list is a multiple of 8 entries long, so that after
 // the groups of 16 either nothing or exactly 8 remain.
 func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
@@ -374,7 +337,6 @@ func entryLoops16(a *gen.File, v gen.Vector, r entryRegs, l entryList) {
 		group(8)
 		a.ADDQ(imm(8), r.e)
 		a.Label("done")
-		addSets(a, r)
 		return
 	}
 	entryGroup(a, r, 8, "four", group)
@@ -443,7 +405,6 @@ func gather(a *gen.File, v gen.Vector, f family, blocks int, planned bool) {
 			fmt.Sprintf("w[idx[e]·%d:][0:%d] over its src[2k+1] pixels e from src[2k] on, each unit", W, W),
 			"one chain of FMAs in pixel order from +0.")
 	}
-	r.apart = planned
 	z, w, pix, val, src, n, zstride := RDI, RSI, R8, R9, R10, R14, RDX
 	a.Load(a.Param("z"), z)
 	a.Load(a.Param("w"), w)
@@ -548,7 +509,6 @@ func planScatter(a *gen.File, v gen.Vector, f family, blocks int, padded bool) {
 			"(see convertList).")
 	}
 	a.Func(name, f.sigFor(v), doc...)
-	r.apart = padded
 	dw, dz, pix, pstart, entOff, entRaw, npix, rowAt := RDI, RSI, R8, R9, R10, R13, RCX, R14
 	a.Load(a.Param("dw"), dw)
 	a.Load(a.Param("dz"), dz)
