@@ -464,16 +464,7 @@ func testGradientChainsWide(t *testing.T, p path) {
 					rm[i] = r.NormFloat64() * 0.3
 				}
 				m.LoadRowMajor(rm)
-				pixels, labels := make([]uint8, n*inputs), make([]uint8, n)
-				for i := range pixels {
-					if r.IntN(4) == 0 {
-						pixels[i] = uint8(1 + r.IntN(255))
-					}
-				}
-				for i := range labels {
-					labels[i] = uint8(r.IntN(out))
-				}
-				s, err := NewSamples(pixels, labels, n, inputs)
+				s, pixels, err := syntheticSamples(r, n, inputs, out, 4)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -485,7 +476,7 @@ func testGradientChainsWide(t *testing.T, p path) {
 				for i := range g.flat {
 					g.flat[i] = float32(r.NormFloat64())
 				}
-				want := refGradient(m, g, pixels, labels, idx)
+				want := refGradient(m, g, pixels, s.labels, idx)
 				m.Gradient(g, s, idx, ws)
 				if i := sameBits(g.flat, want.flat); i >= 0 {
 					t.Errorf("h%d/o%d/act%d: flat[%d] = %g, want %g", hidden, out, act, i, g.flat[i], want.flat[i])

@@ -32,17 +32,7 @@ func FastestPath(inputs, hidden, outputs int, act Activation, pixelScale float32
 		return candidates[0].String(), nil
 	}
 	const n = 256
-	r := rand.New(rand.NewPCG(uint64(inputs), uint64(hidden)))
-	pixels, labels := make([]uint8, n*inputs), make([]uint8, n)
-	for i := range pixels {
-		if r.IntN(5) == 0 {
-			pixels[i] = uint8(1 + r.IntN(255))
-		}
-	}
-	for i := range labels {
-		labels[i] = uint8(r.IntN(outputs))
-	}
-	s, err := NewSamples(pixels, labels, n, inputs)
+	s, _, err := syntheticSamples(rand.New(rand.NewPCG(uint64(inputs), uint64(hidden))), n, inputs, outputs, 5)
 	if err != nil {
 		return candidates[0].String(), nil
 	}
@@ -85,4 +75,22 @@ func FastestPath(inputs, hidden, outputs int, act Activation, pixelScale float32
 		}
 	}
 	return fastest.m.path.String(), times
+}
+
+// syntheticSamples returns n MNIST-like images of the given number of
+// pixels, each pixel set (to 1..255) with probability 1/oneIn, with labels
+// uniform below outputs, drawn from r in that order, and the images' dense
+// pixels.
+func syntheticSamples(r *rand.Rand, n, inputs, outputs, oneIn int) (*Samples, []uint8, error) {
+	pixels, labels := make([]uint8, n*inputs), make([]uint8, n)
+	for i := range pixels {
+		if r.IntN(oneIn) == 0 {
+			pixels[i] = uint8(1 + r.IntN(255))
+		}
+	}
+	for i := range labels {
+		labels[i] = uint8(r.IntN(outputs))
+	}
+	s, err := NewSamples(pixels, labels, n, inputs)
+	return s, pixels, err
 }

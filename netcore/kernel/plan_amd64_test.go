@@ -21,27 +21,6 @@ func TestPlanPadding(t *testing.T) {
 	}
 }
 
-// planTestSamples returns the samples of TestPlanPadding: n images of dim
-// pixels, a quarter of them set.
-func planTestSamples(t *testing.T, n, dim int) (*Samples, []uint8, []int32) {
-	r := rand.New(rand.NewPCG(61, 62))
-	pixels, labels := make([]uint8, n*dim), make([]uint8, n)
-	for i := range pixels {
-		if r.IntN(4) == 0 {
-			pixels[i] = uint8(1 + r.IntN(255))
-		}
-	}
-	s, err := NewSamples(pixels, labels, n, dim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := make([]int32, n)
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	return s, pixels, idx
-}
-
 // testPlanBlocks checks the AVX2 path's plan: every batch's images in
 // blocks, and its pixels in groups, of entrySets, whose interleaved lists
 // give back each image's pixels and each pixel's images in order, padded
@@ -49,7 +28,14 @@ func planTestSamples(t *testing.T, n, dim int) (*Samples, []uint8, []int32) {
 // padded, for several column blocks.
 func testPlanBlocks(t *testing.T) {
 	const n, dim = 600, 100
-	s, pixels, idx := planTestSamples(t, n, dim)
+	s, pixels, err := syntheticSamples(rand.New(rand.NewPCG(61, 62)), n, dim, 10, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
 	m, err := NewModel(dim, 10, 10, Sigmoid, 1)
 	if err != nil {
 		t.Fatal(err)
