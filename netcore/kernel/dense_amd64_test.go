@@ -183,11 +183,7 @@ func checkDenseAVX(m *Model, seed uint64) error {
 			}
 			ref := refDense(m, z1, label, g.b1, g.b2, g.w2)
 			a := &ws.asm.args
-			m.bindArgs(a, ws)
-			a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
-			if !withDW2 {
-				a.dw2 = nil
-			}
+			m.bindGrad(a, ws, g, withDW2)
 			copy(ws.z, z1)
 			a.h, a.d, a.dz1 = &ws.z[0], &ws.d[0], &ws.dz1[0]
 			a.label = label
@@ -293,14 +289,7 @@ func checkDenseSoA(m *Model, seed uint64) error {
 	a.b1, a.w2b, a.b2, a.work = &m.b1[0], &m.asm.w2b[0], &m.b2[0], &ws.asm.work[0]
 	a.labels, a.hidden, a.act = &labels[0], m.hidden, int(m.act)
 	a.z, a.dz1, a.dz2 = &ws.z[0], &ws.dz1[0], &ws.asm.dz2[0]
-	switch {
-	case m.asm.z:
-		denseSoAZ16(a)
-	case hp == 8:
-		denseSoA8(a)
-	default:
-		denseSoA16(a)
-	}
+	m.soa(a)
 	zeros := make([]float32, m.FlatLen())
 	for k := range lanes {
 		ref := refDense(m, z1[k*hp:], int(labels[k]), zeros[:hp], zeros[:m.op], zeros[:m.outputs*hp])
@@ -370,11 +359,7 @@ func checkHeadTail(m *Model, seed uint64, n int) error {
 	for _, withDW2 := range []bool{true, false} {
 		for _, forward := range []bool{true, false} {
 			a := &ws.asm.args
-			m.bindArgs(a, ws)
-			a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
-			if !withDW2 {
-				a.dw2 = nil
-			}
+			m.bindGrad(a, ws, g, withDW2)
 			copy(ws.z, z1)
 			a.h, a.d, a.z2, a.n = &ws.z[0], &ws.d[0], &ws.asm.dz2[0], n
 			m.head(a)

@@ -149,6 +149,18 @@ func (m *Model) head(a *denseArgs) {
 	}
 }
 
+// soa runs the path's denseSoA kernel for the model's HiddenPad on a.
+func (m *Model) soa(a *soaArgs) {
+	switch {
+	case m.asm.z:
+		denseSoAZ16(a)
+	case m.hp == 8:
+		denseSoA8(a)
+	default:
+		denseSoA16(a)
+	}
+}
+
 // tail runs the path's denseTail on a (see head).
 func (m *Model) tail(a *denseArgs) {
 	if m.asm.z {
@@ -501,14 +513,7 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 			}
 		}
 		a.z, a.dz1, a.dz2 = &ws.z[g0*hp], &ws.dz1[g0*hp], &ws.asm.dz2[g0*m.op]
-		switch {
-		case m.asm.z:
-			denseSoAZ16(a)
-		case hp == 8:
-			denseSoA8(a)
-		default:
-			denseSoA16(a)
-		}
+		m.soa(a)
 		for l := range n {
 			cost.add(a.zl[l], a.sum[l])
 		}
@@ -522,15 +527,11 @@ func (m *Model) denseSoA(g *Grad, s *Samples, batch []int32, ws *Scratch, cost *
 
 // gradientAsm is Gradient on the assembly path; it returns the summed cost.
 func (m *Model) gradientAsm(g *Grad, s *Samples, idx []int32, ws *Scratch, plan *Plan) float64 {
-	a := &ws.asm.args
-	m.bindArgs(a, ws)
-	a.db1, a.dw2, a.db2 = &g.b1[0], &g.w2[0], &g.b2[0]
 	// Where W2 is wide, dW2 is accumulated once per batch (dw2Batch) rather
 	// than once per image, the dense middle leaving dz2 in ws.asm.dz2.
 	wide := !m.oneBlock()
-	if wide {
-		a.dw2 = nil
-	}
+	a := &ws.asm.args
+	m.bindGrad(a, ws, g, !wide)
 	cost := newCostSum()
 	for b := 0; len(idx) > 0; b++ {
 		batch := idx[:min(len(idx), ws.batch)]
@@ -576,6 +577,16 @@ func (m *Model) bindArgs(a *denseArgs, ws *Scratch) {
 	a.b1, a.mask, a.w2, a.b2, a.z2 = &m.b1[0], &m.asm.mask[0], &m.w2[0], &m.b2[0], &ws.z2[0]
 	a.w2t = &m.asm.w2t[0]
 	a.hp, a.rows, a.op, a.hidden, a.act = m.hp, m.outputs, m.op, m.hidden, int(m.act)
+}
+
+// bindGrad is bindArgs for a gradient, adding to g: its dW2 too where
+// withDW2 is set, which leaves dW2 to the dense middle.
+func (m *Model) bindGrad(a *denseArgs, ws *Scratch, g *Grad, withDW2 bool) {
+	m.bindArgs(a, ws)
+	a.db1, a.dw2, a.db2 = &g.b1[0], nil, &g.b2[0]
+	if withDW2 {
+		a.dw2 = &g.w2[0]
+	}
 }
 
 // predictAsm is Predict on the assembly path.
