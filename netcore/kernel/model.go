@@ -306,12 +306,10 @@ const wideBatchBytes = 256 << 10
 func (m *Model) batchSize() int {
 	limit, bytes := maxBatch, batchBytes
 	switch {
-	case m.hp <= blockColumns(m.path) && m.path != avx512:
+	case m.hp <= blockColumns(m.path):
 		// A plan's lists name the identity row of dz1, just past the
 		// batch's rows, by a 16-bit offset (see prepareAsmPlan).
 		limit, bytes = maxPlanBatch, batchBytes-1
-	case m.hp <= blockColumns(m.path):
-		limit = maxPlanBatch
 	case m.path == avx512:
 		limit, bytes = maxPlanBatch, wideBatchBytes
 	}
