@@ -17,6 +17,11 @@ type exactConsts struct {
 	magicHi, magicLo Mem // 1.5·2^40 and 1.5·2^-8 (see splitter8)
 	hiUnit, loUnit   Mem // 2^12 and 2^48: the words' units (see kernel.ExactSum)
 	abs32, limit32   Mem // the float32 magnitude mask and kernel.ExactLimit, 2^35
+
+	// The YMM group's pre-sum bounds on the float32 exponent fields of a
+	// lane's non-zero values (see preSum): the smallest allowed, the largest
+	// allowed and the largest spread.
+	preSumMinExp, preSumMaxExp, preSumSpread Mem
 }
 
 // The exact sum's constants, which kernel.ExactSum defines too; the tables
@@ -47,6 +52,9 @@ func declareExactConsts(a *gen.File, v gen.Vector) *exactConsts {
 	} else {
 		c.magicHi = f64("c_exactMagicHi", 0x1.8p40)
 		c.magicLo = f64("c_exactMagicLo", 0x1.8p-8)
+		c.preSumMinExp = f32("c_preSumMinExp", preSumMinExp)
+		c.preSumMaxExp = f32("c_preSumMaxExp", preSumMaxExp)
+		c.preSumSpread = f32("c_preSumSpread", preSumSpread)
 	}
 	return c
 }
@@ -100,6 +108,10 @@ func addClearParts(a *gen.File, v gen.Vector, c *exactConsts, parts int) {
 		acc[i] = v.Reg(11 + i)
 	}
 	a.Label("loop")
+	if parts > 1 && !v.Wide() {
+		preSum(a, v, c, src, slots, zero, "slow", "next")
+		a.Label("slow")
+	}
 	if parts > 1 {
 		for _, r := range acc {
 			if v.Wide() {
@@ -208,17 +220,123 @@ func splitter8(a *gen.File, v gen.Vector, c *exactConsts, vals VecPhysical) (wor
 		a.VEXTRACTF128(U8(1), vals, mag.AsX())
 		a.VCVTPS2PD(mag.AsX(), half[1])
 		for k, x := range half {
-			a.VADDPD(magicHi, x, hiWord)      // v + M_hi: round(v·2^12) in the low bits
-			a.VSUBPD(magicHi, hiWord, rest)   // h
-			a.VSUBPD(rest, x, rest)           // v - h, exact
-			a.VADDPD(magicLo, rest, rest)     // + M_lo: round((v - h)·2^60) in the low bits
-			a.VPSUBQ(magicHi, hiWord, hiWord) // the high word, as an int64
-			a.VPSUBQ(magicLo, rest, rest)     // the low word
+			splitWords64(a, x, hiWord, rest, magicHi, magicLo)
 			add(hiWord, k)
 			add(rest, 2+k)
 		}
 	}
 	return split, testZero, func() { a.VPTEST(refused, refused) }
+}
+
+// splitWords64 emits splitter8's split of the float64 values x (each of
+// magnitude below 2^39) into their high words, left in hiWord, and low
+// words, left in rest, with the magic numbers in magicHi and magicLo.
+func splitWords64(a *gen.File, x, hiWord, rest, magicHi, magicLo VecPhysical) {
+	a.VADDPD(magicHi, x, hiWord)      // v + M_hi: round(v·2^12) in the low bits
+	a.VSUBPD(magicHi, hiWord, rest)   // h
+	a.VSUBPD(rest, x, rest)           // v - h, exact
+	a.VADDPD(magicLo, rest, rest)     // + M_lo: round((v - h)·2^60) in the low bits
+	a.VPSUBQ(magicHi, hiWord, hiWord) // the high word, as an int64
+	a.VPSUBQ(magicLo, rest, rest)     // the low word
+}
+
+// The pre-sum's bounds on float32 exponent fields (biased by 127), for
+// foldParts values of a lane (see preSum).
+const (
+	// preSumMinExp is the field of 2^-37: a value from there up is a
+	// multiple of 2^-60, so the format's rounding leaves it as it is.
+	preSumMinExp = 127 - 37
+	// preSumMaxExp is the largest field below kernel.ExactLimit, 2^35:
+	// larger values, infinities and NaNs are left to the value-by-value
+	// loop, which refuses them.
+	preSumMaxExp = 127 + 34
+	// preSumSpread is the largest difference of fields for which a float64
+	// holds every partial sum exactly: with the fields in [e, e+d], the
+	// values are multiples of 2^(e-150) below 2^(e+d-126), so a sum of
+	// 2^3 of them is below 2^(d+27) units, which 53 bits hold while
+	// d ≤ 26.
+	preSumSpread = 53 - 24 - 3
+)
+
+// preSum emits the fast way of addClear8Asm's loop body on YMM registers:
+// the eight partials' values of a register are added in float64 first,
+// and only their sum is split into words, once instead of eight times.
+// That sum is exact, and so are its words, when every non-zero value of a
+// lane is a multiple of 2^-60 that the format accepts and the values'
+// exponents differ little (the preSum constants); a partial gradient's
+// values of one parameter are of one size, so that holds almost
+// everywhere. The words then hold the same sums as the values' own words
+// would, though maybe split differently between the two words, which
+// kernel.ExactSum's conversion does not see. It loads each partial's
+// register (src, each advancing by the loop), and jumps to slow, which
+// must start the value-by-value body, where a lane fails the bounds or
+// every value is ±0 (the slow loop skips zero partials, and zeroes -0);
+// else it adds the words to slots, zeroes the partials and jumps to next.
+func preSum(a *gen.File, v gen.Vector, c *exactConsts, src []GPPhysical, slots [4]Mem, zero VecPhysical, slow, next string) {
+	if v.Wide() || len(src) != 1<<3 {
+		panic("preSum: written for eight partials in YMM registers")
+	}
+	abs, absMask := v.Reg(1), v.Reg(15)
+	half := [2]VecPhysical{v.Reg(3), v.Reg(4)}
+	t := half[0] // once the values are summed
+	hiWord, rest := v.Reg(5), v.Reg(6)
+	magicHi, magicLo := v.Reg(7), v.Reg(8)
+	// maxAbs and minAbs: the lanes' largest magnitude, and their smallest
+	// non-zero one less 1, as uint32 bits (zero wraps around to the
+	// largest); sums: the float64 sums of the lower and upper four lanes.
+	maxAbs, minAbs, ones := v.Reg(9), v.Reg(14), v.Reg(13)
+	sums := [2]VecPhysical{v.Reg(11), v.Reg(12)}
+	a.VMOVUPS(c.abs32, absMask)
+	a.VPXOR(maxAbs, maxAbs, maxAbs)
+	a.VPCMPEQD(ones, ones, ones)
+	a.VMOVDQU(ones, minAbs)
+	for _, s := range sums {
+		a.VXORPD(s, s, s)
+	}
+	// The bounds first, so that a register that fails them costs little.
+	for _, r := range src {
+		a.VANDPS(at(r, 0), absMask, abs)
+		a.VPMAXUD(abs, maxAbs, maxAbs)
+		a.VPADDD(ones, abs, abs)
+		a.VPMINUD(abs, minAbs, minAbs)
+	}
+	a.VPTEST(maxAbs, maxAbs)
+	a.JZ(LabelRef(slow))
+	// The exponent fields: of the largest magnitude, and of the smallest
+	// (one less if its mantissa is zero, which only tightens the bounds);
+	// a lane of zeros has 511 for the smallest and 0 for the largest, and
+	// passes.
+	a.VPSRLD(U8(23), maxAbs, maxAbs)
+	a.VPSRLD(U8(23), minAbs, minAbs)
+	a.VPCMPGTD(c.preSumMaxExp, maxAbs, abs) // too large, infinite or NaN
+	a.VPSUBD(minAbs, maxAbs, t)
+	a.VPCMPGTD(c.preSumSpread, t, t) // too far apart
+	a.VPOR(t, abs, abs)
+	a.VMOVDQU(c.preSumMinExp, t)
+	a.VPCMPGTD(minAbs, t, t) // too small to be a multiple of 2^-60
+	a.VPOR(t, abs, abs)
+	a.VPTEST(abs, abs)
+	a.JNZ(LabelRef(slow))
+	for _, r := range src {
+		for k, s := range sums {
+			a.VCVTPS2PD(at(r, 16*k), half[k])
+			a.VADDPD(half[k], s, s)
+		}
+	}
+	for k, s := range sums {
+		splitWords64(a, s, hiWord, rest, magicHi, magicLo)
+		for _, w := range []struct {
+			word VecPhysical
+			slot int
+		}{{hiWord, k}, {rest, 2 + k}} {
+			a.VPADDQ(slots[w.slot], w.word, w.word)
+			movWords(a, v, w.word, slots[w.slot])
+		}
+	}
+	for _, r := range src {
+		a.VMOVUPS(zero, at(r, 0))
+	}
+	a.JMP(LabelRef(next))
 }
 
 // splitter16 returns addClear's word splitter for ZMM registers, its zero

@@ -9,7 +9,7 @@ import (
 // addition exact, and therefore associative: adding the same values in any
 // order, in any grouping, in any number of ExactSums added together in turn
 // (by goroutines, or by processes through an MPI integer sum), gives the
-// same bits. That is what lets the trainer divide a gradient's
+// same sums, which [ExactSum.Float64] converts to the same bits. That is what lets the trainer divide a gradient's
 // micro-shards among any number of workers and machines and still get one
 // result to the bit.
 //
@@ -88,6 +88,16 @@ const FoldGroup = 8
 // their words in registers and so reads and writes the sums' memory once
 // instead of once per partial: those loads and stores were a third of the
 // time of adding the partials one at a time.
+//
+// On the AVX2 path the pass first adds a register's values of all the
+// partials in float64, and splits that sum into words once, rather than
+// each value: where every non-zero value of a lane is a multiple of 2^-60
+// below ExactLimit and their exponents lie within 26 of each other, the
+// float64 sum is exact, and a partial gradient's values of one parameter
+// almost always are. Lanes that are not go value by value. The sums are
+// the same either way, but a pre-sum may hold them in other words (a
+// carry of the low word may sit in the high one); [ExactSum.Float64]
+// gives every way of holding a sum the same float64.
 func (s *ExactSum) AddClearGroup(vs [][]float32, at int) (refused bool) {
 	if len(vs) != FoldGroup {
 		for _, v := range vs {
@@ -121,7 +131,7 @@ func (s *ExactSum) AddClearGroup(vs [][]float32, at int) (refused bool) {
 func addClearGo(lo, hi []int64, v []float32) (refused bool) {
 	lo, hi = lo[:len(v)], hi[:len(v)]
 	for k, f := range v {
-		if f == 0 {
+		if math.Float32bits(f) == 0 { // -0 goes on, to be zeroed as the assembly zeroes it
 			continue
 		}
 		l, h, ok := exactWords(float64(f))

@@ -6450,6 +6450,36 @@ DATA c_exactMagicLo<>+24(SB)/4, $0x00000000
 DATA c_exactMagicLo<>+28(SB)/4, $0x3f780000
 GLOBL c_exactMagicLo<>(SB), RODATA|NOPTR, $32
 
+DATA c_preSumMinExp<>+0(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+4(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+8(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+12(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+16(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+20(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+24(SB)/4, $0x0000005a
+DATA c_preSumMinExp<>+28(SB)/4, $0x0000005a
+GLOBL c_preSumMinExp<>(SB), RODATA|NOPTR, $32
+
+DATA c_preSumMaxExp<>+0(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+4(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+8(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+12(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+16(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+20(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+24(SB)/4, $0x000000a1
+DATA c_preSumMaxExp<>+28(SB)/4, $0x000000a1
+GLOBL c_preSumMaxExp<>(SB), RODATA|NOPTR, $32
+
+DATA c_preSumSpread<>+0(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+4(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+8(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+12(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+16(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+20(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+24(SB)/4, $0x0000001a
+DATA c_preSumSpread<>+28(SB)/4, $0x0000001a
+GLOBL c_preSumSpread<>(SB), RODATA|NOPTR, $32
+
 // func addClearAsm(lo *int64, hi *int64, v *float32, n int) (refused bool)
 // Requires: AVX, AVX2
 TEXT ·addClearAsm(SB), NOSPLIT, $0-33
@@ -6526,6 +6556,120 @@ TEXT ·addClear8Asm(SB), NOSPLIT, $0-89
 	VXORPS  Y10, Y10, Y10
 
 loop:
+	VMOVUPS   c_abs32<>+0(SB), Y15
+	VPXOR     Y9, Y9, Y9
+	VPCMPEQD  Y13, Y13, Y13
+	VMOVDQU   Y13, Y14
+	VXORPD    Y11, Y11, Y11
+	VXORPD    Y12, Y12, Y12
+	VANDPS    (DX), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (R8), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (R9), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (R10), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (R12), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (R13), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (BX), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VANDPS    (AX), Y15, Y1
+	VPMAXUD   Y1, Y9, Y9
+	VPADDD    Y13, Y1, Y1
+	VPMINUD   Y1, Y14, Y14
+	VPTEST    Y9, Y9
+	JZ        slow
+	VPSRLD    $0x17, Y9, Y9
+	VPSRLD    $0x17, Y14, Y14
+	VPCMPGTD  c_preSumMaxExp<>+0(SB), Y9, Y1
+	VPSUBD    Y14, Y9, Y3
+	VPCMPGTD  c_preSumSpread<>+0(SB), Y3, Y3
+	VPOR      Y3, Y1, Y1
+	VMOVDQU   c_preSumMinExp<>+0(SB), Y3
+	VPCMPGTD  Y14, Y3, Y3
+	VPOR      Y3, Y1, Y1
+	VPTEST    Y1, Y1
+	JNZ       slow
+	VCVTPS2PD (DX), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(DX), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (R8), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(R8), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (R9), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(R9), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (R10), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(R10), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (R12), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(R12), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (R13), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(R13), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (BX), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(BX), Y4
+	VADDPD    Y4, Y12, Y12
+	VCVTPS2PD (AX), Y3
+	VADDPD    Y3, Y11, Y11
+	VCVTPS2PD 16(AX), Y4
+	VADDPD    Y4, Y12, Y12
+	VADDPD    Y7, Y11, Y5
+	VSUBPD    Y7, Y5, Y6
+	VSUBPD    Y6, Y11, Y6
+	VADDPD    Y8, Y6, Y6
+	VPSUBQ    Y7, Y5, Y5
+	VPSUBQ    Y8, Y6, Y6
+	VPADDQ    (SI), Y5, Y5
+	VMOVDQU   Y5, (SI)
+	VPADDQ    (DI), Y6, Y6
+	VMOVDQU   Y6, (DI)
+	VADDPD    Y7, Y12, Y5
+	VSUBPD    Y7, Y5, Y6
+	VSUBPD    Y6, Y12, Y6
+	VADDPD    Y8, Y6, Y6
+	VPSUBQ    Y7, Y5, Y5
+	VPSUBQ    Y8, Y6, Y6
+	VPADDQ    32(SI), Y5, Y5
+	VMOVDQU   Y5, 32(SI)
+	VPADDQ    32(DI), Y6, Y6
+	VMOVDQU   Y6, 32(DI)
+	VMOVUPS   Y10, (DX)
+	VMOVUPS   Y10, (R8)
+	VMOVUPS   Y10, (R9)
+	VMOVUPS   Y10, (R10)
+	VMOVUPS   Y10, (R12)
+	VMOVUPS   Y10, (R13)
+	VMOVUPS   Y10, (BX)
+	VMOVUPS   Y10, (AX)
+	JMP       next
+
+slow:
 	VPXOR        Y11, Y11, Y11
 	VPXOR        Y12, Y12, Y12
 	VPXOR        Y13, Y13, Y13
