@@ -99,6 +99,9 @@ type entryList struct {
 
 // spread8 loads the 8 raw pixel bytes at src as scaled float32 values into
 // r.lo (values 0-3 in both halves) and r.hi (values 4-7), ready for lane.
+// It copies the halves with VINSERTF128 and VEXTRACTF128, not VPERM2F128,
+// which Zen 1 splits into 8 micro-ops: that made the first layer and its
+// gradient 7% faster there (EXPERIMENTS.md, session 9).
 func spread8(a *gen.File, v gen.Vector, r entryRegs, src Mem) {
 	if v.Lanes != 8 {
 		panic("spread8: written for 8 lanes")
@@ -106,8 +109,9 @@ func spread8(a *gen.File, v gen.Vector, r entryRegs, src Mem) {
 	a.VPMOVZXBD(src, r.vals)
 	a.VCVTDQ2PS(r.vals, r.vals)
 	a.VMULPS(r.scale, r.vals, r.vals)
-	a.VPERM2F128(U8(0x00), r.vals, r.vals, r.lo)
-	a.VPERM2F128(U8(0x11), r.vals, r.vals, r.hi)
+	a.VINSERTF128(U8(1), r.vals.AsX(), r.vals, r.lo)
+	a.VEXTRACTF128(U8(1), r.vals, r.hi.AsX())
+	a.VINSERTF128(U8(1), r.hi.AsX(), r.hi, r.hi)
 }
 
 // lane broadcasts value i of the 8 spread by spread8 to every lane of dst.
