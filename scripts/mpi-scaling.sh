@@ -3,7 +3,7 @@
 #
 #   1. the bitwise table: the seed preset (300 iterations) under mpirun with
 #      R = 1..4 ranks of 1 and 2 workers, against one process of 1, 2 and 7
-#      workers;
+#      workers, and the portable path alone and beside the CPU's own;
 #   2. the all-reduce on its own (internal/mpi's BenchmarkSumInt64): one
 #      iteration's words for 784-10-10 and 784-300-10 and a sweep of sizes,
 #      at R = 2 and 4, over shared memory (Open MPI's default, vader) and
@@ -38,6 +38,14 @@ for r in 1 2 3 4; do
     echo "| $r (mpirun) | $w | $(digest "$out/b") |"
   done
 done
+# Every kernel path computes one arithmetic, so paths may mix: the portable
+# Go path alone, and one rank of each beside the other.
+rm -rf "$out/b"; SHARDNET_KERNEL=generic "$sn" train --config configs/seed.yaml --data-dir "$data" --iterations 300 --workers 2 --out "$out/b" >/dev/null 2>&1
+echo "| 1 (no MPI), generic | 2 | $(digest "$out/b") |"
+rm -rf "$out/b"
+args=(train --backend mpi --config configs/seed.yaml --data-dir "$data" --iterations 300 --workers 1 --out "$out/b")
+"${run[@]}" -np 1 "$sn" "${args[@]}" : -np 1 -x SHARDNET_KERNEL=generic "$sn" "${args[@]}" >/dev/null 2>&1
+echo "| 2 (mpirun), one generic | 1 | $(digest "$out/b") |"
 
 # One iteration's words: 2 per element of the flat layout and the cost,
 # and the flags (see trainer.Engine): FlatLen = 784·HP + HP + 10·HP + 16.
