@@ -38,9 +38,14 @@ func fma32(a, b, c float32) float32 {
 // only when it is zero), and its sign follows the rule a fused
 // multiply-add's does, so zeros, common where a delta or a gradient is
 // zero, take the fast path.
+//
+// The test is two comparisons: bits<<1 drops the sign, and bits<<1 - 1 is
+// below (1023-126)<<53 - 1, unsigned, exactly when the exponent is below
+// float32's least normal one and s is not a zero (whose bits<<1 - 1 wraps
+// around to the largest value).
 func roundsTwice(s float64) bool {
 	bits := math.Float64bits(s)
-	return bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 && bits<<1 != 0
+	return bits<<1-1 < (1023-126)<<53-1 || bits&(1<<29-1) == 1<<28
 }
 
 // fma32Exact is fma32's slow case: s = p + c rounded to float64. TwoSum
@@ -50,21 +55,26 @@ func roundsTwice(s float64) bool {
 // correctly rounded result, since 53 ≥ 2·24+2.
 //
 //go:noinline
-func fma32Exact(p, c, s float64) float32 {
+func fma32Exact(p, c, s float64) float32 { return roundSum32(p, c) }
+
+// roundSum32 returns p+c correctly rounded to float32, for a product p of
+// two float32 values (exact in float64) and a float32 c: fma32's slow case,
+// s = p + c being recomputed. It is small enough to inline, which the
+// pixel loops (portable_blocks.go) need of their cold paths: a call there
+// would make the compiler spill the chains it keeps in registers.
+func roundSum32(p, c float64) float32 {
+	s := p + c
 	bv := s - p
 	e := (p - (s - bv)) + (c - bv)
-	if e != 0 && s-s == 0 { // inexact and finite
-		bits := math.Float64bits(s)
-		if bits&1 == 0 {
-			if (e > 0) == (s > 0) {
-				bits++ // away from zero, toward the exact sum
-			} else {
-				bits--
-			}
-			s = math.Float64frombits(bits)
+	bits := math.Float64bits(s)
+	if e != 0 && s-s == 0 && bits&1 == 0 { // inexact, finite and even
+		if (e > 0) == (s > 0) {
+			bits++ // away from zero, toward the exact sum
+		} else {
+			bits--
 		}
 	}
-	return float32(s)
+	return float32(math.Float64frombits(bits))
 }
 
 // axpy32 sets y[j] = fma32(x[j], a, y[j]) for every j < len(y): the
