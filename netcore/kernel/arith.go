@@ -167,6 +167,76 @@ func expf(x float32) float32 {
 	return mul32(p, math.Float32frombits(uint32(int32(k)+127)<<23))
 }
 
+// fmaTry returns fma32(a, b, c) and true where fma32's fast case applies,
+// and false where it does not; it inlines into loops, which call fma32 only
+// in the second case.
+func fmaTry(a, b, c float32) (float32, bool) {
+	s := float64(float64(a)*float64(b)) + float64(c)
+	return float32(s), !roundsTwice(s)
+}
+
+// expChunk is the number of values expfs takes at a time.
+const expChunk = 16
+
+// expfs replaces each x[i] by expf(x[i]), bit for bit. It takes the values
+// expChunk at a time and each step of expf for all of them before the
+// next, so that their chains of fused multiply-adds, each waiting on the
+// last, overlap.
+func expfs(x []float32) {
+	var k, r, p [expChunk]float32
+	for len(x) > 0 {
+		v := x[:min(len(x), expChunk)]
+		x = x[len(v):]
+		k, r, p := k[:len(v)], r[:len(v)], p[:len(v)]
+		for i, xi := range v {
+			if !(xi >= expLo32) { // zero, below: a value that leaves the others alone
+				xi = 0
+			}
+			if !(xi < expHi32) {
+				xi = expHi32
+			}
+			r[i] = xi
+			k[i] = float32(math.RoundToEven(float64(mul32(xi, log2e32))))
+		}
+		for i, ki := range k {
+			y, ok := fmaTry(-ki, ln2Hi32, r[i])
+			if !ok {
+				y = fma32(-ki, ln2Hi32, r[i])
+			}
+			r[i] = y
+		}
+		for i, ki := range k {
+			y, ok := fmaTry(-ki, ln2Lo32, r[i])
+			if !ok {
+				y = fma32(-ki, ln2Lo32, r[i])
+			}
+			r[i] = y
+			p[i] = expP32[0]
+		}
+		for _, c := range expP32[1:] {
+			for i, ri := range r {
+				y, ok := fmaTry(p[i], ri, c)
+				if !ok {
+					y = fma32(p[i], ri, c)
+				}
+				p[i] = y
+			}
+		}
+		for i, ri := range r {
+			pi := mul32(p[i], ri)
+			y, ok := fmaTry(pi, ri, ri)
+			if !ok {
+				y = fma32(pi, ri, ri)
+			}
+			y = mul32(y+1, math.Float32frombits(uint32(int32(k[i])+127)<<23))
+			if !(v[i] >= expLo32) {
+				y = 0
+			}
+			v[i] = y
+		}
+	}
+}
+
 // sigmoidf returns σ(x) = 1/(1+e) with e = exp(-x), and its derivative
 // σ(x)(1-σ(x)) computed as (σe)σ, which unlike σ(1-σ) keeps its relative
 // precision where σ rounds to 1 (x > 17), and never underflows early.

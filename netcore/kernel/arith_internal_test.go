@@ -76,3 +76,27 @@ func TestLogf64(t *testing.T) {
 		}
 	}
 }
+
+// TestExpfs checks expfs against expf, bit for bit, across expf's range
+// and past both ends of it, on infinities, NaN and zeros, in runs of
+// several lengths.
+func TestExpfs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var xs []float32
+	for range 50000 {
+		xs = append(xs, float32(r.NormFloat64()*20), float32(r.Float64()*100-50), math.Float32frombits(r.Uint32()))
+	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		expLo32, expHi32, math.Nextafter32(expLo32, 0), math.Nextafter32(expHi32, 0), math.MaxFloat32, -math.MaxFloat32)
+	for _, n := range []int{1, 3, expChunk, expChunk + 1, 40} {
+		for lo := 0; lo < len(xs); lo += n {
+			v := append([]float32(nil), xs[lo:min(lo+n, len(xs))]...)
+			expfs(v)
+			for i, x := range xs[lo:min(lo+n, len(xs))] {
+				if want := expf(x); math.Float32bits(v[i]) != math.Float32bits(want) {
+					t.Fatalf("expfs: exp(%g) = %g (%#x), expf %g (%#x)", x, v[i], math.Float32bits(v[i]), want, math.Float32bits(want))
+				}
+			}
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package kernel
 
+import "math"
+
 // The portable path: the one arithmetic (docs/ARITHMETIC.md) in Go, value
 // by value. Every value is one chain in the natural order of its terms, so
 // the portable path needs none of the assembly's batches: it takes the
@@ -143,10 +145,37 @@ func (m *Model) firstLayerGo(z []float32, pix []uint16, px []float64) {
 }
 
 // activate replaces z1 = z (Hidden values, the first layer's sums) by
-// act(z1 + b1) and sets d to act'.
+// act(z1 + b1) and sets d to act', as Activation.of computes them, with
+// the exponentials of all units taken together (expfs).
 func (m *Model) activate(z, d []float32) {
-	for j, v := range z {
-		z[j], d[j] = m.act.of(v + m.b1[j])
+	b1 := m.b1[:len(z)]
+	d = d[:len(z)]
+	switch m.act {
+	case Sigmoid: // as sigmoidf
+		for j, v := range z {
+			d[j] = -(v + b1[j])
+		}
+		expfs(d)
+		for j, e := range d {
+			s := 1 / (e + 1)
+			z[j], d[j] = s, mul32(mul32(e, s), s)
+		}
+	case Tanh: // as tanhf
+		for j, v := range z {
+			a := v + b1[j]
+			z[j], d[j] = a, mul32(abs32(a), -2)
+		}
+		expfs(d)
+		for j, e := range d {
+			q := 1 / (e + 1)
+			t := mul32(1-e, q)
+			z[j] = math.Float32frombits(math.Float32bits(t) | math.Float32bits(z[j])&(1<<31))
+			d[j] = mul32(mul32(mul32(e, 4), q), q)
+		}
+	default:
+		for j, v := range z {
+			z[j], d[j] = reluf(v + b1[j])
+		}
 	}
 }
 
@@ -179,8 +208,10 @@ func softmax(z2 []float32, label int) (zl, sum float32) {
 	}
 	zl = z2[label] - zmax
 	for o, v := range z2 {
-		e := expf(v - zmax)
-		z2[o] = e
+		z2[o] = v - zmax
+	}
+	expfs(z2)
+	for _, e := range z2 {
 		sum += e
 	}
 	inv := 1 / sum
