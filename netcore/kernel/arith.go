@@ -38,9 +38,14 @@ func fma32(a, b, c float32) float32 {
 // only when it is zero), and its sign follows the rule a fused
 // multiply-add's does, so zeros, common where a delta or a gradient is
 // zero, take the fast path.
+//
+// The test is two comparisons: bits<<1 drops the sign, and bits<<1 - 1 is
+// below (1023-126)<<53 - 1, unsigned, exactly when the exponent is below
+// float32's least normal one and s is not a zero (whose bits<<1 - 1 wraps
+// around to the largest value).
 func roundsTwice(s float64) bool {
 	bits := math.Float64bits(s)
-	return bits&(1<<29-1) == 1<<28 || bits&(0x7ff<<52) < (1023-126)<<52 && bits<<1 != 0
+	return bits<<1-1 < (1023-126)<<53-1 || bits&(1<<29-1) == 1<<28
 }
 
 // fma32Exact is fma32's slow case: s = p + c rounded to float64. TwoSum
@@ -50,21 +55,26 @@ func roundsTwice(s float64) bool {
 // correctly rounded result, since 53 ≥ 2·24+2.
 //
 //go:noinline
-func fma32Exact(p, c, s float64) float32 {
+func fma32Exact(p, c, s float64) float32 { return roundSum32(p, c) }
+
+// roundSum32 returns p+c correctly rounded to float32, for a product p of
+// two float32 values (exact in float64) and a float32 c: fma32's slow case,
+// s = p + c being recomputed. It is small enough to inline, which the
+// pixel loops (portable_blocks.go) need of their cold paths: a call there
+// would make the compiler spill the chains it keeps in registers.
+func roundSum32(p, c float64) float32 {
+	s := p + c
 	bv := s - p
 	e := (p - (s - bv)) + (c - bv)
-	if e != 0 && s-s == 0 { // inexact and finite
-		bits := math.Float64bits(s)
-		if bits&1 == 0 {
-			if (e > 0) == (s > 0) {
-				bits++ // away from zero, toward the exact sum
-			} else {
-				bits--
-			}
-			s = math.Float64frombits(bits)
+	bits := math.Float64bits(s)
+	if e != 0 && s-s == 0 && bits&1 == 0 { // inexact, finite and even
+		if (e > 0) == (s > 0) {
+			bits++ // away from zero, toward the exact sum
+		} else {
+			bits--
 		}
 	}
-	return float32(s)
+	return float32(math.Float64frombits(bits))
 }
 
 // axpy32 sets y[j] = fma32(x[j], a, y[j]) for every j < len(y): the
@@ -155,6 +165,76 @@ func expf(x float32) float32 {
 	p = fma32(p, r, r)
 	p += 1
 	return mul32(p, math.Float32frombits(uint32(int32(k)+127)<<23))
+}
+
+// fmaTry returns fma32(a, b, c) and true where fma32's fast case applies,
+// and false where it does not; it inlines into loops, which call fma32 only
+// in the second case.
+func fmaTry(a, b, c float32) (float32, bool) {
+	s := float64(float64(a)*float64(b)) + float64(c)
+	return float32(s), !roundsTwice(s)
+}
+
+// expChunk is the number of values expfs takes at a time.
+const expChunk = 16
+
+// expfs replaces each x[i] by expf(x[i]), bit for bit. It takes the values
+// expChunk at a time and each step of expf for all of them before the
+// next, so that their chains of fused multiply-adds, each waiting on the
+// last, overlap.
+func expfs(x []float32) {
+	var k, r, p [expChunk]float32
+	for len(x) > 0 {
+		v := x[:min(len(x), expChunk)]
+		x = x[len(v):]
+		k, r, p := k[:len(v)], r[:len(v)], p[:len(v)]
+		for i, xi := range v {
+			if !(xi >= expLo32) { // zero, below: a value that leaves the others alone
+				xi = 0
+			}
+			if !(xi < expHi32) {
+				xi = expHi32
+			}
+			r[i] = xi
+			k[i] = float32(math.RoundToEven(float64(mul32(xi, log2e32))))
+		}
+		for i, ki := range k {
+			y, ok := fmaTry(-ki, ln2Hi32, r[i])
+			if !ok {
+				y = fma32(-ki, ln2Hi32, r[i])
+			}
+			r[i] = y
+		}
+		for i, ki := range k {
+			y, ok := fmaTry(-ki, ln2Lo32, r[i])
+			if !ok {
+				y = fma32(-ki, ln2Lo32, r[i])
+			}
+			r[i] = y
+			p[i] = expP32[0]
+		}
+		for _, c := range expP32[1:] {
+			for i, ri := range r {
+				y, ok := fmaTry(p[i], ri, c)
+				if !ok {
+					y = fma32(p[i], ri, c)
+				}
+				p[i] = y
+			}
+		}
+		for i, ri := range r {
+			pi := mul32(p[i], ri)
+			y, ok := fmaTry(pi, ri, ri)
+			if !ok {
+				y = fma32(pi, ri, ri)
+			}
+			y = mul32(y+1, math.Float32frombits(uint32(int32(k[i])+127)<<23))
+			if !(v[i] >= expLo32) {
+				y = 0
+			}
+			v[i] = y
+		}
+	}
 }
 
 // sigmoidf returns σ(x) = 1/(1+e) with e = exp(-x), and its derivative

@@ -17,31 +17,21 @@ func fmaExact(a, b, c float32) float32 {
 	return f
 }
 
+// fmaOracle is fmaExact, and for infinite operands (which big.Float cannot
+// hold) fma32.
+func fmaOracle(a, b, c float32) float32 {
+	if math.IsInf(float64(a), 0) || math.IsInf(float64(b), 0) || math.IsInf(float64(c), 0) {
+		return fma32(a, b, c)
+	}
+	return fmaExact(a, b, c)
+}
+
 // TestFMA32 checks fma32 and axpy32 against the exact oracle on random
 // operands, on sums that fall next to and exactly on float32 midpoints
 // (where rounding twice goes wrong), on cancellation, and on results in
 // float32's subnormal range.
 func TestFMA32(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	rnd := func(scale float64) float32 { return float32(r.NormFloat64() * scale) }
-	type triple struct{ a, b, c float32 }
-	var cases []triple
-	for range 20000 {
-		cases = append(cases, triple{rnd(1), rnd(1), rnd(1)})
-		cases = append(cases, triple{rnd(1e-20), rnd(1e-20), rnd(1e-38)})
-		// c a midpoint away from a product with a tiny tail: the float64
-		// sum rounds onto the midpoint.
-		c := rnd(1)
-		mid := math.Float32frombits(math.Float32bits(c)+1) - c
-		a := float32(1 + r.Float64())
-		b := mid / 2 / a
-		cases = append(cases, triple{a, b, c}, triple{a, -b, c}, triple{a, math.Nextafter32(b, 0), c})
-		// cancellation: c ≈ -a·b
-		a, b = rnd(1), rnd(1)
-		cases = append(cases, triple{a, b, -float32(float64(a) * float64(b))})
-	}
-	cases = append(cases, triple{0, 1, 0}, triple{1, float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1))},
-		triple{float32(math.Inf(1)), 1, 1}, triple{math.MaxFloat32, 2, -math.MaxFloat32})
+	cases := fmaCases()
 	bad := 0
 	for _, tc := range cases {
 		want := fmaExact(tc.a, tc.b, tc.c)
@@ -63,6 +53,85 @@ func TestFMA32(t *testing.T) {
 	}
 }
 
+type triple struct{ a, b, c float32 }
+
+// fmaCases returns TestFMA32's operands.
+func fmaCases() []triple {
+	r := rand.New(rand.NewPCG(1, 2))
+	rnd := func(scale float64) float32 { return float32(r.NormFloat64() * scale) }
+	var cases []triple
+	for range 20000 {
+		cases = append(cases, triple{rnd(1), rnd(1), rnd(1)})
+		cases = append(cases, triple{rnd(1e-20), rnd(1e-20), rnd(1e-38)})
+		// c a midpoint away from a product with a tiny tail: the float64
+		// sum rounds onto the midpoint.
+		c := rnd(1)
+		mid := math.Float32frombits(math.Float32bits(c)+1) - c
+		a := float32(1 + r.Float64())
+		b := mid / 2 / a
+		cases = append(cases, triple{a, b, c}, triple{a, -b, c}, triple{a, math.Nextafter32(b, 0), c})
+		// cancellation: c ≈ -a·b
+		a, b = rnd(1), rnd(1)
+		cases = append(cases, triple{a, b, -float32(float64(a) * float64(b))})
+	}
+	cases = append(cases, triple{0, 1, 0}, triple{1, float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1))},
+		triple{float32(math.Inf(1)), 1, 1}, triple{math.MaxFloat32, 2, -math.MaxFloat32})
+	return cases
+}
+
+// TestBlocksFMA checks the portable loops of every width, chainsN and
+// stepsN, against the exact oracle on TestFMA32's operands: for a block of n chains,
+// n consecutive cases, case k in chain k at row k (the row's value being
+// the case's b), so that the slow steps fall on every chain of a block and
+// on rows whose other chains take fast ones.
+func TestBlocksFMA(t *testing.T) {
+	cases := fmaCases()
+	if testing.Short() {
+		cases = cases[:len(cases)/8]
+	}
+	for n := 1; n <= maxCols; n++ {
+		for lo := 0; lo+n <= len(cases); lo += n {
+			tc := cases[lo : lo+n]
+			rows := make([]uint16, n)
+			xs := make([]float64, n)
+			w := make([]float64, n*n) // chains: w[row·n+k] = a_k on the diagonal, 0 elsewhere
+			z, d := make([]float32, n), make([]float32, n)
+			g := make([]float32, n*n) // steps: g[row·n+k] from c_k on the diagonal, c_row elsewhere
+			for k, c := range tc {
+				rows[k], xs[k] = uint16(k), float64(c.b)
+				w[k*n+k] = float64(c.a)
+				z[k], d[k] = c.c, c.a
+				for r := range n {
+					g[r*n+k] = tc[r].c
+				}
+			}
+			wantZ, wantG := append([]float32(nil), z...), append([]float32(nil), g...)
+			for r := range n {
+				for k := range n {
+					fma := fma32 // checked by TestFMA32
+					if r == k {
+						fma = fmaOracle // the case
+					}
+					wantZ[k] = fma(float32(w[r*n+k]), float32(xs[r]), wantZ[k])
+					wantG[r*n+k] = fma(d[k], float32(xs[r]), wantG[r*n+k])
+				}
+			}
+			chainsN[n](z, w, rows, xs)
+			stepsN[n](g, n, d, rows, xs)
+			for k := range n {
+				if math.Float32bits(z[k]) != math.Float32bits(wantZ[k]) {
+					t.Fatalf("chains%d, chain %d of cases %d: %g, want %g", n, k, lo, z[k], wantZ[k])
+				}
+			}
+			for i := range g {
+				if math.Float32bits(g[i]) != math.Float32bits(wantG[i]) {
+					t.Fatalf("steps%d, row %d chain %d of cases %d: %g, want %g", n, i/n, i%n, lo, g[i], wantG[i])
+				}
+			}
+		}
+	}
+}
+
 // TestLogf64 checks the portable logarithm of the cost against math.Log,
 // which computes the same algorithm, to the last bit where math.Log is not
 // fused (amd64 runs assembly of its own), and to 1 ulp elsewhere.
@@ -73,6 +142,30 @@ func TestLogf64(t *testing.T) {
 		got, want := logf64(x), math.Log(x)
 		if d := math.Abs(got - want); d > 2*math.Abs(want)*0x1p-52 {
 			t.Fatalf("logf64(%g) = %v, math.Log %v", x, got, want)
+		}
+	}
+}
+
+// TestExpfs checks expfs against expf, bit for bit, across expf's range
+// and past both ends of it, on infinities, NaN and zeros, in runs of
+// several lengths.
+func TestExpfs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var xs []float32
+	for range 50000 {
+		xs = append(xs, float32(r.NormFloat64()*20), float32(r.Float64()*100-50), math.Float32frombits(r.Uint32()))
+	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		expLo32, expHi32, math.Nextafter32(expLo32, 0), math.Nextafter32(expHi32, 0), math.MaxFloat32, -math.MaxFloat32)
+	for _, n := range []int{1, 3, expChunk, expChunk + 1, 40} {
+		for lo := 0; lo < len(xs); lo += n {
+			v := append([]float32(nil), xs[lo:min(lo+n, len(xs))]...)
+			expfs(v)
+			for i, x := range xs[lo:min(lo+n, len(xs))] {
+				if want := expf(x); math.Float32bits(v[i]) != math.Float32bits(want) {
+					t.Fatalf("expfs: exp(%g) = %g (%#x), expf %g (%#x)", x, v[i], math.Float32bits(v[i]), want, math.Float32bits(want))
+				}
+			}
 		}
 	}
 }

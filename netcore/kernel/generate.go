@@ -9,3 +9,8 @@ package kernel
 // and run go generate.
 //
 //go:generate go run -C ../../_asm ./kernel -out ../netcore/kernel/kernel_amd64.s -stubs ../netcore/kernel/asm_amd64.go -zout ../netcore/kernel/kernel_avx512_amd64.s -zstubs ../netcore/kernel/asm_avx512_amd64.go -tables ../netcore/kernel/asm_tables_amd64.go -types ../netcore/kernel/asm_args.go
+
+// The portable path's pixel loops (portable_blocks.go) are written out by
+// the program in _asm/portable.
+//
+//go:generate go run -C ../../_asm ./portable -out ../netcore/kernel/portable_blocks.go

@@ -71,9 +71,9 @@ func (m *Model) Predict(dst []uint8, s *Samples, idx []int32, ws *Scratch) {
 	h, d, z2 := ws.z[:m.hp], ws.d[:m.hidden], ws.z2[:m.outputs]
 	for k, i := range idx {
 		pix, val := s.image(i)
-		m.firstLayerGo(h[:m.hidden], pix, val)
+		m.firstLayerGo(h[:m.hidden], pix, m.pixels(ws.port.px, val))
 		m.activate(h[:m.hidden], d)
-		m.logits(z2, h[:m.hidden])
+		m.logits(z2, h[:m.hidden], ws.port.h)
 		dst[k] = argmax(z2)
 	}
 }

@@ -83,6 +83,9 @@ func (m *Model) Load(flat []float64, from, to int) {
 	}
 	lo, hi := part(len(w1t))
 	convert(m.w1t[lo:hi], w1t[lo:hi])
+	if !m.Fast() {
+		m.port.loadW1(m, lo, hi)
+	}
 	// b1's and W2's padding columns, and b2's padding outputs (-inf in the
 	// model), are left alone.
 	lo, hi = part(len(b1))
@@ -107,11 +110,14 @@ func convert(dst []float32, src []float64) {
 	}
 }
 
-// setW2 sets W2[o][h] and the copies the assembly keeps of it.
+// setW2 sets W2[o][h] and the copies the assembly or the portable path
+// keeps of it.
 func (m *Model) setW2(o, h int, v float32) {
 	m.w2[o*m.hp+h] = v
 	if m.Fast() {
 		m.asm.setW2(m, o, h, v)
+	} else {
+		m.port.setW2(m, o, h, v)
 	}
 }
 

@@ -36,8 +36,10 @@ type Model struct {
 	// and the blocks whose chains the portable path follows.
 	blocks []colBlock
 
-	// asm holds what only the assembly path uses (kernel_amd64.go).
-	asm asmModel
+	// asm holds what only the assembly path uses (kernel_amd64.go), port
+	// what only the portable path does (portable.go).
+	asm  asmModel
+	port portModel
 }
 
 // NewModel returns a zeroed model of the given shape. pixelScale multiplies
@@ -107,6 +109,8 @@ func newModel(p path, inputs, hidden, outputs int, act Activation, pixelScale fl
 	}
 	if m.Fast() {
 		m.initAsm()
+	} else {
+		m.initPort()
 	}
 	return m, nil
 }

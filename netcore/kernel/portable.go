@@ -1,39 +1,181 @@
 package kernel
 
+import "math"
+
 // The portable path: the one arithmetic (docs/ARITHMETIC.md) in Go, value
 // by value. Every value is one chain in the natural order of its terms, so
-// the portable path needs none of the assembly's blocking: it takes the
+// the portable path needs none of the assembly's batches: it takes the
 // images one at a time, and gives the assembly's bits (TestPathsBitwise)
-// on every architecture.
+// on every architecture. Within an image it runs a layer's independent
+// chains side by side, a block of them in registers (portable_blocks.go),
+// which changes no bit.
 //
 // Only the real hidden units and outputs are computed; the padding of
 // every row stays zero, as the assembly leaves it.
 
-// portScratch is the portable path's part of a Scratch.
+// portModel is the portable path's part of a Model: its weights again in
+// float64, laid out for the inner loops (portable_blocks.go), which
+// multiply them without a conversion (a product of float32 values is exact
+// in float64; converting cost a third of the loops' time).
+//
+// The loops run the chains of a layer a block at a time (see blockOf). The
+// block of n chains from chain c of a layer whose chains have the terms
+// of rows rows keeps its weights at w[c·rows:], row by row, n values a
+// row: the n of row r at w[c·rows+r·n:].
+type portModel struct {
+	w1  []float64 // the first layer: chains hidden units, rows pixels
+	w2t []float64 // the logits: chains outputs, rows hidden units
+	w2  []float64 // the back-propagation: chains hidden units, rows outputs
+
+	table [256]float64 // the pixel values
+	iota  []uint16     // 0, 1, 2, …: the rows of the dense layers
+}
+
+// blockOf returns the block of chain j of a layer of n chains: its first
+// chain and width. The blocks are blockCols wide but for the last, which
+// takes the rest, up to maxCols (the whole layer where it has at most
+// maxCols chains).
+func blockOf(j, n int) (c, width int) {
+	last := max(0, (n-maxCols+blockCols-1)/blockCols*blockCols)
+	if j >= last {
+		return last, n - last
+	}
+	return j / blockCols * blockCols, blockCols
+}
+
+// at returns the index of the weight of chain j and row r in a portModel
+// array of a layer of n chains with the given rows.
+func at(j, r, n, rows int) int {
+	c, width := blockOf(j, n)
+	return c*rows + r*width + j - c
+}
+
+// initPort sizes m.port and fills its table; Load fills the weights.
+func (m *Model) initPort() {
+	m.port.w1 = make([]float64, m.inputs*m.hidden)
+	m.port.w2t = make([]float64, m.hidden*m.outputs)
+	m.port.w2 = make([]float64, m.hidden*m.outputs)
+	for v, x := range m.table {
+		m.port.table[v] = float64(x)
+	}
+	m.port.iota = make([]uint16, max(m.hidden, m.outputs))
+	for i := range m.port.iota {
+		m.port.iota[i] = uint16(i)
+	}
+}
+
+// loadW1 copies the first layer's weights m.w1t[lo:hi] into m.port.w1.
+func (p *portModel) loadW1(m *Model, lo, hi int) {
+	for e := lo; e < hi; e++ {
+		if i, j := e/m.hp, e%m.hp; j < m.hidden {
+			p.w1[at(j, i, m.hidden, m.inputs)] = float64(m.w1t[e])
+		}
+	}
+}
+
+// setW2 sets the copies of W2[o][j].
+func (p *portModel) setW2(m *Model, o, j int, v float32) {
+	p.w2t[at(o, j, m.outputs, m.hidden)] = float64(v)
+	p.w2[at(j, o, m.hidden, m.outputs)] = float64(v)
+}
+
+// chains runs the chains of a layer of len(z) chains whose weights w holds
+// (in a portModel array) over the rows given, in order, from the values
+// in z: z[j] = fma32(W[row][j], xs[e], z[j]) for the e-th row.
+func chains(z []float32, w []float64, rows int, list []uint16, xs []float64) {
+	for c := 0; c < len(z); {
+		_, n := blockOf(c, len(z))
+		chainsN[n](z[c:], w[c*rows:(c+n)*rows], list, xs)
+		c += n
+	}
+}
+
+// steps takes one step of the n chains g[row·stride+j], j < n, for each
+// row given, in order: g[row·stride+j] = fma32(d[j], xs[e], ·) for the
+// e-th row.
+func steps(g []float32, stride, n int, d []float32, list []uint16, xs []float64) {
+	for c := 0; c < n; {
+		_, w := blockOf(c, n)
+		stepsN[w](g[c:], stride, d[c:], list, xs)
+		c += w
+	}
+}
+
+// portScratch is the portable path's part of a Scratch: the terms of the
+// loops' rows in float64.
 type portScratch struct {
 	dz2 []float32 // batch rows of op values
+	px  []float64 // an image's pixel values
+	h   []float64 // the hidden layer's values
+	dz  []float64 // dz2
 }
 
 // newPortScratch sizes ws.port for m.
 func (m *Model) newPortScratch(ws *Scratch) {
 	ws.port.dz2 = alignedFloat32(ws.batch * m.op)
+	ws.port.px = make([]float64, m.inputs)
+	ws.port.h = make([]float64, m.hidden)
+	ws.port.dz = make([]float64, m.outputs)
+}
+
+// pixels returns the values of an image's pixels, val, in float64.
+func (m *Model) pixels(xs []float64, val []uint8) []float64 {
+	xs = xs[:len(val)]
+	for e, v := range val {
+		xs[e] = m.port.table[v]
+	}
+	return xs
+}
+
+// widen returns v in float64.
+func widen(xs []float64, v []float32) []float64 {
+	xs = xs[:len(v)]
+	for i, x := range v {
+		xs[i] = float64(x)
+	}
+	return xs
 }
 
 // firstLayerGo sets z (Hidden values) to the first layer's sums of one
-// image: for each unit, one chain over the image's pixels in ascending
-// order, from +0.
-func (m *Model) firstLayerGo(z []float32, pix []uint16, val []uint8) {
+// image, given its pixels and their values px: for each unit, one chain
+// over the pixels in ascending order, from +0.
+func (m *Model) firstLayerGo(z []float32, pix []uint16, px []float64) {
 	clear(z)
-	for e, p := range pix {
-		axpy32(z, m.w1t[int(p)*m.hp:], m.table[val[e]])
-	}
+	chains(z, m.port.w1, m.inputs, pix, px)
 }
 
 // activate replaces z1 = z (Hidden values, the first layer's sums) by
-// act(z1 + b1) and sets d to act'.
+// act(z1 + b1) and sets d to act', as Activation.of computes them, with
+// the exponentials of all units taken together (expfs).
 func (m *Model) activate(z, d []float32) {
-	for j, v := range z {
-		z[j], d[j] = m.act.of(v + m.b1[j])
+	b1 := m.b1[:len(z)]
+	d = d[:len(z)]
+	switch m.act {
+	case Sigmoid: // as sigmoidf
+		for j, v := range z {
+			d[j] = -(v + b1[j])
+		}
+		expfs(d)
+		for j, e := range d {
+			s := 1 / (e + 1)
+			z[j], d[j] = s, mul32(mul32(e, s), s)
+		}
+	case Tanh: // as tanhf
+		for j, v := range z {
+			a := v + b1[j]
+			z[j], d[j] = a, mul32(abs32(a), -2)
+		}
+		expfs(d)
+		for j, e := range d {
+			q := 1 / (e + 1)
+			t := mul32(1-e, q)
+			z[j] = math.Float32frombits(math.Float32bits(t) | math.Float32bits(z[j])&(1<<31))
+			d[j] = mul32(mul32(mul32(e, 4), q), q)
+		}
+	default:
+		for j, v := range z {
+			z[j], d[j] = reluf(v + b1[j])
+		}
 	}
 }
 
@@ -50,11 +192,10 @@ func (a Activation) of(x float32) (h, d float32) {
 
 // logits sets z2 (Outputs values) to the output layer of h (Hidden
 // values): for each output, one chain over the hidden units in order,
-// from b2.
-func (m *Model) logits(z2, h []float32) {
-	for o := range z2 {
-		z2[o] = chain32(m.b2[o], m.w2[o*m.hp:], 1, h, 1, m.hidden)
-	}
+// from b2. hw receives h in float64.
+func (m *Model) logits(z2, h []float32, hw []float64) {
+	copy(z2, m.b2)
+	chains(z2, m.port.w2t, m.hidden, m.port.iota[:m.hidden], widen(hw, h))
 }
 
 // softmax replaces the logits z2 (Outputs values) by dz2 = softmax -
@@ -67,8 +208,10 @@ func softmax(z2 []float32, label int) (zl, sum float32) {
 	}
 	zl = z2[label] - zmax
 	for o, v := range z2 {
-		e := expf(v - zmax)
-		z2[o] = e
+		z2[o] = v - zmax
+	}
+	expfs(z2)
+	for _, e := range z2 {
 		sum += e
 	}
 	inv := 1 / sum
@@ -80,11 +223,13 @@ func softmax(z2 []float32, label int) (zl, sum float32) {
 }
 
 // back sets dz1 = (W2ᵀ·dz2) ∘ d: for each hidden unit, one chain over the
-// outputs in order, from +0, times the activation's derivative.
-func (m *Model) back(dz1, d, dz2 []float32) {
-	for j := range dz1 {
-		dh := chain32(0, m.w2[j:], m.hp, dz2, 1, len(dz2))
-		dz1[j] = mul32(dh, d[j])
+// outputs in order, from +0, times the activation's derivative. dz2w is
+// dz2 in float64.
+func (m *Model) back(dz1, d []float32, dz2w []float64) {
+	clear(dz1)
+	chains(dz1, m.port.w2, m.outputs, m.port.iota[:m.outputs], dz2w)
+	for j, v := range dz1 {
+		dz1[j] = mul32(v, d[j])
 	}
 }
 
@@ -92,29 +237,32 @@ func (m *Model) back(dz1, d, dz2 []float32) {
 // image, every value of the gradient one chain in image order, so that a
 // plan changes nothing but the list of samples.
 func (m *Model) gradientGo(g *Grad, s *Samples, idx []int32, ws *Scratch) float64 {
-	hid, hp := m.hidden, m.hp
+	hid, hp, out := m.hidden, m.hp, m.outputs
 	z, d, dz1 := ws.z[:hid], ws.d[:hid], ws.dz1[:hid]
-	dz2 := ws.port.dz2[:m.outputs]
+	dz2 := ws.port.dz2[:out]
+	outRows := m.port.iota[:out]
 	cost := newCostSum()
 	for _, i := range idx {
 		label := m.label(s, i)
 		pix, val := s.image(i)
-		m.firstLayerGo(z, pix, val)
+		px := m.pixels(ws.port.px, val)
+		m.firstLayerGo(z, pix, px)
 		m.activate(z, d)
-		m.logits(dz2, z)
+		m.logits(dz2, z, ws.port.h)
 		zl, sum := softmax(dz2, label)
-		m.back(dz1, d, dz2)
+		dz2w := widen(ws.port.dz, dz2)
+		m.back(dz1, d, dz2w)
 		cost.add(zl, sum)
 		for j, v := range dz1 {
 			g.b1[j] += v
 		}
 		for o, v := range dz2 {
 			g.b2[o] += v
-			axpy32(g.w2[o*hp:][:hid], z, v)
 		}
-		for e, p := range pix {
-			axpy32(g.w1t[int(p)*hp:][:hid], dz1, m.table[val[e]])
-		}
+		// dW2[o][j] += z[j]·dz2[o] and dW1[j][p] += dz1[j]·x_p, chains
+		// over the images held in g.
+		steps(g.w2, hp, hid, z, outRows, dz2w)
+		steps(g.w1t, hp, hid, dz1, pix, px)
 	}
 	return cost.total()
 }
