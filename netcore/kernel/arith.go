@@ -77,37 +77,6 @@ func roundSum32(p, c float64) float32 {
 	return float32(math.Float64frombits(bits))
 }
 
-// axpy32 sets y[j] = fma32(x[j], a, y[j]) for every j < len(y): the
-// chains of a row, one step each. It is fma32 with the common case inside
-// the loop, which the compiler does not inline from fma32 itself.
-func axpy32(y, x []float32, a float32) {
-	x = x[:len(y)]
-	af := float64(a)
-	for j, yj := range y {
-		s := float64(float64(x[j])*af) + float64(yj)
-		if roundsTwice(s) {
-			y[j] = fma32(x[j], a, yj)
-			continue
-		}
-		y[j] = float32(s)
-	}
-}
-
-// chain32 returns the chain acc = fma32(x[i·xs], y[i·ys], acc) over
-// i < n, in order: fma32 with the common case inside the loop, as axpy32.
-func chain32(acc float32, x []float32, xs int, y []float32, ys int, n int) float32 {
-	for i := range n {
-		xi, yi := x[i*xs], y[i*ys]
-		s := float64(float64(xi)*float64(yi)) + float64(acc)
-		if roundsTwice(s) {
-			acc = fma32(xi, yi, acc)
-			continue
-		}
-		acc = float32(s)
-	}
-	return acc
-}
-
 // mul32 returns a·b rounded to float32, as VMULPS does. The conversion
 // keeps Go from fusing the product into an addition that follows.
 func mul32(a, b float32) float32 { return float32(a * b) }

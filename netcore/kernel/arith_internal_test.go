@@ -169,3 +169,34 @@ func TestExpfs(t *testing.T) {
 		}
 	}
 }
+
+// axpy32 sets y[j] = fma32(x[j], a, y[j]) for every j < len(y): the
+// chains of a row, one step each, written plainly for the tests to restate
+// the kernels with (the portable path runs portable_blocks.go's loops).
+func axpy32(y, x []float32, a float32) {
+	x = x[:len(y)]
+	af := float64(a)
+	for j, yj := range y {
+		s := float64(float64(x[j])*af) + float64(yj)
+		if roundsTwice(s) {
+			y[j] = fma32(x[j], a, yj)
+			continue
+		}
+		y[j] = float32(s)
+	}
+}
+
+// chain32 returns the chain acc = fma32(x[i·xs], y[i·ys], acc) over
+// i < n, in order, written plainly as axpy32 is.
+func chain32(acc float32, x []float32, xs int, y []float32, ys int, n int) float32 {
+	for i := range n {
+		xi, yi := x[i*xs], y[i*ys]
+		s := float64(float64(xi)*float64(yi)) + float64(acc)
+		if roundsTwice(s) {
+			acc = fma32(xi, yi, acc)
+			continue
+		}
+		acc = float32(s)
+	}
+	return acc
+}

@@ -157,12 +157,12 @@ func TestAddClearGroup(t *testing.T) {
 	}
 }
 
-// BenchmarkAddClear times AddClear on each path as the trainer's fold uses
-// it: four partial gradients of a 784-300-10 network (238,000 values, a
-// tenth of them zero) added a chunk of 1024 elements at a time into a sum
-// whose words stay in the L1 cache meanwhile.
+// BenchmarkAddClear times AddClear on each path as the trainer's fold used
+// it before folding groups: four partial gradients of a 784-300-10 network
+// (238,000 values, a tenth of them zero) added a chunk of 1024 elements at
+// a time into a sum whose words stay in the L1 cache meanwhile.
 func BenchmarkAddClear(b *testing.B) {
-	const n, chunk, partials = 784*304 + 304 + 10*304 + 16, 1024, 4
+	const n, partials = 784*304 + 304 + 10*304 + 16, 4
 	r := rand.New(rand.NewPCG(91, 92))
 	src := make([][]float32, partials)
 	for p := range src {
@@ -173,35 +173,11 @@ func BenchmarkAddClear(b *testing.B) {
 			}
 		}
 	}
-	work := make([][]float32, partials)
-	for p := range work {
-		work[p] = make([]float32, n)
-	}
-	for _, p := range []path{generic, avx2, avx512} {
-		b.Run(p.String(), func(b *testing.B) {
-			if lacks := missing(p); lacks != "" {
-				b.Skipf("skipping the %s path: %s", p, lacks)
-			}
-			old := selected.Load()
-			defer selected.Store(old)
-			selected.Store(uint32(p))
-			s := NewExactSum(make([]int64, 2*n))
-			for b.Loop() {
-				b.StopTimer()
-				for i := range work {
-					copy(work[i], src[i])
-				}
-				b.StartTimer()
-				for from := 0; from < n; from += chunk {
-					to := min(from+chunk, n)
-					for _, v := range work {
-						s.AddClear(v[from:to], from)
-					}
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(partials*n), "ns/value")
-		})
-	}
+	benchFold(b, src, func(s *ExactSum, chunks [][]float32, from int) {
+		for _, v := range chunks {
+			s.AddClear(v, from)
+		}
+	})
 }
 
 // differentSum returns the first element whose sum differs between a and b,
@@ -302,7 +278,6 @@ func BenchmarkAddClearGroup(b *testing.B) {
 }
 
 func benchAddClearGroup(b *testing.B, n, row int) {
-	const chunk = 1024
 	r := rand.New(rand.NewPCG(93, 94))
 	src := make([][]float32, FoldGroup)
 	for p := range src {
@@ -319,7 +294,17 @@ func benchAddClearGroup(b *testing.B, n, row int) {
 			}
 		}
 	}
-	work := make([][]float32, FoldGroup)
+	benchFold(b, src, func(s *ExactSum, chunks [][]float32, from int) { s.AddClearGroup(chunks, from) })
+}
+
+// benchFold times fold on each path over a copy of the partials src (of
+// equal lengths), a chunk of 1024 elements of every partial at a time, as
+// the trainer folds, into one exact sum; it reports the time per value
+// folded.
+func benchFold(b *testing.B, src [][]float32, fold func(s *ExactSum, chunks [][]float32, from int)) {
+	const chunk = 1024
+	n := len(src[0])
+	work := make([][]float32, len(src))
 	for p := range work {
 		work[p] = make([]float32, n)
 	}
@@ -332,7 +317,7 @@ func benchAddClearGroup(b *testing.B, n, row int) {
 			defer selected.Store(old)
 			selected.Store(uint32(p))
 			s := NewExactSum(make([]int64, 2*n))
-			var chunks [FoldGroup][]float32
+			chunks := make([][]float32, len(src))
 			for b.Loop() {
 				b.StopTimer()
 				for i := range work {
@@ -344,10 +329,10 @@ func benchAddClearGroup(b *testing.B, n, row int) {
 					for k, v := range work {
 						chunks[k] = v[from:to]
 					}
-					s.AddClearGroup(chunks[:], from)
+					fold(s, chunks, from)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(FoldGroup*n), "ns/value")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(src)*n), "ns/value")
 		})
 	}
 }
