@@ -209,8 +209,10 @@ func expfs(x []float32) {
 // sigmoidf returns σ(x) = 1/(1+e) with e = exp(-x), and its derivative
 // σ(x)(1-σ(x)) computed as (σe)σ, which unlike σ(1-σ) keeps its relative
 // precision where σ rounds to 1 (x > 17), and never underflows early.
-func sigmoidf(x float32) (s, d float32) {
-	e := expf(-x)
+func sigmoidf(x float32) (s, d float32) { return sigmoidOf(expf(-x)) }
+
+// sigmoidOf is sigmoidf's result from e = exp(-x).
+func sigmoidOf(e float32) (s, d float32) {
 	s = 1 / (e + 1)
 	return s, mul32(mul32(e, s), s)
 }
@@ -220,8 +222,13 @@ func sigmoidf(x float32) (s, d float32) {
 // 1-tanh² = ((4e)q)q with q = 1/(1+e), precise even where tanh rounds to
 // ±1. The sign is x's sign bit, as the assembly ORs it in (so tanh(-0) is
 // -0).
-func tanhf(x float32) (t, d float32) {
-	e := expf(mul32(abs32(x), -2))
+func tanhf(x float32) (t, d float32) { return tanhOf(expf(tanhExpArg(x)), x) }
+
+// tanhExpArg returns -2|x|, the argument of tanhf's exponential.
+func tanhExpArg(x float32) float32 { return mul32(abs32(x), -2) }
+
+// tanhOf is tanhf's result from e = exp(-2|x|).
+func tanhOf(e, x float32) (t, d float32) {
 	q := 1 / (e + 1)
 	t = mul32(1-e, q)
 	t = math.Float32frombits(math.Float32bits(t) | math.Float32bits(x)&(1<<31))

@@ -1,7 +1,5 @@
 package kernel
 
-import "math"
-
 // The portable path: the one arithmetic (docs/ARITHMETIC.md) in Go, value
 // by value. Every value is one chain in the natural order of its terms, so
 // the portable path needs none of the assembly's batches: it takes the
@@ -151,26 +149,22 @@ func (m *Model) activate(z, d []float32) {
 	b1 := m.b1[:len(z)]
 	d = d[:len(z)]
 	switch m.act {
-	case Sigmoid: // as sigmoidf
+	case Sigmoid:
 		for j, v := range z {
 			d[j] = -(v + b1[j])
 		}
 		expfs(d)
 		for j, e := range d {
-			s := 1 / (e + 1)
-			z[j], d[j] = s, mul32(mul32(e, s), s)
+			z[j], d[j] = sigmoidOf(e)
 		}
-	case Tanh: // as tanhf
+	case Tanh:
 		for j, v := range z {
-			a := v + b1[j]
-			z[j], d[j] = a, mul32(abs32(a), -2)
+			z[j] = v + b1[j]
+			d[j] = tanhExpArg(z[j])
 		}
 		expfs(d)
 		for j, e := range d {
-			q := 1 / (e + 1)
-			t := mul32(1-e, q)
-			z[j] = math.Float32frombits(math.Float32bits(t) | math.Float32bits(z[j])&(1<<31))
-			d[j] = mul32(mul32(mul32(e, 4), q), q)
+			z[j], d[j] = tanhOf(e, z[j])
 		}
 	default:
 		for j, v := range z {
