@@ -111,42 +111,15 @@ func chains(b *bytes.Buffer, n int) {
 func chains%[1]d(z []float32, w []float64, rows []uint16, xs []float64) {
 	z = z[:%[1]d]
 	%[2]s := %[3]s
-	xs = xs[:len(rows)]
-	e, col := 0, 0
-	for {
-	run:
-		for ; e < len(rows); e++ {
-			o := int(rows[e]) * %[1]d
-			r, x := (*[%[1]d]float64)(w[o:o+%[1]d]), xs[e]
-			var s float64
 `, n, list(n, func(k int) string { return fmt.Sprintf("a%d", k) }),
 		list(n, func(k int) string { return fmt.Sprintf("float64(z[%d])", k) }))
+	rowLoop(b, fmt.Sprintf("o := int(rows[e]) * %[1]d\nr, x := (*[%[1]d]float64)(w[o:o+%[1]d]), xs[e]", n), n,
+		func(k int) (sum, store string) {
+			return fmt.Sprintf("float64(r[%[1]d]*x) + a%[1]d", k), fmt.Sprintf("a%d = float64(float32(s))", k)
+		},
+		func(k int) string { return fmt.Sprintf("a%[1]d = float64(roundSum32(float64(r[%[1]d]*x), a%[1]d))", k) })
 	for k := range n {
-		fmt.Fprintf(b, `			s = float64(r[%[1]d]*x) + a%[1]d
-			if roundsTwice(s) {
-				col = %[1]d
-				break run
-			}
-			a%[1]d = float64(float32(s))
-`, k)
-	}
-	fmt.Fprintf(b, `		}
-		if e == len(rows) {
-			break
-		}
-		o := int(rows[e]) * %[1]d
-		r, x := (*[%[1]d]float64)(w[o:o+%[1]d]), xs[e]
-		switch col {
-`, n)
-	for k := range n {
-		fmt.Fprintf(b, "\t\tcase %[1]d:\n\t\t\ta%[1]d = float64(roundSum32(float64(r[%[1]d]*x), a%[1]d))\n", k)
-		if k < n-1 {
-			b.WriteString("\t\t\tfallthrough\n")
-		}
-	}
-	b.WriteString("\t\t}\n\t\te++\n\t}\n")
-	for k := range n {
-		fmt.Fprintf(b, "\tz[%[1]d] = float32(a%[1]d)\n", k)
+		fmt.Fprintf(b, "z[%[1]d] = float32(a%[1]d)\n", k)
 	}
 	b.WriteString("}\n")
 }
@@ -160,38 +133,54 @@ func steps(b *bytes.Buffer, n int) {
 func steps%[1]d(g []float32, stride int, d []float32, rows []uint16, xs []float64) {
 	d = d[:%[1]d]
 	%[2]s := %[3]s
-	xs = xs[:len(rows)]
-	e, col := 0, 0
-	for {
-	run:
-		for ; e < len(rows); e++ {
-			o := int(rows[e]) * stride
-			r, x := (*[%[1]d]float32)(g[o:o+%[1]d]), xs[e]
-			var s float64
 `, n, list(n, func(k int) string { return fmt.Sprintf("d%d", k) }),
 		list(n, func(k int) string { return fmt.Sprintf("float64(d[%d])", k) }))
+	rowLoop(b, fmt.Sprintf("o := int(rows[e]) * stride\nr, x := (*[%[1]d]float32)(g[o:o+%[1]d]), xs[e]", n), n,
+		func(k int) (sum, store string) {
+			return fmt.Sprintf("float64(d%[1]d*x) + float64(r[%[1]d])", k), fmt.Sprintf("r[%d] = float32(s)", k)
+		},
+		func(k int) string {
+			return fmt.Sprintf("r[%[1]d] = roundSum32(float64(d%[1]d*x), float64(r[%[1]d]))", k)
+		})
+	b.WriteString("}\n")
+}
+
+// rowLoop writes the loop of chainsN and stepsN over the list of rows: for
+// each row (whose values row binds to r and x), the n steps' fast case,
+// the float64 sum and its store, until roundsTwice flags step col; then
+// that step and the row's later ones take slow, the exact route, and the
+// loop goes on with the next row. (format.Source indents it.)
+func rowLoop(b *bytes.Buffer, row string, n int, fast func(k int) (sum, store string), slow func(k int) string) {
+	fmt.Fprintf(b, `xs = xs[:len(rows)]
+e, col := 0, 0
+for {
+run:
+for ; e < len(rows); e++ {
+%s
+var s float64
+`, row)
 	for k := range n {
-		fmt.Fprintf(b, `			s = float64(d%[1]d*x) + float64(r[%[1]d])
-			if roundsTwice(s) {
-				col = %[1]d
-				break run
-			}
-			r[%[1]d] = float32(s)
-`, k)
+		sum, store := fast(k)
+		fmt.Fprintf(b, `s = %s
+if roundsTwice(s) {
+col = %d
+break run
+}
+%s
+`, sum, k, store)
 	}
-	fmt.Fprintf(b, `		}
-		if e == len(rows) {
-			break
-		}
-		o := int(rows[e]) * stride
-		r, x := (*[%[1]d]float32)(g[o:o+%[1]d]), xs[e]
-		switch col {
-`, n)
+	fmt.Fprintf(b, `}
+if e == len(rows) {
+break
+}
+%s
+switch col {
+`, row)
 	for k := range n {
-		fmt.Fprintf(b, "\t\tcase %[1]d:\n\t\t\tr[%[1]d] = roundSum32(float64(d%[1]d*x), float64(r[%[1]d]))\n", k)
+		fmt.Fprintf(b, "case %d:\n%s\n", k, slow(k))
 		if k < n-1 {
-			b.WriteString("\t\t\tfallthrough\n")
+			b.WriteString("fallthrough\n")
 		}
 	}
-	b.WriteString("\t\t}\n\t\te++\n\t}\n}\n")
+	b.WriteString("}\ne++\n}\n")
 }
