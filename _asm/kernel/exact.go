@@ -264,14 +264,16 @@ const (
 // That sum is exact, and so are its words, when every non-zero value of a
 // lane is a multiple of 2^-60 that the format accepts and the values'
 // exponents differ little (the preSum constants); a partial gradient's
-// values of one parameter are of one size, so that holds almost
-// everywhere. The words then hold the same sums as the values' own words
-// would, though maybe split differently between the two words, which
-// kernel.ExactSum's conversion does not see. It loads each partial's
-// register (src, each advancing by the loop), and jumps to slow, which
-// must start the value-by-value body, where a lane fails the bounds or
-// every value is ±0 (the slow loop skips zero partials, and zeroes -0);
-// else it adds the words to slots, zeroes the partials and jumps to next.
+// values of one parameter are of one size, so that holds for most lanes
+// (EXPERIMENTS.md, session 9). The words then hold the same sums as the
+// values' own words would, though maybe split differently between the two
+// words, which kernel.ExactSum's conversion does not see. It reads each
+// partial's register (at src, which the loop advances) to check the
+// bounds, and jumps to slow, which must start the value-by-value body,
+// where a lane fails them or every value is ±0 (the slow loop skips zero
+// partials, and zeroes -0); else it reads them again to widen and add
+// them, adds the sums' words to slots, zeroes the partials and jumps to
+// next.
 func preSum(a *gen.File, v gen.Vector, c *exactConsts, src []GPPhysical, slots [4]Mem, zero VecPhysical, slow, next string) {
 	if v.Wide() || len(src) != 1<<3 {
 		panic("preSum: written for eight partials in YMM registers")
