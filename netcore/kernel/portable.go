@@ -102,15 +102,13 @@ func steps(g []float32, stride, n int, d []float32, list []uint16, xs []float64)
 // portScratch is the portable path's part of a Scratch: the terms of the
 // loops' rows in float64.
 type portScratch struct {
-	dz2 []float32 // batch rows of op values
-	px  []float64 // an image's pixel values
-	h   []float64 // the hidden layer's values
-	dz  []float64 // dz2
+	px []float64 // an image's pixel values
+	h  []float64 // the hidden layer's values
+	dz []float64 // dz2
 }
 
 // newPortScratch sizes ws.port for m.
 func (m *Model) newPortScratch(ws *Scratch) {
-	ws.port.dz2 = alignedFloat32(ws.batch * m.op)
 	ws.port.px = make([]float64, m.inputs)
 	ws.port.h = make([]float64, m.hidden)
 	ws.port.dz = make([]float64, m.outputs)
@@ -233,7 +231,7 @@ func (m *Model) back(dz1, d []float32, dz2w []float64) {
 func (m *Model) gradientGo(g *Grad, s *Samples, idx []int32, ws *Scratch) float64 {
 	hid, hp, out := m.hidden, m.hp, m.outputs
 	z, d, dz1 := ws.z[:hid], ws.d[:hid], ws.dz1[:hid]
-	dz2 := ws.port.dz2[:out]
+	dz2 := ws.z2[:out]
 	outRows := m.port.iota[:out]
 	cost := newCostSum()
 	for _, i := range idx {
