@@ -25,7 +25,7 @@ func fma32(a, b, c float32) float32 {
 	p := float64(float64(a) * float64(b)) // exact
 	s := p + float64(c)
 	if roundsTwice(s) {
-		return fma32Exact(p, float64(c), s)
+		return fma32Exact(p, float64(c))
 	}
 	return float32(s)
 }
@@ -48,20 +48,21 @@ func roundsTwice(s float64) bool {
 	return bits<<1-1 < (1023-126)<<53-1 || bits&(1<<29-1) == 1<<28
 }
 
-// fma32Exact is fma32's slow case: s = p + c rounded to float64. TwoSum
-// gives the error of s, and an inexact s is moved to its neighbour with an
-// odd last bit (round to odd) before the conversion: rounding to odd in
-// float64's 53 bits and then to nearest in float32's 24 gives the
-// correctly rounded result, since 53 ≥ 2·24+2.
+// fma32Exact is roundSum32 out of line: fma32's slow case, which would
+// otherwise swell every loop fma32 is inlined into.
 //
 //go:noinline
-func fma32Exact(p, c, s float64) float32 { return roundSum32(p, c) }
+func fma32Exact(p, c float64) float32 { return roundSum32(p, c) }
 
 // roundSum32 returns p+c correctly rounded to float32, for a product p of
-// two float32 values (exact in float64) and a float32 c: fma32's slow case,
-// s = p + c being recomputed. It is small enough to inline, which the
-// pixel loops (portable_blocks.go) need of their cold paths: a call there
-// would make the compiler spill the chains it keeps in registers.
+// two float32 values (exact in float64) and a float32 c. TwoSum gives the
+// error of s = p + c rounded to float64, and an inexact s is moved to its
+// neighbour with an odd last bit (round to odd) before the conversion:
+// rounding to odd in float64's 53 bits and then to nearest in float32's
+// 24 gives the correctly rounded result, since 53 ≥ 2·24+2. It is small
+// enough to inline, which the pixel loops (portable_blocks.go) need of
+// their cold paths: a call there would make the compiler spill the chains
+// it keeps in registers.
 func roundSum32(p, c float64) float32 {
 	s := p + c
 	bv := s - p
